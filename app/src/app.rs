@@ -1,0 +1,81 @@
+//! The application shell and its routes: `/` (runner map), `/dashboard` (live charts)
+//! and `/room` (broadcast room), under one header with the connection status.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{A, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::connection_status::ConnectionStatus,
+    live::LiveSocket,
+    pages::{dashboard::DashboardPage, room::RoomPage, runner_map::RunnerMapPage},
+};
+
+/// The HTML document around [`App`], rendered by the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Follow runners live on a map."/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The whole app: one live socket for the tab, the header, and the routed page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    LiveSocket::provide();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/spectate.css"/>
+        <Title text="Spectate"/>
+        <Router>
+            <header class="topbar">
+                <a class="brand" href="/">"Spectate"</a>
+                <nav aria-label="Pages">
+                    <A href="/" exact=true>"Map"</A>
+                    <A href="/dashboard">"Dashboard"</A>
+                    <A href="/room">"Room"</A>
+                </nav>
+                <ConnectionStatus/>
+            </header>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=RunnerMapPage/>
+                    <Route path=path!("/dashboard") view=DashboardPage/>
+                    <Route path=path!("/room") view=RoomPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Shown for unknown paths.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <section class="page">
+            <h1>"Not found"</h1>
+            <p>"There is nothing at this address. " <a href="/">"Back to the map"</a></p>
+        </section>
+    }
+}

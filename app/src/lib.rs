@@ -1,0 +1,20 @@
+//! Spectate's shared crate: the wire protocol, and the Leptos pages.
+//!
+//! - [`protocol`] is always compiled and depends on serde only, so the server, the
+//!   browser bundle and command-line tools share one definition of every message.
+//! - With the `ssr` feature the pages render on the server; with `hydrate` the same
+//!   components take over in the browser and open the live socket. Browser-only code
+//!   (the WebSocket, timers) lives behind `hydrate` and runs only inside effects.
+
+pub mod protocol;
+
+#[cfg(feature = "ui")]
+pub mod app;
+#[cfg(feature = "ui")]
+pub mod components;
+#[cfg(feature = "ui")]
+pub mod follow_list;
+#[cfg(feature = "ui")]
+pub mod live;
+#[cfg(feature = "ui")]
+pub mod pages;

@@ -1,0 +1,276 @@
+//! The tab's one live connection to `/ws`, shared by every page through context.
+//!
+//! Pages call [`LiveSocket::listen`] with two callbacks: what to send whenever the
+//! socket (re)opens (their follows and subscriptions) and what to do with each server
+//! message. That makes reconnection invisible to pages: after the server restarts, the
+//! socket reconnects with exponential backoff and jitter, and every page's state is
+//! sent again. On the server this is inert: nothing connects during SSR.
+
+use leptos::prelude::*;
+
+use crate::protocol::{ClientMsg, ServerMsg};
+
+/// The state of the link, shown in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// Opening the first connection (also what the server renders).
+    Connecting,
+    /// Connected and greeted by the server.
+    Live,
+    /// Lost; the next attempt comes in `retry_in_s` seconds.
+    Reconnecting {
+        /// Attempts made since the link was last live.
+        attempt: u32,
+        /// Seconds until the next attempt.
+        retry_in_s: u32,
+    },
+}
+
+/// Handle to the live socket; `Copy`, provided as context by [`crate::app::App`].
+#[derive(Clone, Copy, Debug)]
+pub struct LiveSocket {
+    status: RwSignal<LinkStatus>,
+    #[cfg(feature = "hydrate")]
+    inner: StoredValue<browser::Inner, LocalStorage>,
+}
+
+impl LiveSocket {
+    /// Creates the socket handle, provides it as context, and (in the browser) starts
+    /// connecting once the app has hydrated.
+    pub fn provide() -> Self {
+        let socket = Self {
+            status: RwSignal::new(LinkStatus::Connecting),
+            #[cfg(feature = "hydrate")]
+            inner: StoredValue::new_local(browser::Inner::default()),
+        };
+        provide_context(socket);
+        #[cfg(feature = "hydrate")]
+        Effect::new(move |started: Option<()>| {
+            if started.is_none() {
+                browser::start(socket);
+            }
+        });
+        socket
+    }
+
+    /// The socket provided by the app.
+    pub fn expect() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// The link's status.
+    pub fn status(&self) -> Signal<LinkStatus> {
+        self.status.into()
+    }
+
+    /// Registers a page's interest until the calling component is cleaned up.
+    /// `on_open` is sent now (if live) and after every reconnect.
+    pub fn listen(
+        &self,
+        on_open: impl Fn() -> Vec<ClientMsg> + 'static,
+        on_message: impl Fn(&ServerMsg) + 'static,
+    ) {
+        #[cfg(feature = "hydrate")]
+        {
+            let id = browser::add_listener(*self, on_open, on_message);
+            let socket = *self;
+            on_cleanup(move || browser::remove_listener(socket, id));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (on_open, on_message);
+    }
+
+    /// Sends a message now if connected; otherwise drops it (the page's `on_open`
+    /// restores its state on reconnect).
+    pub fn send(&self, msg: ClientMsg) {
+        #[cfg(feature = "hydrate")]
+        browser::send(*self, msg);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = msg;
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    //! The browser side: a reconnect loop around one `gloo_net` WebSocket.
+
+    use std::rc::Rc;
+
+    use futures::{
+        SinkExt, StreamExt,
+        channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded},
+        future::{Either, select},
+    };
+    use gloo_net::websocket::{Message, futures::WebSocket};
+    use gloo_timers::future::TimeoutFuture;
+    use leptos::prelude::*;
+
+    use super::{LinkStatus, LiveSocket};
+    use crate::protocol::{ClientMsg, ServerMsg};
+
+    type OnOpen = Rc<dyn Fn() -> Vec<ClientMsg>>;
+    type OnMessage = Rc<dyn Fn(&ServerMsg)>;
+
+    #[derive(Default)]
+    pub(super) struct Inner {
+        listeners: Vec<(u64, OnOpen, OnMessage)>,
+        next_id: u64,
+        outgoing: Option<UnboundedSender<ClientMsg>>,
+    }
+
+    impl std::fmt::Debug for Inner {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Inner")
+                .field("listeners", &self.listeners.len())
+                .finish()
+        }
+    }
+
+    pub(super) fn add_listener(
+        socket: LiveSocket,
+        on_open: impl Fn() -> Vec<ClientMsg> + 'static,
+        on_message: impl Fn(&ServerMsg) + 'static,
+    ) -> u64 {
+        let on_open: OnOpen = Rc::new(on_open);
+        let initial = if socket.status.get_untracked() == LinkStatus::Live {
+            on_open()
+        } else {
+            Vec::new()
+        };
+        let id = socket
+            .inner
+            .try_update_value(|inner| {
+                inner.next_id += 1;
+                inner
+                    .listeners
+                    .push((inner.next_id, on_open, Rc::new(on_message)));
+                inner.next_id
+            })
+            .unwrap_or_default();
+        for msg in initial {
+            send(socket, msg);
+        }
+        id
+    }
+
+    pub(super) fn remove_listener(socket: LiveSocket, id: u64) {
+        socket
+            .inner
+            .try_update_value(|inner| inner.listeners.retain(|(l, _, _)| *l != id));
+    }
+
+    pub(super) fn send(socket: LiveSocket, msg: ClientMsg) {
+        socket.inner.try_with_value(|inner| {
+            if let Some(tx) = &inner.outgoing {
+                let _ = tx.unbounded_send(msg);
+            }
+        });
+    }
+
+    pub(super) fn start(socket: LiveSocket) {
+        let (tx, rx) = unbounded();
+        socket
+            .inner
+            .try_update_value(|inner| inner.outgoing = Some(tx));
+        leptos::task::spawn_local(run(socket, rx));
+    }
+
+    fn socket_url() -> String {
+        let location = window().location();
+        let scheme = if location.protocol().as_deref() == Ok("https:") {
+            "wss"
+        } else {
+            "ws"
+        };
+        let host = location.host().unwrap_or_default();
+        format!("{scheme}://{host}/ws")
+    }
+
+    /// 0.5 s, 1 s, 2 s ... capped at 10 s, each scaled by a random 50-100 % so that a
+    /// stadium of phones does not reconnect in lockstep after a restart.
+    fn backoff_ms(attempt: u32) -> u32 {
+        let base = 500u32
+            .saturating_mul(1 << attempt.min(5).saturating_sub(1))
+            .min(10_000);
+        let jitter = 0.5 + js_sys::Math::random() * 0.5;
+        (f64::from(base) * jitter) as u32
+    }
+
+    fn open_messages(socket: LiveSocket) -> Vec<ClientMsg> {
+        let hooks: Vec<OnOpen> = socket
+            .inner
+            .try_with_value(|inner| inner.listeners.iter().map(|(_, o, _)| o.clone()).collect())
+            .unwrap_or_default();
+        hooks.iter().flat_map(|hook| hook()).collect()
+    }
+
+    fn dispatch(socket: LiveSocket, msg: &ServerMsg) {
+        let handlers: Vec<OnMessage> = socket
+            .inner
+            .try_with_value(|inner| inner.listeners.iter().map(|(_, _, h)| h.clone()).collect())
+            .unwrap_or_default();
+        for handler in handlers {
+            handler(msg);
+        }
+    }
+
+    async fn run(socket: LiveSocket, mut outgoing: UnboundedReceiver<ClientMsg>) {
+        let url = socket_url();
+        let mut attempt = 0u32;
+        loop {
+            if let Ok(ws) = WebSocket::open(&url) {
+                let (mut write, mut read) = ws.split();
+                let mut greeted = false;
+                loop {
+                    match select(read.next(), outgoing.next()).await {
+                        Either::Left((Some(Ok(Message::Text(text))), _)) => {
+                            let msg = match ServerMsg::parse(&text) {
+                                Ok(msg) => msg,
+                                Err(err) => {
+                                    leptos::logging::warn!(
+                                        "ignoring a frame from the server: {err}"
+                                    );
+                                    continue;
+                                }
+                            };
+                            if matches!(msg, ServerMsg::Welcome { .. }) {
+                                greeted = true;
+                                attempt = 0;
+                                socket.status.set(LinkStatus::Live);
+                                for hello in open_messages(socket) {
+                                    let _ = write.send(Message::Text(hello.encode())).await;
+                                }
+                            }
+                            dispatch(socket, &msg);
+                        }
+                        Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
+                        Either::Left((Some(Err(_)) | None, _)) => break,
+                        Either::Right((Some(msg), _)) => {
+                            if greeted {
+                                let _ = write.send(Message::Text(msg.encode())).await;
+                            }
+                        }
+                        // The app is gone (the sender was dropped): stop for good.
+                        Either::Right((None, _)) => return,
+                    }
+                }
+            }
+            attempt += 1;
+            let delay = backoff_ms(attempt);
+            socket.status.set(LinkStatus::Reconnecting {
+                attempt,
+                retry_in_s: delay.div_ceil(1000),
+            });
+            TimeoutFuture::new(delay).await;
+            // Whatever pages sent while we were down is covered by their `on_open`.
+            loop {
+                match outgoing.try_next() {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => return,
+                    Err(_) => break,
+                }
+            }
+            socket.status.set(LinkStatus::Connecting);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per routed page.
+//!
+//! - [`runner_map`]: `/`, follow runners and watch them move.
+//! - [`dashboard`]: `/dashboard`, live charts.
+//! - [`room`]: `/room`, the broadcast room.
+
+pub mod dashboard;
+pub mod room;
+pub mod runner_map;

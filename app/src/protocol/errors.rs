@@ -1,0 +1,152 @@
+//! What goes wrong on a socket, and how the server says so.
+//!
+//! Every bad input becomes a [`ProtocolError`]: the connection gets an error frame with
+//! its [`ErrorCode`] and a readable message, and keeps working. Inputs that make the
+//! connection itself unusable end it with a [`CloseCode`] and a reason instead.
+
+use serde::{Deserialize, Serialize};
+
+/// Machine-readable error codes carried by error frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame was not valid JSON.
+    BadJson,
+    /// Valid JSON, but not a message this endpoint understands (unknown type,
+    /// missing or mistyped field).
+    BadMessage,
+    /// A runner id or series name broke the id rules.
+    BadId,
+    /// A coordinate was non-finite or out of range.
+    BadCoordinates,
+    /// The server does not allow this action here (e.g. publishing when not open).
+    Forbidden,
+    /// Too many messages too fast; the message was dropped.
+    RateLimited,
+    /// The message was larger than this endpoint allows; it was dropped.
+    TooLarge,
+    /// A per-connection or server-wide limit was reached (follows, runners).
+    LimitReached,
+}
+
+impl ErrorCode {
+    /// The snake_case name used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadJson => "bad_json",
+            Self::BadMessage => "bad_message",
+            Self::BadId => "bad_id",
+            Self::BadCoordinates => "bad_coordinates",
+            Self::Forbidden => "forbidden",
+            Self::RateLimited => "rate_limited",
+            Self::TooLarge => "too_large",
+            Self::LimitReached => "limit_reached",
+        }
+    }
+}
+
+/// A rejected input, with the message shown to the client.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ProtocolError {
+    /// See [`ErrorCode::BadJson`].
+    #[error("malformed JSON: {0}")]
+    BadJson(String),
+    /// See [`ErrorCode::BadMessage`].
+    #[error("{0}")]
+    BadMessage(String),
+    /// See [`ErrorCode::BadId`].
+    #[error("{0}")]
+    BadId(String),
+    /// See [`ErrorCode::BadCoordinates`].
+    #[error("{0}")]
+    BadCoordinates(String),
+    /// See [`ErrorCode::Forbidden`].
+    #[error("{0}")]
+    Forbidden(String),
+    /// See [`ErrorCode::RateLimited`].
+    #[error("{0}")]
+    RateLimited(String),
+    /// See [`ErrorCode::TooLarge`].
+    #[error("{0}")]
+    TooLarge(String),
+    /// See [`ErrorCode::LimitReached`].
+    #[error("{0}")]
+    LimitReached(String),
+}
+
+impl ProtocolError {
+    /// The code that goes with this error on the wire.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadJson(_) => ErrorCode::BadJson,
+            Self::BadMessage(_) => ErrorCode::BadMessage,
+            Self::BadId(_) => ErrorCode::BadId,
+            Self::BadCoordinates(_) => ErrorCode::BadCoordinates,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::TooLarge(_) => ErrorCode::TooLarge,
+            Self::LimitReached(_) => ErrorCode::LimitReached,
+        }
+    }
+
+    /// Classifies a serde_json failure: syntax errors are `bad_json`, shape errors
+    /// (wrong type, missing field, out-of-range value) are `bad_message`, except
+    /// where a domain parser already said precisely what was wrong.
+    pub fn from_json(err: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let text = err.to_string();
+        match err.classify() {
+            Category::Syntax | Category::Eof | Category::Io => Self::BadJson(text),
+            Category::Data if text.starts_with("lat ") || text.starts_with("lng ") => {
+                Self::BadCoordinates(text)
+            }
+            Category::Data if text.contains("runner id") || text.contains("series name") => {
+                Self::BadId(text)
+            }
+            Category::Data => Self::BadMessage(text),
+        }
+    }
+}
+
+/// WebSocket close codes the server sends, each with a fixed reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseCode {
+    /// 1001: the server is shutting down; reconnect later (to another node).
+    GoingAway,
+    /// 1003: a binary frame arrived where only JSON text is accepted.
+    UnsupportedData,
+    /// 1008: the client broke a policy (e.g. kept flooding after errors).
+    PolicyViolation,
+    /// 1009: a frame larger than the endpoint's limit.
+    MessageTooBig,
+    /// 1011: an unexpected server-side failure.
+    InternalError,
+    /// 4008: the client read too slowly and its outbound queue overflowed.
+    SlowConsumer,
+}
+
+impl CloseCode {
+    /// The numeric code.
+    pub fn code(self) -> u16 {
+        match self {
+            Self::GoingAway => 1001,
+            Self::UnsupportedData => 1003,
+            Self::PolicyViolation => 1008,
+            Self::MessageTooBig => 1009,
+            Self::InternalError => 1011,
+            Self::SlowConsumer => 4008,
+        }
+    }
+
+    /// The default reason sent with the code (at most 123 bytes, as RFC 6455 requires).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::GoingAway => "server shutting down; reconnect shortly",
+            Self::UnsupportedData => "binary frames are not accepted; send JSON text",
+            Self::PolicyViolation => "policy violation",
+            Self::MessageTooBig => "frame exceeds the size limit",
+            Self::InternalError => "internal server error",
+            Self::SlowConsumer => "outbound queue full: client reads too slowly",
+        }
+    }
+}

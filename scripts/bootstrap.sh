@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Installs, only where missing, every tool Spectate needs to build and test:
+# the wasm32 target, cargo-leptos, wasm-bindgen-cli at the Cargo.lock version,
+# wasm-opt (npm binaryen), Chromium (Debian) and the end2end npm packages.
+# Safe to re-run: each step checks first and says what it did.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;34m[bootstrap]\033[0m %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# The wasm-bindgen CLI must equal the crate version resolved in Cargo.lock.
+wasm_bindgen_version() {
+  if [[ -f Cargo.lock ]]; then
+    awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock
+  fi
+}
+
+step_target() {
+  if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "wasm32-unknown-unknown target: present"
+  else
+    say "wasm32-unknown-unknown target: installing"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+step_cargo_leptos() {
+  if command -v cargo-leptos >/dev/null 2>&1; then
+    say "cargo-leptos: present ($(cargo-leptos --version 2>/dev/null || echo unknown))"
+  else
+    # 0.3.11 needs rustc >= 1.96; 0.3.7 builds on the stable 1.95 here (~14 min on 2 cores).
+    say "cargo-leptos: installing 0.3.7 (first time only, ~14 min)"
+    cargo install cargo-leptos --version 0.3.7 --locked
+  fi
+}
+
+step_wasm_bindgen() {
+  local want
+  want="$(wasm_bindgen_version)"
+  want="${want:-0.2.100}"
+  local have=""
+  if command -v wasm-bindgen >/dev/null 2>&1; then
+    have="$(wasm-bindgen --version | awk '{print $2}')"
+  fi
+  if [[ "$have" == "$want" ]]; then
+    say "wasm-bindgen-cli $want: present"
+  else
+    # Without --locked: the CLI's own lockfile names a crate version the registry lacks.
+    say "wasm-bindgen-cli: installing $want (have '${have:-none}', ~4 min)"
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+step_wasm_opt() {
+  if command -v wasm-opt >/dev/null 2>&1; then
+    say "wasm-opt: present ($(wasm-opt --version))"
+  else
+    say "wasm-opt: installing npm binaryen"
+    npm install -g binaryen >/dev/null
+  fi
+}
+
+step_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then
+    say "chromium: present"
+  else
+    say "chromium: installing the Debian package"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
+step_end2end_npm() {
+  if [[ -d end2end/node_modules/playwright-core ]]; then
+    say "end2end npm packages: present"
+  else
+    say "end2end npm packages: installing (no browser download)"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+what="${1:-all}"
+case "$what" in
+  all) step_target; step_wasm_opt; step_chromium; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
+  run) step_target; step_wasm_bindgen; step_cargo_leptos ;;
+  *) echo "usage: $0 [all|run]" >&2; exit 2 ;;
+esac
+say "done"

@@ -1,0 +1,116 @@
+//! The `spectate` command line: `spectate serve` and its options.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, DemoConfig, Limits};
+
+/// Spectate: live runner tracking for spectators.
+#[derive(Debug, Parser)]
+#[command(name = "spectate", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: pages, sockets, feeds.
+    Serve(ServeArgs),
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (for log shippers).
+    Json,
+}
+
+/// Options of `spectate serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SPECTATE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Port to listen on, replacing the port of --addr (the seeds honour PORT too).
+    #[arg(long, env = "PORT")]
+    pub port: Option<u16>,
+    /// Directory for persistent data (created if missing).
+    #[arg(long, env = "SPECTATE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Run simulated runners on the bundled course (implies --open).
+    #[arg(long, env = "SPECTATE_DEMO")]
+    pub demo: bool,
+    /// Number of simulated runners in demo mode.
+    #[arg(long, default_value_t = 12)]
+    pub demo_runners: usize,
+    /// Demo time-lapse factor (10 = ten seconds of running per second).
+    #[arg(long, default_value_t = 10.0)]
+    pub demo_speed: f64,
+    /// Let anyone publish fixes without a token (demo and trusted networks only).
+    #[arg(long, env = "SPECTATE_OPEN")]
+    pub open: bool,
+    /// Milliseconds between happiness values.
+    #[arg(long, default_value_t = 5000)]
+    pub happiness_interval_ms: u64,
+    /// Directory of the built site (pkg/, assets); defaults to LEPTOS_SITE_ROOT or target/site.
+    #[arg(long, env = "SPECTATE_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
+    /// Largest accepted WebSocket text frame, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
+    pub max_frame_bytes: usize,
+    /// Frames queued per connection before it is cut off as too slow.
+    #[arg(long, default_value_t = Limits::default().outbox_frames)]
+    pub outbox_frames: usize,
+    /// Runners one connection may follow.
+    #[arg(long, default_value_t = Limits::default().max_follows_per_conn)]
+    pub max_follows: usize,
+    /// Longest room message, in characters.
+    #[arg(long, default_value_t = Limits::default().room_max_chars)]
+    pub room_max_chars: usize,
+    /// Room messages per second per connection (burst of 5).
+    #[arg(long, default_value_t = Limits::default().room_per_second)]
+    pub room_per_second: f64,
+    /// Log filter, e.g. `info` or `spectate_server=debug,info` (RUST_LOG works too).
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    pub log_level: String,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl ServeArgs {
+    /// The server configuration these options describe.
+    pub fn config(&self) -> Config {
+        let mut addr = self.addr;
+        if let Some(port) = self.port {
+            addr.set_port(port);
+        }
+        let limits = Limits {
+            max_frame_bytes: self.max_frame_bytes,
+            outbox_frames: self.outbox_frames,
+            max_follows_per_conn: self.max_follows,
+            room_max_chars: self.room_max_chars,
+            room_per_second: self.room_per_second,
+            ..Limits::default()
+        };
+        Config {
+            addr,
+            data_dir: self.data_dir.clone(),
+            demo: self.demo.then(|| DemoConfig {
+                runners: self.demo_runners,
+                speed: self.demo_speed,
+                ..DemoConfig::default()
+            }),
+            open_publishing: self.open || self.demo,
+            happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),
+            limits,
+            site_root: self.site_root.clone(),
+        }
+    }
+}

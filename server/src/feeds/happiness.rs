@@ -1,0 +1,69 @@
+//! The happiness feed: a value `0 <= x < 10` every interval (5 s by default), published
+//! to the `happiness` series that `/happiness` and the dashboard read.
+
+use std::{sync::Arc, time::Duration};
+
+use spectate_app::protocol::SeriesName;
+use tokio::task::JoinHandle;
+
+use crate::hub::{Hub, now_ms, series::Point};
+
+/// The series the feed publishes to.
+pub fn happiness_series() -> SeriesName {
+    SeriesName::parse("happiness").expect("a valid series name")
+}
+
+/// A happiness value: uniform in `[0, 10)`, rounded down to two decimals so it stays
+/// below 10 and reads well.
+pub fn next_value(rng: &mut fastrand::Rng) -> f64 {
+    (rng.f64() * 1000.0).floor() / 100.0
+}
+
+/// Declares the series and starts producing values until the hub shuts down.
+pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
+    let series = happiness_series();
+    hub.series.declare(&series);
+    tokio::spawn(async move {
+        let mut rng = fastrand::Rng::new();
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut shutdown = hub.shutdown_signal();
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {
+                    let point = Point::new(series.clone(), now_ms(), next_value(&mut rng));
+                    let _ = hub.series.publish(point);
+                }
+                () = crate::sockets::wait_for_shutdown(&mut shutdown) => break,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_stay_in_range() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..100_000 {
+            let v = next_value(&mut rng);
+            assert!((0.0..10.0).contains(&v), "{v}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn publishes_one_value_per_interval() {
+        let hub = Arc::new(Hub::new(crate::config::Limits::default(), true));
+        let task = start(hub.clone(), Duration::from_secs(5));
+        let mut sub = hub.series.subscribe(&happiness_series()).unwrap();
+        let first = sub.live.recv().await.unwrap();
+        let second = sub.live.recv().await.unwrap();
+        // Paused clock: the second value comes exactly one interval after the first.
+        assert!(second.t >= first.t);
+        assert!(sub.live.try_recv().is_err());
+        hub.begin_shutdown();
+        task.await.unwrap();
+    }
+}

@@ -1,0 +1,96 @@
+//! `/happiness`: the seed happiness feed, over whatever the client speaks.
+//!
+//! - a WebSocket upgrade gets the seed socket ([`crate::sockets::happiness`]);
+//! - `Accept: text/event-stream` gets Server-Sent Events, one `data:` per value;
+//! - anything else (curl) gets one JSON object per line, flushed as each value comes.
+//!
+//! The streams end when the server shuts down, so they never hold up a graceful exit.
+
+use std::{
+    convert::Infallible,
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderValue, header},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use futures::{Stream, StreamExt};
+use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
+
+use super::upgrades::{take_upgrade, wants_websocket};
+use crate::{feeds::happiness::happiness_series, hub::Hub, sockets, state::AppState};
+
+/// `GET /happiness`.
+pub async fn happiness(State(state): State<AppState>, req: Request) -> Response {
+    if wants_websocket(req.headers()) {
+        return match take_upgrade(req, &state).await {
+            Ok(upgrade) => sockets::happiness::upgrade(state.hub.clone(), upgrade),
+            Err(rejection) => rejection,
+        };
+    }
+    let wants_sse = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"));
+    let frames = happiness_frames(state.hub.clone());
+    if wants_sse {
+        let events = frames.map(|frame| Ok::<_, Infallible>(Event::default().data(frame)));
+        Sse::new(events)
+            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+            .into_response()
+    } else {
+        let lines = frames.map(|frame| Ok::<_, Infallible>(format!("{frame}\n")));
+        let mut response = Body::from_stream(lines).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson"),
+        );
+        response
+    }
+}
+
+/// `{"happiness":x}` texts as values arrive, until shutdown.
+fn happiness_frames(hub: Arc<Hub>) -> impl Stream<Item = String> + Send + 'static {
+    let subscription = hub.series.subscribe(&happiness_series()).ok();
+    let mut shutdown = hub.shutdown_signal();
+    let stopped = async move { sockets::wait_for_shutdown(&mut shutdown).await };
+    // Counts the stream as open for exactly as long as the response body lives.
+    let open = OpenStream::new(hub);
+    futures::stream::iter(subscription.map(|s| BroadcastStream::new(s.live)))
+        .flatten()
+        .filter_map(move |item| {
+            let _alive = &open;
+            let frame = match item {
+                Ok(point) => Some(point.happiness_frame().to_string()),
+                // A reader that fell behind skips ahead: only the newest values matter.
+                Err(BroadcastStreamRecvError::Lagged(_)) => None,
+            };
+            std::future::ready(frame)
+        })
+        .take_until(stopped)
+}
+
+/// Raises the `streams` gauge until dropped.
+#[derive(Debug)]
+struct OpenStream(Arc<Hub>);
+
+impl OpenStream {
+    fn new(hub: Arc<Hub>) -> Self {
+        hub.stats.streams.fetch_add(1, Ordering::Relaxed);
+        Self(hub)
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.stats.streams.fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,11 @@
+//! Plain HTTP endpoints, and the routing of seed WebSocket upgrades that share a path
+//! with a page.
+//!
+//! - [`upgrades`]: a WebSocket upgrade on `/` or `/room` goes to the seed sockets; a
+//!   plain GET on the same path still renders the page.
+//! - [`happiness_stream`]: `/happiness` as WebSocket, Server-Sent Events or NDJSON.
+//! - [`stats`]: `/healthz` and `/api/stats`.
+
+pub mod happiness_stream;
+pub mod stats;
+pub mod upgrades;

@@ -1,0 +1,74 @@
+//! `spectate`: parses the command line, sets up logging, runs the server until
+//! SIGINT or SIGTERM.
+
+use clap::Parser;
+use spectate_server::{
+    cli::{Cli, Command, LogFormat, ServeArgs},
+    startup::Application,
+};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(&args).await,
+    }
+}
+
+async fn serve(args: &ServeArgs) -> std::process::ExitCode {
+    init_logging(args);
+    let app = match Application::build(args.config()).await {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!(%err, "cannot start");
+            eprintln!("spectate: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("Spectate is running at http://{}", app.addr());
+    match app.run_until_stopped(shutdown_signal()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("spectate: server error: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(args: &ServeArgs) {
+    let filter = EnvFilter::try_new(&args.log_level).unwrap_or_else(|err| {
+        eprintln!(
+            "spectate: bad --log-level {:?} ({err}); using info",
+            args.log_level
+        );
+        EnvFilter::new("info")
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match args.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,221 @@
+//! WebSocket endpoints, one module per protocol, and the plumbing they share.
+//!
+//! Every socket is split in two: a writer task that drains the connection's
+//! [`Outbox`] (many queued frames per flush) and sends the close frame when asked, and
+//! the protocol's read loop, which turns frames into hub calls. [`Connection`] owns the
+//! pair and the cleanup: when it drops, the writer stops and the counters fall.
+//!
+//! - [`seed_spectate`]: the seed runner protocol on `/` and `/spectate`.
+//! - [`seed_room`]: the seed broadcast room on `/room`.
+//! - [`happiness`]: the seed happiness feed on `/happiness`.
+//! - [`app_socket`]: Spectate's own typed protocol on `/ws`.
+
+pub mod app_socket;
+pub mod happiness;
+pub mod seed_room;
+pub mod seed_spectate;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use futures::{
+    SinkExt, StreamExt,
+    stream::{SplitSink, SplitStream},
+};
+use spectate_app::protocol::CloseCode;
+use tokio::{sync::watch, task::JoinHandle};
+
+use crate::hub::{ConnId, Hub, Outbox, OutboxReceiver, outbox::outbox, stats::GaugeGuard};
+
+/// Applies the frame-size limits to an upgrade. Tungstenite's own limit sits well above
+/// ours so that an oversized frame normally reaches [`Connection::next_text`], which
+/// closes with 1009 and a reason; only absurd frames are cut off by tungstenite itself.
+pub fn configure(upgrade: WebSocketUpgrade, hub: &Hub) -> WebSocketUpgrade {
+    let ours = hub.limits.max_frame_bytes;
+    let hard = ours.saturating_mul(4).max(64 * 1024);
+    upgrade
+        .max_message_size(hard)
+        .max_frame_size(hard)
+        // Small buffers: most sockets are idle spectators.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(8 * 1024)
+}
+
+/// One open socket: its id, its outbox, its reading half and its writer task.
+#[derive(Debug)]
+pub struct Connection {
+    /// Unique id of this connection.
+    pub id: ConnId,
+    /// Where frames for this client go.
+    pub outbox: Outbox,
+    /// The hub, for the protocol handler.
+    pub hub: Arc<Hub>,
+    stream: SplitStream<WebSocket>,
+    writer: WriterTask,
+}
+
+/// The writer task, aborted if the connection is dropped without [`Connection::finish`]
+/// (e.g. the handler was cancelled), so no task outlives its socket.
+#[derive(Debug)]
+struct WriterTask(Option<JoinHandle<()>>);
+
+impl Drop for WriterTask {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
+/// What the read loop gets from [`Connection::next_text`].
+#[derive(Debug)]
+pub enum Inbound {
+    /// A text frame within the size limit.
+    Text(Utf8Bytes),
+    /// The client closed, the socket failed, or we asked to close: stop reading.
+    End,
+}
+
+impl Connection {
+    /// Splits the socket and starts its writer.
+    pub fn open(socket: WebSocket, hub: Arc<Hub>) -> Self {
+        let (sink, stream) = socket.split();
+        let (outbox, receiver) = outbox(hub.limits.outbox_frames);
+        let writer = tokio::spawn(write_loop(sink, receiver, hub.clone()));
+        Self {
+            id: hub.next_conn_id(),
+            outbox,
+            hub,
+            stream,
+            writer: WriterTask(Some(writer)),
+        }
+    }
+
+    /// Waits for the next text frame. Binary and oversized frames close the socket with
+    /// their own code and reason; pings are answered by the library.
+    pub async fn next_text(&mut self) -> Inbound {
+        loop {
+            let message = match self.stream.next().await {
+                Some(Ok(message)) => message,
+                Some(Err(err)) => {
+                    // Tungstenite reports a frame over its hard limit as an error; say so.
+                    if err.to_string().contains("too long") {
+                        self.hub.stats.reject();
+                        self.outbox.close(CloseCode::MessageTooBig, None);
+                    }
+                    return Inbound::End;
+                }
+                None => return Inbound::End,
+            };
+            match message {
+                Message::Text(text) if text.len() > self.hub.limits.max_frame_bytes => {
+                    self.hub.stats.reject();
+                    let limit = self.hub.limits.max_frame_bytes;
+                    self.outbox.close(
+                        CloseCode::MessageTooBig,
+                        Some(format!(
+                            "frame of {} bytes exceeds the limit of {limit}",
+                            text.len()
+                        )),
+                    );
+                    return Inbound::End;
+                }
+                Message::Text(text) => return Inbound::Text(text),
+                Message::Binary(_) => {
+                    self.hub.stats.reject();
+                    self.outbox.close(CloseCode::UnsupportedData, None);
+                    return Inbound::End;
+                }
+                Message::Close(_) => return Inbound::End,
+                Message::Ping(_) | Message::Pong(_) => continue,
+            }
+        }
+    }
+
+    /// Queues a frame for this client, counting the delivery.
+    pub fn send(&self, frame: impl Into<Utf8Bytes>) {
+        self.outbox.push(frame.into());
+    }
+
+    /// Lets the writer flush what is queued (and any close frame), then ends.
+    pub async fn finish(self) {
+        let Connection {
+            outbox,
+            mut writer,
+            stream,
+            ..
+        } = self;
+        // Dropping our outbox lets the writer see the end of the queue once every
+        // registry has also let go of its clone (callers drop those first).
+        drop(outbox);
+        if let Some(mut task) = writer.0.take() {
+            // A client that stopped reading must not keep the writer alive forever.
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+        drop(stream);
+    }
+}
+
+/// Sends queued frames, coalescing everything already queued into one flush, until
+/// the queue ends, a close is requested, or the server shuts down.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut receiver: OutboxReceiver,
+    hub: Arc<Hub>,
+) {
+    let _open = GaugeGuard::raise(&hub.stats.connections);
+    let mut shutdown = hub.shutdown_signal();
+    let close = loop {
+        tokio::select! {
+            biased;
+            reason = receiver.close.requested() => break Some(reason),
+            () = wait_for_shutdown(&mut shutdown) => {
+                break Some((CloseCode::GoingAway, CloseCode::GoingAway.reason().to_owned()));
+            }
+            frame = receiver.frames.recv() => {
+                let Some(frame) = frame else { break None };
+                if sink.feed(Message::Text(frame)).await.is_err() {
+                    return;
+                }
+                let mut sent = 1u64;
+                while let Ok(more) = receiver.frames.try_recv() {
+                    if sink.feed(Message::Text(more)).await.is_err() {
+                        return;
+                    }
+                    sent += 1;
+                }
+                if sink.flush().await.is_err() {
+                    return;
+                }
+                hub.stats.delivered.fetch_add(sent, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    };
+    if let Some((code, reason)) = close {
+        if code == CloseCode::SlowConsumer {
+            hub.stats
+                .slow_consumers
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let frame = CloseFrame {
+            code: code.code(),
+            reason: reason.into(),
+        };
+        let _ = tokio::time::timeout(
+            Duration::from_secs(1),
+            sink.send(Message::Close(Some(frame))),
+        )
+        .await;
+    }
+    let _ = sink.close().await;
+}
+
+/// Resolves once shutdown has begun (or the hub is gone).
+pub async fn wait_for_shutdown(signal: &mut watch::Receiver<bool>) {
+    let _ = signal.wait_for(|down| *down).await;
+}

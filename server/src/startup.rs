@@ -1,0 +1,188 @@
+//! Building and running the server: [`app`] wires the routes, [`Application`] binds
+//! the listener and starts the background feeds.
+//!
+//! Kept apart from `main` so that tests start the very same server on port 0.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{Router, middleware, routing::get};
+use leptos::config::{LeptosOptions, get_configuration};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use spectate_app::app::{App, shell};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::{
+    config::Config,
+    demo, feeds,
+    http::{happiness_stream, stats, upgrades},
+    hub::Hub,
+    sockets,
+    state::AppState,
+};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address we tried.
+        addr: SocketAddr,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// The data directory could not be created.
+    #[error("cannot create data dir {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// Leptos' configuration (from cargo-leptos' environment) is invalid.
+    #[error("invalid Leptos configuration: {0}")]
+    Leptos(String),
+}
+
+/// The router: pages, sockets and HTTP endpoints over one state.
+pub fn app(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let open_cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any);
+    let public_reads = Router::new()
+        .route("/happiness", get(happiness_stream::happiness))
+        .route("/api/stats", get(stats::stats))
+        .layer(open_cors);
+    Router::new()
+        .route("/spectate", get(sockets::seed_spectate::upgrade))
+        .route("/ws", get(sockets::app_socket::upgrade))
+        .route("/healthz", get(stats::healthz))
+        .merge(public_reads)
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            upgrades::route_seed_upgrades,
+        ))
+        .with_state(state)
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Binds the listener and starts the feeds (and the demo runners, if asked).
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let listener =
+            TcpListener::bind(config.addr)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.addr,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        let leptos_options = leptos_options(&config, addr)?;
+        let open = config.open_publishing || config.demo.is_some();
+        let hub = Arc::new(Hub::new(config.limits, open));
+        let mut background = vec![feeds::happiness::start(
+            hub.clone(),
+            config.happiness_interval,
+        )];
+        if let Some(demo_config) = config.demo {
+            background.push(demo::runners::start(hub.clone(), demo_config));
+        }
+        Ok(Self {
+            listener,
+            addr,
+            state: AppState {
+                leptos_options,
+                hub,
+            },
+            background,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The hub, for tests and tools that run in-process.
+    pub fn hub(&self) -> Arc<Hub> {
+        self.state.hub.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then closes every socket with 1001, lets
+    /// them drain (at most 5 s) and returns.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let hub = self.state.hub.clone();
+        let stopping = hub.clone();
+        let router = app(self.state);
+        tracing::info!(addr = %self.addr, "listening");
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing sockets with 1001");
+            stopping.begin_shutdown();
+        })
+        .await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while hub
+            .stats
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for task in self.background {
+            task.abort();
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Leptos' options: from cargo-leptos' environment when present, else its defaults,
+/// with our bound address and site root on top.
+fn leptos_options(config: &Config, addr: SocketAddr) -> Result<LeptosOptions, StartupError> {
+    let mut options = get_configuration(None)
+        .map_err(|e| StartupError::Leptos(e.to_string()))?
+        .leptos_options;
+    options.site_addr = addr;
+    if let Some(root) = &config.site_root {
+        options.site_root = root.to_string_lossy().into_owned().into();
+    }
+    Ok(options)
+}

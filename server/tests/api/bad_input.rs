@@ -1,0 +1,175 @@
+//! Bad input gets a clear error frame or close code, and nobody else is disturbed.
+
+use std::time::Duration;
+
+use futures::SinkExt;
+use serde_json::json;
+use spectate_server::config::{Config, Limits};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{Client, TestApp, spawn_app_with};
+
+fn small_frames() -> Config {
+    Config {
+        limits: Limits {
+            max_frame_bytes: 1024,
+            ..Limits::default()
+        },
+        ..Config::for_tests()
+    }
+}
+
+/// A bystander that follows runner 900; `check` asserts it still gets fixes.
+async fn bystander(app: &TestApp) -> (Client, Client) {
+    let mut watcher = app.connect("/").await;
+    watcher
+        .send_json(json!({"initialRequest": true, "following": [900]}))
+        .await;
+    let publisher = app.connect("/").await;
+    app.wait_for_stats("the bystander's follow", |s| s.subscriptions >= 1)
+        .await;
+    (watcher, publisher)
+}
+
+async fn still_served(watcher: &mut Client, publisher: &mut Client, lat: f64) {
+    publisher
+        .send_json(json!({"userId": 900, "lat": lat, "lng": 0.0}))
+        .await;
+    assert_eq!(
+        watcher.next_json().await,
+        json!({"userId": 900, "lat": lat, "lng": 0.0})
+    );
+}
+
+#[tokio::test]
+async fn seed_socket_answers_each_bad_frame_with_an_error_and_keeps_going() {
+    let app = spawn_app_with(small_frames()).await;
+    let (mut watcher, mut publisher) = bystander(&app).await;
+    let mut bad = app.connect("/").await;
+    let cases = [
+        ("{\"initialRequest\":true,", "bad_json"),
+        ("[1,2,3]", "bad_message"),
+        ("{\"what\":1}", "bad_message"),
+        ("{\"userId\":1,\"lat\":\"north\",\"lng\":2}", "bad_message"),
+        ("{\"userId\":1,\"lng\":2}", "bad_message"),
+        (
+            "{\"initialRequest\":true,\"following\":\"1\"}",
+            "bad_message",
+        ),
+        ("{\"userId\":1,\"lat\":91,\"lng\":2}", "bad_coordinates"),
+        ("{\"userId\":1,\"lat\":1,\"lng\":-180.5}", "bad_coordinates"),
+        ("{\"userId\":1,\"lat\":1e400,\"lng\":2}", "bad_json"),
+        ("{\"userId\":[1],\"lat\":1,\"lng\":2}", "bad_id"),
+        ("{\"userId\":\"<script>\",\"lat\":1,\"lng\":2}", "bad_id"),
+        ("{\"userId\":1.5,\"lat\":1,\"lng\":2}", "bad_id"),
+    ];
+    for (i, (frame, code)) in cases.iter().enumerate() {
+        bad.send_text(*frame).await;
+        let error = bad.next_json().await;
+        assert_eq!(error["error"]["code"], *code, "{frame} -> {error}");
+        assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+        still_served(&mut watcher, &mut publisher, i as f64).await;
+    }
+    // The same connection still works after all that.
+    bad.send_json(json!({"initialRequest": true, "following": [900]}))
+        .await;
+    app.wait_for_stats("the bad client's follow", |s| s.subscriptions == 2)
+        .await;
+    still_served(&mut watcher, &mut publisher, 42.0).await;
+    assert_eq!(bad.next_json().await["userId"], 900);
+}
+
+#[tokio::test]
+async fn binary_frames_close_with_1003_and_a_reason() {
+    let app = spawn_app_with(small_frames()).await;
+    let (mut watcher, mut publisher) = bystander(&app).await;
+    for path in ["/", "/ws", "/room", "/happiness"] {
+        let mut client = app.connect(path).await;
+        client
+            .ws
+            .send(Message::Binary(vec![1u8, 2, 3].into()))
+            .await
+            .unwrap();
+        let (code, reason) = client.expect_close().await;
+        assert_eq!(code, 1003, "{path}");
+        assert!(reason.contains("binary"), "{path}: {reason}");
+    }
+    still_served(&mut watcher, &mut publisher, 1.0).await;
+}
+
+#[tokio::test]
+async fn oversized_frames_close_with_1009_and_a_reason() {
+    let app = spawn_app_with(small_frames()).await;
+    let (mut watcher, mut publisher) = bystander(&app).await;
+    for (path, size) in [
+        ("/", 2000),
+        ("/ws", 2000),
+        ("/room", 2000),
+        ("/", 1_000_000),
+    ] {
+        let mut client = app.connect(path).await;
+        client.send_text("x".repeat(size)).await;
+        let (code, reason) = client.expect_close().await;
+        assert_eq!(code, 1009, "{path} {size}");
+        assert!(reason.contains("limit"), "{path}: {reason}");
+    }
+    still_served(&mut watcher, &mut publisher, 2.0).await;
+}
+
+#[tokio::test]
+async fn app_socket_rejects_bad_messages_with_error_frames() {
+    let app = spawn_app_with(small_frames()).await;
+    let mut client = app.connect("/ws").await;
+    client.expect_welcome().await;
+    let cases = [
+        ("nonsense", "bad_json"),
+        ("{\"type\":\"fly\"}", "bad_message"),
+        ("{\"runners\":[1]}", "bad_message"),
+        ("{\"type\":\"follow\",\"runners\":7}", "bad_message"),
+        ("{\"type\":\"follow\",\"runners\":[\"a b\"]}", "bad_id"),
+        (
+            "{\"type\":\"publish\",\"runner\":1,\"lat\":100,\"lng\":0}",
+            "bad_coordinates",
+        ),
+        (
+            "{\"type\":\"subscribe_series\",\"series\":\"nope\"}",
+            "bad_message",
+        ),
+    ];
+    for (frame, code) in cases {
+        client.send_text(frame).await;
+        let error = client.next_json().await;
+        assert_eq!(error["type"], "error", "{frame}");
+        assert_eq!(error["code"], code, "{frame} -> {error}");
+    }
+    client
+        .send_json(json!({"type": "follow", "runners": [1]}))
+        .await;
+    client
+        .send_json(json!({"type": "publish", "runner": 1, "lat": 1.0, "lng": 2.0}))
+        .await;
+    assert_eq!(client.next_json().await["type"], "fix");
+}
+
+#[tokio::test]
+async fn the_follow_limit_is_enforced() {
+    let limits = Limits {
+        max_follows_per_conn: 3,
+        ..Limits::default()
+    };
+    let app = spawn_app_with(Config {
+        limits,
+        ..Config::for_tests()
+    })
+    .await;
+    let mut client = app.connect("/ws").await;
+    client.expect_welcome().await;
+    client
+        .send_json(json!({"type": "follow", "runners": [1, 2, 3, 4]}))
+        .await;
+    let error = client.next_json().await;
+    assert_eq!(error["code"], "limit_reached", "{error}");
+    app.wait_for_stats("three follows", |s| s.subscriptions == 3)
+        .await;
+    client.expect_silence(Duration::from_millis(100)).await;
+}

@@ -1,0 +1,180 @@
+//! Starting a server and talking to it.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use spectate_server::{
+    config::Config,
+    hub::{Hub, stats::StatsSnapshot},
+    startup::Application,
+};
+use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, protocol::CloseFrame},
+};
+
+/// How long a test waits for something that should happen.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
+
+pub(crate) struct TestApp {
+    pub(crate) addr: SocketAddr,
+    #[allow(dead_code)]
+    pub(crate) hub: Arc<Hub>,
+    stop: Option<oneshot::Sender<()>>,
+    pub(crate) task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+pub(crate) async fn spawn_app() -> TestApp {
+    spawn_app_with(Config::for_tests()).await
+}
+
+pub(crate) async fn spawn_app_with(config: Config) -> TestApp {
+    let app = Application::build(config).await.expect("server starts");
+    let addr = app.addr();
+    let hub = app.hub();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        hub,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub(crate) async fn connect(&self, path: &str) -> Client {
+        let (ws, _) = connect_async(format!("ws://{}{path}", self.addr))
+            .await
+            .expect("websocket connects");
+        Client { ws }
+    }
+
+    pub(crate) async fn stats(&self) -> StatsSnapshot {
+        reqwest::get(self.url("/api/stats"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Polls `/api/stats` until `ok` holds, or fails with the last snapshot.
+    pub(crate) async fn wait_for_stats(
+        &self,
+        what: &str,
+        ok: impl Fn(&StatsSnapshot) -> bool,
+    ) -> StatsSnapshot {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let stats = self.stats().await;
+            if ok(&stats) {
+                return stats;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}: {stats:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Begins graceful shutdown.
+    pub(crate) fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub(crate) struct Client {
+    pub(crate) ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What a client saw next.
+#[derive(Debug)]
+pub(crate) enum Seen {
+    Text(String),
+    Closed(Option<CloseFrame>),
+}
+
+impl Client {
+    pub(crate) async fn send_text(&mut self, text: impl Into<String>) {
+        self.ws
+            .send(Message::Text(text.into().into()))
+            .await
+            .expect("send");
+    }
+
+    pub(crate) async fn send_json(&mut self, value: Value) {
+        self.send_text(value.to_string()).await;
+    }
+
+    /// The next text frame or close, skipping pings; panics after [`PATIENCE`].
+    pub(crate) async fn next(&mut self) -> Seen {
+        self.next_within(PATIENCE)
+            .await
+            .expect("a frame arrives in time")
+    }
+
+    pub(crate) async fn next_within(&mut self, wait: Duration) -> Option<Seen> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()?;
+            match frame {
+                Some(Ok(Message::Text(t))) => return Some(Seen::Text(t.to_string())),
+                Some(Ok(Message::Close(frame))) => return Some(Seen::Closed(frame)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Some(Seen::Closed(None)),
+            }
+        }
+    }
+
+    pub(crate) async fn next_text(&mut self) -> String {
+        match self.next().await {
+            Seen::Text(t) => t,
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    pub(crate) async fn next_json(&mut self) -> Value {
+        serde_json::from_str(&self.next_text().await).expect("server sends JSON")
+    }
+
+    /// Asserts that nothing arrives for `wait`.
+    pub(crate) async fn expect_silence(&mut self, wait: Duration) {
+        if let Some(seen) = self.next_within(wait).await {
+            panic!("expected nothing, got {seen:?}");
+        }
+    }
+
+    /// Reads until a close frame and returns its code and reason.
+    pub(crate) async fn expect_close(&mut self) -> (u16, String) {
+        loop {
+            match self.next().await {
+                Seen::Closed(Some(frame)) => {
+                    return (u16::from(frame.code), frame.reason.to_string());
+                }
+                Seen::Closed(None) => panic!("connection ended without a close frame"),
+                Seen::Text(_) => continue,
+            }
+        }
+    }
+
+    /// For `/ws`: reads the welcome frame.
+    pub(crate) async fn expect_welcome(&mut self) -> Value {
+        let welcome = self.next_json().await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        welcome
+    }
+}

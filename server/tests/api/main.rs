@@ -1,0 +1,13 @@
+//! Integration tests: each starts the real server on port 0 and talks to it over real
+//! sockets. One binary with modules, so the workspace links tests once.
+
+mod helpers;
+
+mod app_socket;
+mod bad_input;
+mod cleanup;
+mod happiness;
+mod pages;
+mod room;
+mod seed_spectate;
+mod shutdown;

@@ -1,0 +1,79 @@
+//! Server-rendered pages, and the seed upgrades that share their paths.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+async fn get(url: String) -> (u16, String) {
+    let response = reqwest::get(url).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_map_page_renders_its_content_and_follows_from_the_url() {
+    let app = spawn_app().await;
+    let (status, html) = get(app.url("/?follow=3,7")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Runner map</h1>"), "{html}");
+    assert!(
+        html.contains(r#"<li data-runner="3" class="chip">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<li data-runner="7" class="chip">"#),
+        "{html}"
+    );
+    // Without JavaScript the form still adds to the current follows.
+    assert!(html.contains(r#"name="follow" value="3,7""#), "{html}");
+    assert!(
+        html.contains("/pkg/spectate.js"),
+        "the page loads the hydration bundle"
+    );
+    assert!(
+        html.contains(r#"data-status="connecting""#),
+        "status shown before the socket opens"
+    );
+    // A bad id in the URL is reported, not fatal.
+    let (status, html) = get(app.url("/?follow=1,%3Cb%3E")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("contains &#x27;&lt;&#x27;") || html.contains("contains '&lt;'"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn dashboard_room_and_not_found() {
+    let app = spawn_app().await;
+    let (status, html) = get(app.url("/dashboard")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Happiness"));
+    assert!(html.contains("line-chart"));
+    let (status, html) = get(app.url("/room")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("room-form"));
+    let (status, html) = get(app.url("/no/such/page")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Not found"));
+    let (status, body) = get(app.url("/healthz")).await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn root_serves_both_the_page_and_the_seed_socket() {
+    let app = spawn_app().await;
+    let mut client = app.connect("/").await;
+    client
+        .send_json(json!({"initialRequest": true, "following": [1], "userId": 1}))
+        .await;
+    client
+        .send_json(json!({"userId": 1, "lat": 1.0, "lng": 1.0}))
+        .await;
+    assert_eq!(
+        client.next_json().await,
+        json!({"userId": 1, "lat": 1.0, "lng": 1.0})
+    );
+    let (status, html) = get(app.url("/")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Runner map"));
+}
