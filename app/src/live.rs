@@ -98,7 +98,7 @@ mod browser {
 
     use futures::{
         SinkExt, StreamExt,
-        channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded},
+        channel::mpsc::{TryRecvError, UnboundedReceiver, UnboundedSender, unbounded},
         future::{Either, select},
     };
     use gloo_net::websocket::{Message, futures::WebSocket};
@@ -264,10 +264,10 @@ mod browser {
             TimeoutFuture::new(delay).await;
             // Whatever pages sent while we were down is covered by their `on_open`.
             loop {
-                match outgoing.try_next() {
-                    Ok(Some(_)) => continue,
-                    Ok(None) => return,
-                    Err(_) => break,
+                match outgoing.try_recv() {
+                    Ok(_) => continue,
+                    Err(TryRecvError::Closed) => return,
+                    Err(TryRecvError::Empty) => break,
                 }
             }
             socket.status.set(LinkStatus::Connecting);

@@ -1,0 +1,65 @@
+// After the server restarts, the page reconnects by itself and re-follows.
+const { spawn } = require('child_process');
+const path = require('path');
+const { test, expect, waitLive, publisher } = require('./fixtures');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
+const PORT = Number(process.env.SPECTATE_E2E_RESTART_PORT || 3918);
+const BASE = `http://127.0.0.1:${PORT}`;
+
+function startServer() {
+  const child = spawn(BIN, ['serve', '--open', '--addr', `127.0.0.1:${PORT}`, '--log-level', 'warn',
+    '--data-dir', path.join(ROOT, 'target/e2e-data-restart'), '--site-root', path.join(ROOT, 'target/site')],
+  { stdio: 'inherit' });
+  return child;
+}
+
+async function waitHealthy() {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`${BASE}/healthz`);
+      if (r.ok) return;
+    } catch (_) { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('server did not start');
+}
+
+function stopServer(child) {
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+test('the page reconnects with backoff after a restart and follows again', async ({ browser }) => {
+  let server = startServer();
+  await waitHealthy();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(err.message));
+  try {
+    await page.goto(`${BASE}/?follow=e2e-restart`);
+    await waitLive(page);
+
+    await stopServer(server);
+    await expect(page.locator('.status')).toHaveAttribute('data-status', 'reconnecting');
+    await expect(page.locator('.status .label')).toContainText('retrying in');
+
+    server = startServer();
+    await waitHealthy();
+    await expect(page.locator('.status')).toHaveAttribute('data-status', 'live', { timeout: 20_000 });
+
+    // The follow was re-sent on reconnect: a fix published now reaches the page.
+    const phone = await publisher(BASE);
+    phone.fix('e2e-restart', 10.5, 20.25);
+    await expect(page.locator('g.runner[data-runner="e2e-restart"]')).toHaveAttribute('data-lat', '10.5');
+    phone.close();
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+    await stopServer(server);
+  }
+});
