@@ -73,7 +73,7 @@ step_chromium() {
 }
 
 step_end2end_npm() {
-  if [[ -d end2end/node_modules/playwright-core ]]; then
+  if [[ -d end2end/node_modules/@playwright/test ]]; then
     say "end2end npm packages: present"
   else
     say "end2end npm packages: installing (no browser download)"
@@ -84,7 +84,7 @@ step_end2end_npm() {
 what="${1:-all}"
 case "$what" in
   all) step_target; step_wasm_opt; step_chromium; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
-  run) step_target; step_wasm_bindgen; step_cargo_leptos ;;
+  run) step_target; step_wasm_opt; step_wasm_bindgen; step_cargo_leptos ;;
   *) echo "usage: $0 [all|run]" >&2; exit 2 ;;
 esac
 say "done"

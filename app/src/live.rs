@@ -82,6 +82,7 @@ impl LiveSocket {
 
     /// Sends a message now if connected; otherwise drops it (the page's `on_open`
     /// restores its state on reconnect).
+    #[cfg_attr(not(feature = "hydrate"), allow(clippy::needless_pass_by_value))]
     pub fn send(&self, msg: ClientMsg) {
         #[cfg(feature = "hydrate")]
         browser::send(*self, msg);

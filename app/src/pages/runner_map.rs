@@ -47,15 +47,14 @@ pub fn RunnerMapPage() -> impl IntoView {
             }
         },
         move |msg| match msg {
+            // A fix may still arrive for a runner unfollowed a moment ago: ignore it.
             ServerMsg::Fix {
                 runner,
                 lat,
                 lng,
                 ts,
-            } => {
-                if follows.with_untracked(|f| f.ids.contains(runner)) {
-                    tracks.update(|t| t.entry(runner.clone()).or_default().push(*lat, *lng, *ts));
-                }
+            } if follows.with_untracked(|f| f.ids.contains(runner)) => {
+                tracks.update(|t| t.entry(runner.clone()).or_default().push(*lat, *lng, *ts));
             }
             ServerMsg::Error { message, .. } => notice.set(Some(message.clone())),
             _ => {}

@@ -209,7 +209,7 @@ impl FollowRegistry {
             entry.recent.pop_front();
         }
         let app = frames.get(WireFormat::App);
-        entry.recent.push_back((fix.clone(), app));
+        entry.recent.push_back((fix, app));
         Ok(fanout)
     }
 
