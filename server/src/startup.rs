@@ -10,7 +10,10 @@ use leptos::config::{LeptosOptions, get_configuration};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use spectate_app::app::{App, shell};
 use tokio::{net::TcpListener, task::JoinHandle};
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::{
+    compression::CompressionLayer,
+    cors::{Any, CorsLayer},
+};
 
 use crate::{
     config::Config,
@@ -56,16 +59,21 @@ pub fn app(state: AppState) -> Router {
         .route("/happiness", get(happiness_stream::happiness))
         .route("/api/stats", get(stats::stats))
         .layer(open_cors);
-    Router::new()
-        .route("/spectate", get(sockets::seed_spectate::upgrade))
-        .route("/ws", get(sockets::app_socket::upgrade))
-        .route("/healthz", get(stats::healthz))
-        .merge(public_reads)
+    // Pages and static files (the wasm bundle above all) are compressed; the live
+    // streams are not, because a compressor buffers and would delay each event.
+    let pages = Router::new()
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new());
+    Router::new()
+        .route("/spectate", get(sockets::seed_spectate::upgrade))
+        .route("/ws", get(sockets::app_socket::upgrade))
+        .route("/healthz", get(stats::healthz))
+        .merge(public_reads)
+        .merge(pages)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             upgrades::route_seed_upgrades,

@@ -4,19 +4,24 @@
 //! (cloning only bumps a reference count). Pushing never waits: when the queue is full
 //! the connection is told to close with [`CloseCode::SlowConsumer`], because one client
 //! that does not read must never hold up a publisher or anyone else's delivery.
-
-use std::sync::{Arc, OnceLock};
+//!
+//! A close request is a `watch` value rather than a queued frame, so that it reaches
+//! the writer even while the queue is full or the writer is stuck on a socket that
+//! does not drain, and so that the reader can stop waiting on the client too.
 
 use axum::extract::ws::Utf8Bytes;
 use spectate_app::protocol::CloseCode;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{mpsc, watch};
 
 /// The sending side, cloned into every registry the connection takes part in.
 #[derive(Clone, Debug)]
 pub struct Outbox {
     tx: mpsc::Sender<Utf8Bytes>,
-    closer: Arc<Closer>,
+    closer: watch::Sender<Option<CloseRequest>>,
 }
+
+/// Why and how the socket should close.
+pub type CloseRequest = (CloseCode, String);
 
 /// The writer task's side.
 #[derive(Debug)]
@@ -27,17 +32,9 @@ pub struct OutboxReceiver {
     pub close: CloseWatch,
 }
 
-/// The writer's view of close requests (a separate field, so the writer can wait on
-/// frames and on a close at the same time).
-#[derive(Debug)]
-pub struct CloseWatch(Arc<Closer>);
-
-/// A one-shot request to close the socket, with the first reason given.
-#[derive(Debug, Default)]
-struct Closer {
-    notify: Notify,
-    reason: OnceLock<(CloseCode, String)>,
-}
+/// A view of close requests; the writer and the reader each hold one.
+#[derive(Clone, Debug)]
+pub struct CloseWatch(watch::Receiver<Option<CloseRequest>>);
 
 /// What became of one push.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,15 +50,12 @@ pub enum Pushed {
 /// A new outbox holding at most `capacity` frames.
 pub fn outbox(capacity: usize) -> (Outbox, OutboxReceiver) {
     let (tx, frames) = mpsc::channel(capacity.max(1));
-    let closer = Arc::new(Closer::default());
+    let (closer, watch) = watch::channel(None);
     (
-        Outbox {
-            tx,
-            closer: closer.clone(),
-        },
+        Outbox { tx, closer },
         OutboxReceiver {
             frames,
-            close: CloseWatch(closer),
+            close: CloseWatch(watch),
         },
     )
 }
@@ -82,10 +76,13 @@ impl Outbox {
     /// Asks the writer to send a close frame (after nothing else) and stop.
     /// The first reason wins; `detail` replaces the code's default reason.
     pub fn close(&self, code: CloseCode, detail: Option<String>) {
-        let reason = detail.unwrap_or_else(|| code.reason().to_owned());
-        if self.closer.reason.set((code, reason)).is_ok() {
-            self.closer.notify.notify_one();
-        }
+        self.closer.send_if_modified(|request| {
+            if request.is_some() {
+                return false;
+            }
+            *request = Some((code, detail.unwrap_or_else(|| code.reason().to_owned())));
+            true
+        });
     }
 
     /// True once the writer has gone away.
@@ -95,13 +92,16 @@ impl Outbox {
 }
 
 impl CloseWatch {
-    /// Resolves when a close was requested, with its code and reason.
-    pub async fn requested(&self) -> (CloseCode, String) {
-        loop {
-            if let Some(reason) = self.0.reason.get() {
-                return reason.clone();
-            }
-            self.0.notify.notified().await;
+    /// Resolves when a close was requested, with its code and reason. Never resolves
+    /// if every outbox is gone without asking (the queue's end says it all then).
+    pub async fn requested(&mut self) -> CloseRequest {
+        let request = match self.0.wait_for(Option::is_some).await {
+            Ok(request) => request.clone(),
+            Err(_) => None,
+        };
+        match request {
+            Some(request) => request,
+            None => std::future::pending().await,
         }
     }
 }
@@ -112,7 +112,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_asks_for_a_slow_consumer_close() {
-        let (tx, rx) = outbox(2);
+        let (tx, mut rx) = outbox(2);
         assert_eq!(tx.push("a".into()), Pushed::Queued);
         assert_eq!(tx.push("b".into()), Pushed::Queued);
         assert_eq!(tx.push("c".into()), Pushed::Overflowed);
@@ -122,7 +122,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_close_reason_wins() {
-        let (tx, rx) = outbox(2);
+        let (tx, mut rx) = outbox(2);
         tx.close(CloseCode::UnsupportedData, None);
         tx.close(CloseCode::GoingAway, None);
         assert_eq!(rx.close.requested().await.0, CloseCode::UnsupportedData);

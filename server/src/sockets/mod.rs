@@ -15,7 +15,10 @@ pub mod happiness;
 pub mod seed_room;
 pub mod seed_spectate;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use futures::{
@@ -25,7 +28,11 @@ use futures::{
 use spectate_app::protocol::CloseCode;
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::hub::{ConnId, Hub, Outbox, OutboxReceiver, outbox::outbox, stats::GaugeGuard};
+use crate::hub::{
+    ConnId, Hub, Outbox, OutboxReceiver,
+    outbox::{CloseWatch, outbox},
+    stats::GaugeGuard,
+};
 
 /// Applies the frame-size limits to an upgrade. Tungstenite's own limit sits well above
 /// ours so that an oversized frame normally reaches [`Connection::next_text`], which
@@ -51,6 +58,8 @@ pub struct Connection {
     /// The hub, for the protocol handler.
     pub hub: Arc<Hub>,
     stream: SplitStream<WebSocket>,
+    /// Lets the reader stop as soon as anyone asks the socket to close.
+    close: CloseWatch,
     writer: WriterTask,
 }
 
@@ -81,12 +90,14 @@ impl Connection {
     pub fn open(socket: WebSocket, hub: Arc<Hub>) -> Self {
         let (sink, stream) = socket.split();
         let (outbox, receiver) = outbox(hub.limits.outbox_frames);
+        let close = receiver.close.clone();
         let writer = tokio::spawn(write_loop(sink, receiver, hub.clone()));
         Self {
             id: hub.next_conn_id(),
             outbox,
             hub,
             stream,
+            close,
             writer: WriterTask(Some(writer)),
         }
     }
@@ -95,7 +106,12 @@ impl Connection {
     /// their own code and reason; pings are answered by the library.
     pub async fn next_text(&mut self) -> Inbound {
         loop {
-            let message = match self.stream.next().await {
+            let next = tokio::select! {
+                biased;
+                _ = self.close.requested() => return Inbound::End,
+                next = self.stream.next() => next,
+            };
+            let message = match next {
                 Some(Ok(message)) => message,
                 Some(Err(err)) => {
                     // Tungstenite reports a frame over its hard limit as an error; say so.
@@ -162,7 +178,8 @@ impl Connection {
 }
 
 /// Sends queued frames, coalescing everything already queued into one flush, until
-/// the queue ends, a close is requested, or the server shuts down.
+/// the queue ends, a close is requested, or the server shuts down. A close request or
+/// shutdown also interrupts a write stuck on a client that does not read.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
     mut receiver: OutboxReceiver,
@@ -170,38 +187,38 @@ async fn write_loop(
 ) {
     let _open = GaugeGuard::raise(&hub.stats.connections);
     let mut shutdown = hub.shutdown_signal();
+    let going_away = || {
+        (
+            CloseCode::GoingAway,
+            CloseCode::GoingAway.reason().to_owned(),
+        )
+    };
     let close = loop {
-        tokio::select! {
+        let frame = tokio::select! {
             biased;
-            reason = receiver.close.requested() => break Some(reason),
-            () = wait_for_shutdown(&mut shutdown) => {
-                break Some((CloseCode::GoingAway, CloseCode::GoingAway.reason().to_owned()));
+            request = receiver.close.requested() => break Some(request),
+            () = wait_for_shutdown(&mut shutdown) => break Some(going_away()),
+            frame = receiver.frames.recv() => frame,
+        };
+        let Some(frame) = frame else { break None };
+        let written = tokio::select! {
+            biased;
+            request = receiver.close.requested() => break Some(request),
+            () = wait_for_shutdown(&mut shutdown) => break Some(going_away()),
+            written = write_batch(&mut sink, frame, &mut receiver.frames) => written,
+        };
+        match written {
+            Ok(sent) => {
+                hub.stats.delivered.fetch_add(sent, Ordering::Relaxed);
             }
-            frame = receiver.frames.recv() => {
-                let Some(frame) = frame else { break None };
-                if sink.feed(Message::Text(frame)).await.is_err() {
-                    return;
-                }
-                let mut sent = 1u64;
-                while let Ok(more) = receiver.frames.try_recv() {
-                    if sink.feed(Message::Text(more)).await.is_err() {
-                        return;
-                    }
-                    sent += 1;
-                }
-                if sink.flush().await.is_err() {
-                    return;
-                }
-                hub.stats.delivered.fetch_add(sent, std::sync::atomic::Ordering::Relaxed);
-            }
+            Err(_) => return,
         }
     };
     if let Some((code, reason)) = close {
         if code == CloseCode::SlowConsumer {
-            hub.stats
-                .slow_consumers
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            hub.stats.slow_consumers.fetch_add(1, Ordering::Relaxed);
         }
+        // A client that does not read may never take the close frame: give up after 1 s.
         let frame = CloseFrame {
             code: code.code(),
             reason: reason.into(),
@@ -212,7 +229,24 @@ async fn write_loop(
         )
         .await;
     }
-    let _ = sink.close().await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+}
+
+/// Feeds `first` and everything else already queued, then flushes once: a client that
+/// fell behind gets many frames per write instead of one write per frame.
+async fn write_batch(
+    sink: &mut SplitSink<WebSocket, Message>,
+    first: Utf8Bytes,
+    queue: &mut tokio::sync::mpsc::Receiver<Utf8Bytes>,
+) -> Result<u64, axum::Error> {
+    sink.feed(Message::Text(first)).await?;
+    let mut sent = 1u64;
+    while let Ok(more) = queue.try_recv() {
+        sink.feed(Message::Text(more)).await?;
+        sent += 1;
+    }
+    sink.flush().await?;
+    Ok(sent)
 }
 
 /// Resolves once shutdown has begun (or the hub is gone).

@@ -11,3 +11,4 @@ mod pages;
 mod room;
 mod seed_spectate;
 mod shutdown;
+mod slow_consumer;

@@ -77,3 +77,23 @@ async fn root_serves_both_the_page_and_the_seed_socket() {
     assert_eq!(status, 200);
     assert!(html.contains("Runner map"));
 }
+
+#[tokio::test]
+async fn pages_are_compressed_but_live_streams_are_not() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let page = client
+        .get(app.url("/dashboard"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["content-encoding"], "br");
+    let stream = client
+        .get(app.url("/happiness"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert!(stream.headers().get("content-encoding").is_none());
+}
