@@ -4,7 +4,12 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, DemoConfig, Limits};
+use spectate_app::protocol::{ProtocolError, RunnerId};
+
+use crate::{
+    auth::Subject,
+    config::{Config, DemoConfig, Limits},
+};
 
 /// Spectate: live runner tracking for spectators.
 #[derive(Debug, Parser)]
@@ -20,6 +25,40 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: pages, sockets, feeds.
     Serve(ServeArgs),
+    /// Print a signed token (for a runner, or a role) that this server will accept.
+    Token(TokenArgs),
+}
+
+/// Options of `spectate token`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["runner", "role"])))]
+pub struct TokenArgs {
+    /// The runner the token may publish for.
+    #[arg(long)]
+    pub runner: Option<String>,
+    /// A role instead of a runner: `publisher` (series points) or `admin` (any runner).
+    #[arg(long, value_parser = ["publisher", "admin"])]
+    pub role: Option<String>,
+    /// How long the token stays valid, e.g. `12h`, `3d`, `90m`.
+    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+    pub ttl: Duration,
+    /// The data directory whose secret signs the token (same as the server's).
+    #[arg(long, env = "SPECTATE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// The signing secret, if the server is given one with --secret.
+    #[arg(long, env = "SPECTATE_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+}
+
+impl TokenArgs {
+    /// The subject named by --runner or --role.
+    pub fn subject(&self) -> Result<Subject, ProtocolError> {
+        match (&self.runner, self.role.as_deref()) {
+            (Some(runner), _) => Ok(Subject::Runner(RunnerId::parse(runner)?)),
+            (None, Some("admin")) => Ok(Subject::Admin),
+            _ => Ok(Subject::Publisher),
+        }
+    }
 }
 
 /// Log output format.
@@ -55,6 +94,18 @@ pub struct ServeArgs {
     /// Let anyone publish fixes without a token (demo and trusted networks only).
     #[arg(long, env = "SPECTATE_OPEN")]
     pub open: bool,
+    /// Token signing secret (at least 32 bytes); by default one is created and kept in
+    /// <data-dir>/secret.key.
+    #[arg(long, env = "SPECTATE_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// Another origin whose pages may present tokens (repeatable), e.g.
+    /// https://race.example; the server's own origin is always allowed.
+    #[arg(
+        long = "allowed-origin",
+        env = "SPECTATE_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
     /// Milliseconds between happiness values.
     #[arg(long, default_value_t = 5000)]
     pub happiness_interval_ms: u64,
@@ -108,6 +159,8 @@ impl ServeArgs {
                 ..DemoConfig::default()
             }),
             open_publishing: self.open || self.demo,
+            secret: self.secret.clone(),
+            allowed_origins: self.allowed_origins.clone(),
             happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),
             limits,
             site_root: self.site_root.clone(),

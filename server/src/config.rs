@@ -14,6 +14,10 @@ pub struct Config {
     pub demo: Option<DemoConfig>,
     /// Whether anyone may publish fixes without a token (always true in demo mode).
     pub open_publishing: bool,
+    /// The token signing secret; `None` keeps one in `<data_dir>/secret.key`.
+    pub secret: Option<String>,
+    /// Origins besides the server's own whose pages may present tokens.
+    pub allowed_origins: Vec<String>,
     /// How often the happiness feed produces a value.
     pub happiness_interval: Duration,
     /// Limits every connection is held to.
@@ -86,6 +90,8 @@ impl Config {
             data_dir: std::env::temp_dir().join("spectate-test-data"),
             demo: None,
             open_publishing: true,
+            secret: Some("test-secret-test-secret-test-secret!".to_owned()),
+            allowed_origins: Vec::new(),
             happiness_interval: Duration::from_millis(100),
             limits: Limits::default(),
             site_root: None,

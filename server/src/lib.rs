@@ -14,6 +14,7 @@
 //! say how, [`http`] has the plain endpoints, [`feeds`] the happiness feed, [`demo`]
 //! the simulated runners, and [`state`] what handlers share.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use spectate_server::{
-    cli::{Cli, Command, LogFormat, ServeArgs},
+    auth::{TokenKeys, secret},
+    cli::{Cli, Command, LogFormat, ServeArgs, TokenArgs},
     startup::Application,
 };
 use tracing_subscriber::EnvFilter;
@@ -13,7 +14,33 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(&args).await,
+        Command::Token(args) => token(&args),
     }
+}
+
+/// `spectate token`: the token on stdout (for scripts), what it is on stderr.
+fn token(args: &TokenArgs) -> std::process::ExitCode {
+    let subject = match args.subject() {
+        Ok(subject) => subject,
+        Err(err) => {
+            eprintln!("spectate token: {err}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let secret = match secret::load_or_create(args.secret.as_deref(), &args.data_dir) {
+        Ok(secret) => secret,
+        Err(err) => {
+            eprintln!("spectate token: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let token = TokenKeys::new(&secret).issue(&subject, args.ttl);
+    println!("{token}");
+    eprintln!(
+        "token for {subject}, valid for {}; use it as ?token=... on /ws or /spectate, or send {{\"type\":\"auth\",\"token\":\"...\"}}",
+        humantime::format_duration(args.ttl)
+    );
+    std::process::ExitCode::SUCCESS
 }
 
 async fn serve(args: &ServeArgs) -> std::process::ExitCode {

@@ -16,6 +16,7 @@ use tower_http::{
 };
 
 use crate::{
+    auth::{Access, TokenKeys, origin::OriginPolicy, secret},
     config::Config,
     demo, feeds,
     http::{happiness_stream, stats, upgrades},
@@ -43,6 +44,9 @@ pub enum StartupError {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// No token signing secret could be had.
+    #[error("{0}")]
+    Secret(#[from] crate::auth::secret::SecretError),
     /// Leptos' configuration (from cargo-leptos' environment) is invalid.
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
@@ -109,8 +113,15 @@ impl Application {
             source,
         })?;
         let leptos_options = leptos_options(&config, addr)?;
-        let open = config.open_publishing || config.demo.is_some();
-        let hub = Arc::new(Hub::new(config.limits, open));
+        let access = Access {
+            open_publishing: config.open_publishing || config.demo.is_some(),
+            keys: TokenKeys::new(&secret::load_or_create(
+                config.secret.as_deref(),
+                &config.data_dir,
+            )?),
+            origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
+        };
+        let hub = Arc::new(Hub::new(config.limits, access));
         let mut background = vec![feeds::happiness::start(
             hub.clone(),
             config.happiness_interval,

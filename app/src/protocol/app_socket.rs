@@ -25,7 +25,12 @@ pub enum ClientMsg {
         /// Runners to stop following.
         runners: Vec<RunnerId>,
     },
-    /// Publish a fix (only while the server runs in open mode).
+    /// Present a token (from `spectate token`) to publish as its subject.
+    Auth {
+        /// The signed token.
+        token: String,
+    },
+    /// Publish a fix: needs a token for that runner, unless the server is open.
     Publish {
         /// Whose position.
         runner: RunnerId,
@@ -76,6 +81,13 @@ pub enum ServerMsg {
         protocol: u32,
         /// Whether anyone may publish fixes (demo/open mode).
         open_publishing: bool,
+    },
+    /// The token presented with `auth` (or `?token=`) was accepted.
+    Authed {
+        /// Who the token speaks for: `runner:<id>`, `publisher` or `admin`.
+        subject: String,
+        /// When it expires, in seconds since the Unix epoch.
+        expires: u64,
     },
     /// A runner's position.
     Fix {

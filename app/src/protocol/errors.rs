@@ -27,6 +27,19 @@ pub enum ErrorCode {
     TooLarge,
     /// A per-connection or server-wide limit was reached (follows, runners).
     LimitReached,
+    /// The action needs a token and none was given.
+    TokenMissing,
+    /// The token is malformed or its signature does not match (forged, or from
+    /// another server).
+    TokenInvalid,
+    /// The token was valid but has expired.
+    TokenExpired,
+    /// The token is valid but for someone else (another runner, or a role that may
+    /// not do this).
+    TokenWrongSubject,
+    /// Tokens are refused on a connection opened by a page of another site
+    /// (cross-site WebSocket hijacking).
+    OriginForbidden,
 }
 
 impl ErrorCode {
@@ -41,6 +54,11 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::TooLarge => "too_large",
             Self::LimitReached => "limit_reached",
+            Self::TokenMissing => "token_missing",
+            Self::TokenInvalid => "token_invalid",
+            Self::TokenExpired => "token_expired",
+            Self::TokenWrongSubject => "token_wrong_subject",
+            Self::OriginForbidden => "origin_forbidden",
         }
     }
 }
@@ -72,6 +90,21 @@ pub enum ProtocolError {
     /// See [`ErrorCode::LimitReached`].
     #[error("{0}")]
     LimitReached(String),
+    /// See [`ErrorCode::TokenMissing`].
+    #[error("{0}")]
+    TokenMissing(String),
+    /// See [`ErrorCode::TokenInvalid`].
+    #[error("{0}")]
+    TokenInvalid(String),
+    /// See [`ErrorCode::TokenExpired`].
+    #[error("{0}")]
+    TokenExpired(String),
+    /// See [`ErrorCode::TokenWrongSubject`].
+    #[error("{0}")]
+    TokenWrongSubject(String),
+    /// See [`ErrorCode::OriginForbidden`].
+    #[error("{0}")]
+    OriginForbidden(String),
 }
 
 impl ProtocolError {
@@ -86,6 +119,11 @@ impl ProtocolError {
             Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::TooLarge(_) => ErrorCode::TooLarge,
             Self::LimitReached(_) => ErrorCode::LimitReached,
+            Self::TokenMissing(_) => ErrorCode::TokenMissing,
+            Self::TokenInvalid(_) => ErrorCode::TokenInvalid,
+            Self::TokenExpired(_) => ErrorCode::TokenExpired,
+            Self::TokenWrongSubject(_) => ErrorCode::TokenWrongSubject,
+            Self::OriginForbidden(_) => ErrorCode::OriginForbidden,
         }
     }
 

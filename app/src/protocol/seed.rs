@@ -22,6 +22,8 @@ pub enum SeedInbound {
         following: Vec<RunnerId>,
         /// The client's own runner id, if it publishes.
         user_id: Option<RunnerId>,
+        /// A token to publish with (an extension; seed clients send none).
+        token: Option<String>,
     },
     /// A position published by the client for `user_id`.
     Fix {
@@ -40,6 +42,8 @@ struct RawHello {
     following: Vec<RunnerId>,
     #[serde(rename = "userId", default)]
     user_id: Option<RunnerId>,
+    #[serde(default)]
+    token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +69,7 @@ impl SeedInbound {
             Ok(Self::Hello {
                 following: raw.following,
                 user_id: raw.user_id,
+                token: raw.token,
             })
         } else if map.contains_key("lat") || map.contains_key("lng") || map.contains_key("userId") {
             let raw: RawFix =
@@ -145,7 +150,8 @@ mod tests {
             hello,
             SeedInbound::Hello {
                 following: vec![id("1"), id("2")],
-                user_id: Some(id("7"))
+                user_id: Some(id("7")),
+                token: None
             }
         );
     }

@@ -88,7 +88,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn publishes_every_runner_each_interval() {
-        let hub = Arc::new(Hub::new(crate::config::Limits::default(), true));
+        let hub = Arc::new(Hub::new(
+            crate::config::Limits::default(),
+            crate::auth::Access::open_for_tests(),
+        ));
         let config = DemoConfig {
             runners: 3,
             speed: 10.0,

@@ -55,7 +55,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn publishes_one_value_per_interval() {
-        let hub = Arc::new(Hub::new(crate::config::Limits::default(), true));
+        let hub = Arc::new(Hub::new(
+            crate::config::Limits::default(),
+            crate::auth::Access::open_for_tests(),
+        ));
         let task = start(hub.clone(), Duration::from_secs(5));
         let mut sub = hub.series.subscribe(&happiness_series()).unwrap();
         let first = sub.live.recv().await.unwrap();

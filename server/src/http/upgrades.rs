@@ -48,10 +48,15 @@ pub async fn route_seed_upgrades(
         return next.run(req).await;
     }
     match req.uri().path() {
-        "/" => match take_upgrade(req, &state).await {
-            Ok(upgrade) => sockets::seed_spectate::upgrade(State(state), upgrade).await,
-            Err(rejection) => rejection,
-        },
+        "/" => {
+            let (headers, uri) = (req.headers().clone(), req.uri().clone());
+            match take_upgrade(req, &state).await {
+                Ok(upgrade) => {
+                    sockets::seed_spectate::upgrade(State(state), headers, uri, upgrade).await
+                }
+                Err(rejection) => rejection,
+            }
+        }
         "/room" => match take_upgrade(req, &state).await {
             Ok(upgrade) => sockets::seed_room::upgrade(State(state), upgrade).await,
             Err(rejection) => rejection,

@@ -26,7 +26,7 @@ use std::{
 
 use tokio::sync::watch;
 
-use crate::config::Limits;
+use crate::{auth::Access, config::Limits};
 
 pub use follows::{FixRecord, FollowRegistry};
 pub use outbox::{Outbox, OutboxReceiver};
@@ -60,22 +60,22 @@ pub struct Hub {
     pub stats: Stats,
     /// Limits every connection is held to.
     pub limits: Limits,
-    /// Whether anyone may publish fixes (demo/open mode).
-    pub open_publishing: bool,
+    /// Who may publish (tokens, origins, open mode).
+    pub access: Access,
     next_conn_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
 
 impl Hub {
     /// An empty hub.
-    pub fn new(limits: Limits, open_publishing: bool) -> Self {
+    pub fn new(limits: Limits, access: Access) -> Self {
         Self {
             follows: FollowRegistry::new(limits.max_runners),
             series: SeriesHub::default(),
             room: Room::default(),
             stats: Stats::default(),
             limits,
-            open_publishing,
+            access,
             next_conn_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
         }

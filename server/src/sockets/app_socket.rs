@@ -9,7 +9,8 @@ use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     extract::{State, WebSocketUpgrade},
-    response::Response,
+    http::{HeaderMap, Uri},
+    response::{IntoResponse, Response},
 };
 use spectate_app::protocol::{ClientMsg, PROTOCOL_VERSION, ProtocolError, SeriesName, ServerMsg};
 use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
@@ -20,6 +21,7 @@ use super::{
     seed_spectate::{FollowSet, publish},
 };
 use crate::{
+    auth::{Handshake, Verified},
     hub::{Hub, Outbox, WireFormat, follows::Follower},
     state::AppState,
 };
@@ -27,10 +29,19 @@ use crate::{
 /// Series one connection may subscribe to at once.
 const MAX_SERIES_PER_CONN: usize = 16;
 
-/// `GET /ws`: the app socket.
-pub async fn upgrade(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+/// `GET /ws`: the app socket (`?token=` authenticates it at once).
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let hub = state.hub.clone();
-    configure(upgrade, &hub).on_upgrade(move |socket| run(Connection::open(socket, hub)))
+    match hub.access.handshake(&headers, &uri) {
+        Ok(handshake) => configure(upgrade, &hub)
+            .on_upgrade(move |socket| run(Connection::open(socket, hub), handshake)),
+        Err(rejection) => rejection.into_response(),
+    }
 }
 
 /// A task forwarding one series into an outbox, stopped when dropped.
@@ -74,6 +85,16 @@ struct Session {
     series: HashMap<SeriesName, SeriesForwarder>,
     room: Option<Membership>,
     room_bucket: crate::hub::rate_limit::TokenBucket,
+    handshake: Handshake,
+}
+
+/// The frame that confirms a token.
+fn authed(identity: &Verified) -> String {
+    ServerMsg::Authed {
+        subject: identity.subject.to_string(),
+        expires: identity.expires,
+    }
+    .encode()
 }
 
 impl Session {
@@ -86,7 +107,17 @@ impl Session {
                 runners.iter().for_each(|r| self.follows.remove(r));
                 Ok(())
             }
-            ClientMsg::Publish { runner, position } => publish(&self.hub, runner, position),
+            ClientMsg::Auth { token } => {
+                let identity = self.handshake.authenticate(&self.hub.access, &token)?;
+                conn.send(authed(identity));
+                Ok(())
+            }
+            ClientMsg::Publish { runner, position } => publish(
+                &self.hub,
+                self.handshake.identity.as_ref(),
+                runner,
+                position,
+            ),
             ClientMsg::SubscribeSeries { series } => {
                 if self.series.contains_key(&series) {
                     return Ok(());
@@ -128,15 +159,18 @@ impl Session {
     }
 }
 
-async fn run(mut conn: Connection) {
+async fn run(mut conn: Connection, handshake: Handshake) {
     let hub = conn.hub.clone();
     conn.send(
         ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
-            open_publishing: hub.open_publishing,
+            open_publishing: hub.access.open_publishing,
         }
         .encode(),
     );
+    if let Some(identity) = &handshake.identity {
+        conn.send(authed(identity));
+    }
     let mut session = Session {
         hub: hub.clone(),
         follower: Follower {
@@ -147,6 +181,7 @@ async fn run(mut conn: Connection) {
         series: HashMap::new(),
         room: None,
         room_bucket: room_bucket(&hub),
+        handshake,
     };
     while let Inbound::Text(text) = conn.next_text().await {
         let outcome = ClientMsg::parse(&text).and_then(|msg| session.handle(&conn, msg));

@@ -3,14 +3,16 @@
 //! A client says `{"initialRequest":true,"following":[ids],"userId":id}` and then
 //! publishes `{"userId":id,"lat":x,"lng":y}`; every connection following that id gets
 //! the fix in the same shape. Unlike the seed, follows are dropped when the socket
-//! closes, a second hello replaces the follow list, and publishing is allowed only in
-//! open (demo) mode: otherwise the client gets a `forbidden` error frame.
+//! closes, a second hello replaces the follow list, and publishing needs a token for
+//! that runner (`?token=` on the URL, or a `"token"` field in the hello) unless the
+//! server runs open (demo); a refused fix gets an error frame with the reason's code.
 
 use std::{collections::BTreeSet, sync::Arc};
 
 use axum::{
     extract::{State, WebSocketUpgrade},
-    response::Response,
+    http::{HeaderMap, Uri},
+    response::{IntoResponse, Response},
 };
 use spectate_app::protocol::{
     ProtocolError, RunnerId,
@@ -19,14 +21,24 @@ use spectate_app::protocol::{
 
 use super::{Connection, Inbound, configure};
 use crate::{
+    auth::{Handshake, Verified},
     hub::{FixRecord, Hub, WireFormat, follows::Follower, now_ms},
     state::AppState,
 };
 
 /// `GET /spectate` (and `/` with an upgrade): the seed spectate socket.
-pub async fn upgrade(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let hub = state.hub.clone();
-    configure(upgrade, &hub).on_upgrade(move |socket| run(Connection::open(socket, hub)))
+    match hub.access.handshake(&headers, &uri) {
+        Ok(handshake) => configure(upgrade, &hub)
+            .on_upgrade(move |socket| run(Connection::open(socket, hub), handshake)),
+        Err(rejection) => rejection.into_response(),
+    }
 }
 
 /// The runners a connection follows; unfollows them all when dropped, so no exit
@@ -109,17 +121,14 @@ impl Drop for FollowSet {
     }
 }
 
-/// Accepts a fix if publishing is open, and fans it out.
+/// Accepts a fix if `identity` may publish for its runner, and fans it out.
 pub fn publish(
     hub: &Hub,
+    identity: Option<&Verified>,
     runner: RunnerId,
     position: spectate_app::protocol::LatLng,
 ) -> Result<(), ProtocolError> {
-    if !hub.open_publishing {
-        return Err(ProtocolError::Forbidden(
-            "publishing is closed on this server: it is not running in open (demo) mode, and token-based publishing is not available yet".into(),
-        ));
-    }
+    hub.access.check_publish(identity, &runner)?;
     hub.follows.publish(FixRecord {
         runner,
         position,
@@ -128,7 +137,7 @@ pub fn publish(
     Ok(())
 }
 
-async fn run(mut conn: Connection) {
+async fn run(mut conn: Connection, mut handshake: Handshake) {
     let hub = conn.hub.clone();
     let follower = Follower {
         outbox: conn.outbox.clone(),
@@ -140,8 +149,16 @@ async fn run(mut conn: Connection) {
             SeedInbound::Hello {
                 following,
                 user_id: _,
-            } => follows.replace(&following, &follower),
-            SeedInbound::Fix { user_id, position } => publish(&hub, user_id, position),
+                token,
+            } => {
+                if let Some(token) = token {
+                    handshake.authenticate(&hub.access, &token)?;
+                }
+                follows.replace(&following, &follower)
+            }
+            SeedInbound::Fix { user_id, position } => {
+                publish(&hub, handshake.identity.as_ref(), user_id, position)
+            }
         });
         if let Err(err) = outcome {
             hub.stats.reject();

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod app_socket;
+mod auth;
 mod bad_input;
 mod cleanup;
 mod happiness;

@@ -135,7 +135,7 @@ async fn a_second_hello_replaces_the_follow_list() {
 }
 
 #[tokio::test]
-async fn publishing_is_forbidden_unless_open_but_following_works() {
+async fn publishing_needs_a_token_unless_open_but_following_works() {
     let app = spawn_app_with(Config {
         open_publishing: false,
         ..Config::for_tests()
@@ -149,9 +149,12 @@ async fn publishing_is_forbidden_unless_open_but_following_works() {
         .send_json(json!({"userId": 1, "lat": 1.0, "lng": 1.0}))
         .await;
     let error = client.next_json().await;
-    assert_eq!(error["error"]["code"], "forbidden", "{error}");
+    assert_eq!(error["error"]["code"], "token_missing", "{error}");
     assert!(
-        error["error"]["message"].as_str().unwrap().contains("open"),
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("?token="),
         "{error}"
     );
     app.wait_for_stats("the follow", |s| s.subscriptions == 1)

@@ -1,0 +1,215 @@
+//! The access rules, and the identity a socket carries from its handshake.
+//!
+//! - Following and reading are open to everyone.
+//! - Publishing a runner's fixes needs a token for that runner (or the admin role),
+//!   unless the server runs open (demo / trusted network).
+//! - A token is accepted only on a socket whose `Origin` is trusted.
+
+use axum::{
+    Json,
+    http::{HeaderMap, StatusCode, Uri},
+    response::{IntoResponse, Response},
+};
+use spectate_app::protocol::{ProtocolError, RunnerId, seed::SeedError};
+
+use super::{Subject, TokenKeys, Verified, origin::OriginPolicy};
+
+/// The server's access settings.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// Anyone may publish anything (demo mode); tokens are then optional.
+    pub open_publishing: bool,
+    /// Signs and verifies tokens.
+    pub keys: TokenKeys,
+    /// Which origins may present tokens.
+    pub origins: OriginPolicy,
+}
+
+/// What a socket learnt at its handshake: who it is (if it showed a token) and whether
+/// its origin may present tokens later.
+#[derive(Clone, Debug, Default)]
+pub struct Handshake {
+    /// The verified token, if any.
+    pub identity: Option<Verified>,
+    /// False for sockets opened by another site's page.
+    pub origin_trusted: bool,
+}
+
+/// A handshake refused before the upgrade: 401 for a bad token, 403 for a bad origin,
+/// with the error code and message as JSON.
+#[derive(Debug)]
+pub struct Rejection(ProtocolError);
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let status = match self.0 {
+            ProtocolError::OriginForbidden(_) => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        let body: serde_json::Value =
+            serde_json::from_str(&SeedError::encode(&self.0)).unwrap_or_default();
+        (status, Json(body)).into_response()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+impl Access {
+    /// Open publishing with a throwaway key: for tests and in-process tools.
+    pub fn open_for_tests() -> Self {
+        Self {
+            open_publishing: true,
+            keys: TokenKeys::new(&[0u8; 32]),
+            origins: OriginPolicy::default(),
+        }
+    }
+
+    /// Checks a handshake: a `?token=` must verify and come from a trusted origin.
+    pub fn handshake(&self, headers: &HeaderMap, uri: &Uri) -> Result<Handshake, Rejection> {
+        let origin_trusted = self.origins.trusts(headers);
+        let token = uri
+            .query()
+            .and_then(token_from_query)
+            .filter(|t| !t.is_empty());
+        let mut handshake = Handshake {
+            identity: None,
+            origin_trusted,
+        };
+        if let Some(token) = token {
+            handshake.authenticate(self, &token).map_err(Rejection)?;
+        }
+        Ok(handshake)
+    }
+
+    /// May the holder of `identity` publish `runner`'s fixes?
+    pub fn check_publish(
+        &self,
+        identity: Option<&Verified>,
+        runner: &RunnerId,
+    ) -> Result<(), ProtocolError> {
+        if self.open_publishing {
+            return Ok(());
+        }
+        let Some(identity) = identity else {
+            return Err(ProtocolError::TokenMissing(format!(
+                "publishing runner {runner}'s fixes needs a token for that runner: connect with ?token=..., or send it in an `auth` message (/ws) or a `token` field of the hello (seed protocol); tokens come from `spectate token --runner {runner}`"
+            )));
+        };
+        if identity.is_expired() {
+            return Err(ProtocolError::TokenExpired(
+                "the token of this connection has expired; reconnect with a new one".into(),
+            ));
+        }
+        match &identity.subject {
+            Subject::Admin => Ok(()),
+            Subject::Runner(own) if own == runner => Ok(()),
+            Subject::Runner(own) => Err(ProtocolError::TokenWrongSubject(format!(
+                "this token is for runner {own}; it cannot publish as runner {runner}"
+            ))),
+            Subject::Publisher => Err(ProtocolError::TokenWrongSubject(
+                "publisher tokens publish series points, not runner fixes".into(),
+            )),
+        }
+    }
+}
+
+impl Handshake {
+    /// Verifies `token` for this connection (after the upgrade: the `auth` message).
+    pub fn authenticate(
+        &mut self,
+        access: &Access,
+        token: &str,
+    ) -> Result<&Verified, ProtocolError> {
+        if !self.origin_trusted {
+            return Err(ProtocolError::OriginForbidden(
+                "tokens are not accepted on sockets opened by another site's page".into(),
+            ));
+        }
+        let verified = access.keys.verify(token)?;
+        Ok(self.identity.insert(verified))
+    }
+}
+
+fn token_from_query(query: &str) -> Option<String> {
+    axum::extract::Query::<TokenQuery>::try_from_uri(&format!("/?{query}").parse().ok()?)
+        .ok()
+        .and_then(|q| q.0.token)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use spectate_app::protocol::ErrorCode;
+
+    use super::*;
+
+    fn closed() -> Access {
+        Access {
+            open_publishing: false,
+            ..Access::open_for_tests()
+        }
+    }
+
+    fn runner(id: &str) -> RunnerId {
+        RunnerId::parse(id).unwrap()
+    }
+
+    fn identity(subject: Subject) -> Verified {
+        Verified {
+            subject,
+            expires: u64::MAX,
+        }
+    }
+
+    #[test]
+    fn publishing_rules() {
+        let access = closed();
+        let code = |who: Option<&Verified>, id: &str| {
+            access
+                .check_publish(who, &runner(id))
+                .err()
+                .map(|e| e.code())
+        };
+        assert_eq!(code(None, "1"), Some(ErrorCode::TokenMissing));
+        let one = identity(Subject::Runner(runner("1")));
+        assert_eq!(code(Some(&one), "1"), None);
+        assert_eq!(code(Some(&one), "2"), Some(ErrorCode::TokenWrongSubject));
+        assert_eq!(
+            code(Some(&identity(Subject::Publisher)), "1"),
+            Some(ErrorCode::TokenWrongSubject)
+        );
+        assert_eq!(code(Some(&identity(Subject::Admin)), "9"), None);
+        let stale = Verified {
+            subject: Subject::Runner(runner("1")),
+            expires: 1,
+        };
+        assert_eq!(code(Some(&stale), "1"), Some(ErrorCode::TokenExpired));
+        assert_eq!(
+            Access::open_for_tests().check_publish(None, &runner("1")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn handshake_reads_the_query_token() {
+        let access = closed();
+        let token = access.keys.issue(&Subject::Admin, Duration::from_secs(60));
+        let uri: Uri = format!("/ws?x=1&token={token}").parse().unwrap();
+        let handshake = access.handshake(&HeaderMap::new(), &uri).unwrap();
+        assert_eq!(handshake.identity.unwrap().subject, Subject::Admin);
+        let bad: Uri = "/ws?token=nope".parse().unwrap();
+        assert!(access.handshake(&HeaderMap::new(), &bad).is_err());
+        let none: Uri = "/ws".parse().unwrap();
+        assert!(
+            access
+                .handshake(&HeaderMap::new(), &none)
+                .unwrap()
+                .identity
+                .is_none()
+        );
+    }
+}
