@@ -10,13 +10,13 @@ use std::{collections::HashMap, sync::Arc};
 use axum::{
     extract::{State, WebSocketUpgrade},
     http::{HeaderMap, Uri},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use spectate_app::protocol::{ClientMsg, PROTOCOL_VERSION, ProtocolError, SeriesName, ServerMsg};
 use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
 
 use super::{
-    Connection, Inbound, configure,
+    Connection, Inbound,
     seed_room::{Membership, check_message, room_bucket},
     seed_spectate::{FollowSet, publish},
 };
@@ -36,12 +36,7 @@ pub async fn upgrade(
     uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let hub = state.hub.clone();
-    match hub.access.handshake(&headers, &uri) {
-        Ok(handshake) => configure(upgrade, &hub)
-            .on_upgrade(move |socket| run(Connection::open(socket, hub), handshake)),
-        Err(rejection) => rejection.into_response(),
-    }
+    super::accept(state.hub.clone(), &headers, &uri, upgrade, run)
 }
 
 /// A task forwarding one series into an outbox, stopped when dropped.

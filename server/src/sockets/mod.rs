@@ -20,7 +20,11 @@ use std::{
     time::Duration,
 };
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::{
+    extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+    http::{HeaderMap, Uri},
+    response::{IntoResponse, Response},
+};
 use futures::{
     SinkExt, StreamExt,
     stream::{SplitSink, SplitStream},
@@ -28,6 +32,7 @@ use futures::{
 use spectate_app::protocol::CloseCode;
 use tokio::{sync::watch, task::JoinHandle};
 
+use crate::auth::Handshake;
 use crate::hub::{
     ConnId, Hub, Outbox, OutboxReceiver,
     outbox::{CloseWatch, outbox},
@@ -46,6 +51,26 @@ pub fn configure(upgrade: WebSocketUpgrade, hub: &Hub) -> WebSocketUpgrade {
         // Small buffers: most sockets are idle spectators.
         .read_buffer_size(4 * 1024)
         .write_buffer_size(8 * 1024)
+}
+
+/// Checks the handshake (token, Origin) and upgrades, or answers 401/403 with the
+/// reason; `run` then serves the socket with what the handshake established.
+pub fn accept<F, Fut>(
+    hub: Arc<Hub>,
+    headers: &HeaderMap,
+    uri: &Uri,
+    upgrade: WebSocketUpgrade,
+    run: F,
+) -> Response
+where
+    F: FnOnce(Connection, Handshake) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    match hub.access.handshake(headers, uri) {
+        Ok(handshake) => configure(upgrade, &hub)
+            .on_upgrade(move |socket| run(Connection::open(socket, hub), handshake)),
+        Err(rejection) => rejection.into_response(),
+    }
 }
 
 /// One open socket: its id, its outbox, its reading half and its writer task.

@@ -12,14 +12,14 @@ use std::{collections::BTreeSet, sync::Arc};
 use axum::{
     extract::{State, WebSocketUpgrade},
     http::{HeaderMap, Uri},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use spectate_app::protocol::{
     ProtocolError, RunnerId,
     seed::{SeedError, SeedInbound},
 };
 
-use super::{Connection, Inbound, configure};
+use super::{Connection, Inbound};
 use crate::{
     auth::{Handshake, Verified},
     hub::{FixRecord, Hub, WireFormat, follows::Follower, now_ms},
@@ -33,12 +33,7 @@ pub async fn upgrade(
     uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let hub = state.hub.clone();
-    match hub.access.handshake(&headers, &uri) {
-        Ok(handshake) => configure(upgrade, &hub)
-            .on_upgrade(move |socket| run(Connection::open(socket, hub), handshake)),
-        Err(rejection) => rejection.into_response(),
-    }
+    super::accept(state.hub.clone(), &headers, &uri, upgrade, run)
 }
 
 /// The runners a connection follows; unfollows them all when dropped, so no exit
