@@ -19,8 +19,6 @@ pub enum ErrorCode {
     BadId,
     /// A coordinate was non-finite or out of range.
     BadCoordinates,
-    /// The server does not allow this action here (e.g. publishing when not open).
-    Forbidden,
     /// Too many messages too fast; the message was dropped.
     RateLimited,
     /// The message was larger than this endpoint allows; it was dropped.
@@ -50,7 +48,6 @@ impl ErrorCode {
             Self::BadMessage => "bad_message",
             Self::BadId => "bad_id",
             Self::BadCoordinates => "bad_coordinates",
-            Self::Forbidden => "forbidden",
             Self::RateLimited => "rate_limited",
             Self::TooLarge => "too_large",
             Self::LimitReached => "limit_reached",
@@ -78,9 +75,6 @@ pub enum ProtocolError {
     /// See [`ErrorCode::BadCoordinates`].
     #[error("{0}")]
     BadCoordinates(String),
-    /// See [`ErrorCode::Forbidden`].
-    #[error("{0}")]
-    Forbidden(String),
     /// See [`ErrorCode::RateLimited`].
     #[error("{0}")]
     RateLimited(String),
@@ -115,7 +109,6 @@ impl ProtocolError {
             Self::BadMessage(_) => ErrorCode::BadMessage,
             Self::BadId(_) => ErrorCode::BadId,
             Self::BadCoordinates(_) => ErrorCode::BadCoordinates,
-            Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::TooLarge(_) => ErrorCode::TooLarge,
             Self::LimitReached(_) => ErrorCode::LimitReached,

@@ -70,9 +70,9 @@ impl Access {
     /// Checks a handshake: a `?token=` must verify and come from a trusted origin.
     pub fn handshake(&self, headers: &HeaderMap, uri: &Uri) -> Result<Handshake, Rejection> {
         let origin_trusted = self.origins.trusts(headers);
-        let token = uri
-            .query()
-            .and_then(token_from_query)
+        let token = axum::extract::Query::<TokenQuery>::try_from_uri(uri)
+            .ok()
+            .and_then(|q| q.0.token)
             .filter(|t| !t.is_empty());
         let mut handshake = Handshake {
             identity: None,
@@ -131,12 +131,6 @@ impl Handshake {
         let verified = access.keys.verify(token)?;
         Ok(self.identity.insert(verified))
     }
-}
-
-fn token_from_query(query: &str) -> Option<String> {
-    axum::extract::Query::<TokenQuery>::try_from_uri(&format!("/?{query}").parse().ok()?)
-        .ok()
-        .and_then(|q| q.0.token)
 }
 
 #[cfg(test)]
