@@ -7,6 +7,7 @@
 //!   (the WebSocket, timers) lives behind `hydrate` and runs only inside effects.
 
 pub mod protocol;
+pub mod resume_book;
 
 #[cfg(feature = "ui")]
 pub mod app;

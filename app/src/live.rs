@@ -4,7 +4,9 @@
 //! socket (re)opens (their follows and subscriptions) and what to do with each server
 //! message. That makes reconnection invisible to pages: after the server restarts, the
 //! socket reconnects with exponential backoff and jitter, and every page's state is
-//! sent again. On the server this is inert: nothing connects during SSR.
+//! sent again, with the last sequence number seen of each topic (a
+//! [`ResumeBook`](crate::resume_book::ResumeBook)), so the server replays only what was
+//! missed. On the server this is inert: nothing connects during SSR.
 
 use leptos::prelude::*;
 
@@ -107,7 +109,10 @@ mod browser {
     use leptos::prelude::*;
 
     use super::{LinkStatus, LiveSocket};
-    use crate::protocol::{ClientMsg, ServerMsg};
+    use crate::{
+        protocol::{ClientMsg, ServerMsg},
+        resume_book::ResumeBook,
+    };
 
     type OnOpen = Rc<dyn Fn() -> Vec<ClientMsg>>;
     type OnMessage = Rc<dyn Fn(&ServerMsg)>;
@@ -218,6 +223,7 @@ mod browser {
     async fn run(socket: LiveSocket, mut outgoing: UnboundedReceiver<ClientMsg>) {
         let url = socket_url();
         let mut attempt = 0u32;
+        let mut book = ResumeBook::default();
         loop {
             if let Ok(ws) = WebSocket::open(&url) {
                 let (mut write, mut read) = ws.split();
@@ -234,19 +240,25 @@ mod browser {
                                     continue;
                                 }
                             };
-                            if matches!(msg, ServerMsg::Welcome { .. }) {
+                            if let ServerMsg::Welcome { epoch, .. } = &msg {
                                 greeted = true;
                                 attempt = 0;
                                 socket.status.set(LinkStatus::Live);
+                                let old_epoch = book.on_welcome(epoch);
                                 for hello in open_messages(socket) {
+                                    let hello = book.resume(hello, old_epoch.as_deref());
                                     let _ = write.send(Message::Text(hello.encode())).await;
                                 }
                             }
+                            book.record(&msg);
                             dispatch(socket, &msg);
                         }
                         Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
                         Either::Left((Some(Err(_)) | None, _)) => break,
                         Either::Right((Some(msg), _)) => {
+                            if let ClientMsg::Unsubscribe { topics, .. } = &msg {
+                                book.forget(topics);
+                            }
                             if greeted {
                                 let _ = write.send(Message::Text(msg.encode())).await;
                             }

@@ -115,12 +115,42 @@ pub struct ServeArgs {
     /// Largest accepted WebSocket text frame, in bytes.
     #[arg(long, default_value_t = Limits::default().max_frame_bytes)]
     pub max_frame_bytes: usize,
-    /// Frames queued per connection before it is cut off as too slow.
-    #[arg(long, default_value_t = Limits::default().outbox_frames)]
-    pub outbox_frames: usize,
-    /// Runners one connection may follow.
-    #[arg(long, default_value_t = Limits::default().max_follows_per_conn)]
-    pub max_follows: usize,
+    /// Bytes queued per connection before it is cut off as too slow (close 4008).
+    #[arg(long, default_value_t = Limits::default().outbox_bytes)]
+    pub outbox_bytes: usize,
+    /// Bytes queued per connection past which runner fixes are conflated (newest only).
+    #[arg(long, default_value_t = Limits::default().conflate_after_bytes)]
+    pub conflate_after_bytes: usize,
+    /// Topics one connection may subscribe to at once.
+    #[arg(long, default_value_t = Limits::default().max_topics_per_conn)]
+    pub max_topics_per_conn: usize,
+    /// Topics the server keeps in memory.
+    #[arg(long, default_value_t = Limits::default().max_topics)]
+    pub max_topics: usize,
+    /// Events kept per topic for clients that resume.
+    #[arg(long, default_value_t = Limits::default().history_events)]
+    pub history_events: usize,
+    /// Seconds an event stays in the resume history.
+    #[arg(long, default_value_t = Limits::default().history_age.as_secs())]
+    pub history_secs: u64,
+    /// Open WebSocket connections in total (503 beyond).
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
+    /// Open WebSocket connections from one client address (429 beyond).
+    #[arg(long, default_value_t = Limits::default().max_connections_per_ip)]
+    pub max_connections_per_ip: usize,
+    /// Publishes per second one connection may sustain.
+    #[arg(long, default_value_t = Limits::default().publish_per_second)]
+    pub publish_per_second: f64,
+    /// Publishes one connection may send in a burst.
+    #[arg(long, default_value_t = Limits::default().publish_burst)]
+    pub publish_burst: u32,
+    /// Seconds between server pings on every socket.
+    #[arg(long, default_value_t = Limits::default().heartbeat.as_secs())]
+    pub heartbeat_secs: u64,
+    /// Seconds of silence (no frame, no pong) after which a socket is closed (4000).
+    #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
+    pub idle_timeout_secs: u64,
     /// Longest room message, in characters.
     #[arg(long, default_value_t = Limits::default().room_max_chars)]
     pub room_max_chars: usize,
@@ -144,8 +174,18 @@ impl ServeArgs {
         }
         let limits = Limits {
             max_frame_bytes: self.max_frame_bytes,
-            outbox_frames: self.outbox_frames,
-            max_follows_per_conn: self.max_follows,
+            outbox_bytes: self.outbox_bytes,
+            conflate_after_bytes: self.conflate_after_bytes,
+            max_topics_per_conn: self.max_topics_per_conn,
+            max_topics: self.max_topics,
+            history_events: self.history_events,
+            history_age: Duration::from_secs(self.history_secs),
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            publish_per_second: self.publish_per_second,
+            publish_burst: self.publish_burst,
+            heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
             room_max_chars: self.room_max_chars,
             room_per_second: self.room_per_second,
             ..Limits::default()

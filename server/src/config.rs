@@ -48,17 +48,36 @@ impl Default for DemoConfig {
     }
 }
 
-/// Per-connection and server-wide limits.
+/// Per-connection and server-wide limits. Every one is a `spectate serve` option;
+/// the defaults are documented there and in PROTOCOL.md.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Largest text frame accepted, in bytes; larger ones close the socket with 1009.
     pub max_frame_bytes: usize,
-    /// Frames queued per connection before it counts as a slow consumer (close 4008).
-    pub outbox_frames: usize,
-    /// Runners one connection may follow.
-    pub max_follows_per_conn: usize,
-    /// Runners the server tracks in memory.
-    pub max_runners: usize,
+    /// Bytes queued per connection before it is cut off as a slow consumer (4008).
+    pub outbox_bytes: usize,
+    /// Bytes queued per connection past which runner fixes are conflated.
+    pub conflate_after_bytes: usize,
+    /// Topics one connection may subscribe to at once.
+    pub max_topics_per_conn: usize,
+    /// Topics the server keeps in memory.
+    pub max_topics: usize,
+    /// Events kept per topic for resume.
+    pub history_events: usize,
+    /// Events older than this leave the resume history.
+    pub history_age: Duration,
+    /// Open WebSocket connections in total.
+    pub max_connections: usize,
+    /// Open WebSocket connections from one client address.
+    pub max_connections_per_ip: usize,
+    /// Publishes a connection may send in a burst.
+    pub publish_burst: u32,
+    /// Publishes per second a connection may sustain.
+    pub publish_per_second: f64,
+    /// How often the server pings each socket.
+    pub heartbeat: Duration,
+    /// A socket silent (no frame, no pong) this long is closed with 4000.
+    pub idle_timeout: Duration,
     /// Longest room message, in characters.
     pub room_max_chars: usize,
     /// Room messages a connection may send in a burst.
@@ -71,9 +90,18 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_frame_bytes: 64 * 1024,
-            outbox_frames: 1024,
-            max_follows_per_conn: 256,
-            max_runners: 100_000,
+            outbox_bytes: 1024 * 1024,
+            conflate_after_bytes: 32 * 1024,
+            max_topics_per_conn: 256,
+            max_topics: 100_000,
+            history_events: 256,
+            history_age: Duration::from_secs(15 * 60),
+            max_connections: 50_000,
+            max_connections_per_ip: 1_000,
+            publish_burst: 50,
+            publish_per_second: 20.0,
+            heartbeat: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
             room_max_chars: 500,
             room_burst: 5,
             room_per_second: 1.0,

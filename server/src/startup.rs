@@ -76,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .route("/spectate", get(sockets::seed_spectate::upgrade))
         .route("/ws", get(sockets::app_socket::upgrade))
         .route("/healthz", get(stats::healthz))
+        .route("/metrics", get(stats::metrics))
         .merge(public_reads)
         .merge(pages)
         .layer(middleware::from_fn_with_state(
@@ -84,6 +85,9 @@ pub fn app(state: AppState) -> Router {
         ))
         .with_state(state)
 }
+
+/// How often presence counts are sent, at most.
+const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// A bound, ready-to-run server.
 #[derive(Debug)]
@@ -122,10 +126,10 @@ impl Application {
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
         };
         let hub = Arc::new(Hub::new(config.limits, access));
-        let mut background = vec![feeds::happiness::start(
-            hub.clone(),
-            config.happiness_interval,
-        )];
+        let mut background = vec![
+            feeds::happiness::start(hub.clone(), config.happiness_interval),
+            crate::hub::presence::start(hub.clone(), PRESENCE_INTERVAL),
+        ];
         if let Some(demo_config) = config.demo {
             background.push(demo::runners::start(hub.clone(), demo_config));
         }

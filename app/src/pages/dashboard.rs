@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     components::line_chart::LineChart,
     live::LiveSocket,
-    protocol::{ClientMsg, SeriesName, ServerMsg},
+    protocol::{ClientMsg, EventData, SeriesName, ServerMsg, Topic},
 };
 
 /// Points kept on screen per series.
@@ -21,14 +21,23 @@ pub fn DashboardPage() -> impl IntoView {
     let wanted = series.clone();
     live.listen(
         move || {
-            vec![ClientMsg::SubscribeSeries {
-                series: series.clone(),
+            vec![ClientMsg::Subscribe {
+                id: None,
+                topics: vec![Topic::Series(series.clone())],
+                resume: None,
             }]
         },
-        move |msg| {
-            if let ServerMsg::Point { series, t, value } = msg
-                && *series == wanted
-            {
+        move |msg| match msg {
+            ServerMsg::Snapshot {
+                topic: Topic::Series(series),
+                resumed: false,
+                ..
+            } if *series == wanted => points.set(Vec::new()),
+            ServerMsg::Event {
+                topic: Topic::Series(series),
+                data: EventData::Point { t, value },
+                ..
+            } if *series == wanted => {
                 points.update(|pts| {
                     if pts.last().is_some_and(|&(last, _)| *t <= last) {
                         return;
@@ -39,6 +48,7 @@ pub fn DashboardPage() -> impl IntoView {
                     pts.push((*t, *value));
                 });
             }
+            _ => {}
         },
     );
     let latest =

@@ -6,7 +6,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     live::LiveSocket,
-    protocol::{ClientMsg, ServerMsg},
+    protocol::{ClientMsg, EventData, RoomName, ServerMsg, Topic, v1::Payload},
 };
 
 /// Lines kept on screen.
@@ -39,16 +39,37 @@ pub fn RoomPage() -> impl IntoView {
     };
 
     let live = LiveSocket::expect();
+    let room = Topic::Room(RoomName::lobby());
+    let topic = room.clone();
     live.listen(
-        || vec![ClientMsg::JoinRoom],
+        move || {
+            vec![ClientMsg::Subscribe {
+                id: None,
+                topics: vec![topic.clone()],
+                resume: None,
+            }]
+        },
         move |msg| match msg {
-            ServerMsg::RoomMessage { text, .. } => push(false, text.clone()),
-            ServerMsg::RoomPresence { online: n } => online.set(Some(*n)),
+            ServerMsg::Event {
+                data: EventData::Say { text, .. },
+                ..
+            } => push(false, text.clone()),
+            ServerMsg::Presence {
+                topic: Topic::Room(_),
+                online: n,
+                ..
+            } => online.set(Some(*n)),
             ServerMsg::Error { message, .. } => notice.set(Some(message.clone())),
             _ => {}
         },
     );
-    on_cleanup(move || live.send(ClientMsg::LeaveRoom));
+    let topic = room.clone();
+    on_cleanup(move || {
+        live.send(ClientMsg::Unsubscribe {
+            id: None,
+            topics: vec![topic.clone()],
+        })
+    });
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -57,7 +78,11 @@ pub fn RoomPage() -> impl IntoView {
             return;
         }
         notice.set(None);
-        live.send(ClientMsg::RoomSend { text: text.clone() });
+        live.send(ClientMsg::Publish {
+            id: None,
+            topic: room.clone(),
+            data: Payload::text(text.clone()),
+        });
         push(true, text);
         draft.set(String::new());
     };

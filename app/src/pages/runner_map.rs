@@ -3,7 +3,7 @@
 //! The follows live in the URL (`/?follow=3,7`), so the server renders the same chips
 //! the browser shows and a link can be shared. Adding or removing a chip navigates to
 //! the new URL (replacing the history entry); an effect turns the difference into
-//! `follow`/`unfollow` messages, and the socket's `on_open` re-sends the whole list
+//! `subscribe`/`unsubscribe` messages, and the socket's `on_open` re-sends the whole list
 //! after a reconnect.
 
 use std::collections::BTreeMap;
@@ -18,8 +18,17 @@ use crate::{
     components::track_map::{Track, TrackMap},
     follow_list::FollowList,
     live::LiveSocket,
-    protocol::{ClientMsg, RunnerId, ServerMsg},
+    protocol::{ClientMsg, EventData, RunnerId, ServerMsg, Topic},
 };
+
+/// The `subscribe` for these runners' topics.
+fn subscribe(runners: Vec<RunnerId>) -> ClientMsg {
+    ClientMsg::Subscribe {
+        id: None,
+        topics: runners.into_iter().map(Topic::Runner).collect(),
+        resume: None,
+    }
+}
 
 /// The runner map page.
 #[component]
@@ -43,16 +52,21 @@ pub fn RunnerMapPage() -> impl IntoView {
             if ids.is_empty() {
                 Vec::new()
             } else {
-                vec![ClientMsg::Follow { runners: ids }]
+                vec![subscribe(ids)]
             }
         },
         move |msg| match msg {
+            // A fresh snapshot replaces what we had of that runner.
+            ServerMsg::Snapshot {
+                topic: Topic::Runner(runner),
+                resumed: false,
+                ..
+            } => tracks.update(|t| drop(t.remove(runner))),
             // A fix may still arrive for a runner unfollowed a moment ago: ignore it.
-            ServerMsg::Fix {
-                runner,
-                lat,
-                lng,
-                ts,
+            ServerMsg::Event {
+                topic: Topic::Runner(runner),
+                data: EventData::Fix { lat, lng, ts },
+                ..
             } if follows.with_untracked(|f| f.ids.contains(runner)) => {
                 tracks.update(|t| t.entry(runner.clone()).or_default().push(*lat, *lng, *ts));
             }
@@ -77,10 +91,13 @@ pub fn RunnerMapPage() -> impl IntoView {
                 .collect();
             if !removed.is_empty() {
                 tracks.update(|t| removed.iter().for_each(|r| drop(t.remove(r))));
-                live.send(ClientMsg::Unfollow { runners: removed });
+                live.send(ClientMsg::Unsubscribe {
+                    id: None,
+                    topics: removed.into_iter().map(Topic::Runner).collect(),
+                });
             }
             if !added.is_empty() {
-                live.send(ClientMsg::Follow { runners: added });
+                live.send(subscribe(added));
             }
         }
         current

@@ -131,7 +131,11 @@ impl ProtocolError {
             Category::Data if text.starts_with("lat ") || text.starts_with("lng ") => {
                 Self::BadCoordinates(text)
             }
-            Category::Data if text.contains("runner id") || text.contains("series name") => {
+            Category::Data
+                if text.contains("runner id")
+                    || text.contains("series name")
+                    || text.contains("room name") =>
+            {
                 Self::BadId(text)
             }
             Category::Data => Self::BadMessage(text),
@@ -152,6 +156,8 @@ pub enum CloseCode {
     MessageTooBig,
     /// 1011: an unexpected server-side failure.
     InternalError,
+    /// 4000: nothing arrived from the client (not even a pong) for too long.
+    IdleTimeout,
     /// 4008: the client read too slowly and its outbound queue overflowed.
     SlowConsumer,
 }
@@ -165,6 +171,7 @@ impl CloseCode {
             Self::PolicyViolation => 1008,
             Self::MessageTooBig => 1009,
             Self::InternalError => 1011,
+            Self::IdleTimeout => 4000,
             Self::SlowConsumer => 4008,
         }
     }
@@ -177,6 +184,7 @@ impl CloseCode {
             Self::PolicyViolation => "policy violation",
             Self::MessageTooBig => "frame exceeds the size limit",
             Self::InternalError => "internal server error",
+            Self::IdleTimeout => "idle timeout: no frame or pong from the client",
             Self::SlowConsumer => "outbound queue full: client reads too slowly",
         }
     }

@@ -8,16 +8,20 @@
 //! - [`geo`]: [`LatLng`], a coordinate that is known to be on Earth.
 //! - [`seed`]: the seed apps' formats (`/` and `/spectate`, `/happiness`, `/room`), kept
 //!   byte-compatible so their unchanged clients keep working.
-//! - [`app_socket`]: the typed protocol of `/ws`, used by Spectate's own pages.
+//! - [`topic`]: [`Topic`], what clients subscribe to and publish on.
+//! - [`v1`]: protocol v1 of `/ws` (subscribe, snapshot, resume, events), spoken by
+//!   Spectate's pages and tools.
 //! - [`errors`]: error codes shared by every socket, and the close codes we send.
 
-pub mod app_socket;
 pub mod errors;
 pub mod geo;
 pub mod ids;
 pub mod seed;
+pub mod topic;
+pub mod v1;
 
-pub use app_socket::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 pub use errors::{CloseCode, ErrorCode, ProtocolError};
 pub use geo::LatLng;
 pub use ids::{RunnerId, SeriesName};
+pub use topic::{RoomName, Topic, TopicKind};
+pub use v1::{ClientMsg, EventData, PROTOCOL_VERSION, Publication, ServerMsg};

@@ -116,6 +116,33 @@ impl Access {
     }
 }
 
+impl Access {
+    /// May the holder of `identity` publish points on a series? Publisher and admin
+    /// tokens may; runners may not (a runner's token speaks for its fixes only).
+    pub fn check_series_publish(&self, identity: Option<&Verified>) -> Result<(), ProtocolError> {
+        if self.open_publishing {
+            return Ok(());
+        }
+        let Some(identity) = identity else {
+            return Err(ProtocolError::TokenMissing(
+                "publishing series points needs a publisher token (`spectate token --role publisher`)"
+                    .into(),
+            ));
+        };
+        if identity.is_expired() {
+            return Err(ProtocolError::TokenExpired(
+                "the token of this connection has expired; reconnect with a new one".into(),
+            ));
+        }
+        match &identity.subject {
+            Subject::Admin | Subject::Publisher => Ok(()),
+            Subject::Runner(own) => Err(ProtocolError::TokenWrongSubject(format!(
+                "this token is for runner {own}; series points need a publisher token"
+            ))),
+        }
+    }
+}
+
 impl Handshake {
     /// Verifies `token` for this connection (after the upgrade: the `auth` message).
     pub fn authenticate(

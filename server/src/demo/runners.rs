@@ -4,14 +4,11 @@
 
 use std::{sync::Arc, time::Duration};
 
-use spectate_app::protocol::RunnerId;
+use spectate_app::protocol::{Publication, RunnerId};
 use tokio::task::JoinHandle;
 
 use super::course::Course;
-use crate::{
-    config::DemoConfig,
-    hub::{FixRecord, Hub, now_ms},
-};
+use crate::{config::DemoConfig, hub::Hub};
 
 /// One simulated runner's plan.
 #[derive(Clone, Debug)]
@@ -57,12 +54,11 @@ pub fn start(hub: Arc<Hub>, config: DemoConfig) -> JoinHandle<()> {
             let elapsed = started.elapsed().as_secs_f64() * config.speed;
             for runner in &runners {
                 let position = course.position_at(distance_at(runner, &course, elapsed));
-                let fix = FixRecord {
+                let fix = Publication::Fix {
                     runner: runner.id.clone(),
                     position,
-                    ts: now_ms(),
                 };
-                if let Err(err) = hub.follows.publish(fix) {
+                if let Err(err) = hub.publish(fix, None) {
                     tracing::warn!(%err, runner = %runner.id, "demo runner could not publish");
                 }
             }
@@ -99,8 +95,8 @@ mod tests {
         };
         let task = start(hub.clone(), config);
         tokio::time::sleep(Duration::from_millis(2500)).await;
-        assert_eq!(hub.follows.latest_fixes().len(), 3);
-        assert_eq!(hub.follows.runner_count(), 3);
+        assert_eq!(hub.topics.latest_fixes().len(), 3);
+        assert_eq!(hub.topics.counts().runners, 3);
         hub.begin_shutdown();
         task.await.unwrap();
     }

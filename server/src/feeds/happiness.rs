@@ -3,10 +3,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use spectate_app::protocol::SeriesName;
+use spectate_app::protocol::{Publication, SeriesName};
 use tokio::task::JoinHandle;
 
-use crate::hub::{Hub, now_ms, series::Point};
+use crate::hub::Hub;
 
 /// The series the feed publishes to.
 pub fn happiness_series() -> SeriesName {
@@ -22,7 +22,6 @@ pub fn next_value(rng: &mut fastrand::Rng) -> f64 {
 /// Declares the series and starts producing values until the hub shuts down.
 pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
     let series = happiness_series();
-    hub.series.declare(&series);
     tokio::spawn(async move {
         let mut rng = fastrand::Rng::new();
         let mut ticker = tokio::time::interval(interval);
@@ -31,8 +30,11 @@ pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
         loop {
             tokio::select! {
                 _ = ticker.tick() => {
-                    let point = Point::new(series.clone(), now_ms(), next_value(&mut rng));
-                    let _ = hub.series.publish(point);
+                    let point = Publication::Point {
+                        series: series.clone(),
+                        value: next_value(&mut rng),
+                    };
+                    let _ = hub.publish(point, None);
                 }
                 () = crate::sockets::wait_for_shutdown(&mut shutdown) => break,
             }
@@ -59,13 +61,30 @@ mod tests {
             crate::config::Limits::default(),
             crate::auth::Access::open_for_tests(),
         ));
+        let (outbox, mut rx) = crate::hub::outbox::outbox(hub.outbox_bounds());
+        let subscriber = crate::hub::topics::Subscriber {
+            outbox,
+            format: crate::hub::WireFormat::Seed,
+        };
+        let topic = spectate_app::protocol::Topic::Series(happiness_series());
+        hub.topics
+            .subscribe(
+                1,
+                &topic,
+                &subscriber,
+                crate::hub::topics::StartFrom::Fresh,
+                None,
+            )
+            .unwrap();
         let task = start(hub.clone(), Duration::from_secs(5));
-        let mut sub = hub.series.subscribe(&happiness_series()).unwrap();
-        let first = sub.live.recv().await.unwrap();
-        let second = sub.live.recv().await.unwrap();
-        // Paused clock: the second value comes exactly one interval after the first.
-        assert!(second.t >= first.t);
-        assert!(sub.live.try_recv().is_err());
+        let mut batch = Vec::new();
+        assert!(rx.next_batch(&mut batch).await);
+        assert!(batch[0].frame.starts_with(r#"{"happiness":"#), "{batch:?}");
+        // Paused clock: the next value comes exactly one interval later.
+        let before = tokio::time::Instant::now();
+        assert!(rx.next_batch(&mut batch).await);
+        assert_eq!(batch.len(), 1);
+        assert_eq!(before.elapsed(), Duration::from_secs(5));
         hub.begin_shutdown();
         task.await.unwrap();
     }

@@ -22,16 +22,22 @@ use axum::{
     },
 };
 use futures::{Stream, StreamExt};
-use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 
 use super::upgrades::{take_upgrade, wants_websocket};
-use crate::{feeds::happiness::happiness_series, hub::Hub, sockets, state::AppState};
+use spectate_app::protocol::Topic;
+
+use crate::{
+    feeds::happiness::happiness_series,
+    hub::{Hub, WireFormat, outbox::outbox, topics::StartFrom},
+    sockets::{self, subscriptions::SubscriptionSet},
+    state::AppState,
+};
 
 /// `GET /happiness`.
 pub async fn happiness(State(state): State<AppState>, req: Request) -> Response {
     if wants_websocket(req.headers()) {
         return match take_upgrade(req, &state).await {
-            Ok(upgrade) => sockets::happiness::upgrade(state.hub.clone(), upgrade),
+            Ok(request) => sockets::happiness::upgrade(state.hub.clone(), request),
             Err(rejection) => rejection,
         };
     }
@@ -59,26 +65,39 @@ pub async fn happiness(State(state): State<AppState>, req: Request) -> Response 
 
 /// `{"happiness":x}` texts as values arrive, until shutdown.
 fn happiness_frames(hub: Arc<Hub>) -> impl Stream<Item = String> + Send + 'static {
-    let subscription = hub.series.subscribe(&happiness_series()).ok();
+    let (outbox, receiver) = outbox(hub.outbox_bounds());
+    let mut feed = SubscriptionSet::new(hub.clone(), hub.next_conn_id(), outbox, WireFormat::Seed);
+    let subscribed = feed
+        .add(&Topic::Series(happiness_series()), StartFrom::Fresh)
+        .is_ok();
     let mut shutdown = hub.shutdown_signal();
-    let stopped = async move { sockets::wait_for_shutdown(&mut shutdown).await };
-    // Counts the stream as open for exactly as long as the response body lives.
-    let open = OpenStream::new(hub);
-    futures::stream::iter(subscription.map(|s| BroadcastStream::new(s.live)))
-        .flatten()
-        .filter_map(move |item| {
+    let mut close = receiver.close.clone();
+    // Ends at shutdown, or when the reader fell so far behind that its queue overflowed.
+    let stopped = async move {
+        tokio::select! {
+            () = sockets::wait_for_shutdown(&mut shutdown) => {}
+            _ = close.requested() => {}
+        }
+    };
+    // Counts the stream as open, and keeps the subscription, for exactly as long as
+    // the response body lives.
+    let open = (OpenStream::new(hub), feed);
+    let batches = futures::stream::unfold(receiver, |mut receiver| async move {
+        let mut batch = Vec::new();
+        receiver
+            .next_batch(&mut batch)
+            .await
+            .then_some((batch, receiver))
+    });
+    batches
+        .take_while(move |_| std::future::ready(subscribed))
+        .flat_map(move |batch| {
             let _alive = &open;
-            let frame = match item {
-                Ok(point) => Some(point.happiness_frame().to_string()),
-                // A reader that fell behind skips ahead: only the newest values matter.
-                Err(BroadcastStreamRecvError::Lagged(_)) => None,
-            };
-            std::future::ready(frame)
+            futures::stream::iter(batch.into_iter().map(|q| q.frame.to_string()))
         })
         .take_until(stopped)
 }
 
-/// Raises the `streams` gauge until dropped.
 #[derive(Debug)]
 struct OpenStream(Arc<Hub>);
 

@@ -1,11 +1,15 @@
-//! `/healthz` for load balancers and `/api/stats` for people and tests.
+//! `/healthz` for load balancers, `/api/stats` for people and tests, `/metrics` for
+//! Prometheus.
 //!
 //! `/api/stats` reports live gauges (connections, subscriptions, room members) so a
 //! test can check that every subscription is gone after its clients disconnect.
 
-use std::sync::atomic::Ordering;
-
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
 
 use crate::{hub::stats::StatsSnapshot, state::AppState};
 
@@ -14,18 +18,24 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /api/stats`: the hub's counters as JSON.
+/// `GET /api/stats`: the hub's figures as JSON.
 pub async fn stats(State(state): State<AppState>) -> Json<StatsSnapshot> {
     let hub = &state.hub;
-    Json(StatsSnapshot {
-        connections: hub.stats.connections.load(Ordering::Relaxed),
-        streams: hub.stats.streams.load(Ordering::Relaxed),
-        subscriptions: hub.follows.subscription_count(),
-        runners: hub.follows.runner_count(),
-        series_subscriptions: hub.series.subscriber_count(),
-        room_members: hub.room.member_count(),
-        delivered: hub.stats.delivered.load(Ordering::Relaxed),
-        slow_consumers: hub.stats.slow_consumers.load(Ordering::Relaxed),
-        rejected: hub.stats.rejected.load(Ordering::Relaxed),
-    })
+    Json(hub.stats.snapshot(&hub.topics.counts()))
+}
+
+/// `GET /metrics`: the Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let hub = &state.hub;
+    let body = hub
+        .stats
+        .render(&hub.topics.counts(), hub.admission.addresses());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }

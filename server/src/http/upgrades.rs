@@ -6,13 +6,16 @@
 //! anything else goes on to the page.
 
 use axum::{
-    extract::{FromRequestParts, Request, State, WebSocketUpgrade},
+    extract::{FromRequestParts, Request, State},
     http::{HeaderMap, header},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
-use crate::{sockets, state::AppState};
+use crate::{
+    sockets::{self, SocketRequest},
+    state::AppState,
+};
 
 /// True if the request asks to become a WebSocket.
 pub fn wants_websocket(headers: &HeaderMap) -> bool {
@@ -31,11 +34,9 @@ pub fn wants_websocket(headers: &HeaderMap) -> bool {
 }
 
 /// Extracts the upgrade from a whole request (for handlers that also serve plain GETs).
-pub async fn take_upgrade(req: Request, state: &AppState) -> Result<WebSocketUpgrade, Response> {
+pub async fn take_upgrade(req: Request, state: &AppState) -> Result<SocketRequest, Response> {
     let (mut parts, _body) = req.into_parts();
-    WebSocketUpgrade::from_request_parts(&mut parts, state)
-        .await
-        .map_err(IntoResponse::into_response)
+    SocketRequest::from_request_parts(&mut parts, state).await
 }
 
 /// The middleware: seed upgrades on `/` and `/room`, everything else to the router.
@@ -48,17 +49,12 @@ pub async fn route_seed_upgrades(
         return next.run(req).await;
     }
     match req.uri().path() {
-        "/" => {
-            let (headers, uri) = (req.headers().clone(), req.uri().clone());
-            match take_upgrade(req, &state).await {
-                Ok(upgrade) => {
-                    sockets::seed_spectate::upgrade(State(state), headers, uri, upgrade).await
-                }
-                Err(rejection) => rejection,
-            }
-        }
+        "/" => match take_upgrade(req, &state).await {
+            Ok(request) => sockets::seed_spectate::upgrade(State(state), request).await,
+            Err(rejection) => rejection,
+        },
         "/room" => match take_upgrade(req, &state).await {
-            Ok(upgrade) => sockets::seed_room::upgrade(State(state), upgrade).await,
+            Ok(request) => sockets::seed_room::upgrade(State(state), request).await,
             Err(rejection) => rejection,
         },
         _ => next.run(req).await,

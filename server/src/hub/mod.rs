@@ -1,67 +1,69 @@
 //! The hub: who listens to what, and the fan-out from one publisher to many sockets.
 //!
-//! A [`Hub`] is one shared handle (`Arc<Hub>`) that every socket task and the demo
-//! runners hold. Its parts each own one kind of topic:
+//! A [`Hub`] is one shared handle (`Arc<Hub>`) that every socket task, feed and demo
+//! runner holds. Its parts:
 //!
-//! - [`follows`]: runner fixes, fanned out to the connections following each runner.
-//! - [`series`]: numeric series such as `happiness`, with their recent points.
-//! - [`room`]: the broadcast room.
-//! - [`outbox`]: the bounded per-connection queue that all of them deliver into.
+//! - [`topics`]: every topic's subscribers, sequence numbers and history.
+//! - [`outbox`]: the bounded per-connection queue that all delivery goes into.
+//! - [`admission`]: connection limits, checked before a socket is upgraded.
+//! - [`presence`]: the timer that tells rooms and `presence` subscribers who is there.
+//! - [`rate_limit`]: the token bucket behind publish and room rate limits.
+//! - [`stats`]: Prometheus metrics and the `/api/stats` figures.
 //!
-//! Publishers never wait on a socket: delivery is a `try_send` into each recipient's
-//! outbox, and a recipient whose outbox is full is disconnected (close 4008) instead of
-//! slowing anyone else down.
+//! Publishers never wait on a socket: delivery is a push into each subscriber's
+//! outbox, and a subscriber whose outbox is over its bound is disconnected (close
+//! 4008) instead of slowing anyone else down.
 
-pub mod follows;
+pub mod admission;
 pub mod outbox;
+pub mod presence;
 pub mod rate_limit;
-pub mod room;
-pub mod series;
 pub mod stats;
+pub mod topics;
 
 use std::{
     sync::atomic::{AtomicU64, Ordering},
     time::{SystemTime, UNIX_EPOCH},
 };
 
+use spectate_app::protocol::{EventData, ProtocolError, Publication, TopicKind};
 use tokio::sync::watch;
 
 use crate::{auth::Access, config::Limits};
 
-pub use follows::{FixRecord, FollowRegistry};
-pub use outbox::{Outbox, OutboxReceiver};
-pub use room::Room;
-pub use series::SeriesHub;
+pub use admission::Admission;
+pub use outbox::{Outbox, OutboxBounds, OutboxReceiver};
 pub use stats::Stats;
+pub use topics::{Fanout, TopicRegistry};
 
 /// Identifies one socket connection for the lifetime of the process.
 pub type ConnId = u64;
 
 /// How a connection wants its frames encoded: each format is encoded at most once per
-/// message, however many recipients share it.
+/// event, however many recipients share it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WireFormat {
-    /// The seed apps' shapes (`{"userId":..}`, raw room text).
+    /// The seed apps' shapes (`{"userId":..}`, `{"happiness":..}`, raw room text).
     Seed,
-    /// The typed `/ws` protocol.
+    /// Protocol v1 of `/ws`.
     App,
 }
 
 /// All shared live state of one server.
 #[derive(Debug)]
 pub struct Hub {
-    /// Runner fixes and their followers.
-    pub follows: FollowRegistry,
-    /// Numeric series.
-    pub series: SeriesHub,
-    /// The broadcast room.
-    pub room: Room,
-    /// Counters exposed at `/api/stats`.
+    /// Every topic, its subscribers and history.
+    pub topics: TopicRegistry,
+    /// Metrics.
     pub stats: Stats,
     /// Limits every connection is held to.
     pub limits: Limits,
     /// Who may publish (tokens, origins, open mode).
     pub access: Access,
+    /// Connection limits.
+    pub admission: Admission,
+    /// Names this run of the server; sequence numbers are only comparable within one.
+    pub epoch: String,
     next_conn_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -70,12 +72,19 @@ impl Hub {
     /// An empty hub.
     pub fn new(limits: Limits, access: Access) -> Self {
         Self {
-            follows: FollowRegistry::new(limits.max_runners),
-            series: SeriesHub::default(),
-            room: Room::default(),
-            stats: Stats::default(),
+            topics: TopicRegistry::new(
+                limits.max_topics,
+                topics::HistoryRules {
+                    max_events: limits.history_events,
+                    max_age: limits.history_age,
+                },
+            ),
+            stats: Stats::new(),
+            admission: Admission::new(limits.max_connections, limits.max_connections_per_ip),
             limits,
             access,
+            // Random, so a restarted server never accepts a resume meant for the old one.
+            epoch: format!("{:016x}", fastrand::u64(..)),
             next_conn_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
         }
@@ -84,6 +93,45 @@ impl Hub {
     /// A fresh connection id.
     pub fn next_conn_id(&self) -> ConnId {
         self.next_conn_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// How large each connection's outbox may grow.
+    pub fn outbox_bounds(&self) -> OutboxBounds {
+        OutboxBounds {
+            conflate_after: self.limits.conflate_after_bytes,
+            max_bytes: self.limits.outbox_bytes,
+        }
+    }
+
+    /// Publishes a checked publication (access was checked by the caller) and counts
+    /// it. `from` is not sent its own room messages.
+    pub fn publish(
+        &self,
+        publication: Publication,
+        from: Option<ConnId>,
+    ) -> Result<Fanout, ProtocolError> {
+        let topic = publication.topic();
+        let ts = now_ms();
+        let data = match publication {
+            Publication::Fix { position, .. } => EventData::Fix {
+                lat: position.lat(),
+                lng: position.lng(),
+                ts,
+            },
+            Publication::Point { value, .. } => EventData::Point { t: ts, value },
+            Publication::Say { text, .. } => EventData::Say { text, ts },
+        };
+        let fanout = self.topics.publish(&topic, data, from)?;
+        let kind = match topic.kind() {
+            TopicKind::Runner => "runner",
+            TopicKind::Series => "series",
+            TopicKind::Room => "room",
+            TopicKind::Presence => "presence",
+        };
+        self.stats.published.with_label_values(&[kind]).inc();
+        self.stats
+            .dropped(stats::DropReason::Conflated, fanout.conflated as u64);
+        Ok(fanout)
     }
 
     /// Tells every connection and stream to close (1001) and finish.

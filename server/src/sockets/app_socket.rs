@@ -1,91 +1,85 @@
-//! `/ws`: Spectate's own typed protocol, used by the browser pages.
+//! `/ws`: protocol v1, spoken by Spectate's pages and tools (see PROTOCOL.md).
 //!
-//! The connection starts with a `welcome`. Then the page follows runners (getting their
-//! recent fixes at once), subscribes to series (getting their recent points), joins the
-//! room and talks in it. Every rejected request gets an `error` frame and the
-//! connection goes on.
-
-use std::{collections::HashMap, sync::Arc};
+//! The version is chosen at the handshake, by the `spectate.v1` subprotocol or `?v=1`
+//! (the default when neither is given); anything else is refused with 400 before the
+//! upgrade, so a future v2 client talking to this server learns so at once. The
+//! connection then starts with a `welcome`, and each client message is answered
+//! (when it carries an `id`) with an `ack`, an `authed`, a `pong` or an `error`: a
+//! rejected request never ends the connection.
 
 use axum::{
-    extract::{State, WebSocketUpgrade},
-    http::{HeaderMap, Uri},
-    response::Response,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
 };
-use spectate_app::protocol::{ClientMsg, PROTOCOL_VERSION, ProtocolError, SeriesName, ServerMsg};
-use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+use serde::Deserialize;
+use spectate_app::protocol::{
+    ClientMsg, PROTOCOL_VERSION, ProtocolError, Publication, ServerMsg, Topic,
+    v1::{AnnouncedLimits, Resume, SUBPROTOCOL},
+};
 
 use super::{
-    Connection, Inbound,
-    seed_room::{Membership, check_message, room_bucket},
-    seed_spectate::{FollowSet, publish},
+    Connection, Inbound, SocketRequest, publishing::PublishGate, subscriptions::SubscriptionSet,
 };
 use crate::{
     auth::{Handshake, Verified},
-    hub::{Hub, Outbox, WireFormat, follows::Follower},
+    hub::{WireFormat, topics::StartFrom},
     state::AppState,
 };
 
-/// Series one connection may subscribe to at once.
-const MAX_SERIES_PER_CONN: usize = 16;
-
-/// `GET /ws`: the app socket (`?token=` authenticates it at once).
-pub async fn upgrade(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    super::accept(state.hub.clone(), &headers, &uri, upgrade, run)
+#[derive(Debug, Deserialize)]
+struct VersionQuery {
+    v: Option<String>,
 }
 
-/// A task forwarding one series into an outbox, stopped when dropped.
-#[derive(Debug)]
-struct SeriesForwarder(JoinHandle<()>);
-
-impl Drop for SeriesForwarder {
-    fn drop(&mut self) {
-        self.0.abort();
+/// Why the handshake's version choice was refused.
+fn check_version(request: &SocketRequest) -> Result<bool, String> {
+    let offered: Vec<&str> = request
+        .headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    if !offered.is_empty() && !offered.contains(&SUBPROTOCOL) {
+        return Err(format!(
+            "unsupported subprotocol {}; this server speaks {SUBPROTOCOL}",
+            offered.join(", ")
+        ));
+    }
+    let query = axum::extract::Query::<VersionQuery>::try_from_uri(&request.uri)
+        .map(|q| q.0.v)
+        .unwrap_or(None);
+    match query.as_deref() {
+        None | Some("1") => Ok(!offered.is_empty()),
+        Some(other) => Err(format!(
+            "unsupported protocol version {other:?}; this server speaks v{PROTOCOL_VERSION} (?v=1)"
+        )),
     }
 }
 
-fn subscribe_series(
-    hub: &Hub,
-    outbox: &Outbox,
-    series: &SeriesName,
-) -> Result<SeriesForwarder, ProtocolError> {
-    let mut subscription = hub.series.subscribe(series)?;
-    for point in &subscription.recent {
-        outbox.push(point.app_frame());
+/// `GET /ws`: the v1 socket (`?token=` authenticates it at once).
+pub async fn upgrade(State(state): State<AppState>, mut request: SocketRequest) -> Response {
+    match check_version(&request) {
+        Ok(true) => request.upgrade = request.upgrade.protocols([SUBPROTOCOL]),
+        Ok(false) => {}
+        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     }
-    let outbox = outbox.clone();
-    Ok(SeriesForwarder(tokio::spawn(async move {
-        loop {
-            match subscription.live.recv().await {
-                Ok(point) => {
-                    outbox.push(point.app_frame());
-                }
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => break,
-            }
-        }
-    })))
+    super::accept(state.hub.clone(), request, run)
 }
 
-/// Per-connection state of the app protocol.
+/// Per-connection state of protocol v1.
 struct Session {
-    hub: Arc<Hub>,
-    follower: Follower,
-    follows: FollowSet,
-    series: HashMap<SeriesName, SeriesForwarder>,
-    room: Option<Membership>,
-    room_bucket: crate::hub::rate_limit::TokenBucket,
+    topics: SubscriptionSet,
+    gate: PublishGate,
     handshake: Handshake,
 }
 
 /// The frame that confirms a token.
-fn authed(identity: &Verified) -> String {
+fn authed(id: Option<u64>, identity: &Verified) -> String {
     ServerMsg::Authed {
+        id,
         subject: identity.subject.to_string(),
         expires: identity.expires,
     }
@@ -93,64 +87,56 @@ fn authed(identity: &Verified) -> String {
 }
 
 impl Session {
-    fn handle(&mut self, conn: &Connection, msg: ClientMsg) -> Result<(), ProtocolError> {
+    /// Handles one request; `Ok(Some(frame))` is the reply to send, if any.
+    fn handle(
+        &mut self,
+        conn: &Connection,
+        msg: ClientMsg,
+    ) -> Result<Option<String>, ProtocolError> {
+        let hub = &conn.hub;
+        let id = msg.id();
+        let ack = || id.map(|id| ServerMsg::Ack { id }.encode());
         match msg {
-            ClientMsg::Follow { runners } => runners
-                .iter()
-                .try_for_each(|r| self.follows.add(r, self.follower.clone())),
-            ClientMsg::Unfollow { runners } => {
-                runners.iter().for_each(|r| self.follows.remove(r));
-                Ok(())
-            }
-            ClientMsg::Auth { token } => {
-                let identity = self.handshake.authenticate(&self.hub.access, &token)?;
-                conn.send(authed(identity));
-                Ok(())
-            }
-            ClientMsg::Publish { runner, position } => publish(
-                &self.hub,
-                self.handshake.identity.as_ref(),
-                runner,
-                position,
-            ),
-            ClientMsg::SubscribeSeries { series } => {
-                if self.series.contains_key(&series) {
-                    return Ok(());
+            ClientMsg::Subscribe { topics, resume, .. } => {
+                self.topics.check_room_for(&topics)?;
+                for topic in &topics {
+                    let from = start_from(resume.as_ref(), topic, &hub.epoch);
+                    self.topics.add(topic, from)?;
                 }
-                if self.series.len() >= MAX_SERIES_PER_CONN {
-                    return Err(ProtocolError::LimitReached(format!(
-                        "a connection may subscribe to at most {MAX_SERIES_PER_CONN} series"
+                Ok(ack())
+            }
+            ClientMsg::Unsubscribe { topics, .. } => {
+                topics.iter().for_each(|t| self.topics.remove(t));
+                Ok(ack())
+            }
+            ClientMsg::Publish { topic, data, .. } => {
+                if let Topic::Room(_) = topic
+                    && !self.topics.contains(&topic)
+                {
+                    return Err(ProtocolError::BadMessage(format!(
+                        "subscribe to {topic} before sending to it"
                     )));
                 }
-                let forwarder = subscribe_series(&self.hub, &conn.outbox, &series)?;
-                self.series.insert(series, forwarder);
-                Ok(())
+                let publication = Publication::parse(&topic, data)?;
+                self.gate
+                    .publish(hub, self.handshake.identity.as_ref(), publication, conn.id)?;
+                Ok(ack())
             }
-            ClientMsg::UnsubscribeSeries { series } => {
-                self.series.remove(&series);
-                Ok(())
+            ClientMsg::Auth { token, .. } => {
+                let identity = self.handshake.authenticate(&hub.access, &token)?;
+                Ok(Some(authed(id, identity)))
             }
-            ClientMsg::JoinRoom => {
-                if self.room.is_none() {
-                    self.room = Some(Membership::join(conn, WireFormat::App));
-                }
-                Ok(())
-            }
-            ClientMsg::LeaveRoom => {
-                self.room = None;
-                Ok(())
-            }
-            ClientMsg::RoomSend { text } => {
-                if self.room.is_none() {
-                    return Err(ProtocolError::BadMessage(
-                        "join the room (join_room) before sending to it".into(),
-                    ));
-                }
-                check_message(&self.hub, &mut self.room_bucket, &text)?;
-                self.hub.room.say(conn.id, &text);
-                Ok(())
-            }
+            ClientMsg::Ping { .. } => Ok(Some(ServerMsg::Pong { id }.encode())),
         }
+    }
+}
+
+/// Where a subscription starts, from the client's resume point for `topic`.
+fn start_from(resume: Option<&Resume>, topic: &Topic, epoch: &str) -> StartFrom {
+    match resume.and_then(|r| r.since.get(topic).map(|seq| (r, *seq))) {
+        None => StartFrom::Fresh,
+        Some((resume, seq)) if resume.epoch == epoch => StartFrom::After(seq),
+        Some((_, seq)) => StartFrom::AfterOtherEpoch(seq),
     }
 }
 
@@ -159,30 +145,34 @@ async fn run(mut conn: Connection, handshake: Handshake) {
     conn.send(
         ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
+            epoch: hub.epoch.clone(),
             open_publishing: hub.access.open_publishing,
+            heartbeat_ms: hub.limits.heartbeat.as_millis() as u64,
+            limits: AnnouncedLimits {
+                max_topics: hub.limits.max_topics_per_conn,
+                max_frame_bytes: hub.limits.max_frame_bytes,
+            },
         }
         .encode(),
     );
     if let Some(identity) = &handshake.identity {
-        conn.send(authed(identity));
+        conn.send(authed(None, identity));
     }
     let mut session = Session {
-        hub: hub.clone(),
-        follower: Follower {
-            outbox: conn.outbox.clone(),
-            format: WireFormat::App,
-        },
-        follows: FollowSet::new(hub.clone(), conn.id),
-        series: HashMap::new(),
-        room: None,
-        room_bucket: room_bucket(&hub),
+        topics: SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::App),
+        gate: PublishGate::new(&hub),
         handshake,
     };
     while let Inbound::Text(text) = conn.next_text().await {
-        let outcome = ClientMsg::parse(&text).and_then(|msg| session.handle(&conn, msg));
-        if let Err(err) = outcome {
-            hub.stats.reject();
-            conn.send(ServerMsg::error(&err).encode());
+        let msg = ClientMsg::parse(&text);
+        let id = msg.as_ref().ok().and_then(ClientMsg::id);
+        match msg.and_then(|msg| session.handle(&conn, msg)) {
+            Ok(Some(reply)) => conn.send(reply),
+            Ok(None) => {}
+            Err(err) => {
+                hub.stats.reject(err.code().as_str());
+                conn.send(ServerMsg::error(id, &err).encode());
+            }
         }
     }
     drop(session);

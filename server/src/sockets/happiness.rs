@@ -4,40 +4,36 @@
 
 use std::sync::Arc;
 
-use axum::{extract::ws::WebSocket, response::Response};
-use spectate_app::protocol::{ProtocolError, seed::SeedError};
-use tokio::sync::broadcast::error::RecvError;
+use axum::response::Response;
+use spectate_app::protocol::{ProtocolError, Topic, seed::SeedError};
 
-use super::{Connection, Inbound};
-use crate::{feeds::happiness::happiness_series, hub::Hub};
+use super::{Connection, Inbound, SocketRequest, subscriptions::SubscriptionSet};
+use crate::{
+    auth::Handshake,
+    feeds::happiness::happiness_series,
+    hub::{Hub, WireFormat, topics::StartFrom},
+};
 
-/// Answers an upgrade on `/happiness`.
-pub fn upgrade(hub: Arc<Hub>, upgrade: axum::extract::WebSocketUpgrade) -> Response {
-    super::configure(upgrade, &hub).on_upgrade(move |socket| run(socket, hub))
+/// Upgrades `/happiness` to the seed socket.
+pub fn upgrade(hub: Arc<Hub>, request: SocketRequest) -> Response {
+    super::accept(hub, request, run)
 }
 
-async fn run(socket: WebSocket, hub: Arc<Hub>) {
-    let Ok(mut subscription) = hub.series.subscribe(&happiness_series()) else {
-        return;
-    };
-    let mut conn = Connection::open(socket, hub.clone());
-    loop {
-        tokio::select! {
-            point = subscription.live.recv() => match point {
-                Ok(point) => conn.send(point.happiness_frame()),
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => break,
-            },
-            inbound = conn.next_text() => match inbound {
-                Inbound::Text(_) => {
-                    hub.stats.reject();
-                    conn.send(SeedError::encode(&ProtocolError::BadMessage(
-                        "the happiness feed is read-only; it accepts no messages".into(),
-                    )));
-                }
-                Inbound::End => break,
-            },
+async fn run(mut conn: Connection, _handshake: Handshake) {
+    let hub = conn.hub.clone();
+    let mut feed =
+        SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed);
+    if feed
+        .add(&Topic::Series(happiness_series()), StartFrom::Fresh)
+        .is_ok()
+    {
+        while let Inbound::Text(_) = conn.next_text().await {
+            hub.stats.reject("bad_message");
+            conn.send(SeedError::encode(&ProtocolError::BadMessage(
+                "the happiness feed is read-only; it accepts no messages".into(),
+            )));
         }
     }
+    drop(feed);
     conn.finish().await;
 }

@@ -45,11 +45,13 @@ async fn each_token_problem_has_its_own_error_and_a_good_token_publishes() {
     let mut watcher = app.connect("/ws").await;
     watcher.expect_welcome().await;
     watcher
-        .send_json(json!({"type": "follow", "runners": [42]}))
+        .send_json(json!({"type": "subscribe", "topics": ["runner:42"]}))
         .await;
+    assert_eq!(watcher.next_json().await["type"], "snapshot");
     let mut phone = app.connect("/ws").await;
     assert_eq!(phone.expect_welcome().await["open_publishing"], false);
-    let publish = json!({"type": "publish", "runner": 42, "lat": 1.0, "lng": 2.0});
+    let publish =
+        json!({"type": "publish", "topic": "runner:42", "data": {"lat": 1.0, "lng": 2.0}});
 
     phone.send_json(publish.clone()).await;
     let error = phone.next_json().await;
@@ -103,9 +105,27 @@ async fn each_token_problem_has_its_own_error_and_a_good_token_publishes() {
     phone.send_json(publish).await;
     let fix = watcher.next_json().await;
     assert_eq!(
-        (fix["type"].as_str(), fix["runner"].as_i64()),
-        (Some("fix"), Some(42))
+        (fix["type"].as_str(), fix["topic"].as_str()),
+        (Some("event"), Some("runner:42"))
     );
+
+    // Series points need a publisher token: a runner's will not do.
+    let point =
+        json!({"type": "publish", "id": 5, "topic": "series:splits", "data": {"value": 1.0}});
+    phone.send_json(point.clone()).await;
+    let error = phone.next_json().await;
+    assert_eq!(
+        (error["id"].as_u64(), error["code"].as_str()),
+        (Some(5), Some("token_wrong_subject")),
+        "{error}"
+    );
+    let publisher = keys().issue(&Subject::Publisher, Duration::from_secs(60));
+    phone
+        .send_json(json!({"type": "auth", "token": publisher}))
+        .await;
+    assert_eq!(phone.next_json().await["subject"], "publisher");
+    phone.send_json(point).await;
+    assert_eq!(phone.next_json().await, json!({"type": "ack", "id": 5}));
 }
 
 #[tokio::test]

@@ -124,15 +124,29 @@ async fn app_socket_rejects_bad_messages_with_error_frames() {
     let cases = [
         ("nonsense", "bad_json"),
         ("{\"type\":\"fly\"}", "bad_message"),
-        ("{\"runners\":[1]}", "bad_message"),
-        ("{\"type\":\"follow\",\"runners\":7}", "bad_message"),
-        ("{\"type\":\"follow\",\"runners\":[\"a b\"]}", "bad_id"),
+        ("{\"topics\":[\"runner:1\"]}", "bad_message"),
         (
-            "{\"type\":\"publish\",\"runner\":1,\"lat\":100,\"lng\":0}",
+            "{\"type\":\"subscribe\",\"topics\":\"runner:7\"}",
+            "bad_message",
+        ),
+        (
+            "{\"type\":\"subscribe\",\"topics\":[\"runner:a b\"]}",
+            "bad_id",
+        ),
+        (
+            "{\"type\":\"subscribe\",\"topics\":[\"city:paris\"]}",
+            "bad_message",
+        ),
+        (
+            "{\"type\":\"publish\",\"topic\":\"runner:1\",\"data\":{\"lat\":100,\"lng\":0}}",
             "bad_coordinates",
         ),
         (
-            "{\"type\":\"subscribe_series\",\"series\":\"nope\"}",
+            "{\"type\":\"publish\",\"topic\":\"series:s\",\"data\":{\"text\":\"x\"}}",
+            "bad_message",
+        ),
+        (
+            "{\"type\":\"publish\",\"topic\":\"room:lobby\",\"data\":{\"text\":\"x\"}}",
             "bad_message",
         ),
     ];
@@ -142,19 +156,24 @@ async fn app_socket_rejects_bad_messages_with_error_frames() {
         assert_eq!(error["type"], "error", "{frame}");
         assert_eq!(error["code"], code, "{frame} -> {error}");
     }
+    // The connection still works after all that.
     client
-        .send_json(json!({"type": "follow", "runners": [1]}))
+        .send_json(json!({"type": "subscribe", "id": 1, "topics": ["runner:1"]}))
         .await;
+    assert_eq!(client.next_json().await["type"], "snapshot");
+    assert_eq!(client.next_json().await, json!({"type": "ack", "id": 1}));
     client
-        .send_json(json!({"type": "publish", "runner": 1, "lat": 1.0, "lng": 2.0}))
+        .send_json(
+            json!({"type": "publish", "topic": "runner:1", "data": {"lat": 1.0, "lng": 2.0}}),
+        )
         .await;
-    assert_eq!(client.next_json().await["type"], "fix");
+    assert_eq!(client.next_json().await["type"], "event");
 }
 
 #[tokio::test]
-async fn the_follow_limit_is_enforced() {
+async fn the_topic_limit_is_enforced_all_or_nothing() {
     let limits = Limits {
-        max_follows_per_conn: 3,
+        max_topics_per_conn: 3,
         ..Limits::default()
     };
     let app = spawn_app_with(Config {
@@ -164,11 +183,23 @@ async fn the_follow_limit_is_enforced() {
     .await;
     let mut client = app.connect("/ws").await;
     client.expect_welcome().await;
+    let four = ["runner:1", "runner:2", "runner:3", "series:happiness"];
     client
-        .send_json(json!({"type": "follow", "runners": [1, 2, 3, 4]}))
+        .send_json(json!({"type": "subscribe", "id": 1, "topics": four}))
         .await;
     let error = client.next_json().await;
-    assert_eq!(error["code"], "limit_reached", "{error}");
+    assert_eq!(
+        (error["code"].as_str(), error["id"].as_u64()),
+        (Some("limit_reached"), Some(1)),
+        "{error}"
+    );
+    client
+        .send_json(json!({"type": "subscribe", "id": 2, "topics": &four[..3]}))
+        .await;
+    for _ in 0..3 {
+        assert_eq!(client.next_json().await["type"], "snapshot");
+    }
+    assert_eq!(client.next_json().await, json!({"type": "ack", "id": 2}));
     app.wait_for_stats("three follows", |s| s.subscriptions == 3)
         .await;
     client.expect_silence(Duration::from_millis(100)).await;

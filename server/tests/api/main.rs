@@ -3,12 +3,12 @@
 
 mod helpers;
 
-mod app_socket;
 mod auth;
 mod bad_input;
 mod cleanup;
 mod happiness;
 mod pages;
+mod protocol;
 mod room;
 mod seed_spectate;
 mod shutdown;

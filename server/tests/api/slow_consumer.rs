@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use spectate_app::protocol::{Publication, RoomName};
 use spectate_server::config::{Config, Limits};
 
 use crate::helpers::{Seen, spawn_app_with};
@@ -10,7 +11,8 @@ use crate::helpers::{Seen, spawn_app_with};
 async fn a_client_that_never_reads_is_cut_off_and_others_get_everything() {
     const MESSAGES: usize = 300;
     let limits = Limits {
-        outbox_frames: 8,
+        // Eight 40 KB frames: the reader keeps up, the stalled client overflows.
+        outbox_bytes: 8 * 40_010,
         room_max_chars: 100_000,
         ..Limits::default()
     };
@@ -42,7 +44,11 @@ async fn a_client_that_never_reads_is_cut_off_and_others_get_everything() {
     // 300 x 40 KB = 12 MB: far more than the kernel buffers of the stalled socket.
     let filler = "x".repeat(40_000);
     for i in 0..MESSAGES {
-        app.hub.room.say(0, &format!("{i:04}{filler}"));
+        let said = Publication::Say {
+            room: RoomName::lobby(),
+            text: format!("{i:04}{filler}"),
+        };
+        app.hub.publish(said, None).unwrap();
         // Pace like a busy room, so that the reader's 8-frame outbox keeps up.
         tokio::time::sleep(Duration::from_millis(2)).await;
     }

@@ -1,0 +1,543 @@
+//! Protocol v1 of `/ws`: topics, acknowledged requests, sequence numbers and resume.
+//!
+//! Every frame is one JSON object with a `"type"` tag; PROTOCOL.md at the repository
+//! root is the reference for people, this module is the reference for code. A client
+//! picks the version with the `spectate.v1` subprotocol or `?v=1` (the default), so a
+//! v2 can come later without breaking v1 clients.
+//!
+//! The shape, in one breath: the server greets with `welcome` (its `epoch` and
+//! heartbeat); the client `subscribe`s to many topics at once, optionally resuming
+//! from the last `seq` it saw of each; for every topic the server answers with a
+//! `snapshot` header that says whether the resume worked (or which gap it could not
+//! fill) followed by that many `event` frames, then live `event`s. Requests that carry
+//! an `id` are answered with an `ack` or an `error` with the same `id`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ErrorCode, LatLng, ProtocolError, RoomName, RunnerId, SeriesName, Topic};
+
+/// Version of this protocol, announced in [`ServerMsg::Welcome`].
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The WebSocket subprotocol that selects this version.
+pub const SUBPROTOCOL: &str = "spectate.v1";
+
+/// What a client sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Start receiving these topics. Each gets a `snapshot` header and its events.
+    Subscribe {
+        /// Echoed in the `ack` or `error`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// Topics to add (already subscribed ones are answered again, harmlessly).
+        topics: Vec<Topic>,
+        /// Where the client left off, to get only what it missed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
+    },
+    /// Stop receiving these topics.
+    Unsubscribe {
+        /// Echoed in the `ack`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// Topics to drop (unknown ones are ignored).
+        topics: Vec<Topic>,
+    },
+    /// Publish on a topic: a fix on `runner:<id>` (needs that runner's token unless the
+    /// server is open), a point on `series:<name>` (needs a publisher token unless
+    /// open), a message on `room:<name>` (anyone subscribed to the room).
+    Publish {
+        /// Echoed in the `ack` or `error`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// Where to publish.
+        topic: Topic,
+        /// What to publish; which fields depends on the topic's kind.
+        data: Payload,
+    },
+    /// Present a token (from `spectate token`).
+    Auth {
+        /// Echoed in the `authed` or `error`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// The signed token.
+        token: String,
+    },
+    /// Asks for a `pong`: an application-level round trip (browsers cannot send
+    /// WebSocket pings).
+    Ping {
+        /// Echoed in the `pong`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+    },
+}
+
+/// The last sequence number a client saw of each topic, from a previous connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    /// The server `epoch` those numbers belong to (from the old `welcome`).
+    pub epoch: String,
+    /// Topic -> last `seq` seen.
+    pub since: BTreeMap<Topic, u64>,
+}
+
+/// The body of a `publish`. Which fields belong depends on the topic; see
+/// [`Publication::parse`], which turns it into something the hub can use.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payload {
+    /// Latitude (runner topics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude (runner topics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lng: Option<f64>,
+    /// The value (series topics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// The message (room topics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl Payload {
+    /// A fix.
+    pub fn fix(position: LatLng) -> Self {
+        Self {
+            lat: Some(position.lat()),
+            lng: Some(position.lng()),
+            ..Self::default()
+        }
+    }
+
+    /// A series value.
+    pub fn value(value: f64) -> Self {
+        Self {
+            value: Some(value),
+            ..Self::default()
+        }
+    }
+
+    /// A room message.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: Some(text.into()),
+            ..Self::default()
+        }
+    }
+}
+
+/// A checked publication: the topic and the data that fits it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Publication {
+    /// A runner's position.
+    Fix {
+        /// Whose.
+        runner: RunnerId,
+        /// Where.
+        position: LatLng,
+    },
+    /// A value of a series.
+    Point {
+        /// Which series.
+        series: SeriesName,
+        /// The value (finite).
+        value: f64,
+    },
+    /// A message said in a room.
+    Say {
+        /// Which room.
+        room: RoomName,
+        /// The text, as sent (shown as text, never as HTML).
+        text: String,
+    },
+}
+
+impl Publication {
+    /// Checks that `data` has exactly the fields `topic` takes.
+    pub fn parse(topic: &Topic, data: Payload) -> Result<Self, ProtocolError> {
+        let shape = |wanted: &str| {
+            ProtocolError::BadMessage(format!("publish on {topic} takes data {wanted}"))
+        };
+        match topic {
+            Topic::Runner(runner) => match data {
+                Payload {
+                    lat: Some(lat),
+                    lng: Some(lng),
+                    value: None,
+                    text: None,
+                } => Ok(Self::Fix {
+                    runner: runner.clone(),
+                    position: LatLng::parse(lat, lng)?,
+                }),
+                _ => Err(shape("{\"lat\":..,\"lng\":..}")),
+            },
+            Topic::Series(series) => match data {
+                Payload {
+                    value: Some(value),
+                    lat: None,
+                    lng: None,
+                    text: None,
+                } if value.is_finite() => Ok(Self::Point {
+                    series: series.clone(),
+                    value,
+                }),
+                Payload { value: Some(_), .. } if data.lat.is_none() => Err(
+                    ProtocolError::BadMessage("series values must be finite numbers".into()),
+                ),
+                _ => Err(shape("{\"value\":..}")),
+            },
+            Topic::Room(room) => match data {
+                Payload {
+                    text: Some(text),
+                    lat: None,
+                    lng: None,
+                    value: None,
+                } => Ok(Self::Say {
+                    room: room.clone(),
+                    text,
+                }),
+                _ => Err(shape("{\"text\":..}")),
+            },
+            Topic::Presence => Err(ProtocolError::BadMessage(
+                "presence is kept by the server; nobody publishes on it".into(),
+            )),
+        }
+    }
+
+    /// The topic this publication goes to.
+    pub fn topic(&self) -> Topic {
+        match self {
+            Self::Fix { runner, .. } => Topic::Runner(runner.clone()),
+            Self::Point { series, .. } => Topic::Series(series.clone()),
+            Self::Say { room, .. } => Topic::Room(room.clone()),
+        }
+    }
+}
+
+impl ClientMsg {
+    /// Parses one text frame.
+    pub fn parse(text: &str) -> Result<Self, ProtocolError> {
+        serde_json::from_str(text).map_err(|e| ProtocolError::from_json(&e))
+    }
+
+    /// Encodes for sending.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("client messages always serialize")
+    }
+
+    /// The request id, if the client gave one.
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Self::Subscribe { id, .. }
+            | Self::Unsubscribe { id, .. }
+            | Self::Publish { id, .. }
+            | Self::Auth { id, .. }
+            | Self::Ping { id } => *id,
+        }
+    }
+}
+
+/// Limits the client should know about, sent in the `welcome`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnouncedLimits {
+    /// Topics one connection may hold at once.
+    pub max_topics: usize,
+    /// Largest text frame the server accepts, in bytes.
+    pub max_frame_bytes: usize,
+}
+
+/// Why a resume could not be served from history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapReason {
+    /// The events after the client's `seq` are no longer in the bounded history.
+    TooOld,
+    /// The `epoch` differs: the server restarted and its sequence numbers began again.
+    Restarted,
+    /// The client's `seq` is ahead of the topic: it cannot be from this topic's history.
+    Unknown,
+}
+
+/// Events a client missed and will never get: it received a fresh snapshot instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// The last `seq` the client had seen.
+    pub after: u64,
+    /// Why the missed events cannot be replayed.
+    pub reason: GapReason,
+}
+
+/// The data of one event; its shape depends on the topic's kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EventData {
+    /// A fix on a `runner:` topic.
+    Fix {
+        /// Latitude in degrees.
+        lat: f64,
+        /// Longitude in degrees.
+        lng: f64,
+        /// When the server received it, ms since the Unix epoch.
+        ts: u64,
+    },
+    /// A point on a `series:` topic.
+    Point {
+        /// When, ms since the Unix epoch.
+        t: u64,
+        /// The value.
+        value: f64,
+    },
+    /// A message on a `room:` topic.
+    Say {
+        /// The text, as sent.
+        text: String,
+        /// When the server received it, ms since the Unix epoch.
+        ts: u64,
+    },
+}
+
+/// What the server sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// First frame on every connection.
+    Welcome {
+        /// [`PROTOCOL_VERSION`].
+        protocol: u32,
+        /// Names this server's run: sequence numbers are only comparable within one.
+        epoch: String,
+        /// Whether anyone may publish without a token (demo/open mode).
+        open_publishing: bool,
+        /// The server pings this often; it closes a connection silent for three times
+        /// as long.
+        heartbeat_ms: u64,
+        /// Limits the client should stay within.
+        limits: AnnouncedLimits,
+    },
+    /// A request with an `id` succeeded.
+    Ack {
+        /// The request's `id`.
+        id: u64,
+    },
+    /// The token presented with `auth` (or `?token=`) was accepted.
+    Authed {
+        /// The `auth` request's `id`, if it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// Who the token speaks for: `runner:<id>`, `publisher` or `admin`.
+        subject: String,
+        /// When it expires, in seconds since the Unix epoch.
+        expires: u64,
+    },
+    /// Starts a topic's snapshot: `count` `event` frames of this topic follow at once.
+    Snapshot {
+        /// Which topic.
+        topic: Topic,
+        /// The topic's latest `seq` (0: nothing published yet).
+        seq: u64,
+        /// True: the events that follow are exactly those after the client's resume
+        /// point. False: they are a fresh snapshot; drop what you had for this topic.
+        resumed: bool,
+        /// Set when the client asked to resume and could not be served from history.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gap: Option<Gap>,
+        /// How many `event` frames of this snapshot follow.
+        count: usize,
+    },
+    /// Something happened on a topic.
+    Event {
+        /// Which topic.
+        topic: Topic,
+        /// Position in the topic, from 1, without holes in history; live runner fixes
+        /// may skip numbers when the server conflates a lagging client's queue.
+        seq: u64,
+        /// What happened.
+        data: EventData,
+    },
+    /// Who is there: spectators online (`presence`), or members of a room.
+    Presence {
+        /// `presence` or `room:<name>`.
+        topic: Topic,
+        /// Spectators online, or room members.
+        online: usize,
+        /// On `presence`: followers per runner id (runners with none are left out).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        followers: Option<BTreeMap<String, usize>>,
+    },
+    /// The answer to a `ping`.
+    Pong {
+        /// The `ping`'s `id`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+    },
+    /// A request was rejected; the connection stays open.
+    Error {
+        /// The request's `id`, if it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// The topic at fault, when one was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<Topic>,
+        /// Machine-readable code.
+        code: ErrorCode,
+        /// What a person should read.
+        message: String,
+    },
+}
+
+impl ServerMsg {
+    /// Parses one text frame.
+    pub fn parse(text: &str) -> Result<Self, ProtocolError> {
+        serde_json::from_str(text).map_err(|e| ProtocolError::from_json(&e))
+    }
+
+    /// Encodes for sending.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+
+    /// The error frame for a rejected request.
+    pub fn error(id: Option<u64>, err: &ProtocolError) -> Self {
+        Self::Error {
+            id,
+            topic: None,
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn publication(json: &str) -> Result<Publication, ProtocolError> {
+        match ClientMsg::parse(json)? {
+            ClientMsg::Publish { topic, data, .. } => Publication::parse(&topic, data),
+            other => panic!("not a publish: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn publish_data_must_fit_the_topic() {
+        let fix = publication(r#"{"type":"publish","topic":"runner:3","data":{"lat":1,"lng":2}}"#);
+        assert_eq!(
+            fix.unwrap(),
+            Publication::Fix {
+                runner: RunnerId::parse("3").unwrap(),
+                position: LatLng::parse(1.0, 2.0).unwrap()
+            }
+        );
+        let err =
+            publication(r#"{"type":"publish","topic":"runner:3","data":{"value":2}}"#).unwrap_err();
+        assert!(err.to_string().contains("\"lat\""), "{err}");
+        let err =
+            publication(r#"{"type":"publish","topic":"runner:3","data":{"lat":1,"lng":200}}"#)
+                .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BadCoordinates, "{err}");
+        let err = publication(r#"{"type":"publish","topic":"presence","data":{}}"#).unwrap_err();
+        assert!(err.to_string().contains("nobody publishes"), "{err}");
+        let err = publication(r#"{"type":"publish","topic":"room:x","data":{"text":"a","x":1}}"#)
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BadMessage, "{err}");
+        assert!(
+            publication(r#"{"type":"publish","topic":"series:s","data":{"value":1.5}}"#).is_ok()
+        );
+    }
+
+    #[test]
+    fn unknown_types_missing_fields_and_bad_topics_are_rejected() {
+        let code = |json: &str| ClientMsg::parse(json).unwrap_err().code();
+        assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::BadMessage);
+        assert_eq!(code(r#"{"type":"subscribe"}"#), ErrorCode::BadMessage);
+        assert_eq!(code("not json"), ErrorCode::BadJson);
+        assert_eq!(
+            code(r#"{"type":"subscribe","topics":["runner:a b"]}"#),
+            ErrorCode::BadId
+        );
+        assert_eq!(
+            code(r#"{"type":"subscribe","topics":["room:<x>"]}"#),
+            ErrorCode::BadId
+        );
+    }
+
+    #[test]
+    fn resume_points_are_keyed_by_topic() {
+        let msg = ClientMsg::parse(
+            r#"{"type":"subscribe","id":4,"topics":["runner:7"],
+                "resume":{"epoch":"e1","since":{"runner:7":41}}}"#,
+        )
+        .unwrap();
+        let ClientMsg::Subscribe { id, resume, .. } = &msg else {
+            panic!("{msg:?}")
+        };
+        assert_eq!(*id, Some(4));
+        let since = &resume.as_ref().unwrap().since;
+        assert_eq!(since[&Topic::parse("runner:7").unwrap()], 41);
+        assert_eq!(ClientMsg::parse(&msg.encode()).unwrap(), msg);
+    }
+
+    #[test]
+    fn server_messages_round_trip() {
+        let topic = Topic::parse("runner:a").unwrap();
+        let msgs = [
+            ServerMsg::Welcome {
+                protocol: PROTOCOL_VERSION,
+                epoch: "e".into(),
+                open_publishing: true,
+                heartbeat_ms: 20_000,
+                limits: AnnouncedLimits {
+                    max_topics: 3,
+                    max_frame_bytes: 4,
+                },
+            },
+            ServerMsg::Snapshot {
+                topic: topic.clone(),
+                seq: 9,
+                resumed: false,
+                gap: Some(Gap {
+                    after: 2,
+                    reason: GapReason::TooOld,
+                }),
+                count: 1,
+            },
+            ServerMsg::Event {
+                topic: topic.clone(),
+                seq: 9,
+                data: EventData::Fix {
+                    lat: 1.0,
+                    lng: 2.0,
+                    ts: 3,
+                },
+            },
+            ServerMsg::Event {
+                topic: Topic::parse("series:s").unwrap(),
+                seq: 1,
+                data: EventData::Point { t: 1, value: 0.5 },
+            },
+            ServerMsg::Event {
+                topic: Topic::parse("room:lobby").unwrap(),
+                seq: 2,
+                data: EventData::Say {
+                    text: "<b>hi</b>".into(),
+                    ts: 9,
+                },
+            },
+            ServerMsg::Presence {
+                topic: Topic::Presence,
+                online: 3,
+                followers: Some(BTreeMap::from([("7".to_owned(), 2)])),
+            },
+            ServerMsg::Pong { id: Some(1) },
+            ServerMsg::error(Some(5), &ProtocolError::RateLimited("slow down".into())),
+        ];
+        for msg in msgs {
+            assert_eq!(ServerMsg::parse(&msg.encode()).unwrap(), msg);
+        }
+    }
+}

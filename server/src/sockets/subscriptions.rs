@@ -1,0 +1,121 @@
+//! One connection's subscriptions, released when the connection ends.
+//!
+//! A [`SubscriptionSet`] is the only way a socket (or stream) subscribes to topics.
+//! It enforces the per-connection topic limit and, because it unsubscribes everything
+//! in `Drop`, no exit path of a handler (error, close, panic, cancellation) can leave a
+//! dead connection registered in the hub.
+
+use std::{collections::BTreeSet, sync::Arc};
+
+use axum::extract::ws::Utf8Bytes;
+use spectate_app::protocol::{ProtocolError, Topic};
+
+use crate::hub::{
+    ConnId, Hub, Outbox, WireFormat,
+    topics::{StartFrom, Subscriber},
+};
+
+/// The topics one connection is subscribed to.
+pub struct SubscriptionSet {
+    hub: Arc<Hub>,
+    conn: ConnId,
+    subscriber: Subscriber,
+    topics: BTreeSet<Topic>,
+}
+
+impl std::fmt::Debug for SubscriptionSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubscriptionSet")
+            .field("conn", &self.conn)
+            .field("topics", &self.topics.len())
+            .finish()
+    }
+}
+
+impl SubscriptionSet {
+    /// No subscriptions yet; frames will go to `outbox` in `format`.
+    pub fn new(hub: Arc<Hub>, conn: ConnId, outbox: Outbox, format: WireFormat) -> Self {
+        Self {
+            hub,
+            conn,
+            subscriber: Subscriber { outbox, format },
+            topics: BTreeSet::new(),
+        }
+    }
+
+    /// Checks that subscribing to `topics` stays within the per-connection limit.
+    pub fn check_room_for(&self, topics: &[Topic]) -> Result<(), ProtocolError> {
+        let limit = self.hub.limits.max_topics_per_conn;
+        let new: BTreeSet<&Topic> = topics
+            .iter()
+            .filter(|t| !self.topics.contains(*t))
+            .collect();
+        if self.topics.len() + new.len() > limit {
+            return Err(ProtocolError::LimitReached(format!(
+                "a connection may hold at most {limit} topics; it holds {} and asked for {} more",
+                self.topics.len(),
+                new.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Subscribes to `topic` (the snapshot is queued at once).
+    pub fn add(&mut self, topic: &Topic, from: StartFrom) -> Result<(), ProtocolError> {
+        self.check_room_for(std::slice::from_ref(topic))?;
+        let presence: Option<Utf8Bytes> = matches!(topic, Topic::Presence).then(|| {
+            let online = self
+                .hub
+                .stats
+                .connections
+                .load(std::sync::atomic::Ordering::Relaxed);
+            self.hub.topics.presence_frame(online)
+        });
+        self.hub
+            .topics
+            .subscribe(self.conn, topic, &self.subscriber, from, presence)?;
+        self.topics.insert(topic.clone());
+        Ok(())
+    }
+
+    /// Unsubscribes from `topic`, if subscribed.
+    pub fn remove(&mut self, topic: &Topic) {
+        if self.topics.remove(topic) {
+            self.hub.topics.unsubscribe(self.conn, topic);
+        }
+    }
+
+    /// True if subscribed to `topic`.
+    pub fn contains(&self, topic: &Topic) -> bool {
+        self.topics.contains(topic)
+    }
+
+    /// Makes the set exactly `wanted` (the seed hello replaces the follow list);
+    /// topics kept are not re-subscribed.
+    pub fn replace(&mut self, wanted: &[Topic]) -> Result<(), ProtocolError> {
+        let keep: BTreeSet<&Topic> = wanted.iter().collect();
+        let stale: Vec<Topic> = self
+            .topics
+            .iter()
+            .filter(|t| !keep.contains(t))
+            .cloned()
+            .collect();
+        for topic in &stale {
+            self.remove(topic);
+        }
+        for topic in wanted {
+            if !self.topics.contains(topic) {
+                self.add(topic, StartFrom::Fresh)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SubscriptionSet {
+    fn drop(&mut self) {
+        for topic in std::mem::take(&mut self.topics) {
+            self.hub.topics.unsubscribe(self.conn, &topic);
+        }
+    }
+}
