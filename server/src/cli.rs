@@ -27,6 +27,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print a signed token (for a runner, or a role) that this server will accept.
     Token(TokenArgs),
+    /// Load a running server (Spectate or a peer) and print a JSON summary.
+    Load(crate::load::LoadArgs),
 }
 
 /// Options of `spectate token`.

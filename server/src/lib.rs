@@ -4,15 +4,17 @@
 //! The path of a fix, from a phone to a marker on a spectator's map:
 //!
 //! 1. [`sockets`]: a socket handler (`seed_spectate` or `app_socket`) parses the frame
-//!    into protocol types from `spectate_app::protocol`.
-//! 2. [`hub::follows`]: the registry records the fix and queues one shared encoding into
-//!    the [`hub::outbox`] of every follower.
+//!    into protocol types from `spectate_app::protocol`, and `sockets::publishing`
+//!    checks the sender's rights and rate.
+//! 2. [`hub::topics`]: the registry numbers the fix, keeps it in the runner's history
+//!    and queues one shared encoding into the [`hub::outbox`] of every follower.
 //! 3. [`sockets`]: each follower's writer task flushes its outbox to the socket, and the
 //!    page (in `spectate_app`) moves the marker.
 //!
 //! Around that path: [`startup`] builds the router and runs it, [`config`] and [`cli`]
 //! say how, [`http`] has the plain endpoints, [`feeds`] the happiness feed, [`demo`]
-//! the simulated runners, and [`state`] what handlers share.
+//! the simulated runners, [`state`] what handlers share, and [`load`] the load tool
+//! (`spectate load`) that measures all of it from outside.
 
 pub mod auth;
 pub mod cli;
@@ -21,6 +23,7 @@ pub mod demo;
 pub mod feeds;
 pub mod http;
 pub mod hub;
+pub mod load;
 pub mod sockets;
 pub mod startup;
 pub mod state;

@@ -15,6 +15,30 @@ async fn main() -> std::process::ExitCode {
     match cli.command {
         Command::Serve(args) => serve(&args).await,
         Command::Token(args) => token(&args),
+        Command::Load(args) => load(args).await,
+    }
+}
+
+/// `spectate load`: the JSON summary on stdout; exit 1 if the run failed, or if the
+/// seed scenario's delivery was not exact.
+async fn load(args: spectate_server::load::LoadArgs) -> std::process::ExitCode {
+    let strict = matches!(args.scenario, spectate_server::load::Scenario::Seed(_));
+    match spectate_server::load::run(args).await {
+        Ok(summary) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&summary).expect("summaries serialize")
+            );
+            if strict && !summary.exact() {
+                eprintln!("delivery was not exact");
+                return std::process::ExitCode::FAILURE;
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("load failed: {err}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod cleanup;
 mod happiness;
+mod load_tool;
 mod pages;
 mod protocol;
 mod room;

@@ -1,0 +1,81 @@
+//! The load tool's `seed` scenario against the real server: exact delivery, checked by
+//! the tool itself (it exits non-zero otherwise), and its JSON summary says so.
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_seed_scenario_delivers_exactly() {
+    let app = spawn_app().await;
+    let url = format!("ws://{}", app.addr);
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["load", "--quiet", "--url", &url, "seed"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["scenario"], "seed");
+    assert_eq!(summary["sent"], 1000);
+    assert_eq!(summary["lost"], 0);
+    assert_eq!(summary["duplicates"], 0);
+    assert!(summary["expected"].as_u64().unwrap() > 1000);
+    assert_eq!(summary["delivered"], summary["expected"]);
+}
+
+#[tokio::test]
+async fn the_fanout_scenario_counts_every_delivery_and_reads_the_server_from_proc() {
+    let app = spawn_app().await;
+    let url = format!("ws://{}", app.addr);
+    let pid = std::process::id().to_string();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args([
+            "load",
+            "--quiet",
+            "--url",
+            &url,
+            "--pid",
+            &pid,
+            "--sources",
+            "3",
+        ])
+        .args([
+            "fanout",
+            "--subscribers",
+            "20",
+            "--rate",
+            "4",
+            "--seconds",
+            "1",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (summary["expected"].as_u64(), summary["delivered"].as_u64()),
+        (Some(80), Some(80)),
+        "{summary}"
+    );
+    assert_eq!(summary["latency"]["samples"], 80);
+    assert!(summary["server"]["rss_end_kib"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn the_load_tool_refuses_targets_that_are_not_loopback() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["load", "--url", "ws://10.1.2.3:80", "idle"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("loopback"));
+}
