@@ -294,12 +294,18 @@ async fn write_loop(
         ))
     };
     let mut batch = Vec::new();
+    // Pinned once and polled by reference: their wake-up registrations persist across
+    // iterations instead of being made and torn down for every batch.
     let mut close_watch = receiver.close.clone();
+    let close_requested = close_watch.requested();
+    tokio::pin!(close_requested);
+    let shutting_down = wait_for_shutdown(&mut shutdown);
+    tokio::pin!(shutting_down);
     let close = loop {
         let step = tokio::select! {
             biased;
-            request = close_watch.requested() => Step::Close(Some(request)),
-            () = wait_for_shutdown(&mut shutdown) => Step::Close(going_away()),
+            request = &mut close_requested => Step::Close(Some(request)),
+            () = &mut shutting_down => Step::Close(going_away()),
             _ = heartbeat.tick() => Step::Ping,
             more = receiver.next_batch(&mut batch) => if more { Step::Write } else { Step::Close(None) },
         };
@@ -315,8 +321,8 @@ async fn write_loop(
         };
         let written = tokio::select! {
             biased;
-            request = close_watch.requested() => break Some(request),
-            () = wait_for_shutdown(&mut shutdown) => break going_away(),
+            request = &mut close_requested => break Some(request),
+            () = &mut shutting_down => break going_away(),
             written = write => written,
         };
         if written.is_err() {
