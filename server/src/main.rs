@@ -9,6 +9,12 @@ use spectate_server::{
 };
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: with tens of thousands of sockets, each
+/// holding a few small buffers, it keeps the resident memory per connection lower
+/// (measured in BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

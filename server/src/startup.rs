@@ -129,6 +129,7 @@ impl Application {
         let mut background = vec![
             feeds::happiness::start(hub.clone(), config.happiness_interval),
             crate::hub::presence::start(hub.clone(), PRESENCE_INTERVAL),
+            crate::hub::keepalive::start(hub.clone()),
         ];
         if let Some(demo_config) = config.demo {
             background.push(demo::runners::start(hub.clone(), demo_config));
@@ -180,13 +181,7 @@ impl Application {
         })
         .await?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while hub
-            .stats
-            .connections
-            .load(std::sync::atomic::Ordering::Relaxed)
-            > 0
-            && tokio::time::Instant::now() < deadline
-        {
+        while !hub.connections.is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         for task in self.background {

@@ -78,11 +78,11 @@ mod tests {
             .unwrap();
         let task = start(hub.clone(), Duration::from_secs(5));
         let mut batch = Vec::new();
-        assert!(rx.next_batch(&mut batch).await);
+        assert_eq!(rx.next(&mut batch).await, crate::hub::outbox::Next::Write);
         assert!(batch[0].frame.starts_with(r#"{"happiness":"#), "{batch:?}");
         // Paused clock: the next value comes exactly one interval later.
         let before = tokio::time::Instant::now();
-        assert!(rx.next_batch(&mut batch).await);
+        assert_eq!(rx.next(&mut batch).await, crate::hub::outbox::Next::Write);
         assert_eq!(batch.len(), 1);
         assert_eq!(before.elapsed(), Duration::from_secs(5));
         hub.begin_shutdown();

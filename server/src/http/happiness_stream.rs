@@ -28,7 +28,11 @@ use spectate_app::protocol::Topic;
 
 use crate::{
     feeds::happiness::happiness_series,
-    hub::{Hub, WireFormat, outbox::outbox, topics::StartFrom},
+    hub::{
+        Hub, WireFormat,
+        outbox::{Next, outbox},
+        topics::StartFrom,
+    },
     sockets::{self, subscriptions::SubscriptionSet},
     state::AppState,
 };
@@ -71,23 +75,21 @@ fn happiness_frames(hub: Arc<Hub>) -> impl Stream<Item = String> + Send + 'stati
         .add(&Topic::Series(happiness_series()), StartFrom::Fresh)
         .is_ok();
     let mut shutdown = hub.shutdown_signal();
-    let mut close = receiver.close.clone();
-    // Ends at shutdown, or when the reader fell so far behind that its queue overflowed.
-    let stopped = async move {
-        tokio::select! {
-            () = sockets::wait_for_shutdown(&mut shutdown) => {}
-            _ = close.requested() => {}
-        }
-    };
+    let stopped = async move { sockets::wait_for_shutdown(&mut shutdown).await };
     // Counts the stream as open, and keeps the subscription, for exactly as long as
     // the response body lives.
     let open = (OpenStream::new(hub), feed);
+    // Ends when the outbox asks to close: the reader fell so far behind that its
+    // queue overflowed.
     let batches = futures::stream::unfold(receiver, |mut receiver| async move {
         let mut batch = Vec::new();
-        receiver
-            .next_batch(&mut batch)
-            .await
-            .then_some((batch, receiver))
+        loop {
+            match receiver.next(&mut batch).await {
+                Next::Write => return Some((std::mem::take(&mut batch), receiver)),
+                Next::Ping => continue,
+                Next::Close(_) | Next::End => return None,
+            }
+        }
     });
     batches
         .take_while(move |_| std::future::ready(subscribed))

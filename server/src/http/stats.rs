@@ -21,15 +21,20 @@ pub async fn healthz() -> &'static str {
 /// `GET /api/stats`: the hub's figures as JSON.
 pub async fn stats(State(state): State<AppState>) -> Json<StatsSnapshot> {
     let hub = &state.hub;
-    Json(hub.stats.snapshot(&hub.topics.counts()))
+    Json(
+        hub.stats
+            .snapshot(&hub.topics.counts(), hub.connections.len()),
+    )
 }
 
 /// `GET /metrics`: the Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let hub = &state.hub;
-    let body = hub
-        .stats
-        .render(&hub.topics.counts(), hub.admission.addresses());
+    let body = hub.stats.render(
+        &hub.topics.counts(),
+        hub.connections.len(),
+        hub.admission.addresses(),
+    );
     (
         [(
             header::CONTENT_TYPE,

@@ -6,6 +6,7 @@
 //! - [`topics`]: every topic's subscribers, sequence numbers and history.
 //! - [`outbox`]: the bounded per-connection queue that all delivery goes into.
 //! - [`admission`]: connection limits, checked before a socket is upgraded.
+//! - [`connections`]: every open socket, for shutdown and [`keepalive`] to reach.
 //! - [`presence`]: the timer that tells rooms and `presence` subscribers who is there.
 //! - [`rate_limit`]: the token bucket behind publish and room rate limits.
 //! - [`stats`]: Prometheus metrics and the `/api/stats` figures.
@@ -15,6 +16,8 @@
 //! 4008) instead of slowing anyone else down.
 
 pub mod admission;
+pub mod connections;
+pub mod keepalive;
 pub mod outbox;
 pub mod presence;
 pub mod rate_limit;
@@ -23,7 +26,7 @@ pub mod topics;
 
 use std::{
     sync::atomic::{AtomicU64, Ordering},
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
 use spectate_app::protocol::{EventData, ProtocolError, Publication, TopicKind};
@@ -62,10 +65,13 @@ pub struct Hub {
     pub access: Access,
     /// Connection limits.
     pub admission: Admission,
+    /// Open sockets.
+    pub connections: connections::Connections,
     /// Names this run of the server; sequence numbers are only comparable within one.
     pub epoch: String,
     next_conn_id: AtomicU64,
     shutdown: watch::Sender<bool>,
+    started: Instant,
 }
 
 impl Hub {
@@ -81,13 +87,20 @@ impl Hub {
             ),
             stats: Stats::new(),
             admission: Admission::new(limits.max_connections, limits.max_connections_per_ip),
+            connections: connections::Connections::default(),
             limits,
             access,
             // Random, so a restarted server never accepts a resume meant for the old one.
             epoch: format!("{:016x}", fastrand::u64(..)),
             next_conn_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
+            started: Instant::now(),
         }
+    }
+
+    /// Milliseconds since the hub started: the keepalive clock.
+    pub fn clock_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
     }
 
     /// A fresh connection id.
@@ -134,9 +147,12 @@ impl Hub {
         Ok(fanout)
     }
 
-    /// Tells every connection and stream to close (1001) and finish.
+    /// Tells every connection (close 1001) and stream to finish.
     pub fn begin_shutdown(&self) {
         self.shutdown.send_replace(true);
+        self.connections.for_each(|outbox| {
+            outbox.close(spectate_app::protocol::CloseCode::GoingAway, None);
+        });
     }
 
     /// A receiver that turns `true` when shutdown begins.

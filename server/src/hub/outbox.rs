@@ -17,20 +17,23 @@
 //! The writer takes everything queued in one go and writes it with one flush, so a
 //! client that is behind gets many frames per system call.
 //!
-//! A close request is a `watch` value rather than a queued frame, so that it reaches
-//! the writer even while the queue is full or the writer is stuck on a socket that
-//! does not drain, and so that the reader can stop waiting on the client too.
+//! A close request or a ping request is a flag beside the queue rather than a queued
+//! frame, so that it jumps the queue: a close reaches the connection even while the
+//! queue is over its bound or the socket does not drain.
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicU64, Ordering},
+    },
+    task::{Context, Poll},
     time::Instant,
 };
 
 use axum::extract::ws::Utf8Bytes;
-use spectate_app::protocol::CloseCode;
 use futures::task::AtomicWaker;
-use tokio::sync::watch;
+use spectate_app::protocol::CloseCode;
 
 /// Why and how the socket should close.
 pub type CloseRequest = (CloseCode, String);
@@ -65,6 +68,10 @@ struct Queue {
     gone: bool,
     /// No more frames will be pushed: the writer drains what is left and ends.
     ended: bool,
+    /// Why the connection must close, once someone asked.
+    close: Option<CloseRequest>,
+    /// A keepalive ping should be sent.
+    ping: bool,
 }
 
 #[derive(Debug)]
@@ -72,8 +79,9 @@ struct Shared {
     queue: Mutex<Queue>,
     /// The writer's waker. Lighter than a `Notify`: this is hit once per delivery.
     ready: AtomicWaker,
-    closer: watch::Sender<Option<CloseRequest>>,
     bounds: OutboxBounds,
+    /// When the client was last heard from, in the keepalive clock's milliseconds.
+    last_heard: AtomicU64,
 }
 
 impl Shared {
@@ -86,17 +94,24 @@ impl Shared {
 #[derive(Clone, Debug)]
 pub struct Outbox(Arc<Shared>);
 
-/// The writer task's side.
+/// The connection's side.
 #[derive(Debug)]
 pub struct OutboxReceiver {
     shared: Arc<Shared>,
-    /// Resolves when someone asks for the socket to close.
-    pub close: CloseWatch,
 }
 
-/// A view of close requests; the writer and the reader each hold one.
-#[derive(Clone, Debug)]
-pub struct CloseWatch(watch::Receiver<Option<CloseRequest>>);
+/// What the connection should do next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Write the frames just moved into the batch.
+    Write,
+    /// Send a keepalive ping.
+    Ping,
+    /// Close with this code and reason (takes precedence over queued frames).
+    Close(CloseRequest),
+    /// The outbox has ended and is empty.
+    End,
+}
 
 /// What became of one push.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,20 +128,13 @@ pub enum Pushed {
 
 /// A new, empty outbox.
 pub fn outbox(bounds: OutboxBounds) -> (Outbox, OutboxReceiver) {
-    let (closer, watch) = watch::channel(None);
     let shared = Arc::new(Shared {
         queue: Mutex::default(),
         ready: AtomicWaker::new(),
-        closer,
         bounds,
+        last_heard: AtomicU64::new(0),
     });
-    (
-        Outbox(shared.clone()),
-        OutboxReceiver {
-            shared,
-            close: CloseWatch(watch),
-        },
-    )
+    (Outbox(shared.clone()), OutboxReceiver { shared })
 }
 
 impl Outbox {
@@ -184,16 +192,31 @@ impl Outbox {
         Pushed::Queued
     }
 
-    /// Asks the writer to send a close frame (after nothing else) and stop.
-    /// The first reason wins; `detail` replaces the code's default reason.
+    /// Asks the connection to send a close frame (before anything still queued) and
+    /// stop. The first reason wins; `detail` replaces the code's default reason.
     pub fn close(&self, code: CloseCode, detail: Option<String>) {
-        self.0.closer.send_if_modified(|request| {
-            if request.is_some() {
-                return false;
-            }
-            *request = Some((code, detail.unwrap_or_else(|| code.reason().to_owned())));
-            true
-        });
+        let mut queue = self.0.lock();
+        if queue.close.is_none() {
+            queue.close = Some((code, detail.unwrap_or_else(|| code.reason().to_owned())));
+            drop(queue);
+            self.0.ready.wake();
+        }
+    }
+
+    /// Asks the connection to send a keepalive ping.
+    pub fn ping(&self) {
+        self.0.lock().ping = true;
+        self.0.ready.wake();
+    }
+
+    /// Notes that the client was heard from at `now_ms` (keepalive clock).
+    pub fn heard(&self, now_ms: u64) {
+        self.0.last_heard.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// When the client was last heard from (keepalive clock, ms).
+    pub fn last_heard(&self) -> u64 {
+        self.0.last_heard.load(Ordering::Relaxed)
     }
 
     /// No more frames: the writer sends what is queued and then ends.
@@ -214,27 +237,57 @@ impl Outbox {
 }
 
 impl OutboxReceiver {
-    /// Waits for frames and moves all of them into `batch` (which it clears first).
-    /// Returns false once the outbox has ended and nothing is left.
-    pub async fn next_batch(&mut self, batch: &mut Vec<Queued>) -> bool {
-        batch.clear();
-        std::future::poll_fn(|cx| {
-            let mut queue = self.shared.lock();
-            if !queue.items.is_empty() {
-                batch.extend(queue.items.drain(..));
-                queue.bytes = 0;
-                queue.waiting.clear();
-                return std::task::Poll::Ready(true);
-            }
-            if queue.ended {
-                return std::task::Poll::Ready(false);
-            }
-            // Registered while the lock is held: a push (which wakes after taking the
-            // same lock) cannot slip in between the check and the registration.
-            self.shared.ready.register(cx.waker());
-            std::task::Poll::Pending
-        })
-        .await
+    /// What to do next: a close request first, then queued frames (moved into `batch`,
+    /// which is cleared first), then a ping. Registers the caller's waker on every
+    /// call, so a close request reaches a connection that is busy writing too.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>, batch: &mut Vec<Queued>) -> Poll<Next> {
+        let mut queue = self.shared.lock();
+        // Registered while the lock is held: a push (which wakes after taking the same
+        // lock) cannot slip in between the checks and the registration.
+        self.shared.ready.register(cx.waker());
+        if let Some(request) = &queue.close {
+            return Poll::Ready(Next::Close(request.clone()));
+        }
+        if !queue.items.is_empty() {
+            batch.clear();
+            batch.extend(queue.items.drain(..));
+            queue.bytes = 0;
+            queue.waiting.clear();
+            return Poll::Ready(Next::Write);
+        }
+        if std::mem::take(&mut queue.ping) {
+            return Poll::Ready(Next::Ping);
+        }
+        if queue.ended {
+            return Poll::Ready(Next::End);
+        }
+        Poll::Pending
+    }
+
+    /// Only the close request (for a connection busy writing, which must not take
+    /// more frames before the ones it has are out). Registers the waker too.
+    pub fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<CloseRequest> {
+        let queue = self.shared.lock();
+        self.shared.ready.register(cx.waker());
+        match &queue.close {
+            Some(request) => Poll::Ready(request.clone()),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The close request, if one was made.
+    pub fn close_request(&self) -> Option<CloseRequest> {
+        self.shared.lock().close.clone()
+    }
+
+    /// Waits for [`Self::poll_next`].
+    pub async fn next(&mut self, batch: &mut Vec<Queued>) -> Next {
+        std::future::poll_fn(|cx| self.poll_next(cx, batch)).await
+    }
+
+    /// The sending side of this outbox.
+    pub fn outbox(&self) -> Outbox {
+        Outbox(self.shared.clone())
     }
 }
 
@@ -246,21 +299,6 @@ impl Drop for OutboxReceiver {
         queue.items = VecDeque::new();
         queue.waiting = HashMap::new();
         queue.bytes = 0;
-    }
-}
-
-impl CloseWatch {
-    /// Resolves when a close was requested, with its code and reason. Never resolves
-    /// if every outbox is gone without asking (the queue's end says it all then).
-    pub async fn requested(&mut self) -> CloseRequest {
-        let request = match self.0.wait_for(Option::is_some).await {
-            Ok(request) => request.clone(),
-            Err(_) => None,
-        };
-        match request {
-            Some(request) => request,
-            None => std::future::pending().await,
-        }
     }
 }
 
@@ -277,7 +315,7 @@ mod tests {
 
     async fn drain(rx: &mut OutboxReceiver) -> Vec<String> {
         let mut batch = Vec::new();
-        assert!(rx.next_batch(&mut batch).await);
+        assert_eq!(rx.next(&mut batch).await, Next::Write);
         batch.iter().map(|q| q.frame.to_string()).collect()
     }
 
@@ -287,7 +325,9 @@ mod tests {
         assert_eq!(tx.push("aaaa".into()), Pushed::Queued);
         assert_eq!(tx.push("bbbb".into()), Pushed::Queued);
         assert_eq!(tx.push("cccc".into()), Pushed::Overflowed);
-        let (code, _) = rx.close.requested().await;
+        let Next::Close((code, _)) = rx.next(&mut Vec::new()).await else {
+            panic!("no close")
+        };
         assert_eq!(code, CloseCode::SlowConsumer);
     }
 
@@ -315,11 +355,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_first_close_reason_wins() {
+    async fn the_first_close_reason_wins_and_jumps_the_queue() {
         let (tx, mut rx) = outbox(bounds(10, 10));
+        tx.push("queued".into());
         tx.close(CloseCode::UnsupportedData, None);
         tx.close(CloseCode::GoingAway, None);
-        assert_eq!(rx.close.requested().await.0, CloseCode::UnsupportedData);
+        let next = rx.next(&mut Vec::new()).await;
+        assert!(
+            matches!(next, Next::Close((CloseCode::UnsupportedData, _))),
+            "{next:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_ping_request_comes_after_queued_frames() {
+        let (tx, mut rx) = outbox(bounds(10, 100));
+        tx.ping();
+        tx.push("a".into());
+        assert_eq!(drain(&mut rx).await, ["a"]);
+        assert_eq!(rx.next(&mut Vec::new()).await, Next::Ping);
+        tx.heard(42);
+        assert_eq!(tx.last_heard(), 42);
     }
 
     #[tokio::test]
@@ -329,7 +385,7 @@ mod tests {
         tx.end();
         assert_eq!(tx.push("b".into()), Pushed::Gone);
         assert_eq!(drain(&mut rx).await, ["a"]);
-        assert!(!rx.next_batch(&mut Vec::new()).await);
+        assert_eq!(rx.next(&mut Vec::new()).await, Next::End);
         drop(rx);
         assert!(tx.is_closed());
     }

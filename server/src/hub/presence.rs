@@ -4,10 +4,7 @@
 //! A timer rather than an announcement on every join and leave: a thousand spectators
 //! arriving in a second cost one update per room, not a thousand.
 
-use std::{
-    sync::{Arc, atomic::Ordering},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use tokio::task::JoinHandle;
 
@@ -22,7 +19,7 @@ pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
         loop {
             tokio::select! {
                 _ = ticker.tick() => {
-                    let online = hub.stats.connections.load(Ordering::Relaxed);
+                    let online = hub.connections.len();
                     hub.topics.announce_presence(online);
                 }
                 () = crate::sockets::wait_for_shutdown(&mut shutdown) => break,

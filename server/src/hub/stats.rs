@@ -44,8 +44,6 @@ impl DropReason {
 #[derive(Debug)]
 pub struct Stats {
     registry: Registry,
-    /// Open WebSocket connections, all endpoints together.
-    pub connections: AtomicUsize,
     /// Open streaming HTTP responses (SSE / NDJSON).
     pub streams: AtomicUsize,
     /// Frames written to sockets.
@@ -131,7 +129,6 @@ impl Stats {
         }
         Self {
             registry,
-            connections: AtomicUsize::new(0),
             streams: AtomicUsize::new(0),
             delivered,
             published,
@@ -160,9 +157,9 @@ impl Stats {
     }
 
     /// The Prometheus text exposition, with the registry gauges as of now.
-    pub fn render(&self, counts: &TopicCounts, addresses: usize) -> String {
+    pub fn render(&self, counts: &TopicCounts, connections: usize, addresses: usize) -> String {
         let gauges = [
-            ("connections", self.connections.load(Ordering::Relaxed)),
+            ("connections", connections),
             ("streams", self.streams.load(Ordering::Relaxed)),
             ("topics", counts.topics),
             ("runners", counts.runners),
@@ -183,10 +180,10 @@ impl Stats {
     }
 
     /// The `/api/stats` figures.
-    pub fn snapshot(&self, counts: &TopicCounts) -> StatsSnapshot {
+    pub fn snapshot(&self, counts: &TopicCounts, connections: usize) -> StatsSnapshot {
         let sum = |vec: &IntCounterVec, label: &str| vec.with_label_values(&[label]).get();
         StatsSnapshot {
-            connections: self.connections.load(Ordering::Relaxed),
+            connections,
             streams: self.streams.load(Ordering::Relaxed),
             subscriptions: counts.runner_subscriptions,
             runners: counts.runners,
@@ -232,22 +229,4 @@ pub struct StatsSnapshot {
     pub conflated: u64,
     /// Rejected inputs since start.
     pub rejected: u64,
-}
-
-/// Keeps a gauge raised while alive: cleanup happens even if the task is cancelled.
-#[derive(Debug)]
-pub struct GaugeGuard<'a>(&'a AtomicUsize);
-
-impl<'a> GaugeGuard<'a> {
-    /// Raises `gauge` by one until the guard drops.
-    pub fn raise(gauge: &'a AtomicUsize) -> Self {
-        gauge.fetch_add(1, Ordering::Relaxed);
-        Self(gauge)
-    }
-}
-
-impl Drop for GaugeGuard<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
 }

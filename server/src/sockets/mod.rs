@@ -1,9 +1,10 @@
 //! WebSocket endpoints, one module per protocol, and the plumbing they share.
 //!
-//! Every socket is split in two: a writer task that drains the connection's
-//! [`Outbox`] (many queued frames per flush) and sends the close frame when asked, and
-//! the protocol's read loop, which turns frames into hub calls. [`Connection`] owns the
-//! pair and the cleanup: when it drops, the writer stops and the counters fall.
+//! Every socket is one [`Connection`], served by one task: the protocol's read loop
+//! turns frames into hub calls, and while it waits for the next frame the connection
+//! writes what the hub queued in its [`Outbox`] (many frames per flush). The
+//! connection also owns the cleanup: when it drops, it leaves the hub's registry and
+//! gives its place under the connection limits back.
 //!
 //! - [`seed_spectate`]: the seed runner protocol on `/` and `/spectate`.
 //! - [`seed_room`]: the seed broadcast room on `/room`.
@@ -18,8 +19,11 @@ pub mod seed_spectate;
 pub mod subscriptions;
 
 use std::{
+    collections::VecDeque,
     net::{IpAddr, Ipv4Addr, SocketAddr},
+    pin::Pin,
     sync::Arc,
+    task::{Context, Poll},
     time::Duration,
 };
 
@@ -31,19 +35,17 @@ use axum::{
     http::{HeaderMap, StatusCode, Uri, request::Parts},
     response::{IntoResponse, Response},
 };
-use futures::{
-    SinkExt, StreamExt,
-    stream::{SplitSink, SplitStream},
-};
+use futures::{Sink, SinkExt, Stream};
 use spectate_app::protocol::CloseCode;
-use tokio::{sync::watch, task::JoinHandle, time::Instant};
+use tokio::sync::watch;
 
 use crate::auth::Handshake;
 use crate::hub::{
     ConnId, Hub, Outbox, OutboxReceiver,
     admission::{Admitted, Refused},
-    outbox::{CloseWatch, Queued, outbox},
-    stats::{DropReason, GaugeGuard},
+    connections::{Connections, Registration},
+    outbox::{Next, Queued, outbox},
+    stats::DropReason,
 };
 
 /// Everything a socket endpoint needs from the upgrade request.
@@ -90,7 +92,7 @@ pub fn configure(upgrade: WebSocketUpgrade, hub: &Hub) -> WebSocketUpgrade {
         .max_message_size(hard)
         .max_frame_size(hard)
         // Small buffers: most sockets are idle spectators.
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(512)
         .write_buffer_size(8 * 1024)
 }
 
@@ -121,7 +123,13 @@ where
     }
 }
 
-/// One open socket: its id, its outbox, its reading half and its writer task.
+/// One open socket, served by one task: the protocol's read loop calls
+/// [`Connection::next_text`], which also writes whatever the hub queued meanwhile.
+///
+/// One task per socket rather than a reader and a writer: half the tasks, no lock
+/// between the two halves of the socket, and no wake-up hand-off for each frame.
+/// Writing never waits for reading or the other way round: both make progress in the
+/// same poll.
 #[derive(Debug)]
 pub struct Connection {
     /// Unique id of this connection.
@@ -130,27 +138,35 @@ pub struct Connection {
     pub outbox: Outbox,
     /// The hub, for the protocol handler.
     pub hub: Arc<Hub>,
-    stream: SplitStream<WebSocket>,
-    /// Lets the reader stop as soon as anyone asks the socket to close.
-    close: CloseWatch,
-    writer: WriterTask,
-    /// When the client was last heard from (any frame, pongs included).
-    last_heard: Instant,
-    /// The connection's place under the connection limits, given back on drop.
+    socket: WebSocket,
+    receiver: OutboxReceiver,
+    /// Frames taken from the outbox and not yet handed to the socket.
+    out: VecDeque<Outgoing>,
+    /// Scratch space for draining the outbox.
+    batch: Vec<Queued>,
+    /// Frames handed to the socket since its last flush.
+    unflushed: bool,
+    _registration: Registration,
     _admitted: Option<Admitted>,
 }
 
-/// The writer task, aborted if the connection is dropped without [`Connection::finish`]
-/// (e.g. the handler was cancelled), so no task outlives its socket.
+/// A frame on its way out.
 #[derive(Debug)]
-struct WriterTask(Option<JoinHandle<()>>);
+enum Outgoing {
+    Text(Queued),
+    Ping,
+}
 
-impl Drop for WriterTask {
-    fn drop(&mut self) {
-        if let Some(task) = self.0.take() {
-            task.abort();
-        }
-    }
+/// What the write side reached in one poll.
+enum WriteSide {
+    /// Nothing more can be done now (wakers are registered).
+    Idle,
+    /// Someone asked the connection to close.
+    Closing,
+    /// The socket failed.
+    Broken,
+    /// The outbox ended and everything is flushed.
+    Drained,
 }
 
 /// What the read loop gets from [`Connection::next_text`].
@@ -158,51 +174,108 @@ impl Drop for WriterTask {
 pub enum Inbound {
     /// A text frame within the size limit.
     Text(Utf8Bytes),
-    /// The client closed, the socket failed, went idle, or we asked to close: stop.
+    /// The client closed, the socket failed or went idle, or we asked to close: stop.
     End,
 }
 
 impl Connection {
-    /// Splits the socket and starts its writer.
+    /// Wraps an upgraded socket and registers it with the hub.
     pub fn open(socket: WebSocket, hub: Arc<Hub>, admitted: Option<Admitted>) -> Self {
-        let (sink, stream) = socket.split();
         let (outbox, receiver) = outbox(hub.outbox_bounds());
-        let close = receiver.close.clone();
-        let writer = tokio::spawn(write_loop(sink, receiver, hub.clone()));
+        let id = hub.next_conn_id();
+        outbox.heard(hub.clock_ms());
+        let registration = Connections::register(&hub, id, outbox.clone());
+        // A connection that arrives while the server is stopping is told at once.
+        if *hub.shutdown_signal().borrow() {
+            outbox.close(CloseCode::GoingAway, None);
+        }
         Self {
-            id: hub.next_conn_id(),
+            id,
             outbox,
             hub,
-            stream,
-            close,
-            writer: WriterTask(Some(writer)),
-            last_heard: Instant::now(),
+            socket,
+            receiver,
+            out: VecDeque::new(),
+            batch: Vec::new(),
+            unflushed: false,
+            _registration: registration,
             _admitted: admitted,
         }
     }
 
-    /// Waits for the next text frame. Binary and oversized frames close the socket with
-    /// their own code and reason, and so does silence past the idle timeout; pings are
+    /// Moves queued frames to the socket as far as it accepts them, without waiting.
+    fn poll_writes(&mut self, cx: &mut Context<'_>) -> WriteSide {
+        loop {
+            // A close request jumps everything still queued.
+            if self.receiver.poll_close(cx).is_ready() {
+                return WriteSide::Closing;
+            }
+            while !self.out.is_empty() {
+                match Pin::new(&mut self.socket).poll_ready(cx) {
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(_)) => return WriteSide::Broken,
+                    Poll::Pending => break,
+                }
+                let message = match self.out.pop_front() {
+                    Some(Outgoing::Text(item)) => {
+                        if let Some(published) = item.published {
+                            self.hub
+                                .stats
+                                .latency
+                                .observe(published.elapsed().as_secs_f64());
+                        }
+                        self.hub.stats.delivered.inc();
+                        Message::Text(item.frame)
+                    }
+                    Some(Outgoing::Ping) => Message::Ping(Default::default()),
+                    None => break,
+                };
+                if Pin::new(&mut self.socket).start_send(message).is_err() {
+                    return WriteSide::Broken;
+                }
+                self.unflushed = true;
+            }
+            if self.unflushed {
+                match Pin::new(&mut self.socket).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => self.unflushed = false,
+                    Poll::Ready(Err(_)) => return WriteSide::Broken,
+                    Poll::Pending => {}
+                }
+            }
+            // Take more only once everything taken before is out: what the client has
+            // not read stays in the outbox, where its bound and conflation apply.
+            if !self.out.is_empty() || self.unflushed {
+                return WriteSide::Idle;
+            }
+            match self.receiver.poll_next(cx, &mut self.batch) {
+                Poll::Ready(Next::Write) => {
+                    self.hub.stats.batch.observe(self.batch.len() as f64);
+                    self.out.extend(self.batch.drain(..).map(Outgoing::Text));
+                }
+                Poll::Ready(Next::Ping) => self.out.push_back(Outgoing::Ping),
+                Poll::Ready(Next::Close(_)) => return WriteSide::Closing,
+                Poll::Ready(Next::End) => return WriteSide::Drained,
+                Poll::Pending => return WriteSide::Idle,
+            }
+        }
+    }
+
+    /// Writes what it can, then waits for the client's next frame (or for a reason to
+    /// stop).
+    fn poll_inbound(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, axum::Error>>> {
+        match self.poll_writes(cx) {
+            WriteSide::Idle => Pin::new(&mut self.socket).poll_next(cx),
+            WriteSide::Closing | WriteSide::Broken | WriteSide::Drained => Poll::Ready(None),
+        }
+    }
+
+    /// Waits for the next text frame, writing queued frames meanwhile. Binary and
+    /// oversized frames close the socket with their own code and reason; pings are
     /// answered by the library.
     pub async fn next_text(&mut self) -> Inbound {
         let limits = self.hub.limits;
         loop {
-            let idle_deadline = self.last_heard + limits.idle_timeout;
-            let next = tokio::select! {
-                biased;
-                _ = self.close.requested() => return Inbound::End,
-                () = tokio::time::sleep_until(idle_deadline) => {
-                    self.hub.stats.dropped(DropReason::IdleTimeout, 1);
-                    self.outbox.close(CloseCode::IdleTimeout, Some(format!(
-                        "idle timeout: nothing from the client for {} s",
-                        limits.idle_timeout.as_secs()
-                    )));
-                    return Inbound::End;
-                }
-                next = self.stream.next() => next,
-            };
-            self.last_heard = Instant::now();
-            let message = match next {
+            let message = match std::future::poll_fn(|cx| self.poll_inbound(cx)).await {
                 Some(Ok(message)) => message,
                 Some(Err(err)) => {
                     // Tungstenite reports a frame over its hard limit as an error; say so.
@@ -214,6 +287,7 @@ impl Connection {
                 }
                 None => return Inbound::End,
             };
+            self.outbox.heard(self.hub.clock_ms());
             match message {
                 Message::Text(text) if text.len() > limits.max_frame_bytes => {
                     self.hub.stats.reject("too_large");
@@ -244,129 +318,37 @@ impl Connection {
         self.outbox.push(frame.into());
     }
 
-    /// Lets the writer flush what is queued (and any close frame), then ends.
-    pub async fn finish(self) {
-        let Connection {
-            outbox,
-            mut writer,
-            stream,
-            ..
-        } = self;
-        outbox.end();
-        if let Some(mut task) = writer.0.take() {
-            // A client that stopped reading must not keep the writer alive forever.
-            if tokio::time::timeout(Duration::from_secs(2), &mut task)
-                .await
-                .is_err()
-            {
-                task.abort();
+    /// Ends the connection: with a close request, sends the close frame (before
+    /// anything still queued); otherwise flushes what is queued first. Bounded in
+    /// time, because a client that does not read may never take either.
+    pub async fn finish(&mut self) {
+        let close = self.receiver.close_request();
+        if close.is_none() {
+            self.outbox.end();
+            let drained = std::future::poll_fn(|cx| match self.poll_writes(cx) {
+                WriteSide::Idle => Poll::Pending,
+                _ => Poll::Ready(()),
+            });
+            let _ = tokio::time::timeout(Duration::from_secs(2), drained).await;
+        }
+        // The request may have come while flushing.
+        if let Some((code, reason)) = close.or_else(|| self.receiver.close_request()) {
+            if code == CloseCode::SlowConsumer {
+                self.hub.stats.dropped(DropReason::SlowConsumer, 1);
             }
+            let frame = CloseFrame {
+                code: code.code(),
+                reason: reason.into(),
+            };
+            let _ = tokio::time::timeout(
+                Duration::from_secs(1),
+                self.socket.send(Message::Close(Some(frame))),
+            )
+            .await;
         }
-        drop(stream);
+        let _ =
+            tokio::time::timeout(Duration::from_secs(1), SinkExt::close(&mut self.socket)).await;
     }
-}
-
-/// What the writer does next.
-enum Step {
-    Write,
-    Ping,
-    Close(Option<(CloseCode, String)>),
-}
-
-/// Sends queued frames, everything queued at once with one flush, and a ping every
-/// heartbeat, until the outbox ends, a close is requested, or the server shuts down.
-/// A close request or shutdown also interrupts a write stuck on a client that does
-/// not read.
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut receiver: OutboxReceiver,
-    hub: Arc<Hub>,
-) {
-    let _open = GaugeGuard::raise(&hub.stats.connections);
-    let mut shutdown = hub.shutdown_signal();
-    let period = hub.limits.heartbeat;
-    let mut heartbeat = tokio::time::interval_at(Instant::now() + period, period);
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let going_away = || {
-        Some((
-            CloseCode::GoingAway,
-            CloseCode::GoingAway.reason().to_owned(),
-        ))
-    };
-    let mut batch = Vec::new();
-    // Pinned once and polled by reference: their wake-up registrations persist across
-    // iterations instead of being made and torn down for every batch.
-    let mut close_watch = receiver.close.clone();
-    let close_requested = close_watch.requested();
-    tokio::pin!(close_requested);
-    let shutting_down = wait_for_shutdown(&mut shutdown);
-    tokio::pin!(shutting_down);
-    let close = loop {
-        let step = tokio::select! {
-            biased;
-            request = &mut close_requested => Step::Close(Some(request)),
-            () = &mut shutting_down => Step::Close(going_away()),
-            _ = heartbeat.tick() => Step::Ping,
-            more = receiver.next_batch(&mut batch) => if more { Step::Write } else { Step::Close(None) },
-        };
-        if let Step::Close(close) = step {
-            break close;
-        }
-        let write = async {
-            match step {
-                Step::Write => write_batch(&mut sink, &batch, &hub).await,
-                Step::Ping => sink.send(Message::Ping(Default::default())).await,
-                Step::Close(_) => Ok(()),
-            }
-        };
-        let written = tokio::select! {
-            biased;
-            request = &mut close_requested => break Some(request),
-            () = &mut shutting_down => break going_away(),
-            written = write => written,
-        };
-        if written.is_err() {
-            return;
-        }
-    };
-    if let Some((code, reason)) = close {
-        if code == CloseCode::SlowConsumer {
-            hub.stats.dropped(DropReason::SlowConsumer, 1);
-        }
-        // A client that does not read may never take the close frame: give up after 1 s.
-        let frame = CloseFrame {
-            code: code.code(),
-            reason: reason.into(),
-        };
-        let _ = tokio::time::timeout(
-            Duration::from_secs(1),
-            sink.send(Message::Close(Some(frame))),
-        )
-        .await;
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
-}
-
-/// Feeds every frame of `batch`, then flushes once: a client that fell behind gets
-/// many frames per write instead of one write per frame.
-async fn write_batch(
-    sink: &mut SplitSink<WebSocket, Message>,
-    batch: &[Queued],
-    hub: &Hub,
-) -> Result<(), axum::Error> {
-    for item in batch {
-        sink.feed(Message::Text(item.frame.clone())).await?;
-    }
-    sink.flush().await?;
-    let now = std::time::Instant::now();
-    for published in batch.iter().filter_map(|item| item.published) {
-        hub.stats
-            .latency
-            .observe(now.saturating_duration_since(published).as_secs_f64());
-    }
-    hub.stats.delivered.inc_by(batch.len() as u64);
-    hub.stats.batch.observe(batch.len() as f64);
-    Ok(())
 }
 
 /// Resolves once shutdown has begun (or the hub is gone).

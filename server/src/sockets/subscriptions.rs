@@ -64,11 +64,7 @@ impl SubscriptionSet {
     pub fn add(&mut self, topic: &Topic, from: StartFrom) -> Result<(), ProtocolError> {
         self.check_room_for(std::slice::from_ref(topic))?;
         let presence: Option<Utf8Bytes> = matches!(topic, Topic::Presence).then(|| {
-            let online = self
-                .hub
-                .stats
-                .connections
-                .load(std::sync::atomic::Ordering::Relaxed);
+            let online = self.hub.connections.len();
             self.hub.topics.presence_frame(online)
         });
         self.hub
