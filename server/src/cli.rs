@@ -38,8 +38,9 @@ pub struct TokenArgs {
     /// The runner the token may publish for.
     #[arg(long)]
     pub runner: Option<String>,
-    /// A role instead of a runner: `publisher` (series points) or `admin` (any runner).
-    #[arg(long, value_parser = ["publisher", "admin"])]
+    /// A role instead of a runner: `publisher` (series points), `admin` (any runner) or
+    /// `spectator` (follows a private event).
+    #[arg(long, value_parser = ["publisher", "admin", "spectator"])]
     pub role: Option<String>,
     /// How long the token stays valid, e.g. `12h`, `3d`, `90m`.
     #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
@@ -58,6 +59,7 @@ impl TokenArgs {
         match (&self.runner, self.role.as_deref()) {
             (Some(runner), _) => Ok(Subject::Runner(RunnerId::parse(runner)?)),
             (None, Some("admin")) => Ok(Subject::Admin),
+            (None, Some("spectator")) => Ok(Subject::Spectator),
             _ => Ok(Subject::Publisher),
         }
     }
@@ -96,6 +98,9 @@ pub struct ServeArgs {
     /// Let anyone publish fixes without a token (demo and trusted networks only).
     #[arg(long, env = "SPECTATE_OPEN")]
     pub open: bool,
+    /// A private event: following needs a token too (`spectate token --role spectator`).
+    #[arg(long, env = "SPECTATE_PRIVATE")]
+    pub private: bool,
     /// Token signing secret (at least 32 bytes); by default one is created and kept in
     /// <data-dir>/secret.key.
     #[arg(long, env = "SPECTATE_SECRET", hide_env_values = true)]
@@ -150,6 +155,9 @@ pub struct ServeArgs {
     /// Seconds between server pings on every socket.
     #[arg(long, default_value_t = Limits::default().heartbeat.as_secs())]
     pub heartbeat_secs: u64,
+    /// Seconds a client has to send its request headers (the WebSocket handshake).
+    #[arg(long, default_value_t = Limits::default().handshake_timeout.as_secs())]
+    pub handshake_timeout_secs: u64,
     /// Seconds of silence (no frame, no pong) after which a socket is closed (4000).
     #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
     pub idle_timeout_secs: u64,
@@ -188,6 +196,7 @@ impl ServeArgs {
             publish_burst: self.publish_burst,
             heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            handshake_timeout: Duration::from_secs(self.handshake_timeout_secs.max(1)),
             room_max_chars: self.room_max_chars,
             room_per_second: self.room_per_second,
             ..Limits::default()
@@ -201,6 +210,7 @@ impl ServeArgs {
                 ..DemoConfig::default()
             }),
             open_publishing: self.open || self.demo,
+            private: self.private,
             secret: self.secret.clone(),
             allowed_origins: self.allowed_origins.clone(),
             happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),

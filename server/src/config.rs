@@ -14,6 +14,8 @@ pub struct Config {
     pub demo: Option<DemoConfig>,
     /// Whether anyone may publish fixes without a token (always true in demo mode).
     pub open_publishing: bool,
+    /// A private event: following needs a token too.
+    pub private: bool,
     /// The token signing secret; `None` keeps one in `<data_dir>/secret.key`.
     pub secret: Option<String>,
     /// Origins besides the server's own whose pages may present tokens.
@@ -78,6 +80,9 @@ pub struct Limits {
     pub heartbeat: Duration,
     /// A socket silent (no frame, no pong) this long is closed with 4000.
     pub idle_timeout: Duration,
+    /// A connection must send its complete request headers (the WebSocket handshake
+    /// included) within this time, or it is closed.
+    pub handshake_timeout: Duration,
     /// Longest room message, in characters.
     pub room_max_chars: usize,
     /// Room messages a connection may send in a burst.
@@ -102,6 +107,7 @@ impl Default for Limits {
             publish_per_second: 20.0,
             heartbeat: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
+            handshake_timeout: Duration::from_secs(10),
             room_max_chars: 500,
             room_burst: 5,
             room_per_second: 1.0,
@@ -118,6 +124,7 @@ impl Config {
             data_dir: std::env::temp_dir().join("spectate-test-data"),
             demo: None,
             open_publishing: true,
+            private: false,
             secret: Some("test-secret-test-secret-test-secret!".to_owned()),
             allowed_origins: Vec::new(),
             happiness_interval: Duration::from_millis(100),

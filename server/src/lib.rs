@@ -11,7 +11,7 @@
 //! 3. [`sockets`]: each follower's writer task flushes its outbox to the socket, and the
 //!    page (in `spectate_app`) moves the marker.
 //!
-//! Around that path: [`startup`] builds the router and runs it, [`config`] and [`cli`]
+//! Around that path: [`startup`] builds the router and runs it on [`listener`], [`config`] and [`cli`]
 //! say how, [`http`] has the plain endpoints, [`feeds`] the happiness feed, [`demo`]
 //! the simulated runners, [`state`] what handlers share, and [`load`] the load tool
 //! (`spectate load`) that measures all of it from outside.
@@ -23,6 +23,7 @@ pub mod demo;
 pub mod feeds;
 pub mod http;
 pub mod hub;
+pub mod listener;
 pub mod load;
 pub mod sockets;
 pub mod startup;

@@ -124,6 +124,7 @@ impl Application {
                 &config.data_dir,
             )?),
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
+            private: config.private,
         };
         let hub = Arc::new(Hub::new(config.limits, access));
         let mut background = vec![
@@ -169,17 +170,20 @@ impl Application {
         let hub = self.state.hub.clone();
         let stopping = hub.clone();
         let router = app(self.state);
+        let handshake_timeout = hub.limits.handshake_timeout;
         tracing::info!(addr = %self.addr, "listening");
-        axum::serve(
+        crate::listener::serve(
             self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            handshake_timeout,
+            Duration::from_secs(5),
+            async move {
+                shutdown.await;
+                tracing::info!("shutting down: closing sockets with 1001");
+                stopping.begin_shutdown();
+            },
         )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing sockets with 1001");
-            stopping.begin_shutdown();
-        })
-        .await?;
+        .await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while !hub.connections.is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -23,6 +23,8 @@ pub struct Access {
     pub keys: TokenKeys,
     /// Which origins may present tokens.
     pub origins: OriginPolicy,
+    /// A private event: following needs a token too (any valid one).
+    pub private: bool,
 }
 
 /// What a socket learnt at its handshake: who it is (if it showed a token) and whether
@@ -64,6 +66,7 @@ impl Access {
             open_publishing: true,
             keys: TokenKeys::new(&[0u8; 32]),
             origins: OriginPolicy::default(),
+            private: false,
         }
     }
 
@@ -112,11 +115,31 @@ impl Access {
             Subject::Publisher => Err(ProtocolError::TokenWrongSubject(
                 "publisher tokens publish series points, not runner fixes".into(),
             )),
+            Subject::Spectator => Err(ProtocolError::TokenWrongSubject(
+                "spectator tokens follow runners; they publish nothing".into(),
+            )),
         }
     }
 }
 
 impl Access {
+    /// May the holder of `identity` subscribe? Always on a public event; on a private
+    /// one, any valid token will do (`spectate token --role spectator` for spectators).
+    pub fn check_follow(&self, identity: Option<&Verified>) -> Result<(), ProtocolError> {
+        if !self.private {
+            return Ok(());
+        }
+        match identity {
+            None => Err(ProtocolError::TokenMissing(
+                "this event is private: following needs a token (`spectate token --role spectator`), given as ?token=... or in an `auth` message".into(),
+            )),
+            Some(identity) if identity.is_expired() => Err(ProtocolError::TokenExpired(
+                "the token of this connection has expired; reconnect with a new one".into(),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// May the holder of `identity` publish points on a series? Publisher and admin
     /// tokens may; runners may not (a runner's token speaks for its fixes only).
     pub fn check_series_publish(&self, identity: Option<&Verified>) -> Result<(), ProtocolError> {
@@ -139,6 +162,9 @@ impl Access {
             Subject::Runner(own) => Err(ProtocolError::TokenWrongSubject(format!(
                 "this token is for runner {own}; series points need a publisher token"
             ))),
+            Subject::Spectator => Err(ProtocolError::TokenWrongSubject(
+                "spectator tokens follow runners; series points need a publisher token".into(),
+            )),
         }
     }
 }

@@ -22,18 +22,21 @@ pub enum Subject {
     Publisher,
     /// The organiser's tools (simulator, replay): may publish for any runner.
     Admin,
+    /// A spectator of a private event: may follow, publishes nothing.
+    Spectator,
 }
 
 impl Subject {
-    /// Parses `runner:<id>`, `publisher` or `admin`.
+    /// Parses `runner:<id>`, `publisher`, `admin` or `spectator`.
     pub fn parse(text: &str) -> Result<Self, ProtocolError> {
         match text {
             "publisher" => Ok(Self::Publisher),
             "admin" => Ok(Self::Admin),
+            "spectator" => Ok(Self::Spectator),
             _ => match text.strip_prefix("runner:") {
                 Some(id) => Ok(Self::Runner(RunnerId::parse(id)?)),
                 None => Err(ProtocolError::TokenInvalid(format!(
-                    "unknown token subject {text:?}; expected runner:<id>, publisher or admin"
+                    "unknown token subject {text:?}; expected runner:<id>, publisher, admin or spectator"
                 ))),
             },
         }
@@ -46,6 +49,7 @@ impl fmt::Display for Subject {
             Self::Runner(id) => write!(f, "runner:{id}"),
             Self::Publisher => f.write_str("publisher"),
             Self::Admin => f.write_str("admin"),
+            Self::Spectator => f.write_str("spectator"),
         }
     }
 }
@@ -189,7 +193,7 @@ mod tests {
 
     #[test]
     fn subjects_round_trip_and_reject_unknown_kinds() {
-        for text in ["runner:7", "runner:anna", "publisher", "admin"] {
+        for text in ["runner:7", "runner:anna", "publisher", "admin", "spectator"] {
             assert_eq!(Subject::parse(text).unwrap().to_string(), text);
         }
         assert!(Subject::parse("root").is_err());

@@ -55,3 +55,52 @@ pub fn start(hub: Arc<Hub>) -> JoinHandle<()> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        auth::Access,
+        config::Limits,
+        hub::{
+            connections::Connections,
+            outbox::{Next, outbox},
+        },
+    };
+
+    #[tokio::test(start_paused = true)]
+    async fn pings_each_heartbeat_and_closes_the_silent_after_the_idle_timeout() {
+        let limits = Limits {
+            heartbeat: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            ..Limits::default()
+        };
+        let hub = Arc::new(Hub::new(limits, Access::open_for_tests()));
+        let (chatty, mut chatty_rx) = outbox(hub.outbox_bounds());
+        let (silent, mut silent_rx) = outbox(hub.outbox_bounds());
+        let _a = Connections::register(&hub, 1, chatty.clone());
+        let _b = Connections::register(&hub, 2, silent.clone());
+        let task = start(hub.clone());
+        let mut batch = Vec::new();
+        // Paused clock: each await below jumps straight to the next timer.
+        for _ in 0..5 {
+            assert_eq!(chatty_rx.next(&mut batch).await, Next::Ping);
+            chatty.heard(hub.clock_ms());
+        }
+        assert!(hub.clock_ms() >= 50_000, "five heartbeats passed");
+        // The silent one got pings too, then its close, 30 s (plus at most one check
+        // interval) after it was last heard, at 0.
+        let close = loop {
+            match silent_rx.next(&mut batch).await {
+                Next::Ping => continue,
+                Next::Close(close) => break close,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(close.0, CloseCode::IdleTimeout);
+        assert!(close.1.contains("30 s"), "{}", close.1);
+        assert!(chatty_rx.close_request().is_none(), "the chatty one stays");
+        hub.begin_shutdown();
+        task.await.unwrap();
+    }
+}

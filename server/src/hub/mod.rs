@@ -26,7 +26,7 @@ pub mod topics;
 
 use std::{
     sync::atomic::{AtomicU64, Ordering},
-    time::{Instant, SystemTime, UNIX_EPOCH},
+    time::{SystemTime, UNIX_EPOCH},
 };
 
 use spectate_app::protocol::{EventData, ProtocolError, Publication, TopicKind};
@@ -71,7 +71,8 @@ pub struct Hub {
     pub epoch: String,
     next_conn_id: AtomicU64,
     shutdown: watch::Sender<bool>,
-    started: Instant,
+    /// Tokio's clock, so tests can drive keepalive with a paused clock.
+    started: tokio::time::Instant,
 }
 
 impl Hub {
@@ -94,7 +95,7 @@ impl Hub {
             epoch: format!("{:016x}", fastrand::u64(..)),
             next_conn_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
-            started: Instant::now(),
+            started: tokio::time::Instant::now(),
         }
     }
 

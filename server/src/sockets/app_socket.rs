@@ -98,6 +98,7 @@ impl Session {
         let ack = || id.map(|id| ServerMsg::Ack { id }.encode());
         match msg {
             ClientMsg::Subscribe { topics, resume, .. } => {
+                hub.access.check_follow(self.handshake.identity.as_ref())?;
                 self.topics.check_room_for(&topics)?;
                 for topic in &topics {
                     let from = start_from(resume.as_ref(), topic, &hub.epoch);

@@ -22,12 +22,16 @@ pub async fn upgrade(State(state): State<AppState>, request: SocketRequest) -> R
     super::accept(state.hub.clone(), request, run)
 }
 
-async fn run(mut conn: Connection, _handshake: Handshake) {
+async fn run(mut conn: Connection, handshake: Handshake) {
     let hub = conn.hub.clone();
     let room = RoomName::lobby();
     let mut membership =
         SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed);
-    if let Err(err) = membership.add(&Topic::Room(room.clone()), StartFrom::Fresh) {
+    let joined = hub
+        .access
+        .check_follow(handshake.identity.as_ref())
+        .and_then(|()| membership.add(&Topic::Room(room.clone()), StartFrom::Fresh));
+    if let Err(err) = joined {
         conn.send(SeedError::encode(&err));
         drop(membership);
         conn.finish().await;

@@ -40,6 +40,9 @@ async fn run(mut conn: Connection, mut handshake: Handshake) {
                 if let Some(token) = token {
                     handshake.authenticate(&hub.access, &token)?;
                 }
+                if !following.is_empty() {
+                    hub.access.check_follow(handshake.identity.as_ref())?;
+                }
                 let topics: Vec<Topic> = following.into_iter().map(Topic::Runner).collect();
                 follows.replace(&topics)
             }

@@ -263,3 +263,47 @@ async fn the_cli_issues_tokens_the_server_accepts() {
     assert_eq!(bad.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_private_event_needs_a_token_to_follow_and_spectators_publish_nothing() {
+    let app = spawn_app_with(Config {
+        open_publishing: false,
+        private: true,
+        secret: Some(SECRET.to_owned()),
+        ..Config::for_tests()
+    })
+    .await;
+    let mut anonymous = app.connect("/ws").await;
+    anonymous.expect_welcome().await;
+    anonymous
+        .send_json(json!({"type": "subscribe", "id": 1, "topics": ["runner:1"]}))
+        .await;
+    let error = anonymous.next_json().await;
+    assert_eq!(
+        (error["id"].as_u64(), error["code"].as_str()),
+        (Some(1), Some("token_missing")),
+        "{error}"
+    );
+    assert!(error["message"].as_str().unwrap().contains("private"));
+
+    let mut seed = app.connect("/").await;
+    seed.send_json(json!({"initialRequest": true, "following": [1]}))
+        .await;
+    assert_eq!(seed.next_json().await["error"]["code"], "token_missing");
+    let mut room = app.connect("/room").await;
+    assert_eq!(room.next_json().await["error"]["code"], "token_missing");
+
+    let spectator = keys().issue(&Subject::Spectator, Duration::from_secs(60));
+    let mut fan = app.connect(&format!("/ws?token={spectator}")).await;
+    fan.expect_welcome().await;
+    assert_eq!(fan.next_json().await["subject"], "spectator");
+    fan.send_json(json!({"type": "subscribe", "id": 2, "topics": ["runner:1"]}))
+        .await;
+    assert_eq!(fan.next_json().await["type"], "snapshot");
+    assert_eq!(fan.next_json().await, json!({"type": "ack", "id": 2}));
+    fan.send_json(
+        json!({"type": "publish", "id": 3, "topic": "runner:1", "data": {"lat": 1, "lng": 1}}),
+    )
+    .await;
+    assert_eq!(fan.next_json().await["code"], "token_wrong_subject");
+}

@@ -204,3 +204,71 @@ async fn the_topic_limit_is_enforced_all_or_nothing() {
         .await;
     client.expect_silence(Duration::from_millis(100)).await;
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_handshake_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = Limits {
+        handshake_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let app = spawn_app_with(Config {
+        limits,
+        ..Config::for_tests()
+    })
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    // Half a request line, then nothing (slowloris).
+    slow.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut buf))
+        .await
+        .expect("the server closes the connection");
+    // Closed (0 bytes) or answered with an error status: either way, not held open.
+    if let Ok(n) = read {
+        assert!(n == 0 || buf.starts_with(b"HTTP/1.1 4"), "{:?}", &buf[..n]);
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+    // A prompt client is served as usual.
+    let mut client = app.connect("/ws").await;
+    client.expect_welcome().await;
+}
+
+#[tokio::test]
+async fn past_the_server_wide_limit_connections_get_503_with_the_reason() {
+    let limits = Limits {
+        max_connections: 2,
+        ..Limits::default()
+    };
+    let app = spawn_app_with(Config {
+        limits,
+        ..Config::for_tests()
+    })
+    .await;
+    let _a = app.connect("/ws").await;
+    let _b = app.connect("/spectate").await;
+    let response = reqwest::Client::new()
+        .get(app.url("/ws"))
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("limit of 2 connections")
+    );
+}
