@@ -19,15 +19,33 @@ use hyper_util::{
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+/// How connections are accepted.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeOptions {
+    /// Deadline for a connection's request headers.
+    pub handshake_timeout: Duration,
+    /// How long in-flight HTTP exchanges may take to finish at shutdown.
+    pub drain: Duration,
+    /// Disable Nagle's algorithm on accepted sockets. Off by default: the writers
+    /// already coalesce frames, and under heavy fan-out Nagle's coalescing of
+    /// successive flushes saves more CPU than it costs in latency (BENCHMARKS.md has
+    /// both measurements).
+    pub tcp_nodelay: bool,
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting and
-/// gives in-flight HTTP exchanges up to `drain` to finish.
+/// gives in-flight HTTP exchanges up to `options.drain` to finish.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    handshake_timeout: Duration,
-    drain: Duration,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) {
+    let ServeOptions {
+        handshake_timeout,
+        drain,
+        tcp_nodelay,
+    } = options;
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -49,7 +67,9 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
+        if tcp_nodelay {
+            let _ = stream.set_nodelay(true);
+        }
         let service = router
             .clone()
             .map_request(move |mut request: axum::http::Request<Incoming>| {

@@ -170,19 +170,17 @@ impl Application {
         let hub = self.state.hub.clone();
         let stopping = hub.clone();
         let router = app(self.state);
-        let handshake_timeout = hub.limits.handshake_timeout;
+        let options = crate::listener::ServeOptions {
+            handshake_timeout: hub.limits.handshake_timeout,
+            drain: Duration::from_secs(5),
+            tcp_nodelay: hub.limits.tcp_nodelay,
+        };
         tracing::info!(addr = %self.addr, "listening");
-        crate::listener::serve(
-            self.listener,
-            router,
-            handshake_timeout,
-            Duration::from_secs(5),
-            async move {
-                shutdown.await;
-                tracing::info!("shutting down: closing sockets with 1001");
-                stopping.begin_shutdown();
-            },
-        )
+        crate::listener::serve(self.listener, router, options, async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing sockets with 1001");
+            stopping.begin_shutdown();
+        })
         .await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while !hub.connections.is_empty() && tokio::time::Instant::now() < deadline {
