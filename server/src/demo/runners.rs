@@ -8,7 +8,10 @@ use spectate_app::protocol::{Publication, RunnerId};
 use tokio::task::JoinHandle;
 
 use super::course::Course;
-use crate::{config::DemoConfig, hub::Hub};
+use crate::{
+    config::DemoConfig,
+    hub::{Hub, every::every},
+};
 
 /// One simulated runner's plan.
 #[derive(Clone, Debug)]
@@ -41,26 +44,18 @@ pub fn distance_at(runner: &SimulatedRunner, course: &Course, elapsed_s: f64) ->
 pub fn start(hub: Arc<Hub>, config: DemoConfig) -> JoinHandle<()> {
     let course = Course::demo();
     let runners = field(config.runners, &course);
-    tokio::spawn(async move {
-        let started = tokio::time::Instant::now();
-        let mut ticker = tokio::time::interval(config.fix_interval.max(Duration::from_millis(50)));
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let mut shutdown = hub.shutdown_signal();
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                () = crate::sockets::wait_for_shutdown(&mut shutdown) => break,
-            }
-            let elapsed = started.elapsed().as_secs_f64() * config.speed;
-            for runner in &runners {
-                let position = course.position_at(distance_at(runner, &course, elapsed));
-                let fix = Publication::Fix {
-                    runner: runner.id.clone(),
-                    position,
-                };
-                if let Err(err) = hub.publish(fix, None) {
-                    tracing::warn!(%err, runner = %runner.id, "demo runner could not publish");
-                }
+    let started = tokio::time::Instant::now();
+    let period = config.fix_interval.max(Duration::from_millis(50));
+    every(hub, period, move |hub| {
+        let elapsed = started.elapsed().as_secs_f64() * config.speed;
+        for runner in &runners {
+            let position = course.position_at(distance_at(runner, &course, elapsed));
+            let fix = Publication::Fix {
+                runner: runner.id.clone(),
+                position,
+            };
+            if let Err(err) = hub.publish(fix, None) {
+                tracing::warn!(%err, runner = %runner.id, "demo runner could not publish");
             }
         }
     })

@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 use spectate_app::protocol::{Publication, SeriesName};
 use tokio::task::JoinHandle;
 
-use crate::hub::Hub;
+use crate::hub::{Hub, every::every};
 
 /// The series the feed publishes to.
 pub fn happiness_series() -> SeriesName {
@@ -22,23 +22,13 @@ pub fn next_value(rng: &mut fastrand::Rng) -> f64 {
 /// Declares the series and starts producing values until the hub shuts down.
 pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
     let series = happiness_series();
-    tokio::spawn(async move {
-        let mut rng = fastrand::Rng::new();
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut shutdown = hub.shutdown_signal();
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {
-                    let point = Publication::Point {
-                        series: series.clone(),
-                        value: next_value(&mut rng),
-                    };
-                    let _ = hub.publish(point, None);
-                }
-                () = crate::sockets::wait_for_shutdown(&mut shutdown) => break,
-            }
-        }
+    let mut rng = fastrand::Rng::new();
+    every(hub, interval, move |hub| {
+        let point = Publication::Point {
+            series: series.clone(),
+            value: next_value(&mut rng),
+        };
+        let _ = hub.publish(point, None);
     })
 }
 

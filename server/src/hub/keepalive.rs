@@ -11,7 +11,7 @@ use std::{sync::Arc, time::Duration};
 use spectate_app::protocol::CloseCode;
 use tokio::task::JoinHandle;
 
-use super::{Hub, stats::DropReason};
+use super::{Hub, every::every, stats::DropReason};
 
 /// Starts the timer; it ends when the server shuts down.
 pub fn start(hub: Arc<Hub>) -> JoinHandle<()> {
@@ -19,40 +19,31 @@ pub fn start(hub: Arc<Hub>) -> JoinHandle<()> {
     let check = (limits.idle_timeout / 4)
         .min(limits.heartbeat)
         .max(Duration::from_millis(20));
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(check);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut shutdown = hub.shutdown_signal();
-        let mut last_ping = hub.clock_ms();
-        let heartbeat_ms = limits.heartbeat.as_millis() as u64;
-        let idle_ms = limits.idle_timeout.as_millis() as u64;
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                () = crate::sockets::wait_for_shutdown(&mut shutdown) => break,
-            }
-            let now = hub.clock_ms();
-            let ping = now.saturating_sub(last_ping) >= heartbeat_ms;
-            if ping {
-                last_ping = now;
-            }
-            let mut idle = 0;
-            hub.connections.for_each(|outbox| {
-                if now.saturating_sub(outbox.last_heard()) > idle_ms {
-                    idle += 1;
-                    outbox.close(
-                        CloseCode::IdleTimeout,
-                        Some(format!(
-                            "idle timeout: nothing from the client for {} s",
-                            limits.idle_timeout.as_secs_f64()
-                        )),
-                    );
-                } else if ping {
-                    outbox.ping();
-                }
-            });
-            hub.stats.dropped(DropReason::IdleTimeout, idle);
+    let heartbeat_ms = limits.heartbeat.as_millis() as u64;
+    let idle_ms = limits.idle_timeout.as_millis() as u64;
+    let mut last_ping = hub.clock_ms();
+    every(hub, check, move |hub| {
+        let now = hub.clock_ms();
+        let ping = now.saturating_sub(last_ping) >= heartbeat_ms;
+        if ping {
+            last_ping = now;
         }
+        let mut idle = 0;
+        hub.connections.for_each(|outbox| {
+            if now.saturating_sub(outbox.last_heard()) > idle_ms {
+                idle += 1;
+                outbox.close(
+                    CloseCode::IdleTimeout,
+                    Some(format!(
+                        "idle timeout: nothing from the client for {} s",
+                        limits.idle_timeout.as_secs_f64()
+                    )),
+                );
+            } else if ping {
+                outbox.ping();
+            }
+        });
+        hub.stats.dropped(DropReason::IdleTimeout, idle);
     })
 }
 

@@ -17,6 +17,7 @@
 
 pub mod admission;
 pub mod connections;
+pub mod every;
 pub mod keepalive;
 pub mod outbox;
 pub mod presence;

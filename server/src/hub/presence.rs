@@ -8,22 +8,11 @@ use std::{sync::Arc, time::Duration};
 
 use tokio::task::JoinHandle;
 
-use super::Hub;
+use super::{Hub, every::every};
 
 /// Starts the timer; it ends when the server shuts down.
 pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut shutdown = hub.shutdown_signal();
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {
-                    let online = hub.connections.len();
-                    hub.topics.announce_presence(online);
-                }
-                () = crate::sockets::wait_for_shutdown(&mut shutdown) => break,
-            }
-        }
+    every(hub, interval, |hub| {
+        hub.topics.announce_presence(hub.connections.len());
     })
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use spectate_server::config::{Config, Limits};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{Client, TestApp, spawn_app_with};
+use crate::helpers::{Client, TestApp, raw_upgrade, spawn_app_with, spawn_app_with_limits};
 
 fn small_frames() -> Config {
     Config {
@@ -176,11 +176,7 @@ async fn the_topic_limit_is_enforced_all_or_nothing() {
         max_topics_per_conn: 3,
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let mut client = app.connect("/ws").await;
     client.expect_welcome().await;
     let four = ["runner:1", "runner:2", "runner:3", "series:happiness"];
@@ -212,11 +208,7 @@ async fn a_client_that_never_finishes_its_handshake_is_cut_off() {
         handshake_timeout: Duration::from_millis(500),
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     // Half a request line, then nothing (slowloris).
     slow.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\n")
@@ -247,22 +239,10 @@ async fn past_the_server_wide_limit_connections_get_503_with_the_reason() {
         max_connections: 2,
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let _a = app.connect("/ws").await;
     let _b = app.connect("/spectate").await;
-    let response = reqwest::Client::new()
-        .get(app.url("/ws"))
-        .header("connection", "upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .send()
-        .await
-        .unwrap();
+    let response = raw_upgrade(&app, "/ws").await;
     assert_eq!(response.status(), 503);
     assert!(
         response

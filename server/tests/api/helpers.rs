@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
 use spectate_server::{
-    config::Config,
+    config::{Config, Limits},
     hub::{Hub, stats::StatsSnapshot},
     startup::Application,
 };
@@ -28,6 +28,28 @@ pub(crate) struct TestApp {
 
 pub(crate) async fn spawn_app() -> TestApp {
     spawn_app_with(Config::for_tests()).await
+}
+
+/// The test server with these limits.
+pub(crate) async fn spawn_app_with_limits(limits: Limits) -> TestApp {
+    spawn_app_with(Config {
+        limits,
+        ..Config::for_tests()
+    })
+    .await
+}
+
+/// A WebSocket upgrade request made by hand, to read a refusal's status and body.
+pub(crate) async fn raw_upgrade(app: &TestApp, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.url(path))
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .expect("the server answers")
 }
 
 pub(crate) async fn spawn_app_with(config: Config) -> TestApp {

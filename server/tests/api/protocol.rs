@@ -6,10 +6,10 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use spectate_app::protocol::{LatLng, Publication, RunnerId, SeriesName};
-use spectate_server::config::{Config, Limits};
+use spectate_server::config::Limits;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-use crate::helpers::{Client, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Client, TestApp, raw_upgrade, spawn_app, spawn_app_with_limits};
 
 fn fix(runner: &str, lat: f64) -> Publication {
     Publication::Fix {
@@ -136,11 +136,7 @@ async fn a_gap_too_old_or_from_another_run_is_said_plainly_with_a_fresh_snapshot
         history_events: 4,
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     for i in 0..10 {
         app.hub.publish(fix("9", f64::from(i)), None).unwrap();
     }
@@ -309,18 +305,7 @@ async fn the_version_is_chosen_at_the_handshake() {
         handshake_status(&app, "/ws", Some("spectate.v2")).await,
         Err(400)
     );
-    let body = reqwest::Client::new()
-        .get(app.url("/ws?v=2"))
-        .header("connection", "upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = raw_upgrade(&app, "/ws?v=2").await.text().await.unwrap();
     assert!(body.contains("speaks v1"), "{body}");
 }
 
@@ -330,11 +315,7 @@ async fn a_lagging_client_gets_the_newest_fix_instead_of_a_backlog() {
         conflate_after_bytes: 1,
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let mut client = app.connect("/ws").await;
     client.expect_welcome().await;
     subscribe(&mut client, 1, &["runner:3", "series:s"], None).await;
@@ -382,11 +363,7 @@ async fn connection_limits_answer_before_the_upgrade() {
         max_connections_per_ip: 2,
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let a = app.connect("/ws").await;
     let b = app.connect("/").await;
     assert_eq!(handshake_status(&app, "/ws", None).await, Err(429));
@@ -405,11 +382,7 @@ async fn a_silent_client_is_closed_with_4000_after_the_idle_timeout() {
         idle_timeout: Duration::from_millis(800),
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let mut lively = app.connect("/ws").await;
     lively.expect_welcome().await;
     let mut silent = app.connect("/ws").await;
@@ -440,11 +413,7 @@ async fn server_pings_keep_a_reading_client_alive() {
         idle_timeout: Duration::from_millis(600),
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let mut client = app.connect("/ws").await;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(1500);
     let mut pings = 0;
@@ -468,11 +437,7 @@ async fn the_publish_rate_limit_answers_with_rate_limited() {
         publish_per_second: 0.001,
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let mut client = app.connect("/ws").await;
     client.expect_welcome().await;
     for id in 1..=4 {

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use serde_json::json;
-use spectate_server::config::{Config, Limits};
+use spectate_server::config::Limits;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{spawn_app, spawn_app_with_limits};
 
 #[tokio::test]
 async fn a_message_reaches_everyone_else_but_not_the_sender() {
@@ -54,11 +54,7 @@ async fn oversized_and_too_fast_messages_get_clear_errors() {
         room_per_second: 0.5,
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     let mut a = app.connect("/room").await;
     let mut b = app.connect("/room").await;
     app.wait_for_stats("2 members", |s| s.room_members == 2)

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use spectate_app::protocol::{Publication, RoomName};
-use spectate_server::config::{Config, Limits};
+use spectate_server::config::Limits;
 
-use crate::helpers::{Seen, spawn_app_with};
+use crate::helpers::{Seen, spawn_app_with_limits};
 
 #[tokio::test]
 async fn a_client_that_never_reads_is_cut_off_and_others_get_everything() {
@@ -16,11 +16,7 @@ async fn a_client_that_never_reads_is_cut_off_and_others_get_everything() {
         room_max_chars: 100_000,
         ..Limits::default()
     };
-    let app = spawn_app_with(Config {
-        limits,
-        ..Config::for_tests()
-    })
-    .await;
+    let app = spawn_app_with_limits(limits).await;
     // Joins the room and then never reads a byte.
     let stalled = app.connect("/room").await;
     let mut reader = app.connect("/room").await;
