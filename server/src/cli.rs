@@ -9,6 +9,7 @@ use spectate_app::protocol::{ProtocolError, RunnerId};
 use crate::{
     auth::Subject,
     config::{Config, DemoConfig, Limits},
+    event::Event,
 };
 
 /// Spectate: live runner tracking for spectators.
@@ -29,15 +30,35 @@ pub enum Command {
     Token(TokenArgs),
     /// Load a running server (Spectate or a peer) and print a JSON summary.
     Load(crate::load::LoadArgs),
+    /// Work with event files.
+    #[command(subcommand)]
+    Event(EventCommand),
+}
+
+/// `spectate event ...`.
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Check an event file and print what it sets up; every problem is listed with its
+    /// line (exit status 2 if there is any).
+    Check {
+        /// The event file (TOML).
+        file: PathBuf,
+    },
 }
 
 /// Options of `spectate token`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("who").required(true).args(["runner", "role"])))]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["runner", "role", "bib"])))]
 pub struct TokenArgs {
     /// The runner the token may publish for.
     #[arg(long)]
     pub runner: Option<String>,
+    /// A runner of the event file given with --event, by bib.
+    #[arg(long, requires = "event")]
+    pub bib: Option<String>,
+    /// The event file whose runners --bib names.
+    #[arg(long)]
+    pub event: Option<PathBuf>,
     /// A role instead of a runner: `publisher` (series points), `admin` (any runner) or
     /// `spectator` (follows a private event).
     #[arg(long, value_parser = ["publisher", "admin", "spectator"])]
@@ -55,9 +76,20 @@ pub struct TokenArgs {
 
 impl TokenArgs {
     /// The subject named by --runner or --role.
-    pub fn subject(&self) -> Result<Subject, ProtocolError> {
+    /// The subject named by --runner, --bib (with --event) or --role.
+    pub fn subject(&self) -> Result<Subject, String> {
+        if let (Some(bib), Some(path)) = (&self.bib, &self.event) {
+            let event = Event::load(path).map_err(|e| e.to_string())?;
+            let bib = RunnerId::parse(bib).map_err(|e| e.to_string())?;
+            return match event.runner(&bib) {
+                Some(runner) => Ok(Subject::Runner(runner.bib.clone())),
+                None => Err(format!("{} has no runner with bib {bib}", path.display())),
+            };
+        }
         match (&self.runner, self.role.as_deref()) {
-            (Some(runner), _) => Ok(Subject::Runner(RunnerId::parse(runner)?)),
+            (Some(runner), _) => RunnerId::parse(runner)
+                .map(Subject::Runner)
+                .map_err(|e: ProtocolError| e.to_string()),
             (None, Some("admin")) => Ok(Subject::Admin),
             (None, Some("spectator")) => Ok(Subject::Spectator),
             _ => Ok(Subject::Publisher),
@@ -98,6 +130,10 @@ pub struct ServeArgs {
     /// Let anyone publish fixes without a token (demo and trusted networks only).
     #[arg(long, env = "SPECTATE_OPEN")]
     pub open: bool,
+    /// The event file (TOML; check it with `spectate event check FILE`). Demo mode
+    /// uses the bundled demo event when none is given.
+    #[arg(long, env = "SPECTATE_EVENT")]
+    pub event: Option<PathBuf>,
     /// A private event: following needs a token too (`spectate token --role spectator`).
     #[arg(long, env = "SPECTATE_PRIVATE")]
     pub private: bool,
@@ -216,6 +252,7 @@ impl ServeArgs {
             }),
             open_publishing: self.open || self.demo,
             private: self.private,
+            event: self.event.clone(),
             secret: self.secret.clone(),
             allowed_origins: self.allowed_origins.clone(),
             happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),

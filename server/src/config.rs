@@ -16,6 +16,8 @@ pub struct Config {
     pub open_publishing: bool,
     /// A private event: following needs a token too.
     pub private: bool,
+    /// The event file (`--event`); demo mode uses the bundled one when unset.
+    pub event: Option<PathBuf>,
     /// The token signing secret; `None` keeps one in `<data_dir>/secret.key`.
     pub secret: Option<String>,
     /// Origins besides the server's own whose pages may present tokens.
@@ -128,6 +130,7 @@ impl Config {
             demo: None,
             open_publishing: true,
             private: false,
+            event: None,
             secret: Some("test-secret-test-secret-test-secret!".to_owned()),
             allowed_origins: Vec::new(),
             happiness_interval: Duration::from_millis(100),

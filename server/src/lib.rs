@@ -19,7 +19,9 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod course;
 pub mod demo;
+pub mod event;
 pub mod feeds;
 pub mod http;
 pub mod hub;

@@ -2,11 +2,13 @@
 //! SIGINT or SIGTERM.
 
 use clap::Parser;
+use spectate_server::startup::Application;
 use spectate_server::{
     auth::{TokenKeys, secret},
-    cli::{Cli, Command, LogFormat, ServeArgs, TokenArgs},
-    startup::Application,
+    cli::{Cli, Command, EventCommand, LogFormat, ServeArgs, TokenArgs},
+    event::Event,
 };
+use time::format_description::well_known::Rfc3339;
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of the system allocator: with tens of thousands of sockets, each
@@ -22,6 +24,39 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve(&args).await,
         Command::Token(args) => token(&args),
         Command::Load(args) => load(args).await,
+        Command::Event(EventCommand::Check { file }) => check_event(&file),
+    }
+}
+
+/// `spectate event check FILE`: what the event sets up, or every problem with its line.
+fn check_event(file: &std::path::Path) -> std::process::ExitCode {
+    match Event::load(file) {
+        Ok(event) => {
+            println!(
+                "{}: \"{}\", starts {} ({}), {} runners, course {} ({:.2} km){}",
+                file.display(),
+                event.name,
+                event.start.format(&Rfc3339).unwrap_or_default(),
+                event.timezone,
+                event.runners.len(),
+                event.course_path.display(),
+                event.course.length_m() / 1000.0,
+                if event.private { ", private" } else { "" },
+            );
+            for checkpoint in &event.checkpoints {
+                println!(
+                    "  checkpoint {:?} at {:.2} km",
+                    checkpoint.name,
+                    checkpoint.distance_m / 1000.0
+                );
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!("{} problem(s) to fix", errors.problems.len());
+            std::process::ExitCode::from(2)
+        }
     }
 }
 

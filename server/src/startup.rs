@@ -18,7 +18,9 @@ use tower_http::{
 use crate::{
     auth::{Access, TokenKeys, origin::OriginPolicy, secret},
     config::Config,
-    demo, feeds,
+    demo,
+    event::Event,
+    feeds,
     http::{happiness_stream, stats, upgrades},
     hub::Hub,
     sockets,
@@ -50,6 +52,9 @@ pub enum StartupError {
     /// Leptos' configuration (from cargo-leptos' environment) is invalid.
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
+    /// The event file (`--event`) has problems; each is listed with its line.
+    #[error("{0}")]
+    Event(#[from] crate::event::EventErrors),
 }
 
 /// The router: pages, sockets and HTTP endpoints over one state.
@@ -117,6 +122,12 @@ impl Application {
             source,
         })?;
         let leptos_options = leptos_options(&config, addr)?;
+        // The event: the organiser's file, else the bundled one in demo mode.
+        let event = match (&config.event, config.demo) {
+            (Some(path), _) => Some(Arc::new(Event::load(path)?)),
+            (None, Some(_)) => Some(Arc::new(Event::demo())),
+            (None, None) => None,
+        };
         let access = Access {
             open_publishing: config.open_publishing || config.demo.is_some(),
             keys: TokenKeys::new(&secret::load_or_create(
@@ -124,7 +135,7 @@ impl Application {
                 &config.data_dir,
             )?),
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
-            private: config.private,
+            private: config.private || event.as_ref().is_some_and(|e| e.private),
         };
         let hub = Arc::new(Hub::new(config.limits, access));
         let mut background = vec![
@@ -141,6 +152,7 @@ impl Application {
             state: AppState {
                 leptos_options,
                 hub,
+                event,
             },
             background,
         })

@@ -15,4 +15,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// All live state.
     pub hub: Arc<Hub>,
+    /// The event being tracked (`--event`, or the demo's), if any.
+    pub event: Option<Arc<crate::event::Event>>,
 }

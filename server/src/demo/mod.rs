@@ -1,8 +1,7 @@
-//! Demo mode: simulated runners moving along a real recorded run.
+//! Demo mode: simulated runners moving along a real recorded run (the bundled
+//! [`crate::course`]).
 //!
-//! - [`course`]: the bundled GPX track as a line with distances along it.
 //! - [`runners`]: runners at different paces publishing fixes through the hub, exactly
 //!   as a phone's fixes would be published.
 
-pub mod course;
 pub mod runners;

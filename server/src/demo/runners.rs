@@ -7,9 +7,9 @@ use std::{sync::Arc, time::Duration};
 use spectate_app::protocol::{Publication, RunnerId};
 use tokio::task::JoinHandle;
 
-use super::course::Course;
 use crate::{
     config::DemoConfig,
+    course::Course,
     hub::{Hub, every::every},
 };
 

@@ -1,12 +1,14 @@
 //! A course: a GPX track as a polyline with the cumulative distance at each point, so
-//! "where is a runner who has covered d metres" is a binary search and a lerp.
+//! "where is a runner who has covered d metres" is a binary search and a lerp, and
+//! "how far along is this waypoint" is a nearest-point search. The GPX file's named
+//! waypoints come along, for checkpoints defined by name.
 
 use std::io::Cursor;
 
 use spectate_app::protocol::LatLng;
 
 /// The real run bundled for the demo (see `assets/demo/README.md` for its licence).
-pub const DEMO_GPX: &str = include_str!("../../assets/demo/garmin-activity.gpx");
+pub const DEMO_GPX: &str = include_str!("../assets/demo/garmin-activity.gpx");
 
 /// Why a GPX file could not become a course.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +27,8 @@ pub struct Course {
     points: Vec<LatLng>,
     /// `distances[i]` is the length in metres from the start to `points[i]`.
     distances: Vec<f64>,
+    /// Named waypoints of the GPX file.
+    waypoints: Vec<(String, LatLng)>,
 }
 
 impl Course {
@@ -41,7 +45,18 @@ impl Course {
                 LatLng::parse(p.y(), p.x()).ok()
             })
             .collect();
-        Self::from_points(points)
+        let waypoints = gpx
+            .waypoints
+            .iter()
+            .filter_map(|w| {
+                let p = w.point();
+                Some((w.name.clone()?, LatLng::parse(p.y(), p.x()).ok()?))
+            })
+            .collect();
+        Ok(Self {
+            waypoints,
+            ..Self::from_points(points)?
+        })
     }
 
     /// A course through `points`.
@@ -56,7 +71,30 @@ impl Course {
             total += pair[0].distance_m(&pair[1]);
             distances.push(total);
         }
-        Ok(Self { points, distances })
+        Ok(Self {
+            points,
+            distances,
+            waypoints: Vec::new(),
+        })
+    }
+
+    /// The GPX waypoint called `name`, if the file has one.
+    pub fn waypoint(&self, name: &str) -> Option<LatLng> {
+        self.waypoints
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| *p)
+    }
+
+    /// How far along the course the track point nearest to `p` is, in metres. GPX
+    /// tracks are dense (a point every few metres), so the nearest point is as good as
+    /// the nearest spot on a segment for placing a checkpoint.
+    pub fn distance_of(&self, p: LatLng) -> f64 {
+        self.points
+            .iter()
+            .zip(&self.distances)
+            .min_by(|(a, _), (b, _)| a.distance_m(&p).total_cmp(&b.distance_m(&p)))
+            .map_or(0.0, |(_, d)| *d)
     }
 
     /// The bundled demo course.

@@ -1,0 +1,485 @@
+//! The event file: what an organiser writes to set up a race, parsed into an
+//! [`Event`] that the server, `spectate token --bib` and the ingestion endpoints use.
+//!
+//! ```toml
+//! name = "Riverside 10k"
+//! start = "2026-11-29T09:00:00+01:00"   # RFC 3339, with its offset
+//! timezone = "Europe/Paris"              # for showing times to spectators
+//! course = "course.gpx"                  # relative to this file
+//! private = false                        # true: following needs a token
+//!
+//! [[checkpoints]]
+//! name = "Bridge"
+//! distance_km = 4.2                      # or: waypoint = "Bridge" (a GPX waypoint)
+//!
+//! [[runners]]
+//! bib = 42                               # number or text; it is the runner's id
+//! name = "Ada Lovelace"
+//! category = "F40"                       # optional
+//! devices = ["ada-phone"]                # tracker device ids (OsmAnd, OwnTracks)
+//! ```
+//!
+//! Parsing is strict (unknown keys are errors, so a typo is not silently ignored) and
+//! every problem is reported with its line, all at once, so one `spectate event
+//! check` run lists everything to fix.
+
+use std::{
+    collections::HashMap,
+    fmt,
+    ops::Range,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+use spectate_app::protocol::RunnerId;
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use toml::Spanned;
+
+use crate::course::Course;
+
+/// The demo event's text.
+const DEMO_EVENT: &str = include_str!("../assets/demo/event.toml");
+
+/// A checked event.
+#[derive(Debug)]
+pub struct Event {
+    /// Shown to spectators.
+    pub name: String,
+    /// The start.
+    pub start: OffsetDateTime,
+    /// IANA time zone name, for showing local times.
+    pub timezone: String,
+    /// The course line.
+    pub course: Course,
+    /// Where the course came from.
+    pub course_path: PathBuf,
+    /// Checkpoints in order along the course.
+    pub checkpoints: Vec<Checkpoint>,
+    /// The field, in file order.
+    pub runners: Vec<Runner>,
+    /// Following needs a token.
+    pub private: bool,
+    devices: HashMap<String, RunnerId>,
+}
+
+/// A named place along the course.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    /// Its name.
+    pub name: String,
+    /// Metres from the start.
+    pub distance_m: f64,
+}
+
+/// One runner.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Runner {
+    /// Bib number (or text): the runner's id on every topic.
+    pub bib: RunnerId,
+    /// Full name.
+    pub name: String,
+    /// Category, if any.
+    pub category: Option<String>,
+    /// Tracker device ids that publish for this runner.
+    pub devices: Vec<String>,
+}
+
+impl Event {
+    /// The runner a tracker device publishes for.
+    pub fn runner_for_device(&self, device: &str) -> Option<&RunnerId> {
+        self.devices.get(device)
+    }
+
+    /// The runner with this bib.
+    pub fn runner(&self, bib: &RunnerId) -> Option<&Runner> {
+        self.runners.iter().find(|r| &r.bib == bib)
+    }
+
+    /// Reads and checks an event file.
+    pub fn load(path: &Path) -> Result<Self, EventErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            EventErrors::single(path, None, format!("cannot read the event file: {e}"))
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// The bundled demo event (`assets/demo/event.toml` with its course), which needs
+    /// no file on disk.
+    pub fn demo() -> Self {
+        let path = Path::new("assets/demo/event.toml");
+        Self::parse_with(DEMO_EVENT, path, |_| Ok(crate::course::DEMO_GPX.to_owned()))
+            .expect("the bundled demo event is valid")
+    }
+
+    /// Checks an event file's text; `path` names it in errors and anchors the course.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, EventErrors> {
+        Self::parse_with(text, path, |course| std::fs::read_to_string(course))
+    }
+
+    /// [`Self::parse`], reading the course through `read_course`.
+    fn parse_with(
+        text: &str,
+        path: &Path,
+        read_course: impl Fn(&Path) -> std::io::Result<String>,
+    ) -> Result<Self, EventErrors> {
+        let raw: RawEvent = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            EventErrors::single(path, line, e.message().to_owned())
+        })?;
+        let mut errors = EventErrors {
+            file: path.to_owned(),
+            problems: Vec::new(),
+        };
+        let mut problem = |span: Option<Range<usize>>, message: String| {
+            errors.problems.push(Problem {
+                line: span.map(|s| line_of(text, s.start)),
+                message,
+            });
+        };
+
+        if raw.name.get_ref().trim().is_empty() {
+            problem(Some(raw.name.span()), "name is empty".into());
+        }
+        let start = OffsetDateTime::parse(raw.start.get_ref(), &Rfc3339)
+            .map_err(|e| {
+                problem(
+                    Some(raw.start.span()),
+                    format!(
+                        "start {:?} is not an RFC 3339 time with an offset, like 2026-11-29T09:00:00+01:00 ({e})",
+                        raw.start.get_ref()
+                    ),
+                );
+            })
+            .ok();
+        if !looks_like_time_zone(raw.timezone.get_ref()) {
+            problem(
+                Some(raw.timezone.span()),
+                format!(
+                    "timezone {:?} is not an IANA zone name like Europe/Paris or UTC",
+                    raw.timezone.get_ref()
+                ),
+            );
+        }
+
+        let base = path.parent().unwrap_or(Path::new("."));
+        let course_path = base.join(raw.course.get_ref());
+        let course = match read_course(&course_path) {
+            Ok(gpx) => Course::from_gpx(&gpx)
+                .map_err(|e| {
+                    problem(
+                        Some(raw.course.span()),
+                        format!("course {}: {e}", course_path.display()),
+                    )
+                })
+                .ok(),
+            Err(e) => {
+                problem(
+                    Some(raw.course.span()),
+                    format!("cannot read the course {}: {e}", course_path.display()),
+                );
+                None
+            }
+        };
+
+        let mut checkpoints = Vec::new();
+        for raw_cp in &raw.checkpoints {
+            let span = Some(raw_cp.name.span());
+            let name = raw_cp.name.get_ref().clone();
+            let distance_m = match (&raw_cp.distance_km, &raw_cp.waypoint, &course) {
+                (Some(_), Some(_), _) | (None, None, _) => {
+                    problem(
+                        span,
+                        format!("checkpoint {name:?} needs exactly one of distance_km or waypoint"),
+                    );
+                    continue;
+                }
+                (_, _, None) => continue,
+                (Some(km), None, Some(course)) => {
+                    let m = km * 1000.0;
+                    if !(m.is_finite() && m > 0.0 && m <= course.length_m()) {
+                        problem(
+                            span,
+                            format!(
+                                "checkpoint {name:?} at {km} km is off the course, which is {:.2} km long",
+                                course.length_m() / 1000.0
+                            ),
+                        );
+                        continue;
+                    }
+                    m
+                }
+                (None, Some(waypoint), Some(course)) => match course.waypoint(waypoint) {
+                    Some(p) => course.distance_of(p),
+                    None => {
+                        problem(
+                            span,
+                            format!(
+                                "checkpoint {name:?}: the course has no waypoint called {waypoint:?}"
+                            ),
+                        );
+                        continue;
+                    }
+                },
+            };
+            if let Some(last) = checkpoints.last().map(|c: &Checkpoint| c.distance_m)
+                && distance_m <= last
+            {
+                problem(
+                    span,
+                    format!(
+                        "checkpoint {name:?} is not after the one before it; list checkpoints in course order"
+                    ),
+                );
+            }
+            checkpoints.push(Checkpoint { name, distance_m });
+        }
+
+        let mut runners = Vec::new();
+        let mut bibs: HashMap<RunnerId, usize> = HashMap::new();
+        let mut devices: HashMap<String, RunnerId> = HashMap::new();
+        for raw_runner in &raw.runners {
+            let line = line_of(text, raw_runner.bib.span().start);
+            let bib = raw_runner.bib.get_ref().clone();
+            if let Some(first) = bibs.insert(bib.clone(), line) {
+                problem(
+                    Some(raw_runner.bib.span()),
+                    format!("bib {bib} is used twice (first on line {first})"),
+                );
+            }
+            if raw_runner.name.trim().is_empty() {
+                problem(
+                    Some(raw_runner.bib.span()),
+                    format!("runner {bib} has no name"),
+                );
+            }
+            for device in &raw_runner.devices {
+                let id = device.get_ref();
+                if id.trim().is_empty() {
+                    problem(
+                        Some(device.span()),
+                        format!("runner {bib} has an empty device id"),
+                    );
+                } else if let Some(other) = devices.insert(id.clone(), bib.clone()) {
+                    problem(
+                        Some(device.span()),
+                        format!("device {id:?} is given to runners {other} and {bib}"),
+                    );
+                }
+            }
+            runners.push(Runner {
+                bib,
+                name: raw_runner.name.trim().to_owned(),
+                category: raw_runner.category.clone(),
+                devices: raw_runner
+                    .devices
+                    .iter()
+                    .map(|d| d.get_ref().clone())
+                    .collect(),
+            });
+        }
+        if runners.is_empty() {
+            problem(
+                None,
+                "the event has no runners; add [[runners]] entries".into(),
+            );
+        }
+
+        match (start, course) {
+            (Some(start), Some(course)) if errors.problems.is_empty() => Ok(Self {
+                name: raw.name.into_inner(),
+                start,
+                timezone: raw.timezone.into_inner(),
+                course,
+                course_path,
+                checkpoints,
+                runners,
+                private: raw.private,
+                devices,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// IANA zone names are `UTC` or `Area/Location` made of letters, digits, `_+-`.
+fn looks_like_time_zone(name: &str) -> bool {
+    name == "UTC"
+        || (name.contains('/')
+            && name.split('/').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-'))
+            }))
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvent {
+    name: Spanned<String>,
+    start: Spanned<String>,
+    timezone: Spanned<String>,
+    course: Spanned<String>,
+    #[serde(default)]
+    private: bool,
+    #[serde(default)]
+    checkpoints: Vec<RawCheckpoint>,
+    #[serde(default)]
+    runners: Vec<RawRunner>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheckpoint {
+    name: Spanned<String>,
+    distance_km: Option<f64>,
+    waypoint: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRunner {
+    bib: Spanned<RunnerId>,
+    name: String,
+    category: Option<String>,
+    #[serde(default)]
+    devices: Vec<Spanned<String>>,
+}
+
+/// Everything wrong with an event file.
+#[derive(Debug)]
+pub struct EventErrors {
+    /// Which file.
+    pub file: PathBuf,
+    /// The problems, in file order.
+    pub problems: Vec<Problem>,
+}
+
+/// One problem, with its line when known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl EventErrors {
+    fn single(file: &Path, line: Option<usize>, message: String) -> Self {
+        Self {
+            file: file.to_owned(),
+            problems: vec![Problem { line, message }],
+        }
+    }
+}
+
+impl fmt::Display for EventErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            match p.line {
+                Some(line) => write!(f, "{}:{line}: {}", self.file.display(), p.message)?,
+                None => write!(f, "{}: {}", self.file.display(), p.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EventErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_path() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")
+    }
+
+    #[test]
+    fn the_demo_event_is_valid_on_disk_and_bundled() {
+        assert_eq!(Event::demo().runners.len(), 12);
+        let event = Event::load(&demo_path()).unwrap();
+        assert_eq!(event.runners.len(), 12);
+        assert_eq!(event.checkpoints.len(), 3);
+        assert!(
+            event
+                .checkpoints
+                .windows(2)
+                .all(|w| w[0].distance_m < w[1].distance_m)
+        );
+        let bib = RunnerId::parse("3").unwrap();
+        assert_eq!(event.runner_for_device("demo-3"), Some(&bib));
+        assert_eq!(event.runner(&bib).unwrap().devices, ["demo-3"]);
+        assert!(event.runner_for_device("nobody").is_none());
+    }
+
+    fn problems(text: &str) -> Vec<Problem> {
+        // The course path is relative to the event file: put the file in assets/demo.
+        Event::parse(text, &demo_path()).unwrap_err().problems
+    }
+
+    #[test]
+    fn syntax_errors_and_unknown_keys_point_at_their_line() {
+        let found = problems("name = \"x\"\nstart = \n");
+        assert_eq!(found[0].line, Some(2), "{found:?}");
+        let found = problems(
+            "name = \"x\"\nstart = \"2026-11-29T09:00:00Z\"\ntimezone = \"UTC\"\ncourse = \"garmin-activity.gpx\"\nstartt = 1\n",
+        );
+        assert_eq!(found[0].line, Some(5), "{found:?}");
+        assert!(found[0].message.contains("startt"), "{found:?}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_listed_with_its_line() {
+        let text = r#"name = "Riverside"
+start = "tomorrow morning"
+timezone = "Paris time"
+course = "garmin-activity.gpx"
+
+[[checkpoints]]
+name = "Far"
+distance_km = 99
+
+[[checkpoints]]
+name = "Both"
+distance_km = 1
+waypoint = "x"
+
+[[runners]]
+bib = 7
+name = "A"
+devices = ["p1"]
+
+[[runners]]
+bib = 7
+name = "B"
+devices = ["p1"]
+"#;
+        let found = problems(text);
+        let lines: Vec<Option<usize>> = found.iter().map(|p| p.line).collect();
+        assert_eq!(
+            lines,
+            [Some(2), Some(3), Some(7), Some(11), Some(21), Some(23)],
+            "{found:#?}"
+        );
+        assert!(found[2].message.contains("off the course"));
+        assert!(found[4].message.contains("first on line 16"));
+        assert!(
+            found[5]
+                .message
+                .contains("\"p1\" is given to runners 7 and 7")
+        );
+        let shown = Event::parse(text, Path::new("race.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(shown.starts_with("race.toml:2: start"), "{shown}");
+    }
+}
