@@ -198,6 +198,10 @@ pub struct ServeArgs {
     /// percent fewer deliveries per CPU-second under heavy fan-out (see BENCHMARKS.md).
     #[arg(long)]
     pub tcp_nodelay: bool,
+    /// Fastest believable speed between two tracker fixes, m/s (12 = 43 km/h); faster
+    /// jumps are dropped as GPS glitches.
+    #[arg(long, default_value_t = Limits::default().max_speed_mps)]
+    pub max_speed_mps: f64,
     /// Seconds of silence (no frame, no pong) after which a socket is closed (4000).
     #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
     pub idle_timeout_secs: u64,
@@ -238,6 +242,7 @@ impl ServeArgs {
             idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
             handshake_timeout: Duration::from_secs(self.handshake_timeout_secs.max(1)),
             tcp_nodelay: self.tcp_nodelay,
+            max_speed_mps: self.max_speed_mps,
             room_max_chars: self.room_max_chars,
             room_per_second: self.room_per_second,
             ..Limits::default()

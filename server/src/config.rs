@@ -87,6 +87,9 @@ pub struct Limits {
     pub handshake_timeout: Duration,
     /// Set TCP_NODELAY on accepted sockets (lower latency, more CPU under fan-out).
     pub tcp_nodelay: bool,
+    /// Fastest believable speed between two tracker fixes, m/s; faster jumps are
+    /// dropped as GPS glitches.
+    pub max_speed_mps: f64,
     /// Longest room message, in characters.
     pub room_max_chars: usize,
     /// Room messages a connection may send in a burst.
@@ -113,6 +116,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(60),
             handshake_timeout: Duration::from_secs(10),
             tcp_nodelay: false,
+            max_speed_mps: 12.0,
             room_max_chars: 500,
             room_burst: 5,
             room_per_second: 1.0,

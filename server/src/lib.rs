@@ -25,6 +25,7 @@ pub mod event;
 pub mod feeds;
 pub mod http;
 pub mod hub;
+pub mod ingest;
 pub mod listener;
 pub mod load;
 pub mod sockets;

@@ -5,7 +5,10 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use axum::{Router, middleware, routing::get};
+use axum::{
+    Router, middleware,
+    routing::{get, post},
+};
 use leptos::config::{LeptosOptions, get_configuration};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use spectate_app::app::{App, shell};
@@ -23,6 +26,7 @@ use crate::{
     feeds,
     http::{happiness_stream, stats, upgrades},
     hub::Hub,
+    ingest::{self, Intake},
     sockets,
     state::AppState,
 };
@@ -77,7 +81,15 @@ pub fn app(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new());
+    // Tracker apps post fixes here; they are not browsers, so no CORS.
+    let ingestion = Router::new()
+        .route("/api/owntracks", post(ingest::owntracks::ingest))
+        .route(
+            "/api/osmand",
+            get(ingest::osmand::ingest).post(ingest::osmand::ingest),
+        );
     Router::new()
+        .merge(ingestion)
         .route("/spectate", get(sockets::seed_spectate::upgrade))
         .route("/ws", get(sockets::app_socket::upgrade))
         .route("/healthz", get(stats::healthz))
@@ -151,6 +163,7 @@ impl Application {
             addr,
             state: AppState {
                 leptos_options,
+                intake: Arc::new(Intake::new(hub.clone(), config.limits.max_speed_mps)),
                 hub,
                 event,
             },

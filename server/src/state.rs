@@ -17,4 +17,6 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     /// The event being tracked (`--event`, or the demo's), if any.
     pub event: Option<Arc<crate::event::Event>>,
+    /// The rules every tracker fix passes.
+    pub intake: Arc<crate::ingest::Intake>,
 }

@@ -54,6 +54,8 @@ pub struct Stats {
     pub dropped: IntCounterVec,
     /// Inputs rejected with an error frame or close, by error code.
     pub rejected: IntCounterVec,
+    /// Tracker fixes received over HTTP, by what became of them.
+    pub ingested: IntCounterVec,
     /// Seconds from an event's publish to its frame being written to a socket.
     pub latency: Histogram,
     /// Frames each writer found waiting when it woke (the queue depth it drained).
@@ -92,6 +94,14 @@ impl Stats {
             &["code"],
         )
         .expect("valid metric");
+        let ingested = IntCounterVec::new(
+            Opts::new(
+                "ingest_total",
+                "Tracker fixes received over HTTP, by outcome",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         let latency = Histogram::with_opts(
             HistogramOpts::new(
                 "publish_to_send_seconds",
@@ -121,6 +131,7 @@ impl Stats {
             Box::new(published.clone()),
             Box::new(dropped.clone()),
             Box::new(rejected.clone()),
+            Box::new(ingested.clone()),
             Box::new(latency.clone()),
             Box::new(batch.clone()),
             Box::new(gauges.clone()),
@@ -134,6 +145,7 @@ impl Stats {
             published,
             dropped,
             rejected,
+            ingested,
             latency,
             batch,
             gauges,

@@ -8,6 +8,7 @@ mod bad_input;
 mod cleanup;
 mod event_file;
 mod happiness;
+mod ingest;
 mod load_tool;
 mod pages;
 mod protocol;

@@ -1,0 +1,51 @@
+//! What a tracker app is told when its request is refused: a status it can act on
+//! and a sentence a person can read.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use spectate_app::protocol::ProtocolError;
+
+/// A refused ingestion request.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The request does not parse, or the fix is impossible (coordinates, time).
+    #[error("{0}")]
+    BadInput(String),
+    /// No valid credentials for the runner (missing, forged or expired token).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Valid credentials for someone else.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The device id is not registered in the event file.
+    #[error("{0}")]
+    UnknownDevice(String),
+}
+
+impl From<ProtocolError> for IngestError {
+    fn from(err: ProtocolError) -> Self {
+        match err {
+            ProtocolError::TokenMissing(m)
+            | ProtocolError::TokenInvalid(m)
+            | ProtocolError::TokenExpired(m) => Self::Unauthorized(m),
+            ProtocolError::TokenWrongSubject(m) | ProtocolError::OriginForbidden(m) => {
+                Self::Forbidden(m)
+            }
+            other => Self::BadInput(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for IngestError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::BadInput(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::UnknownDevice(_) => StatusCode::NOT_FOUND,
+        };
+        (status, format!("{self}\n")).into_response()
+    }
+}

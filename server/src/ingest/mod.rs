@@ -1,0 +1,194 @@
+//! Ingestion: fixes from the tracker apps runners already carry, over plain HTTP.
+//!
+//! - [`owntracks`]: OwnTracks in HTTP mode (`POST /api/owntracks`).
+//! - [`osmand`]: the OsmAnd protocol as Traccar Client and OsmAnd send it
+//!   (`/api/osmand`, query or form parameters, or Traccar Client 9's JSON).
+//! - [`error`]: what a tracker is told when its request is refused.
+//!
+//! Both parse their format into one [`DeviceFix`] (units normalised: metres per
+//! second, milliseconds since the epoch), and [`Intake::accept`] applies the same rules
+//! to every fix, whichever app sent it: not from the far future; an exact duplicate is
+//! dropped; a fix older than the runner's latest is not allowed to replace it; a jump
+//! faster than the event's speed limit is dropped. Each outcome is counted in
+//! `/metrics` (`spectate_ingest_total{outcome}`).
+
+pub mod error;
+pub mod osmand;
+pub mod owntracks;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use spectate_app::protocol::{LatLng, Publication, RunnerId};
+
+use crate::hub::{Hub, now_ms};
+
+/// A fix as a tracker reported it, in our units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceFix {
+    /// Where.
+    pub position: LatLng,
+    /// When the device took it, ms since the Unix epoch (the server's time if the
+    /// device gave none).
+    pub taken_ms: u64,
+    /// Speed over ground, metres per second.
+    pub speed_mps: Option<f64>,
+    /// Accuracy radius, metres.
+    pub accuracy_m: Option<f64>,
+    /// Altitude, metres.
+    pub altitude_m: Option<f64>,
+    /// Battery, percent.
+    pub battery_pct: Option<f64>,
+}
+
+/// What became of a fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Published to the runner's followers.
+    Published,
+    /// The same fix (time and place) was already taken.
+    Duplicate,
+    /// Older than the runner's latest fix: kept out of the live position.
+    Late,
+    /// Would need a speed above the limit from the latest fix.
+    ImpossibleJump,
+}
+
+impl Outcome {
+    /// The label used in metrics and the `X-Spectate-Outcome` header.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Duplicate => "duplicate",
+            Self::Late => "late",
+            Self::ImpossibleJump => "impossible_jump",
+        }
+    }
+}
+
+/// How far ahead of the server's clock a device's time may be.
+pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+/// The ingestion rules and each runner's latest accepted fix.
+#[derive(Debug)]
+pub struct Intake {
+    hub: Arc<Hub>,
+    latest: Mutex<HashMap<RunnerId, (u64, LatLng)>>,
+    /// Fastest believable speed between two fixes, metres per second.
+    max_speed_mps: f64,
+}
+
+impl Intake {
+    /// Rules over `hub`, with `max_speed_mps` as the jump limit.
+    pub fn new(hub: Arc<Hub>, max_speed_mps: f64) -> Self {
+        Self {
+            hub,
+            latest: Mutex::default(),
+            max_speed_mps,
+        }
+    }
+
+    /// Applies the rules to `fix` of `runner` and publishes it if it passes.
+    pub fn accept(
+        &self,
+        runner: &RunnerId,
+        fix: &DeviceFix,
+    ) -> Result<Outcome, error::IngestError> {
+        let now = now_ms();
+        if fix.taken_ms > now + MAX_CLOCK_AHEAD_MS {
+            self.count("far_future");
+            return Err(error::IngestError::BadInput(format!(
+                "the fix is timestamped {} s in the future; check the device's clock",
+                (fix.taken_ms - now) / 1000
+            )));
+        }
+        let outcome = {
+            let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+            match latest.get(runner) {
+                Some(&(t, p)) if t == fix.taken_ms && p == fix.position => Outcome::Duplicate,
+                Some(&(t, _)) if fix.taken_ms < t => Outcome::Late,
+                Some(&(t, p))
+                    if fix.taken_ms > t
+                        && p.distance_m(&fix.position) / ((fix.taken_ms - t) as f64 / 1000.0)
+                            > self.max_speed_mps =>
+                {
+                    Outcome::ImpossibleJump
+                }
+                _ => {
+                    latest.insert(runner.clone(), (fix.taken_ms, fix.position));
+                    Outcome::Published
+                }
+            }
+        };
+        if outcome == Outcome::Published {
+            let publication = Publication::Fix {
+                runner: runner.clone(),
+                position: fix.position,
+            };
+            self.hub
+                .publish(publication, None)
+                .map_err(|e| error::IngestError::BadInput(e.to_string()))?;
+        }
+        self.count(outcome.label());
+        Ok(outcome)
+    }
+
+    fn count(&self, outcome: &str) {
+        self.hub.stats.ingested.with_label_values(&[outcome]).inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{auth::Access, config::Limits};
+
+    fn fix(lat: f64, taken_ms: u64) -> DeviceFix {
+        DeviceFix {
+            position: LatLng::parse(lat, 0.0).unwrap(),
+            taken_ms,
+            speed_mps: None,
+            accuracy_m: None,
+            altitude_m: None,
+            battery_pct: None,
+        }
+    }
+
+    #[test]
+    fn the_rules_keep_the_latest_position_believable() {
+        let hub = Arc::new(Hub::new(Limits::default(), Access::open_for_tests()));
+        let intake = Intake::new(hub.clone(), 12.0);
+        let r = RunnerId::parse("5").unwrap();
+        let t = now_ms() - 60_000;
+        assert_eq!(intake.accept(&r, &fix(0.0, t)).unwrap(), Outcome::Published);
+        assert_eq!(intake.accept(&r, &fix(0.0, t)).unwrap(), Outcome::Duplicate);
+        assert_eq!(
+            intake.accept(&r, &fix(0.0, t - 1000)).unwrap(),
+            Outcome::Late
+        );
+        // 0.001 degrees of latitude is 111 m: in 10 s that is 11 m/s, believable...
+        assert_eq!(
+            intake.accept(&r, &fix(0.001, t + 10_000)).unwrap(),
+            Outcome::Published
+        );
+        // ...but 1.1 km in 10 s is not.
+        assert_eq!(
+            intake.accept(&r, &fix(0.011, t + 20_000)).unwrap(),
+            Outcome::ImpossibleJump
+        );
+        assert!(intake.accept(&r, &fix(0.0, now_ms() + 3_600_000)).is_err());
+        let latest = hub.topics.latest_fixes();
+        assert_eq!(
+            latest[0].position.lat(),
+            0.001,
+            "the latest is the newest believable fix"
+        );
+        let metrics = hub.stats.render(&hub.topics.counts(), 0, 0);
+        assert!(
+            metrics.contains("spectate_ingest_total{outcome=\"late\"} 1"),
+            "{metrics}"
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! The OsmAnd protocol, as Traccar Client and OsmAnd send it: `GET` or `POST
+//! /api/osmand` with query or form parameters, or the JSON body of Traccar Client 9+.
+//!
+//! - Parameters: `id` (or `deviceid`), `lat` and `lon` (or `location=lat,lon`),
+//!   `timestamp` (epoch seconds, epoch milliseconds or ISO 8601), `speed` (knots),
+//!   `bearing`/`heading`, `altitude`, `accuracy`, `batt`.
+//! - JSON: `{"location":{"timestamp","coords":{"latitude","longitude","accuracy",
+//!   "speed" (m/s),"heading","altitude"},"battery":{"level" (0..1)}},"device_id"}`.
+//!
+//! The protocol has no credentials: the device id must be registered to a runner in
+//! the event file (`devices = [...]`), so give devices ids nobody can guess. Unknown
+//! ids are answered 404.
+
+use std::collections::HashMap;
+
+use axum::{
+    body::Bytes,
+    extract::{RawQuery, State},
+    http::{HeaderMap, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use spectate_app::protocol::{LatLng, RunnerId};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+use super::{DeviceFix, error::IngestError};
+use crate::{hub::now_ms, state::AppState};
+
+/// Knots to metres per second.
+const KNOT_MPS: f64 = 0.514_444;
+
+/// `GET` or `POST /api/osmand`.
+pub async fn ingest(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, IngestError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let (device, fix) = if is_json {
+        from_json(&body)?
+    } else {
+        let mut params: HashMap<String, String> =
+            serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
+                .map_err(|e| IngestError::BadInput(format!("bad query: {e}")))?;
+        if !body.is_empty() {
+            let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| IngestError::BadInput(format!("bad form body: {e}")))?;
+            params.extend(form);
+        }
+        from_params(&params)?
+    };
+    let runner = runner_for(&state, &device)?;
+    let outcome = state.intake.accept(&runner, &fix)?;
+    Ok(([("x-spectate-outcome", outcome.label())], "OK\n").into_response())
+}
+
+fn runner_for(state: &AppState, device: &str) -> Result<RunnerId, IngestError> {
+    state
+        .event
+        .as_ref()
+        .and_then(|e| e.runner_for_device(device))
+        .cloned()
+        .ok_or_else(|| {
+            IngestError::UnknownDevice(format!(
+                "unknown device id {device:?}: register it under a runner's devices in the event file"
+            ))
+        })
+}
+
+fn number(params: &HashMap<String, String>, keys: &[&str]) -> Result<Option<f64>, IngestError> {
+    match keys.iter().find_map(|k| params.get(*k)) {
+        None => Ok(None),
+        Some(text) => {
+            text.trim().parse::<f64>().map(Some).map_err(|_| {
+                IngestError::BadInput(format!("{} is not a number: {text:?}", keys[0]))
+            })
+        }
+    }
+}
+
+fn from_params(params: &HashMap<String, String>) -> Result<(String, DeviceFix), IngestError> {
+    let device = params
+        .get("id")
+        .or_else(|| params.get("deviceid"))
+        .ok_or_else(|| IngestError::BadInput("missing id (or deviceid)".into()))?
+        .clone();
+    let (lat, lon) = match (number(params, &["lat"])?, number(params, &["lon"])?) {
+        (Some(lat), Some(lon)) => (lat, lon),
+        _ => {
+            let location = params.get("location").ok_or_else(|| {
+                IngestError::BadInput("missing lat and lon (or location=lat,lon)".into())
+            })?;
+            let (lat, lon) = location.split_once(',').ok_or_else(|| {
+                IngestError::BadInput(format!("location {location:?} is not lat,lon"))
+            })?;
+            let parse = |v: &str| {
+                v.trim().parse::<f64>().map_err(|_| {
+                    IngestError::BadInput(format!("location {location:?} is not lat,lon"))
+                })
+            };
+            (parse(lat)?, parse(lon)?)
+        }
+    };
+    let taken_ms = match params.get("timestamp") {
+        None => now_ms(),
+        Some(text) => parse_time(text)?,
+    };
+    Ok((
+        device,
+        DeviceFix {
+            position: LatLng::parse(lat, lon)?,
+            taken_ms,
+            speed_mps: number(params, &["speed"])?.map(|knots| knots * KNOT_MPS),
+            accuracy_m: number(params, &["accuracy"])?,
+            altitude_m: number(params, &["altitude"])?,
+            battery_pct: number(params, &["batt"])?,
+        },
+    ))
+}
+
+/// Epoch seconds, epoch milliseconds (anything past the year 33658 in seconds), or
+/// ISO 8601 / RFC 3339.
+fn parse_time(text: &str) -> Result<u64, IngestError> {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<f64>() {
+        if !(n.is_finite() && n >= 0.0) {
+            return Err(IngestError::BadInput(format!("bad timestamp {text:?}")));
+        }
+        return Ok(if n >= 1e12 {
+            n as u64
+        } else {
+            (n * 1000.0) as u64
+        });
+    }
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000).max(0) as u64)
+        .map_err(|_| {
+            IngestError::BadInput(format!(
+                "timestamp {text:?} is neither epoch seconds, epoch milliseconds nor ISO 8601"
+            ))
+        })
+}
+
+#[derive(Debug, Deserialize)]
+struct TraccarJson {
+    device_id: String,
+    location: TraccarLocation,
+}
+
+#[derive(Debug, Deserialize)]
+struct TraccarLocation {
+    timestamp: Option<serde_json::Value>,
+    coords: TraccarCoords,
+    battery: Option<TraccarBattery>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TraccarCoords {
+    latitude: f64,
+    longitude: f64,
+    accuracy: Option<f64>,
+    /// m/s.
+    speed: Option<f64>,
+    altitude: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TraccarBattery {
+    /// 0..1.
+    level: Option<f64>,
+}
+
+fn from_json(body: &[u8]) -> Result<(String, DeviceFix), IngestError> {
+    let json: TraccarJson = serde_json::from_slice(body)
+        .map_err(|e| IngestError::BadInput(format!("not a Traccar Client location: {e}")))?;
+    let location = json.location;
+    let taken_ms = match &location.timestamp {
+        None => now_ms(),
+        Some(serde_json::Value::String(text)) => parse_time(text)?,
+        Some(serde_json::Value::Number(n)) => parse_time(&n.to_string())?,
+        Some(other) => return Err(IngestError::BadInput(format!("bad timestamp {other}"))),
+    };
+    let coords = location.coords;
+    Ok((
+        json.device_id,
+        DeviceFix {
+            position: LatLng::parse(coords.latitude, coords.longitude)?,
+            taken_ms,
+            speed_mps: coords.speed.filter(|s| *s >= 0.0),
+            accuracy_m: coords.accuracy,
+            altitude_m: coords.altitude,
+            battery_pct: location.battery.and_then(|b| b.level).map(|l| l * 100.0),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn parameters_in_every_accepted_form_normalise_to_one_fix() {
+        let (device, a) = from_params(&params(&[
+            ("id", "d1"),
+            ("lat", "48.5"),
+            ("lon", "2.25"),
+            ("timestamp", "1700000000"),
+            ("speed", "10"),
+        ]))
+        .unwrap();
+        assert_eq!(device, "d1");
+        assert_eq!(a.taken_ms, 1_700_000_000_000);
+        assert!((a.speed_mps.unwrap() - 5.14444).abs() < 1e-6);
+        let (_, b) = from_params(&params(&[
+            ("deviceid", "d1"),
+            ("location", "48.5,2.25"),
+            ("timestamp", "1700000000000"),
+        ]))
+        .unwrap();
+        assert_eq!((b.position, b.taken_ms), (a.position, a.taken_ms));
+        let (_, c) = from_params(&params(&[
+            ("id", "d1"),
+            ("lat", "48.5"),
+            ("lon", "2.25"),
+            ("timestamp", "2023-11-14T22:13:20Z"),
+        ]))
+        .unwrap();
+        assert_eq!(c.taken_ms, a.taken_ms);
+    }
+
+    #[test]
+    fn bad_parameters_say_what_is_wrong() {
+        let err = |p: &[(&str, &str)]| from_params(&params(p)).unwrap_err().to_string();
+        assert!(err(&[("lat", "1"), ("lon", "1")]).contains("missing id"));
+        assert!(err(&[("id", "d"), ("lat", "x"), ("lon", "1")]).contains("lat is not a number"));
+        assert!(err(&[("id", "d"), ("lat", "91"), ("lon", "1")]).contains("lat"));
+        assert!(err(&[("id", "d"), ("location", "1;2")]).contains("not lat,lon"));
+        assert!(
+            err(&[
+                ("id", "d"),
+                ("lat", "1"),
+                ("lon", "1"),
+                ("timestamp", "noon")
+            ])
+            .contains("ISO 8601")
+        );
+    }
+
+    #[test]
+    fn traccar_client_json_is_read() {
+        let body = br#"{"location":{"timestamp":"2023-11-14T22:13:20.000Z","coords":{"latitude":48.5,"longitude":2.25,"accuracy":5,"speed":3.5,"heading":90,"altitude":35},"battery":{"level":0.8}},"device_id":"d9"}"#;
+        let (device, fix) = from_json(body).unwrap();
+        assert_eq!(device, "d9");
+        assert_eq!(fix.taken_ms, 1_700_000_000_000);
+        assert_eq!(fix.speed_mps, Some(3.5));
+        assert_eq!(fix.battery_pct, Some(80.0));
+    }
+}

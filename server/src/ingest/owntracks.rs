@@ -1,0 +1,130 @@
+//! OwnTracks in HTTP mode: `POST /api/owntracks` with the app's JSON.
+//!
+//! Identity comes from HTTP Basic auth, as the app sends it (user = the runner's bib,
+//! password = the runner's token from `spectate token --bib`), or, on an open server
+//! or for a registered device, from the `X-Limit-U` / `X-Limit-D` headers. The app
+//! expects a JSON array in reply: `[]`. Messages other than `location` (waypoints,
+//! transitions, cards) are answered `[]` and ignored.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use base64::Engine;
+use serde::Deserialize;
+use spectate_app::protocol::{LatLng, RunnerId};
+
+use super::{DeviceFix, Outcome, error::IngestError};
+use crate::{hub::now_ms, state::AppState};
+
+/// The parts of an OwnTracks message we use.
+#[derive(Debug, Deserialize)]
+struct Message {
+    #[serde(rename = "_type")]
+    kind: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    /// Seconds since the epoch.
+    tst: Option<u64>,
+    acc: Option<f64>,
+    alt: Option<f64>,
+    /// km/h.
+    vel: Option<f64>,
+    batt: Option<f64>,
+}
+
+/// `POST /api/owntracks`.
+pub async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, IngestError> {
+    let message: Message = serde_json::from_slice(&body)
+        .map_err(|e| IngestError::BadInput(format!("not an OwnTracks message: {e}")))?;
+    if message.kind != "location" {
+        return Ok(reply(None));
+    }
+    let runner = identify(&state, &headers)?;
+    let (Some(lat), Some(lon)) = (message.lat, message.lon) else {
+        return Err(IngestError::BadInput(
+            "a location needs both lat and lon".into(),
+        ));
+    };
+    let fix = DeviceFix {
+        position: LatLng::parse(lat, lon)?,
+        taken_ms: message.tst.map_or_else(now_ms, |s| s.saturating_mul(1000)),
+        speed_mps: message.vel.map(|kmh| kmh / 3.6),
+        accuracy_m: message.acc,
+        altitude_m: message.alt,
+        battery_pct: message.batt,
+    };
+    let outcome = state.intake.accept(&runner, &fix)?;
+    Ok(reply(Some(outcome)))
+}
+
+/// Who is publishing: Basic auth (bib + token), else the X-Limit headers.
+fn identify(state: &AppState, headers: &HeaderMap) -> Result<RunnerId, IngestError> {
+    let access = &state.hub.access;
+    if let Some((user, password)) = basic_auth(headers) {
+        let runner = RunnerId::parse(&user)?;
+        let identity = if password.is_empty() {
+            None
+        } else {
+            Some(access.keys.verify(&password)?)
+        };
+        access.check_publish(identity.as_ref(), &runner)?;
+        return Ok(runner);
+    }
+    let device = headers.get("x-limit-d").and_then(|v| v.to_str().ok());
+    let user = headers.get("x-limit-u").and_then(|v| v.to_str().ok());
+    // A registered device names its runner; on an open server the user name may.
+    if let Some(runner) = device.and_then(|d| state.event.as_ref()?.runner_for_device(d)) {
+        access.check_publish(None, runner).or_else(|err| {
+            // Registered devices publish without a token: the event file vouches.
+            if matches!(err, spectate_app::protocol::ProtocolError::TokenMissing(_)) {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        })?;
+        return Ok(runner.clone());
+    }
+    match user {
+        Some(user) if access.open_publishing => Ok(RunnerId::parse(user)?),
+        _ => Err(IngestError::Unauthorized(
+            "identify with HTTP Basic auth: user = your bib, password = your token (spectate token --bib N)".into(),
+        )),
+    }
+}
+
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// `[]`, as the app expects, with the outcome in a header for people and tests.
+fn reply(outcome: Option<Outcome>) -> Response {
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        "[]",
+    )
+        .into_response();
+    if let Some(outcome) = outcome {
+        response.headers_mut().insert(
+            "x-spectate-outcome",
+            HeaderValue::from_static(outcome.label()),
+        );
+    }
+    response
+}

@@ -1,0 +1,237 @@
+//! Tracker apps over HTTP: OwnTracks and the OsmAnd protocol (Traccar Client), into
+//! the same topics the map follows.
+
+use std::{path::PathBuf, time::Duration};
+
+use base64::Engine;
+use serde_json::json;
+use spectate_app::protocol::RunnerId;
+use spectate_server::{
+    auth::{Subject, TokenKeys},
+    config::Config,
+    hub::now_ms,
+};
+
+use crate::helpers::{Client, TestApp, spawn_app_with};
+
+const SECRET: &str = "ingest-test-secret-ingest-test-secret!";
+
+async fn race() -> TestApp {
+    spawn_app_with(Config {
+        open_publishing: false,
+        secret: Some(SECRET.to_owned()),
+        event: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")),
+        ..Config::for_tests()
+    })
+    .await
+}
+
+fn token(bib: &str) -> String {
+    TokenKeys::new(SECRET.as_bytes()).issue(
+        &Subject::Runner(RunnerId::parse(bib).unwrap()),
+        Duration::from_secs(600),
+    )
+}
+
+async fn follower(app: &TestApp, bib: &str) -> Client {
+    let mut client = app.connect("/ws").await;
+    client.expect_welcome().await;
+    client
+        .send_json(json!({"type": "subscribe", "id": 1, "topics": [format!("runner:{bib}")]}))
+        .await;
+    assert_eq!(client.next_json().await["type"], "snapshot");
+    assert_eq!(client.next_json().await["type"], "ack");
+    client
+}
+
+fn basic(user: &str, password: &str) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {encoded}")
+}
+
+#[tokio::test]
+async fn owntracks_posts_with_bib_and_token_reach_the_followers() {
+    let app = race().await;
+    let mut fan = follower(&app, "3").await;
+    let http = reqwest::Client::new();
+    let location = json!({"_type": "location", "lat": 48.5, "lon": 2.25, "tst": now_ms() / 1000, "vel": 12, "acc": 5, "batt": 80, "tid": "a3"});
+    let post = |auth: Option<String>, body: serde_json::Value| {
+        let mut request = http.post(app.url("/api/owntracks")).json(&body);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        request.send()
+    };
+
+    let ok = post(Some(basic("3", &token("3"))), location.clone())
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["x-spectate-outcome"], "published");
+    assert_eq!(ok.text().await.unwrap(), "[]");
+    let event = fan.next_json().await;
+    assert_eq!(
+        (event["topic"].as_str(), event["data"]["lat"].as_f64()),
+        (Some("runner:3"), Some(48.5))
+    );
+
+    // Other message types are fine and ignored.
+    let waypoint = post(
+        Some(basic("3", &token("3"))),
+        json!({"_type": "waypoint", "desc": "home"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            waypoint.status().as_u16(),
+            waypoint.headers().get("x-spectate-outcome").is_none()
+        ),
+        (200, true)
+    );
+
+    let missing = post(None, location.clone()).await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert!(missing.text().await.unwrap().contains("Basic auth"));
+    let someone_else = post(Some(basic("3", &token("4"))), location.clone())
+        .await
+        .unwrap();
+    assert_eq!(someone_else.status(), 403);
+    let forged = post(Some(basic("3", "garbage")), location.clone())
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let bad = post(
+        Some(basic("3", &token("3"))),
+        json!({"_type": "location", "lat": 95, "lon": 0}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 400);
+    let not_json = http
+        .post(app.url("/api/owntracks"))
+        .body("lat=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), 400);
+    fan.expect_silence(Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn osmand_and_traccar_client_fixes_reach_the_followers_and_the_rules_hold() {
+    let app = race().await;
+    let mut fan = follower(&app, "5").await;
+    let http = reqwest::Client::new();
+    let t = now_ms() / 1000 - 60;
+
+    // Query parameters (GET), as OsmAnd sends them.
+    let get = http
+        .get(app.url(&format!(
+            "/api/osmand?id=demo-5&lat=48.5&lon=2.25&timestamp={t}&speed=5"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            get.status().as_u16(),
+            get.headers()["x-spectate-outcome"].to_str().unwrap()
+        ),
+        (200, "published")
+    );
+    assert_eq!(fan.next_json().await["data"]["lat"], 48.5);
+
+    // A form body (POST) with location=lat,lon and a time in milliseconds.
+    let form = http
+        .post(app.url("/api/osmand"))
+        .form(&[
+            ("deviceid", "demo-5"),
+            ("location", "48.5001,2.25"),
+            ("timestamp", &format!("{}", (t + 10) * 1000)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.headers()["x-spectate-outcome"], "published");
+    assert_eq!(fan.next_json().await["data"]["lat"], 48.5001);
+
+    // Traccar Client 9's JSON.
+    let iso = time::OffsetDateTime::from_unix_timestamp((t + 20) as i64)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let traccar = json!({"location": {"timestamp": iso, "coords": {"latitude": 48.5002, "longitude": 2.25, "accuracy": 4, "speed": 3.2, "heading": 0, "altitude": 30}, "battery": {"level": 0.5}}, "device_id": "demo-5"});
+    let json_post = http
+        .post(app.url("/api/osmand"))
+        .json(&traccar)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_post.headers()["x-spectate-outcome"], "published");
+    assert_eq!(fan.next_json().await["data"]["lat"], 48.5002);
+
+    // The rules: a late fix and a teleport are not published; the duplicate neither.
+    let outcome = |query: String| {
+        let http = http.clone();
+        let url = app.url(&format!("/api/osmand?{query}"));
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response
+                    .headers()
+                    .get("x-spectate-outcome")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+            )
+        }
+    };
+    assert_eq!(
+        outcome(format!("id=demo-5&lat=48.5&lon=2.25&timestamp={t}")).await,
+        (200, Some("late".into()))
+    );
+    assert_eq!(
+        outcome(format!("id=demo-5&lat=48.6&lon=2.25&timestamp={}", t + 30)).await,
+        (200, Some("impossible_jump".into()))
+    );
+    assert_eq!(
+        outcome(format!(
+            "id=demo-5&lat=48.5002&lon=2.25&timestamp={}",
+            t + 20
+        ))
+        .await,
+        (200, Some("duplicate".into()))
+    );
+    assert_eq!(
+        outcome(format!("id=nobody&lat=48.5&lon=2.25&timestamp={t}"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        outcome(format!(
+            "id=demo-5&lat=48.5&lon=2.25&timestamp={}",
+            t + 86_400
+        ))
+        .await
+        .0,
+        400
+    );
+    assert_eq!(outcome("id=demo-5&lat=north&lon=2".into()).await.0, 400);
+    fan.expect_silence(Duration::from_millis(200)).await;
+
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "spectate_ingest_total{outcome=\"published\"} 3",
+        "spectate_ingest_total{outcome=\"late\"} 1",
+        "spectate_ingest_total{outcome=\"impossible_jump\"} 1",
+        "spectate_ingest_total{outcome=\"far_future\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+}
