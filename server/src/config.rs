@@ -125,12 +125,17 @@ impl Default for Limits {
 }
 
 impl Config {
-    /// A server on a free loopback port, open publishing, no demo, fast happiness:
-    /// what integration tests start from.
+    /// A server on a free loopback port, open publishing, no demo, fast happiness, and
+    /// a data dir of its own (so no test sees another's stored fixes): what
+    /// integration tests start from.
     pub fn for_tests() -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: std::env::temp_dir().join("spectate-test-data"),
+            data_dir: std::env::temp_dir()
+                .join("spectate-tests")
+                .join(format!("{}-{n}", std::process::id())),
             demo: None,
             open_publishing: true,
             private: false,

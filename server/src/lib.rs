@@ -31,3 +31,4 @@ pub mod load;
 pub mod sockets;
 pub mod startup;
 pub mod state;
+pub mod store;

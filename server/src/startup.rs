@@ -24,11 +24,12 @@ use crate::{
     demo,
     event::Event,
     feeds,
-    http::{happiness_stream, stats, upgrades},
+    http::{happiness_stream, stats, tracks, upgrades},
     hub::Hub,
     ingest::{self, Intake},
     sockets,
     state::AppState,
+    store::Store,
 };
 
 /// Why the server could not start.
@@ -59,6 +60,9 @@ pub enum StartupError {
     /// The event file (`--event`) has problems; each is listed with its line.
     #[error("{0}")]
     Event(#[from] crate::event::EventErrors),
+    /// The durable store could not be opened or read.
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// The router: pages, sockets and HTTP endpoints over one state.
@@ -87,7 +91,8 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/osmand",
             get(ingest::osmand::ingest).post(ingest::osmand::ingest),
-        );
+        )
+        .route("/api/runners/{bib}/track.gpx", get(tracks::track_gpx));
     Router::new()
         .merge(ingestion)
         .route("/spectate", get(sockets::seed_spectate::upgrade))
@@ -150,6 +155,13 @@ impl Application {
             private: config.private || event.as_ref().is_some_and(|e| e.private),
         };
         let hub = Arc::new(Hub::new(config.limits, access));
+        let store = Store::open(&config.data_dir)?;
+        let intake = Arc::new(Intake::new(
+            hub.clone(),
+            store.clone(),
+            config.limits.max_speed_mps,
+        ));
+        restore(&hub, &intake, &store).await?;
         let mut background = vec![
             feeds::happiness::start(hub.clone(), config.happiness_interval),
             crate::hub::presence::start(hub.clone(), PRESENCE_INTERVAL),
@@ -163,7 +175,8 @@ impl Application {
             addr,
             state: AppState {
                 leptos_options,
-                intake: Arc::new(Intake::new(hub.clone(), config.limits.max_speed_mps)),
+                intake,
+                store,
                 hub,
                 event,
             },
@@ -217,6 +230,30 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Fixes a restarted server starts with, per runner: the recent trail.
+const RESTORED_PER_RUNNER: usize = 32;
+
+/// Puts the stored runners' latest positions and trails back into the hub, and tells
+/// the ingestion rules each runner's latest, so a restart loses nothing a spectator saw.
+async fn restore(hub: &Hub, intake: &Intake, store: &Store) -> Result<(), StartupError> {
+    let fixes = store.recent(RESTORED_PER_RUNNER).await?;
+    let count = fixes.len();
+    for fix in fixes {
+        intake.remember(&fix.runner, fix.taken_ms, fix.position);
+        let publication = spectate_app::protocol::Publication::Fix {
+            runner: fix.runner,
+            position: fix.position,
+        };
+        if let Err(err) = hub.publish(publication, None) {
+            tracing::warn!(%err, "a stored fix could not be restored");
+        }
+    }
+    if count > 0 {
+        tracing::info!(fixes = count, "restored from the store");
+    }
+    Ok(())
 }
 
 /// Leptos' options: from cargo-leptos' environment when present, else its defaults,

@@ -19,4 +19,6 @@ pub struct AppState {
     pub event: Option<Arc<crate::event::Event>>,
     /// The rules every tracker fix passes.
     pub intake: Arc<crate::ingest::Intake>,
+    /// Every stored fix.
+    pub store: crate::store::Store,
 }

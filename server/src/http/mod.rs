@@ -4,8 +4,10 @@
 //! - [`upgrades`]: a WebSocket upgrade on `/` or `/room` goes to the seed sockets; a
 //!   plain GET on the same path still renders the page.
 //! - [`happiness_stream`]: `/happiness` as WebSocket, Server-Sent Events or NDJSON.
-//! - [`stats`]: `/healthz` and `/api/stats`.
+//! - [`stats`]: `/healthz`, `/api/stats` and `/metrics`.
+//! - [`tracks`]: stored tracks as GPX.
 
 pub mod happiness_stream;
 pub mod stats;
+pub mod tracks;
 pub mod upgrades;

@@ -22,6 +22,9 @@ pub enum IngestError {
     /// The device id is not registered in the event file.
     #[error("{0}")]
     UnknownDevice(String),
+    /// The fix could not be stored; the tracker should send it again.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl From<ProtocolError> for IngestError {
@@ -45,6 +48,7 @@ impl IntoResponse for IngestError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::UnknownDevice(_) => StatusCode::NOT_FOUND,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         (status, format!("{self}\n")).into_response()
     }

@@ -8,9 +8,10 @@
 //! Both parse their format into one [`DeviceFix`] (units normalised: metres per
 //! second, milliseconds since the epoch), and [`Intake::accept`] applies the same rules
 //! to every fix, whichever app sent it: not from the far future; an exact duplicate is
-//! dropped; a fix older than the runner's latest is not allowed to replace it; a jump
-//! faster than the event's speed limit is dropped. Each outcome is counted in
-//! `/metrics` (`spectate_ingest_total{outcome}`).
+//! dropped; a jump faster than the event's speed limit is dropped; a fix older than
+//! the runner's latest is stored (it belongs to the track) but never replaces the live
+//! position. A fix is acknowledged only once the [`Store`] has committed it. Each
+//! outcome is counted in `/metrics` (`spectate_ingest_total{outcome}`).
 
 pub mod error;
 pub mod osmand;
@@ -23,7 +24,10 @@ use std::{
 
 use spectate_app::protocol::{LatLng, Publication, RunnerId};
 
-use crate::hub::{Hub, now_ms};
+use crate::{
+    hub::{Hub, now_ms},
+    store::{Store, StoredFix},
+};
 
 /// A fix as a tracker reported it, in our units.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,7 +54,7 @@ pub enum Outcome {
     Published,
     /// The same fix (time and place) was already taken.
     Duplicate,
-    /// Older than the runner's latest fix: kept out of the live position.
+    /// Older than the runner's latest fix: stored, but kept out of the live position.
     Late,
     /// Would need a speed above the limit from the latest fix.
     ImpossibleJump,
@@ -71,30 +75,66 @@ impl Outcome {
 /// How far ahead of the server's clock a device's time may be.
 pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
 
-/// The ingestion rules and each runner's latest accepted fix.
+/// The ingestion rules, each runner's latest accepted fix, and the store.
 #[derive(Debug)]
 pub struct Intake {
     hub: Arc<Hub>,
+    store: Store,
     latest: Mutex<HashMap<RunnerId, (u64, LatLng)>>,
     /// Fastest believable speed between two fixes, metres per second.
     max_speed_mps: f64,
 }
 
+/// What the rules make of a fix before it is stored.
+enum Verdict {
+    Drop(Outcome),
+    Keep,
+}
+
 impl Intake {
-    /// Rules over `hub`, with `max_speed_mps` as the jump limit.
-    pub fn new(hub: Arc<Hub>, max_speed_mps: f64) -> Self {
+    /// Rules over `hub` and `store`, with `max_speed_mps` as the jump limit.
+    pub fn new(hub: Arc<Hub>, store: Store, max_speed_mps: f64) -> Self {
         Self {
             hub,
+            store,
             latest: Mutex::default(),
             max_speed_mps,
         }
     }
 
-    /// Applies the rules to `fix` of `runner` and publishes it if it passes.
-    pub fn accept(
+    /// Remembers `runner`'s latest fix (a restart restoring from the store).
+    pub fn remember(&self, runner: &RunnerId, taken_ms: u64, position: LatLng) {
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = latest.entry(runner.clone()).or_insert((taken_ms, position));
+        if taken_ms >= entry.0 {
+            *entry = (taken_ms, position);
+        }
+    }
+
+    fn judge(&self, runner: &RunnerId, fix: &DeviceFix) -> Verdict {
+        let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        match latest.get(runner) {
+            Some(&(t, p)) if t == fix.taken_ms && p == fix.position => {
+                Verdict::Drop(Outcome::Duplicate)
+            }
+            Some(&(t, p))
+                if fix.taken_ms > t
+                    && p.distance_m(&fix.position) / ((fix.taken_ms - t) as f64 / 1000.0)
+                        > self.max_speed_mps =>
+            {
+                Verdict::Drop(Outcome::ImpossibleJump)
+            }
+            _ => Verdict::Keep,
+        }
+    }
+
+    /// Applies the rules to `fix` of `runner` (arrived through `source`), stores it,
+    /// and publishes it if it is the runner's newest.
+    pub async fn accept(
         &self,
         runner: &RunnerId,
         fix: &DeviceFix,
+        source: &'static str,
     ) -> Result<Outcome, error::IngestError> {
         let now = now_ms();
         if fix.taken_ms > now + MAX_CLOCK_AHEAD_MS {
@@ -104,25 +144,40 @@ impl Intake {
                 (fix.taken_ms - now) / 1000
             )));
         }
-        let outcome = {
+        if let Verdict::Drop(outcome) = self.judge(runner, fix) {
+            self.count(outcome.label());
+            return Ok(outcome);
+        }
+        let stored = StoredFix {
+            runner: runner.clone(),
+            position: fix.position,
+            taken_ms: fix.taken_ms,
+            received_ms: now,
+            speed_mps: fix.speed_mps,
+            accuracy_m: fix.accuracy_m,
+            altitude_m: fix.altitude_m,
+            battery_pct: fix.battery_pct,
+            source,
+        };
+        self.store.append(stored).await.map_err(|e| {
+            self.count("store_failed");
+            error::IngestError::Unavailable(format!(
+                "the fix could not be stored ({e}); send it again"
+            ))
+        })?;
+        // Decided after the commit: another fix of the same runner may have landed
+        // meanwhile, and only the newest may be the live position.
+        let newest = {
             let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
             match latest.get(runner) {
-                Some(&(t, p)) if t == fix.taken_ms && p == fix.position => Outcome::Duplicate,
-                Some(&(t, _)) if fix.taken_ms < t => Outcome::Late,
-                Some(&(t, p))
-                    if fix.taken_ms > t
-                        && p.distance_m(&fix.position) / ((fix.taken_ms - t) as f64 / 1000.0)
-                            > self.max_speed_mps =>
-                {
-                    Outcome::ImpossibleJump
-                }
+                Some(&(t, _)) if fix.taken_ms <= t => false,
                 _ => {
                     latest.insert(runner.clone(), (fix.taken_ms, fix.position));
-                    Outcome::Published
+                    true
                 }
             }
         };
-        if outcome == Outcome::Published {
+        let outcome = if newest {
             let publication = Publication::Fix {
                 runner: runner.clone(),
                 position: fix.position,
@@ -130,7 +185,10 @@ impl Intake {
             self.hub
                 .publish(publication, None)
                 .map_err(|e| error::IngestError::BadInput(e.to_string()))?;
-        }
+            Outcome::Published
+        } else {
+            Outcome::Late
+        };
         self.count(outcome.label());
         Ok(outcome)
     }
@@ -156,29 +214,37 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_rules_keep_the_latest_position_believable() {
+    #[tokio::test]
+    async fn the_rules_keep_the_latest_position_believable() {
         let hub = Arc::new(Hub::new(Limits::default(), Access::open_for_tests()));
-        let intake = Intake::new(hub.clone(), 12.0);
+        let dir = std::env::temp_dir().join(format!("spectate-intake-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).unwrap();
+        let intake = Intake::new(hub.clone(), store.clone(), 12.0);
         let r = RunnerId::parse("5").unwrap();
         let t = now_ms() - 60_000;
-        assert_eq!(intake.accept(&r, &fix(0.0, t)).unwrap(), Outcome::Published);
-        assert_eq!(intake.accept(&r, &fix(0.0, t)).unwrap(), Outcome::Duplicate);
-        assert_eq!(
-            intake.accept(&r, &fix(0.0, t - 1000)).unwrap(),
-            Outcome::Late
-        );
+        let accept = |f: DeviceFix| {
+            let (intake, r) = (&intake, &r);
+            async move { intake.accept(r, &f, "osmand").await }
+        };
+        assert_eq!(accept(fix(0.0, t)).await.unwrap(), Outcome::Published);
+        assert_eq!(accept(fix(0.0, t)).await.unwrap(), Outcome::Duplicate);
+        assert_eq!(accept(fix(0.0, t - 1000)).await.unwrap(), Outcome::Late);
         // 0.001 degrees of latitude is 111 m: in 10 s that is 11 m/s, believable...
         assert_eq!(
-            intake.accept(&r, &fix(0.001, t + 10_000)).unwrap(),
+            accept(fix(0.001, t + 10_000)).await.unwrap(),
             Outcome::Published
         );
         // ...but 1.1 km in 10 s is not.
         assert_eq!(
-            intake.accept(&r, &fix(0.011, t + 20_000)).unwrap(),
+            accept(fix(0.011, t + 20_000)).await.unwrap(),
             Outcome::ImpossibleJump
         );
-        assert!(intake.accept(&r, &fix(0.0, now_ms() + 3_600_000)).is_err());
+        assert!(accept(fix(0.0, now_ms() + 3_600_000)).await.is_err());
+        // Stored: the published ones and the late one, in device-time order.
+        let track = store.track(r.clone()).await.unwrap();
+        let times: Vec<u64> = track.iter().map(|f| f.taken_ms).collect();
+        assert_eq!(times, [t - 1000, t, t + 10_000]);
         let latest = hub.topics.latest_fixes();
         assert_eq!(
             latest[0].position.lat(),

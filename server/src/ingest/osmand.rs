@@ -54,7 +54,7 @@ pub async fn ingest(
         from_params(&params)?
     };
     let runner = runner_for(&state, &device)?;
-    let outcome = state.intake.accept(&runner, &fix)?;
+    let outcome = state.intake.accept(&runner, &fix, "osmand").await?;
     Ok(([("x-spectate-outcome", outcome.label())], "OK\n").into_response())
 }
 

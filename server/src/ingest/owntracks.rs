@@ -60,7 +60,7 @@ pub async fn ingest(
         altitude_m: message.alt,
         battery_pct: message.batt,
     };
-    let outcome = state.intake.accept(&runner, &fix)?;
+    let outcome = state.intake.accept(&runner, &fix, "owntracks").await?;
     Ok(reply(Some(outcome)))
 }
 

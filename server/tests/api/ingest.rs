@@ -235,3 +235,73 @@ async fn osmand_and_traccar_client_fixes_reach_the_followers_and_the_rules_hold(
         assert!(metrics.contains(line), "{line} in {metrics}");
     }
 }
+
+#[tokio::test]
+async fn stored_fixes_come_back_after_a_restart_and_export_as_gpx() {
+    let data_dir = std::env::temp_dir().join(format!("spectate-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let config = || Config {
+        data_dir: data_dir.clone(),
+        ..Config {
+            open_publishing: false,
+            secret: Some(SECRET.to_owned()),
+            event: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")),
+            ..Config::for_tests()
+        }
+    };
+    let t = now_ms() / 1000 - 100;
+    let mut first = spawn_app_with(config()).await;
+    let http = reqwest::Client::new();
+    for (i, lat) in [48.5, 48.5001, 48.5002].into_iter().enumerate() {
+        let url = first.url(&format!(
+            "/api/osmand?id=demo-8&lat={lat}&lon=2.25&timestamp={}",
+            t + 10 * i as u64
+        ));
+        let response = http.get(url).send().await.unwrap();
+        assert_eq!(response.headers()["x-spectate-outcome"], "published");
+    }
+    first.stop();
+    first.task.take().unwrap().await.unwrap().unwrap();
+
+    let second = spawn_app_with(config()).await;
+    let mut fan = second.connect("/ws").await;
+    fan.expect_welcome().await;
+    fan.send_json(json!({"type": "subscribe", "topics": ["runner:8"]}))
+        .await;
+    let header = fan.next_json().await;
+    assert_eq!(header["count"], 3, "{header}");
+    let mut lats = Vec::new();
+    for _ in 0..3 {
+        lats.push(fan.next_json().await["data"]["lat"].as_f64().unwrap());
+    }
+    assert_eq!(lats, [48.5, 48.5001, 48.5002]);
+
+    // The rules remember the latest across the restart.
+    let again = http
+        .get(second.url(&format!(
+            "/api/osmand?id=demo-8&lat=48.5002&lon=2.25&timestamp={}",
+            t + 20
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.headers()["x-spectate-outcome"], "duplicate");
+
+    let gpx = http
+        .get(second.url("/api/runners/8/track.gpx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gpx.status(), 200);
+    assert_eq!(gpx.headers()["content-type"], "application/gpx+xml");
+    let text = gpx.text().await.unwrap();
+    assert_eq!(text.matches("<trkpt").count(), 3, "{text}");
+    assert!(text.contains("John McCarthy (8)"), "{text}");
+    let missing = http
+        .get(second.url("/api/runners/9/track.gpx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -1,0 +1,64 @@
+//! The schema, as an ordered list of migrations. The database records how many it has
+//! applied (`PRAGMA user_version`); opening applies the rest in one transaction, so a
+//! newer server upgrades an older data dir and never half-way.
+
+use rusqlite::Connection;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`. Never edit one that
+/// has shipped: add another.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE fixes (
+        id          INTEGER PRIMARY KEY,
+        runner      TEXT    NOT NULL,
+        taken_ms    INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL,
+        lat         REAL    NOT NULL,
+        lng         REAL    NOT NULL,
+        speed_mps   REAL,
+        accuracy_m  REAL,
+        altitude_m  REAL,
+        battery_pct REAL,
+        source      TEXT    NOT NULL
+    );
+    CREATE INDEX fixes_by_runner_time ON fixes (runner, taken_ms);
+"];
+
+/// Applies the migrations the database has not seen.
+pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
+    let done: usize = connection.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if done >= MIGRATIONS.len() {
+        return Ok(());
+    }
+    let tx = connection.transaction()?;
+    for migration in &MIGRATIONS[done..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
+    tx.commit()
+}
+
+/// The sources a fix can come from, as stored; unknown text reads as `other`.
+pub fn source_name(text: &str) -> &'static str {
+    match text {
+        "owntracks" => "owntracks",
+        "osmand" => "osmand",
+        "websocket" => "websocket",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_harmless_and_records_the_version() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        migrate(&mut connection).unwrap();
+        migrate(&mut connection).unwrap();
+        let version: usize = connection
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+    }
+}
