@@ -21,6 +21,15 @@ pub enum CourseError {
     TooShort(usize),
 }
 
+/// Where a point lies relative to the course line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Projection {
+    /// Distance from the start along the course, metres.
+    pub along_m: f64,
+    /// Distance from the line, metres.
+    pub off_m: f64,
+}
+
 /// A polyline with distances.
 #[derive(Clone, Debug)]
 pub struct Course {
@@ -76,6 +85,40 @@ impl Course {
             distances,
             waypoints: Vec::new(),
         })
+    }
+
+    /// Every place on the course line near `p`: for each segment whose closest point
+    /// is within `max_off_m` of `p`, the distance along the course of that closest
+    /// point and how far `p` is from it. A loop or an out-and-back passes some places
+    /// twice; the caller picks the candidate consistent with the runner's progress.
+    pub fn candidates(&self, p: LatLng, max_off_m: f64) -> Vec<Projection> {
+        // Metres per degree around `p`: fine for segments a few hundred metres long.
+        let ky = 110_540.0;
+        let kx = 111_320.0 * p.lat().to_radians().cos();
+        let local = |q: &LatLng| ((q.lng() - p.lng()) * kx, (q.lat() - p.lat()) * ky);
+        let mut out = Vec::new();
+        for i in 1..self.points.len() {
+            let (ax, ay) = local(&self.points[i - 1]);
+            let (bx, by) = local(&self.points[i]);
+            let (dx, dy) = (bx - ax, by - ay);
+            let len2 = dx * dx + dy * dy;
+            // `p` is the origin: project it onto A + t (B - A).
+            let t = if len2 > 0.0 {
+                (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let (cx, cy) = (ax + t * dx, ay + t * dy);
+            let off_m = (cx * cx + cy * cy).sqrt();
+            if off_m <= max_off_m {
+                let (d0, d1) = (self.distances[i - 1], self.distances[i]);
+                out.push(Projection {
+                    along_m: d0 + t * (d1 - d0),
+                    off_m,
+                });
+            }
+        }
+        out
     }
 
     /// The GPX waypoint called `name`, if the file has one.
@@ -146,6 +189,29 @@ mod tests {
         assert!((mid.lng() - 0.005).abs() < 1e-9);
         assert_eq!(course.position_at(-5.0), a);
         assert_eq!(course.position_at(1e9), b);
+    }
+
+    #[test]
+    fn an_out_and_back_course_offers_both_passes_of_a_place() {
+        // 0 -> 1 km east -> back to 0: the point 250 m east is passed twice.
+        let a = LatLng::parse(0.0, 0.0).unwrap();
+        let b = LatLng::parse(0.0, 0.008_983).unwrap();
+        let course = Course::from_points(vec![a, b, a]).unwrap();
+        let p = LatLng::parse(0.0001, 0.002_246).unwrap();
+        let mut found: Vec<f64> = course
+            .candidates(p, 50.0)
+            .iter()
+            .map(|c| c.along_m)
+            .collect();
+        found.sort_by(f64::total_cmp);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!((found[0] - 250.0).abs() < 3.0, "{found:?}");
+        assert!((found[1] - 1750.0).abs() < 3.0, "{found:?}");
+        assert!(
+            course
+                .candidates(LatLng::parse(0.01, 0.0).unwrap(), 50.0)
+                .is_empty()
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod hub;
 pub mod ingest;
 pub mod listener;
 pub mod load;
+pub mod race;
 pub mod sockets;
 pub mod startup;
 pub mod state;

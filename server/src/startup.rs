@@ -24,7 +24,7 @@ use crate::{
     demo,
     event::Event,
     feeds,
-    http::{happiness_stream, stats, tracks, upgrades},
+    http::{happiness_stream, leaderboard, stats, tracks, upgrades},
     hub::Hub,
     ingest::{self, Intake},
     sockets,
@@ -75,6 +75,7 @@ pub fn app(state: AppState) -> Router {
     let public_reads = Router::new()
         .route("/happiness", get(happiness_stream::happiness))
         .route("/api/stats", get(stats::stats))
+        .route("/api/leaderboard", get(leaderboard::leaderboard))
         .layer(open_cors);
     // Pages and static files (the wasm bundle above all) are compressed; the live
     // streams are not, because a compressor buffers and would delay each event.
@@ -155,6 +156,11 @@ impl Application {
             private: config.private || event.as_ref().is_some_and(|e| e.private),
         };
         let hub = Arc::new(Hub::new(config.limits, access));
+        if let Some(event) = &event {
+            let _ = hub
+                .race
+                .set(Arc::new(crate::race::Race::new(event.clone())));
+        }
         let store = Store::open(&config.data_dir)?;
         let intake = Arc::new(Intake::new(
             hub.clone(),
@@ -246,7 +252,7 @@ async fn restore(hub: &Hub, intake: &Intake, store: &Store) -> Result<(), Startu
             runner: fix.runner,
             position: fix.position,
         };
-        if let Err(err) = hub.publish(publication, None) {
+        if let Err(err) = hub.publish_taken_at(publication, None, Some(fix.taken_ms)) {
             tracing::warn!(%err, "a stored fix could not be restored");
         }
     }

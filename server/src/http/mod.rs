@@ -6,8 +6,10 @@
 //! - [`happiness_stream`]: `/happiness` as WebSocket, Server-Sent Events or NDJSON.
 //! - [`stats`]: `/healthz`, `/api/stats` and `/metrics`.
 //! - [`tracks`]: stored tracks as GPX.
+//! - [`leaderboard`]: the race's standings, pace and ETAs as JSON.
 
 pub mod happiness_stream;
+pub mod leaderboard;
 pub mod stats;
 pub mod tracks;
 pub mod upgrades;

@@ -66,6 +66,9 @@ pub struct Hub {
     pub access: Access,
     /// Connection limits.
     pub admission: Admission,
+    /// The race of the event being tracked, fed with every runner fix (set once at
+    /// start when there is an event).
+    pub race: std::sync::OnceLock<std::sync::Arc<crate::race::Race>>,
     /// Open sockets.
     pub connections: connections::Connections,
     /// Names this run of the server; sequence numbers are only comparable within one.
@@ -90,6 +93,7 @@ impl Hub {
             stats: Stats::new(),
             admission: Admission::new(limits.max_connections, limits.max_connections_per_ip),
             connections: connections::Connections::default(),
+            race: std::sync::OnceLock::new(),
             limits,
             access,
             // Random, so a restarted server never accepts a resume meant for the old one.
@@ -125,8 +129,23 @@ impl Hub {
         publication: Publication,
         from: Option<ConnId>,
     ) -> Result<Fanout, ProtocolError> {
+        self.publish_taken_at(publication, from, None)
+    }
+
+    /// [`Self::publish`], for a fix whose device time is known: the race measures
+    /// pace by when fixes were taken, not by when they happened to arrive.
+    pub fn publish_taken_at(
+        &self,
+        publication: Publication,
+        from: Option<ConnId>,
+        taken_ms: Option<u64>,
+    ) -> Result<Fanout, ProtocolError> {
         let topic = publication.topic();
         let ts = now_ms();
+        if let (Publication::Fix { runner, position }, Some(race)) = (&publication, self.race.get())
+        {
+            race.record(runner, *position, taken_ms.unwrap_or(ts));
+        }
         let data = match publication {
             Publication::Fix { position, .. } => EventData::Fix {
                 lat: position.lat(),

@@ -183,7 +183,7 @@ impl Intake {
                 position: fix.position,
             };
             self.hub
-                .publish(publication, None)
+                .publish_taken_at(publication, None, Some(fix.taken_ms))
                 .map_err(|e| error::IngestError::BadInput(e.to_string()))?;
             Outcome::Published
         } else {

@@ -305,3 +305,61 @@ async fn stored_fixes_come_back_after_a_restart_and_export_as_gpx() {
     assert_eq!(missing.status(), 404);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test]
+async fn the_leaderboard_orders_runners_by_progress_along_the_course() {
+    let app = race().await;
+    let http = reqwest::Client::new();
+    let course = spectate_server::event::Event::demo().course;
+    let t = now_ms() / 1000 - 250;
+    // Runner 2 covers 1.2 km in 4 minutes, runner 9 covers 600 m.
+    for i in 0..=4u64 {
+        for (device, metres) in [("demo-2", 300.0), ("demo-9", 150.0)] {
+            let p = course.position_at(metres * i as f64);
+            let url = app.url(&format!(
+                "/api/osmand?id={device}&lat={}&lon={}&timestamp={}",
+                p.lat(),
+                p.lng(),
+                t + 60 * i
+            ));
+            let response = http.get(url).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+        }
+    }
+    let board: serde_json::Value = reqwest::get(app.url("/api/leaderboard"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(board["event"], "Spectate demo run");
+    let standings = board["standings"].as_array().unwrap();
+    assert_eq!(standings.len(), 12);
+    assert_eq!(
+        (
+            standings[0]["bib"].as_i64(),
+            standings[0]["status"].as_str()
+        ),
+        (Some(2), Some("running"))
+    );
+    assert!(
+        (standings[0]["distance_m"].as_f64().unwrap() - 1200.0).abs() < 20.0,
+        "{}",
+        standings[0]
+    );
+    assert_eq!(standings[0]["next_checkpoint"]["name"], "3 km");
+    // Pace from the devices' times (1.2 km in 4 min = 200 s/km), not arrival times.
+    let pace = standings[0]["pace_s_per_km"].as_f64().unwrap();
+    assert!((pace - 200.0).abs() < 10.0, "{pace}");
+    assert_eq!(standings[1]["bib"], 9);
+    assert!(
+        (standings[1]["gap_m"].as_f64().unwrap() - 600.0).abs() < 30.0,
+        "{}",
+        standings[1]
+    );
+    assert_eq!(standings[2]["status"], "not_started");
+
+    let none = spawn_app_with(Config::for_tests()).await;
+    let missing = reqwest::get(none.url("/api/leaderboard")).await.unwrap();
+    assert_eq!(missing.status(), 404);
+}

@@ -1,0 +1,373 @@
+//! The race as the course sees it: each runner's progress along the course, pace,
+//! ETAs, status, and the leaderboard.
+//!
+//! Every published fix of an event runner goes through [`Race::record`]. The fix is
+//! projected onto the course line. On loops and out-and-back courses a place is passed
+//! more than once, so of the candidate spots the one consistent with the runner's
+//! previous progress wins. Progress never goes backwards: GPS noise can make a runner
+//! look a few metres behind, but a spectator should never see them lose ground they
+//! covered.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
+};
+
+use serde::Serialize;
+use spectate_app::protocol::{LatLng, RunnerId};
+
+use crate::event::Event;
+
+/// Farther than this from the course line, a runner is off course.
+pub const OFF_COURSE_M: f64 = 100.0;
+/// Within this of the end of the course, a runner has finished.
+pub const FINISH_WITHIN_M: f64 = 30.0;
+/// Pace is measured over this much of the recent past.
+pub const PACE_WINDOW_MS: u64 = 5 * 60 * 1000;
+/// With no fix for this long, a runner's position is stale.
+pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
+
+/// Where a runner stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No fix yet.
+    NotStarted,
+    /// Moving along the course.
+    Running,
+    /// Reached the end of the course.
+    Finished,
+    /// No fix for a while; the position shown is old.
+    Stale,
+    /// The latest fix is far from the course line.
+    OffCourse,
+}
+
+#[derive(Debug, Default)]
+struct Progress {
+    distance_m: f64,
+    off_course: bool,
+    last_ms: u64,
+    /// (time, distance) within the pace window, oldest first.
+    samples: VecDeque<(u64, f64)>,
+    finished_ms: Option<u64>,
+    started: bool,
+}
+
+impl Progress {
+    fn speed_mps(&self) -> Option<f64> {
+        let (&(t0, d0), &(t1, d1)) = (self.samples.front()?, self.samples.back()?);
+        // Less than 10 s of data says more about GPS noise than about pace.
+        (t1 >= t0 + 10_000 && d1 > d0).then(|| (d1 - d0) / ((t1 - t0) as f64 / 1000.0))
+    }
+}
+
+/// The race of one event.
+#[derive(Debug)]
+pub struct Race {
+    event: Arc<Event>,
+    runners: Mutex<HashMap<RunnerId, Progress>>,
+}
+
+/// A checkpoint ahead of a runner, and when they should reach it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ahead {
+    /// Its name ("finish" for the end of the course).
+    pub name: String,
+    /// Metres from the start.
+    pub distance_m: f64,
+    /// Expected arrival, ms since the Unix epoch (needs a pace).
+    pub eta_ms: Option<u64>,
+}
+
+/// One line of the leaderboard.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Standing {
+    /// 1 for the leader.
+    pub position: usize,
+    /// The runner's bib (their id).
+    pub bib: RunnerId,
+    /// Name from the event file.
+    pub name: String,
+    /// Category, if any.
+    pub category: Option<String>,
+    /// Where they stand.
+    pub status: Status,
+    /// Metres along the course.
+    pub distance_m: f64,
+    /// Metres behind the leader.
+    pub gap_m: f64,
+    /// Seconds per kilometre over the recent past.
+    pub pace_s_per_km: Option<f64>,
+    /// When their latest fix arrived, ms since the Unix epoch.
+    pub last_seen_ms: Option<u64>,
+    /// The next checkpoint, if any is left.
+    pub next_checkpoint: Option<Ahead>,
+    /// The finish.
+    pub finish: Ahead,
+    /// When they finished, ms since the Unix epoch.
+    pub finished_ms: Option<u64>,
+}
+
+/// The whole board.
+#[derive(Clone, Debug, Serialize)]
+pub struct Leaderboard {
+    /// The event's name.
+    pub event: String,
+    /// Course length, metres.
+    pub course_m: f64,
+    /// Leader first; runners without a fix last, in bib order.
+    pub standings: Vec<Standing>,
+}
+
+impl Race {
+    /// An empty race of `event`.
+    pub fn new(event: Arc<Event>) -> Self {
+        Self {
+            event,
+            runners: Mutex::default(),
+        }
+    }
+
+    /// Takes `runner`'s fix at `position`, received at `now_ms`. Fixes of runners not
+    /// in the event are ignored.
+    pub fn record(&self, runner: &RunnerId, position: LatLng, now_ms: u64) {
+        if self.event.runner(runner).is_none() {
+            return;
+        }
+        let course = &self.event.course;
+        let mut runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
+        let progress = runners.entry(runner.clone()).or_default();
+        progress.last_ms = now_ms;
+        let candidates = course.candidates(position, OFF_COURSE_M);
+        let Some(along) = choose(&candidates, progress.started.then_some(progress.distance_m))
+        else {
+            progress.off_course = true;
+            return;
+        };
+        progress.off_course = false;
+        progress.started = true;
+        progress.distance_m = progress.distance_m.max(along);
+        progress.samples.push_back((now_ms, progress.distance_m));
+        while progress
+            .samples
+            .front()
+            .is_some_and(|&(t, _)| now_ms.saturating_sub(t) > PACE_WINDOW_MS)
+        {
+            progress.samples.pop_front();
+        }
+        if progress.finished_ms.is_none()
+            && progress.distance_m >= course.length_m() - FINISH_WITHIN_M
+        {
+            progress.finished_ms = Some(now_ms);
+        }
+    }
+
+    /// The leaderboard as of `now_ms`.
+    pub fn leaderboard(&self, now_ms: u64) -> Leaderboard {
+        let course_m = self.event.course.length_m();
+        let runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
+        let mut lines: Vec<Standing> = self
+            .event
+            .runners
+            .iter()
+            .map(|runner| {
+                let progress = runners.get(&runner.bib);
+                let speed = progress.and_then(Progress::speed_mps);
+                let distance_m = progress.map_or(0.0, |p| p.distance_m);
+                let eta = |at_m: f64| {
+                    speed.map(|v| now_ms + ((at_m - distance_m).max(0.0) / v * 1000.0) as u64)
+                };
+                let status = match progress {
+                    None => Status::NotStarted,
+                    Some(p) if p.finished_ms.is_some() => Status::Finished,
+                    Some(p) if now_ms.saturating_sub(p.last_ms) > STALE_AFTER_MS => Status::Stale,
+                    Some(p) if p.off_course => Status::OffCourse,
+                    Some(p) if !p.started => Status::NotStarted,
+                    Some(_) => Status::Running,
+                };
+                Standing {
+                    position: 0,
+                    bib: runner.bib.clone(),
+                    name: runner.name.clone(),
+                    category: runner.category.clone(),
+                    status,
+                    distance_m,
+                    gap_m: 0.0,
+                    pace_s_per_km: speed.map(|v| 1000.0 / v),
+                    last_seen_ms: progress.map(|p| p.last_ms),
+                    next_checkpoint: self
+                        .event
+                        .checkpoints
+                        .iter()
+                        .find(|c| c.distance_m > distance_m)
+                        .map(|c| Ahead {
+                            name: c.name.clone(),
+                            distance_m: c.distance_m,
+                            eta_ms: eta(c.distance_m),
+                        }),
+                    finish: Ahead {
+                        name: "finish".into(),
+                        distance_m: course_m,
+                        eta_ms: if status == Status::Finished {
+                            None
+                        } else {
+                            eta(course_m)
+                        },
+                    },
+                    finished_ms: progress.and_then(|p| p.finished_ms),
+                }
+            })
+            .collect();
+        // Finishers in finishing order, then by distance; those without a fix last.
+        lines.sort_by(|a, b| {
+            let key = |s: &Standing| (s.finished_ms.unwrap_or(u64::MAX), s.last_seen_ms.is_none());
+            key(a)
+                .cmp(&key(b))
+                .then(b.distance_m.total_cmp(&a.distance_m))
+        });
+        let leader = lines.first().map_or(0.0, |s| s.distance_m);
+        for (i, line) in lines.iter_mut().enumerate() {
+            line.position = i + 1;
+            line.gap_m = (leader - line.distance_m).max(0.0);
+        }
+        Leaderboard {
+            event: self.event.name.clone(),
+            course_m,
+            standings: lines,
+        }
+    }
+}
+
+/// The candidate spot that best explains the fix: close to the line above all (a real
+/// course can pass within a hundred metres of itself), then consistent with the
+/// runner's `previous` progress (the nearest one ahead, or only a little behind, for
+/// GPS noise). With no progress yet, the earliest pass of an equally close place wins.
+fn choose(candidates: &[crate::course::Projection], previous: Option<f64>) -> Option<f64> {
+    let cost = |c: &crate::course::Projection| {
+        let along = c.along_m;
+        let progress = match previous {
+            None => along * 0.01,
+            Some(d) if along >= d - 50.0 => (along - d).abs(),
+            // Far behind: only if nothing else fits.
+            Some(d) => (d - along) * 10.0,
+        };
+        c.off_m * 10.0 + progress
+    };
+    candidates
+        .iter()
+        .min_by(|a, b| cost(a).total_cmp(&cost(b)))
+        .map(|c| c.along_m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    fn race() -> Race {
+        Race::new(Arc::new(Event::demo()))
+    }
+
+    fn bib(n: &str) -> RunnerId {
+        RunnerId::parse(n).unwrap()
+    }
+
+    #[test]
+    fn progress_pace_eta_and_order_follow_the_fixes() {
+        let race = race();
+        let course = &Event::demo().course;
+        let t0 = 1_000_000;
+        // Runner 1 covers 2 km in 10 min (5:00 per km); runner 2 covers 1 km.
+        for i in 0..=10u64 {
+            let t = t0 + i * 60_000;
+            race.record(&bib("1"), course.position_at(200.0 * i as f64), t);
+            race.record(&bib("2"), course.position_at(100.0 * i as f64), t);
+        }
+        let now = t0 + 600_000;
+        let board = race.leaderboard(now);
+        let first = &board.standings[0];
+        assert_eq!(
+            (first.bib.as_str(), first.position, first.status),
+            ("1", 1, Status::Running)
+        );
+        assert!((first.distance_m - 2000.0).abs() < 5.0, "{first:?}");
+        let pace = first.pace_s_per_km.unwrap();
+        assert!((pace - 300.0).abs() < 5.0, "{pace}");
+        let cp = first.next_checkpoint.as_ref().unwrap();
+        assert_eq!(cp.name, "3 km");
+        // 1 km to go at 5:00/km: five minutes from now.
+        let eta = cp.eta_ms.unwrap();
+        assert!(eta.abs_diff(now + 300_000) < 5_000, "{eta}");
+        let second = &board.standings[1];
+        assert_eq!(second.bib.as_str(), "2");
+        assert!((second.gap_m - 1000.0).abs() < 10.0, "{second:?}");
+        // Runners without a fix come last, not started.
+        assert_eq!(board.standings[11].status, Status::NotStarted);
+        // And a runner not heard from for long goes stale.
+        let later = race.leaderboard(now + STALE_AFTER_MS + 1);
+        assert_eq!(later.standings[0].status, Status::Stale);
+    }
+
+    #[test]
+    fn progress_never_goes_back_and_off_course_is_said() {
+        let race = race();
+        let course = &Event::demo().course;
+        race.record(&bib("3"), course.position_at(1500.0), 1);
+        race.record(&bib("3"), course.position_at(1480.0), 2);
+        assert!((race.leaderboard(3).standings[0].distance_m - 1500.0).abs() < 5.0);
+        race.record(&bib("3"), LatLng::parse(0.0, 0.0).unwrap(), 4);
+        let line = race
+            .leaderboard(5)
+            .standings
+            .into_iter()
+            .find(|s| s.bib.as_str() == "3")
+            .unwrap();
+        assert_eq!(line.status, Status::OffCourse);
+        assert!((line.distance_m - 1500.0).abs() < 5.0);
+        // Strangers are not on the board.
+        race.record(&bib("999"), course.position_at(10.0), 6);
+        assert_eq!(race.leaderboard(7).standings.len(), 12);
+    }
+
+    #[test]
+    fn finishing_is_recorded_once_and_finishers_lead_in_order() {
+        let race = race();
+        let course = &Event::demo().course;
+        let end = course.length_m();
+        // Both run the whole loop (its last metres pass the start again), 5 finishing
+        // ten seconds after 4.
+        let steps = (end / 400.0) as u64;
+        for i in 0..steps {
+            let d = (400 * i) as f64;
+            race.record(&bib("4"), course.position_at(d), i);
+            race.record(&bib("5"), course.position_at(d - 100.0), i);
+        }
+        race.record(&bib("4"), course.position_at(end), 1_020);
+        race.record(&bib("5"), course.position_at(end), 1_030);
+        let board = race.leaderboard(1_040);
+        let order: Vec<&str> = board
+            .standings
+            .iter()
+            .take(2)
+            .map(|s| s.bib.as_str())
+            .collect();
+        assert_eq!(order, ["4", "5"]);
+        assert_eq!(board.standings[0].finished_ms, Some(1_020));
+        assert_eq!(board.standings[1].finished_ms, Some(1_030));
+        assert!(board.standings[0].finish.eta_ms.is_none());
+        assert_eq!(board.standings[0].status, Status::Finished);
+    }
+
+    #[test]
+    fn on_an_out_and_back_course_the_return_leg_is_chosen_from_progress() {
+        let a = LatLng::parse(0.0, 0.0).unwrap();
+        let b = LatLng::parse(0.0, 0.008_983).unwrap();
+        let course = crate::course::Course::from_points(vec![a, b, a]).unwrap();
+        let place = LatLng::parse(0.0, 0.002_246).unwrap();
+        let candidates = course.candidates(place, 50.0);
+        // Fresh: the outward pass. Past the turn (1.2 km): the return pass.
+        assert!((choose(&candidates, None).unwrap() - 250.0).abs() < 3.0);
+        assert!((choose(&candidates, Some(1200.0)).unwrap() - 1750.0).abs() < 3.0);
+    }
+}
