@@ -33,6 +33,9 @@ pub enum Command {
     /// Work with event files.
     #[command(subcommand)]
     Event(EventCommand),
+    /// Run an event's runners along its course against a running server, through
+    /// the real ingestion paths (OsmAnd, OwnTracks, WebSocket).
+    Simulate(crate::simulate::SimulateArgs),
 }
 
 /// `spectate event ...`.

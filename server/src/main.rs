@@ -25,6 +25,30 @@ async fn main() -> std::process::ExitCode {
         Command::Token(args) => token(&args),
         Command::Load(args) => load(args).await,
         Command::Event(EventCommand::Check { file }) => check_event(&file),
+        Command::Simulate(args) => simulate(&args).await,
+    }
+}
+
+/// `spectate simulate`: totals as JSON on stdout.
+async fn simulate(args: &spectate_server::simulate::SimulateArgs) -> std::process::ExitCode {
+    eprintln!(
+        "simulating {} at x{} against {} ...",
+        args.event.display(),
+        args.speed,
+        args.url
+    );
+    match spectate_server::simulate::run(args).await {
+        Ok(totals) => {
+            println!(
+                "{}",
+                serde_json::to_string(&totals).expect("totals serialize")
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("spectate simulate: {err}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

@@ -363,3 +363,50 @@ async fn the_leaderboard_orders_runners_by_progress_along_the_course() {
     let missing = reqwest::get(none.url("/api/leaderboard")).await.unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+#[tokio::test]
+async fn the_simulator_runs_the_event_through_all_three_ways_in() {
+    let app = race().await;
+    let event = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["simulate", "--url", &app.url(""), "--secret", SECRET])
+        .args(["--runners", "6", "--speed", "60", "--seconds", "2"])
+        .arg("--event")
+        .arg(&event)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let totals: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(totals["refused"], 0, "{totals}");
+    assert!(totals["sent"].as_u64().unwrap() >= 6 * 10, "{totals}");
+
+    let board: serde_json::Value = reqwest::get(app.url("/api/leaderboard"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let moving = board["standings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["distance_m"].as_f64().unwrap() > 100.0)
+        .count();
+    // Bibs 1 and 4 came through OsmAnd, 2 and 5 OwnTracks, 3 and 6 the WebSocket.
+    assert_eq!(moving, 6, "{board}");
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("spectate_ingest_total{outcome=\"published\"}"),
+        "{metrics}"
+    );
+}

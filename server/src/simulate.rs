@@ -1,0 +1,260 @@
+//! `spectate simulate`: runners of an event file move along its course and publish
+//! through the real ingestion paths, as their phones would, against a running server.
+//!
+//! Each runner gets its own pace (4:00 to 7:00 per km), GPS noise of a few metres,
+//! and now and then a dropout: the phone loses its connection for a while, keeps its
+//! fixes, and sends them late, in order, when it is back (the server keeps them in
+//! the track but never lets them replace the live position). The runners are spread
+//! over the three ways in: OsmAnd/Traccar Client (by device id), OwnTracks (bib and
+//! token over Basic auth) and the WebSocket protocol v1 (`?token=`).
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use clap::Args;
+use futures::SinkExt;
+use spectate_app::protocol::{ClientMsg, LatLng, RunnerId, Topic, v1::Payload};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{
+    auth::{Subject, TokenKeys, secret},
+    event::{Event, Runner},
+    hub::now_ms,
+};
+
+/// Options of `spectate simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The event file whose runners and course to simulate.
+    #[arg(long)]
+    pub event: PathBuf,
+    /// The server, e.g. http://127.0.0.1:3000.
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// How many of the event's runners run (all by default).
+    #[arg(long)]
+    pub runners: Option<usize>,
+    /// Time-lapse: 60 runs a minute of race per second.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Seconds of race time between two fixes of a phone.
+    #[arg(long, default_value_t = 5.0)]
+    pub fix_every: f64,
+    /// Stop after this many real seconds (by default when everyone has finished).
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Random seed, for a repeatable run.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The data dir whose secret signs the runners' tokens (same as the server's).
+    #[arg(long, env = "SPECTATE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// The signing secret, if the server is given one with --secret.
+    #[arg(long, env = "SPECTATE_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Totals {
+    /// Fixes sent and answered 2xx.
+    pub sent: u64,
+    /// Of those, sent late after a dropout.
+    pub late: u64,
+    /// Requests the server refused.
+    pub refused: u64,
+}
+
+/// The three ways a phone can publish.
+#[derive(Debug, Clone, Copy)]
+enum Path {
+    OsmAnd,
+    OwnTracks,
+    WebSocket,
+}
+
+/// Runs the simulation; returns what was sent.
+pub async fn run(args: &SimulateArgs) -> Result<Totals, String> {
+    let event = Arc::new(Event::load(&args.event).map_err(|e| e.to_string())?);
+    let secret = secret::load_or_create(args.secret.as_deref(), &args.data_dir)
+        .map_err(|e| e.to_string())?;
+    let keys = TokenKeys::new(&secret);
+    let count = args
+        .runners
+        .unwrap_or(event.runners.len())
+        .min(event.runners.len());
+    let mut rng = fastrand::Rng::with_seed(args.seed);
+    // Device clocks say race time. Sped up, race time outruns the clock, and the server
+    // refuses fixes from the future: so a sped-up race is set to have started long
+    // enough ago that even the slowest runner finishes before "now".
+    let slowest_race_ms = event.course.length_m() / 1000.0 * 420.0 * 1000.0;
+    let started_ms = if args.speed > 1.0 {
+        now_ms().saturating_sub(slowest_race_ms as u64)
+    } else {
+        now_ms()
+    };
+    let deadline = args.seconds.map(Duration::from_secs_f64);
+    let mut tasks = Vec::new();
+    for (i, runner) in event.runners.iter().take(count).enumerate() {
+        let path = match (i % 3, runner.devices.first()) {
+            (0, Some(_)) => Path::OsmAnd,
+            (2, _) => Path::WebSocket,
+            _ => Path::OwnTracks,
+        };
+        let token = keys.issue(
+            &Subject::Runner(runner.bib.clone()),
+            Duration::from_secs(24 * 3600),
+        );
+        let phone = Phone {
+            runner: runner.clone(),
+            path,
+            token,
+            pace_s_per_km: 240.0 + rng.f64() * 180.0,
+            seed: rng.u64(..),
+        };
+        let (event, url, speed, every) =
+            (event.clone(), args.url.clone(), args.speed, args.fix_every);
+        tasks.push(tokio::spawn(async move {
+            phone
+                .run(&event, &url, speed, every, started_ms, deadline)
+                .await
+        }));
+    }
+    let mut totals = Totals::default();
+    for task in tasks {
+        let t = task.await.map_err(|e| e.to_string())??;
+        totals.sent += t.sent;
+        totals.late += t.late;
+        totals.refused += t.refused;
+    }
+    Ok(totals)
+}
+
+struct Phone {
+    runner: Runner,
+    path: Path,
+    token: String,
+    pace_s_per_km: f64,
+    seed: u64,
+}
+
+impl Phone {
+    async fn run(
+        self,
+        event: &Event,
+        url: &str,
+        speed: f64,
+        every_s: f64,
+        started_ms: u64,
+        deadline: Option<Duration>,
+    ) -> Result<Totals, String> {
+        let mut rng = fastrand::Rng::with_seed(self.seed);
+        let http = reqwest::Client::new();
+        let mut ws = match self.path {
+            Path::WebSocket => {
+                let ws_url = format!("{}/ws?token={}", url.replacen("http", "ws", 1), self.token);
+                Some(
+                    tokio_tungstenite::connect_async(ws_url)
+                        .await
+                        .map_err(|e| format!("runner {}: {e}", self.runner.bib))?
+                        .0,
+                )
+            }
+            _ => None,
+        };
+        let course = &event.course;
+        let metres_per_s = 1000.0 / self.pace_s_per_km;
+        let real_start = tokio::time::Instant::now();
+        let mut totals = Totals::default();
+        let mut offline_until = 0.0;
+        let mut queued: Vec<(LatLng, u64)> = Vec::new();
+        let mut race_s = 0.0;
+        loop {
+            let distance = race_s * metres_per_s;
+            let finished = distance >= course.length_m();
+            let here = course.position_at(distance);
+            // GPS noise: a few metres either way.
+            let noisy = LatLng::parse(
+                here.lat() + (rng.f64() - 0.5) * 8e-5,
+                here.lng() + (rng.f64() - 0.5) * 8e-5,
+            )
+            .unwrap_or(here);
+            let taken_ms = started_ms + (race_s * 1000.0) as u64;
+            if race_s < offline_until {
+                queued.push((noisy, taken_ms));
+            } else {
+                // Back online: the kept fixes first, in order, then this one.
+                let late = std::mem::take(&mut queued);
+                totals.late += late.len() as u64;
+                for (p, t) in late.into_iter().chain([(noisy, taken_ms)]) {
+                    match self.send(&http, ws.as_mut(), url, p, t).await {
+                        Ok(()) => totals.sent += 1,
+                        Err(_) => totals.refused += 1,
+                    }
+                }
+                if rng.f64() < 0.02 {
+                    offline_until = race_s + 30.0 + rng.f64() * 60.0;
+                }
+            }
+            if finished || deadline.is_some_and(|d| real_start.elapsed() >= d) {
+                break;
+            }
+            race_s += every_s;
+            let due = real_start + Duration::from_secs_f64(race_s / speed.max(0.001));
+            tokio::time::sleep_until(due).await;
+        }
+        Ok(totals)
+    }
+
+    async fn send(
+        &self,
+        http: &reqwest::Client,
+        ws: Option<
+            &mut tokio_tungstenite::WebSocketStream<
+                tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+            >,
+        >,
+        url: &str,
+        p: LatLng,
+        taken_ms: u64,
+    ) -> Result<(), String> {
+        let bib: &RunnerId = &self.runner.bib;
+        let response = match (self.path, ws) {
+            (Path::WebSocket, Some(ws)) => {
+                let msg = ClientMsg::Publish {
+                    id: None,
+                    topic: Topic::Runner(bib.clone()),
+                    data: Payload::fix(p),
+                };
+                return ws
+                    .send(Message::Text(msg.encode().into()))
+                    .await
+                    .map_err(|e| e.to_string());
+            }
+            (Path::OsmAnd, _) => {
+                let device = self.runner.devices.first().cloned().unwrap_or_default();
+                http.post(format!("{url}/api/osmand"))
+                    .form(&[
+                        ("id", device),
+                        ("lat", p.lat().to_string()),
+                        ("lon", p.lng().to_string()),
+                        ("timestamp", taken_ms.to_string()),
+                    ])
+                    .send()
+                    .await
+            }
+            _ => {
+                let body = serde_json::json!({"_type": "location", "lat": p.lat(), "lon": p.lng(), "tst": taken_ms / 1000});
+                http.post(format!("{url}/api/owntracks"))
+                    .basic_auth(bib.as_str(), Some(&self.token))
+                    .json(&body)
+                    .send()
+                    .await
+            }
+        };
+        match response {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err(format!("{}", r.status())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
