@@ -93,6 +93,7 @@ pub async fn run(args: &SimulateArgs) -> Result<Totals, String> {
         now_ms()
     };
     let deadline = args.seconds.map(Duration::from_secs_f64);
+    let counters = Arc::new(Counters::default());
     let mut tasks = Vec::new();
     for (i, runner) in event.runners.iter().take(count).enumerate() {
         let path = match (i % 3, runner.devices.first()) {
@@ -111,14 +112,34 @@ pub async fn run(args: &SimulateArgs) -> Result<Totals, String> {
             pace_s_per_km: 240.0 + rng.f64() * 180.0,
             seed: rng.u64(..),
         };
-        let (event, url, speed, every) =
-            (event.clone(), args.url.clone(), args.speed, args.fix_every);
+        let (event, url) = (event.clone(), args.url.clone());
+        let clock = RaceClock {
+            speed: args.speed,
+            every_s: args.fix_every,
+            started_ms,
+            deadline,
+        };
+        let counters = counters.clone();
         tasks.push(tokio::spawn(async move {
-            phone
-                .run(&event, &url, speed, every, started_ms, deadline)
-                .await
+            phone.run(&event, &url, clock, &counters).await
         }));
     }
+    let progress = tokio::spawn({
+        let counters = counters.clone();
+        async move {
+            let started = tokio::time::Instant::now();
+            let mut ticker = tokio::time::interval(Duration::from_secs(1));
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                let [sent, late, refused] = counters.read();
+                eprintln!(
+                    "[simulate] {:>4.0} s: {sent} fixes sent ({late} late), {refused} refused",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    });
     let mut totals = Totals::default();
     for task in tasks {
         let t = task.await.map_err(|e| e.to_string())??;
@@ -126,7 +147,35 @@ pub async fn run(args: &SimulateArgs) -> Result<Totals, String> {
         totals.late += t.late;
         totals.refused += t.refused;
     }
+    progress.abort();
     Ok(totals)
+}
+
+/// Running counts shared by the phones, for the progress line.
+#[derive(Debug, Default)]
+struct Counters([std::sync::atomic::AtomicU64; 3]);
+
+impl Counters {
+    fn add(&self, which: usize, n: u64) {
+        self.0[which].fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn read(&self) -> [u64; 3] {
+        [0, 1, 2].map(|i| self.0[i].load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// How race time runs for the phones.
+#[derive(Debug, Clone, Copy)]
+struct RaceClock {
+    /// Race seconds per real second.
+    speed: f64,
+    /// Race seconds between fixes.
+    every_s: f64,
+    /// When the race started, ms since the Unix epoch (device clocks).
+    started_ms: u64,
+    /// Stop after this much real time.
+    deadline: Option<Duration>,
 }
 
 struct Phone {
@@ -142,11 +191,15 @@ impl Phone {
         self,
         event: &Event,
         url: &str,
-        speed: f64,
-        every_s: f64,
-        started_ms: u64,
-        deadline: Option<Duration>,
+        clock: RaceClock,
+        counters: &Counters,
     ) -> Result<Totals, String> {
+        let RaceClock {
+            speed,
+            every_s,
+            started_ms,
+            deadline,
+        } = clock;
         let mut rng = fastrand::Rng::with_seed(self.seed);
         let http = reqwest::Client::new();
         let mut ws = match self.path {
@@ -185,10 +238,17 @@ impl Phone {
                 // Back online: the kept fixes first, in order, then this one.
                 let late = std::mem::take(&mut queued);
                 totals.late += late.len() as u64;
+                counters.add(1, late.len() as u64);
                 for (p, t) in late.into_iter().chain([(noisy, taken_ms)]) {
                     match self.send(&http, ws.as_mut(), url, p, t).await {
-                        Ok(()) => totals.sent += 1,
-                        Err(_) => totals.refused += 1,
+                        Ok(()) => {
+                            totals.sent += 1;
+                            counters.add(0, 1);
+                        }
+                        Err(_) => {
+                            totals.refused += 1;
+                            counters.add(2, 1);
+                        }
                     }
                 }
                 if rng.f64() < 0.02 {
