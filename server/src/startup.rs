@@ -89,6 +89,7 @@ pub fn app(state: AppState) -> Router {
     // Tracker apps post fixes here; they are not browsers, so no CORS.
     let ingestion = Router::new()
         .route("/api/owntracks", post(ingest::owntracks::ingest))
+        .route("/api/fixes", post(ingest::batch::ingest))
         .route(
             "/api/osmand",
             get(ingest::osmand::ingest).post(ingest::osmand::ingest),

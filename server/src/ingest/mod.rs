@@ -3,6 +3,7 @@
 //! - [`owntracks`]: OwnTracks in HTTP mode (`POST /api/owntracks`).
 //! - [`osmand`]: the OsmAnd protocol as Traccar Client and OsmAnd send it
 //!   (`/api/osmand`, query or form parameters, or Traccar Client 9's JSON).
+//! - [`batch`]: a JSON array of fixes (`POST /api/fixes`, bearer token).
 //! - [`error`]: what a tracker is told when its request is refused.
 //!
 //! Both parse their format into one [`DeviceFix`] (units normalised: metres per
@@ -13,6 +14,7 @@
 //! position. A fix is acknowledged only once the [`Store`] has committed it. Each
 //! outcome is counted in `/metrics` (`spectate_ingest_total{outcome}`).
 
+pub mod batch;
 pub mod error;
 pub mod osmand;
 pub mod owntracks;

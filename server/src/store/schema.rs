@@ -43,6 +43,7 @@ pub fn source_name(text: &str) -> &'static str {
         "owntracks" => "owntracks",
         "osmand" => "osmand",
         "websocket" => "websocket",
+        "batch" => "batch",
         _ => "other",
     }
 }

@@ -410,3 +410,69 @@ async fn the_simulator_runs_the_event_through_all_three_ways_in() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn a_batch_of_fixes_is_checked_whole_then_each_fix_gets_its_outcome() {
+    let app = race().await;
+    let mut fan = follower(&app, "11").await;
+    let http = reqwest::Client::new();
+    let t = now_ms() - 60_000;
+    let post = |token: Option<String>, body: serde_json::Value| {
+        let mut request = http.post(app.url("/api/fixes")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    // Out of order on purpose: the newest stays live.
+    let batch = json!([
+        {"runner": 11, "lat": 48.5002, "lng": 2.25, "t": t + 20_000},
+        {"runner": 11, "lat": 48.5, "lng": 2.25, "t": t},
+        {"runner": 11, "lat": 48.5001, "lng": 2.25, "t": t + 10_000, "speed": 3.0},
+    ]);
+    let response = post(Some(token("11")), batch.clone()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"outcomes": ["published", "published", "published"]})
+    );
+    let lats: Vec<f64> = [
+        fan.next_json().await,
+        fan.next_json().await,
+        fan.next_json().await,
+    ]
+    .iter()
+    .map(|e| e["data"]["lat"].as_f64().unwrap())
+    .collect();
+    assert_eq!(lats, [48.5, 48.5001, 48.5002]);
+
+    let again: serde_json::Value = post(Some(token("11")), batch)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // In the order of the request: the newest (first) is a duplicate now.
+    assert_eq!(again, json!({"outcomes": ["duplicate", "late", "late"]}));
+
+    let other = json!([{"runner": 12, "lat": 1, "lng": 1}]);
+    assert_eq!(
+        post(Some(token("11")), other.clone())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(post(None, other).await.unwrap().status(), 401);
+    let half_bad =
+        json!([{"runner": 11, "lat": 48.6, "lng": 2.25}, {"runner": 11, "lat": 200, "lng": 0}]);
+    let refused = post(Some(token("11")), half_bad).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("fix 1"));
+    let not_array = post(Some(token("11")), json!({"runner": 11}))
+        .await
+        .unwrap();
+    assert_eq!(not_array.status(), 400);
+    fan.expect_silence(Duration::from_millis(200)).await;
+}
