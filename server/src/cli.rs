@@ -137,6 +137,9 @@ pub struct ServeArgs {
     /// uses the bundled demo event when none is given.
     #[arg(long, env = "SPECTATE_EVENT")]
     pub event: Option<PathBuf>,
+    /// Delete stored fixes older than this many days (checked hourly); 0 keeps them all.
+    #[arg(long, default_value_t = 0)]
+    pub retention_days: u64,
     /// A private event: following needs a token too (`spectate token --role spectator`).
     #[arg(long, env = "SPECTATE_PRIVATE")]
     pub private: bool,
@@ -261,6 +264,8 @@ impl ServeArgs {
             open_publishing: self.open || self.demo,
             private: self.private,
             event: self.event.clone(),
+            retention: (self.retention_days > 0)
+                .then(|| Duration::from_secs(self.retention_days * 24 * 3600)),
             secret: self.secret.clone(),
             allowed_origins: self.allowed_origins.clone(),
             happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),

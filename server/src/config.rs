@@ -18,6 +18,8 @@ pub struct Config {
     pub private: bool,
     /// The event file (`--event`); demo mode uses the bundled one when unset.
     pub event: Option<PathBuf>,
+    /// Stored fixes older than this are deleted (checked hourly); `None` keeps all.
+    pub retention: Option<Duration>,
     /// The token signing secret; `None` keeps one in `<data_dir>/secret.key`.
     pub secret: Option<String>,
     /// Origins besides the server's own whose pages may present tokens.
@@ -140,6 +142,7 @@ impl Config {
             open_publishing: true,
             private: false,
             event: None,
+            retention: None,
             secret: Some("test-secret-test-secret-test-secret!".to_owned()),
             allowed_origins: Vec::new(),
             happiness_interval: Duration::from_millis(100),

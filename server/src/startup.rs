@@ -174,6 +174,9 @@ impl Application {
             crate::hub::presence::start(hub.clone(), PRESENCE_INTERVAL),
             crate::hub::keepalive::start(hub.clone()),
         ];
+        if let Some(retention) = config.retention {
+            background.push(retain(hub.clone(), store.clone(), retention));
+        }
         if let Some(demo_config) = config.demo {
             background.push(demo::runners::start(hub.clone(), demo_config));
         }
@@ -237,6 +240,21 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Deletes stored fixes older than `retention`, at start and then hourly.
+fn retain(hub: Arc<Hub>, store: Store, retention: Duration) -> JoinHandle<()> {
+    crate::hub::every::every(hub, Duration::from_secs(3600), move |_| {
+        let store = store.clone();
+        let before = crate::hub::now_ms().saturating_sub(retention.as_millis() as u64);
+        tokio::spawn(async move {
+            match store.prune(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "retention: old fixes deleted"),
+                Err(err) => tracing::warn!(%err, "retention: could not delete old fixes"),
+            }
+        });
+    })
 }
 
 /// Fixes a restarted server starts with, per runner: the recent trail.

@@ -70,6 +70,7 @@ enum Command {
     Append(StoredFix, oneshot::Sender<Result<(), String>>),
     Track(RunnerId, oneshot::Sender<Result<Vec<StoredFix>, String>>),
     Recent(usize, oneshot::Sender<Result<Vec<StoredFix>, String>>),
+    Prune(u64, oneshot::Sender<Result<usize, String>>),
 }
 
 /// A handle to the store; cheap to clone.
@@ -139,6 +140,18 @@ impl Store {
             .map_err(|e| StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e)))
     }
 
+    /// Deletes the fixes received before `before_ms`; returns how many went.
+    pub async fn prune(&self, before_ms: u64) -> Result<usize, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Prune(before_ms, reply))
+            .map_err(|_| StoreError::Closed)?;
+        answer
+            .await
+            .map_err(|_| StoreError::Closed)?
+            .map_err(|e| StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e)))
+    }
+
     /// The newest `per_runner` fixes of every runner, oldest first: what a restarted
     /// hub needs for positions and trails.
     pub async fn recent(&self, per_runner: usize) -> Result<Vec<StoredFix>, StoreError> {
@@ -177,6 +190,16 @@ fn run(mut connection: Connection, commands: &std_mpsc::Receiver<Command>) {
                 Command::Recent(n, reply) => {
                     commit(&mut connection, &mut pending);
                     let _ = reply.send(read_recent(&connection, n).map_err(|e| e.to_string()));
+                }
+                Command::Prune(before_ms, reply) => {
+                    commit(&mut connection, &mut pending);
+                    let deleted = connection
+                        .execute(
+                            "DELETE FROM fixes WHERE received_ms < ?1",
+                            [before_ms as i64],
+                        )
+                        .map_err(|e| e.to_string());
+                    let _ = reply.send(deleted);
                 }
             }
         }
@@ -311,12 +334,25 @@ mod tests {
         let times: Vec<u64> = track.iter().map(|f| f.taken_ms).collect();
         assert_eq!(times, [1, 2, 3]);
         assert_eq!(track[0], fix("a", 1, 0.1));
+        assert_eq!(
+            store.prune(2 + 5).await.unwrap(),
+            1,
+            "received before 7: only t=1"
+        );
         let recent = store.recent(2).await.unwrap();
         let picked: Vec<(&str, u64)> = recent
             .iter()
             .map(|f| (f.runner.as_str(), f.taken_ms))
             .collect();
         assert_eq!(picked, [("a", 2), ("a", 3), ("b", 9)]);
+        assert_eq!(
+            store
+                .track(RunnerId::parse("a").unwrap())
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
