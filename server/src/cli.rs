@@ -182,6 +182,9 @@ pub struct ServeArgs {
     /// Seconds an event stays in the resume history.
     #[arg(long, default_value_t = Limits::default().history_age.as_secs())]
     pub history_secs: u64,
+    /// Minutes of trail a runner's snapshot carries.
+    #[arg(long, default_value_t = Limits::default().trail.as_secs() / 60)]
+    pub trail_minutes: u64,
     /// Open WebSocket connections in total (503 beyond).
     #[arg(long, default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
@@ -240,6 +243,7 @@ impl ServeArgs {
             max_topics: self.max_topics,
             history_events: self.history_events,
             history_age: Duration::from_secs(self.history_secs),
+            trail: Duration::from_secs(self.trail_minutes * 60),
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_connections_per_ip,
             publish_per_second: self.publish_per_second,

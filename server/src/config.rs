@@ -72,6 +72,8 @@ pub struct Limits {
     pub history_events: usize,
     /// Events older than this leave the resume history.
     pub history_age: Duration,
+    /// A runner's snapshot carries the fixes of this much recent time (its trail).
+    pub trail: Duration,
     /// Open WebSocket connections in total.
     pub max_connections: usize,
     /// Open WebSocket connections from one client address.
@@ -110,6 +112,7 @@ impl Default for Limits {
             max_topics: 100_000,
             history_events: 256,
             history_age: Duration::from_secs(15 * 60),
+            trail: Duration::from_secs(10 * 60),
             max_connections: 50_000,
             max_connections_per_ip: 1_000,
             publish_burst: 50,

@@ -88,6 +88,7 @@ impl Hub {
                 topics::HistoryRules {
                     max_events: limits.history_events,
                     max_age: limits.history_age,
+                    trail: limits.trail,
                 },
             ),
             stats: Stats::new(),

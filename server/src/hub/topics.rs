@@ -43,6 +43,9 @@ pub struct HistoryRules {
     pub max_events: usize,
     /// Events older than this are dropped from history.
     pub max_age: Duration,
+    /// A runner's fresh snapshot carries the fixes of this much recent time: the trail
+    /// a spectator sees at once.
+    pub trail: Duration,
 }
 
 impl HistoryRules {
@@ -50,7 +53,8 @@ impl HistoryRules {
     /// runner's recent trail, a chart's worth of points, the last few cheers.
     fn snapshot_len(&self, kind: TopicKind) -> usize {
         let len = match kind {
-            TopicKind::Runner => 32,
+            // Bounded by time too: see `trail`.
+            TopicKind::Runner => self.max_events,
             TopicKind::Series => 300,
             // The room page keeps its own lines; a newcomer starts with a clean slate.
             TopicKind::Room => 0,
@@ -302,7 +306,9 @@ impl TopicRegistry {
         let state = self.entry(&mut shard, topic)?;
         state.trim(rules.keep(topic.kind()), rules.max_age, Instant::now());
         if subscriber.format == WireFormat::App {
-            let (resumed, gap, events) = snapshot(state, from, rules.snapshot_len(topic.kind()));
+            let trail = matches!(topic, Topic::Runner(_)).then_some(rules.trail);
+            let (resumed, gap, events) =
+                snapshot(state, from, rules.snapshot_len(topic.kind()), trail);
             let header = ServerMsg::Snapshot {
                 topic: topic.clone(),
                 seq: state.seq,
@@ -521,10 +527,18 @@ fn snapshot(
     state: &TopicState,
     from: StartFrom,
     fresh_len: usize,
+    max_age: Option<Duration>,
 ) -> (bool, Option<Gap>, Vec<Arc<Event>>) {
+    let now = Instant::now();
     let fresh = || {
         let skip = state.history.len().saturating_sub(fresh_len);
-        state.history.iter().skip(skip).cloned().collect::<Vec<_>>()
+        state
+            .history
+            .iter()
+            .skip(skip)
+            .filter(|e| max_age.is_none_or(|age| now.saturating_duration_since(e.published) <= age))
+            .cloned()
+            .collect::<Vec<_>>()
     };
     let gap = |after, reason| Some(Gap { after, reason });
     match from {

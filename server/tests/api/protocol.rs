@@ -454,3 +454,24 @@ async fn the_publish_rate_limit_answers_with_rate_limited() {
         (Some(4), Some("rate_limited"))
     );
 }
+
+#[tokio::test]
+async fn a_runner_snapshot_carries_the_trail_of_the_recent_minutes_only() {
+    let app = spawn_app_with_limits(Limits {
+        trail: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    app.hub.publish(fix("2", 1.0), None).unwrap();
+    app.hub.publish(fix("2", 2.0), None).unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.hub.publish(fix("2", 3.0), None).unwrap();
+    let mut client = app.connect("/ws").await;
+    client.expect_welcome().await;
+    subscribe(&mut client, 1, &["runner:2"], None).await;
+    let (header, events) = snapshot(&mut client).await;
+    assert_eq!(header["seq"], 3);
+    assert_eq!(events.len(), 1, "{header}");
+    assert_eq!(events[0]["data"]["lat"], 3.0);
+    expect_ack(&mut client, 1).await;
+}
