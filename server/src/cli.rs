@@ -36,6 +36,9 @@ pub enum Command {
     /// Run an event's runners along its course against a running server, through
     /// the real ingestion paths (OsmAnd, OwnTracks, WebSocket).
     Simulate(crate::simulate::SimulateArgs),
+    /// Play a finished event (stored fixes) or a recorded GPX again through a running
+    /// server, at x1 to x60.
+    Replay(crate::replay::ReplayArgs),
 }
 
 /// `spectate event ...`.

@@ -29,6 +29,7 @@ pub mod ingest;
 pub mod listener;
 pub mod load;
 pub mod race;
+pub mod replay;
 pub mod simulate;
 pub mod sockets;
 pub mod startup;

@@ -26,6 +26,16 @@ async fn main() -> std::process::ExitCode {
         Command::Load(args) => load(args).await,
         Command::Event(EventCommand::Check { file }) => check_event(&file),
         Command::Simulate(args) => simulate(&args).await,
+        Command::Replay(args) => match spectate_server::replay::run(&args).await {
+            Ok(n) => {
+                println!("{n} fixes replayed");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("spectate replay: {err}");
+                std::process::ExitCode::FAILURE
+            }
+        },
     }
 }
 

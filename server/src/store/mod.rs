@@ -166,6 +166,24 @@ impl Store {
     }
 }
 
+/// Every fix stored in `data_dir`, oldest first, read through a read-only connection
+/// of its own (WAL lets it run beside a live server): for `spectate replay`.
+pub fn read_all(data_dir: &Path) -> Result<Vec<StoredFix>, StoreError> {
+    let path = data_dir.join("spectate.db");
+    let connection = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
+    let mut query = connection.prepare(&format!(
+        "SELECT {COLUMNS} FROM fixes ORDER BY taken_ms, id"
+    ))?;
+    let rows = query.query_map([], row_to_fix)?;
+    Ok(rows
+        .filter_map(Result::transpose)
+        .collect::<Result<_, _>>()?)
+}
+
 /// The store thread: commands until every handle is gone.
 fn run(mut connection: Connection, commands: &std_mpsc::Receiver<Command>) {
     let mut pending = Vec::new();

@@ -16,14 +16,18 @@ use crate::helpers::{Client, TestApp, spawn_app_with};
 
 const SECRET: &str = "ingest-test-secret-ingest-test-secret!";
 
-async fn race() -> TestApp {
-    spawn_app_with(Config {
+/// A closed server tracking the demo event.
+fn race_config() -> Config {
+    Config {
         open_publishing: false,
         secret: Some(SECRET.to_owned()),
         event: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")),
         ..Config::for_tests()
-    })
-    .await
+    }
+}
+
+async fn race() -> TestApp {
+    spawn_app_with(race_config()).await
 }
 
 fn token(bib: &str) -> String {
@@ -475,4 +479,112 @@ async fn a_batch_of_fixes_is_checked_whole_then_each_fix_gets_its_outcome() {
         .unwrap();
     assert_eq!(not_array.status(), 400);
     fan.expect_silence(Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn replay_plays_a_recorded_gpx_and_a_finished_event_through_the_hub() {
+    let app = race().await;
+    let mut fan = follower(&app, "r1").await;
+    let dir = std::env::temp_dir().join(format!("spectate-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut gpx = String::from(
+        r#"<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>"#,
+    );
+    for i in 0..5 {
+        gpx.push_str(&format!(
+            r#"<trkpt lat="48.{i}" lon="2.25"><time>2026-11-29T09:00:0{i}Z</time></trkpt>"#
+        ));
+    }
+    gpx.push_str("</trkseg></trk></gpx>");
+    let file = dir.join("run.gpx");
+    std::fs::write(&file, gpx).unwrap();
+    let ws_url = format!("ws://{}", app.addr);
+    let replay = |extra: &[&str]| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"));
+        command
+            .args(["replay", "--url", &ws_url, "--secret", SECRET])
+            .args(extra);
+        command.output()
+    };
+    let played = replay(&[
+        "--gpx",
+        file.to_str().unwrap(),
+        "--runner",
+        "r1",
+        "--speed",
+        "60",
+    ])
+    .await
+    .unwrap();
+    assert!(
+        played.status.success(),
+        "{}",
+        String::from_utf8_lossy(&played.stderr)
+    );
+    for i in 0..5 {
+        let event = fan.next_json().await;
+        assert_eq!(
+            event["data"]["lat"].as_f64().unwrap(),
+            format!("48.{i}").parse::<f64>().unwrap()
+        );
+    }
+    let too_fast = replay(&[
+        "--gpx",
+        file.to_str().unwrap(),
+        "--runner",
+        "r1",
+        "--speed",
+        "100",
+    ])
+    .await
+    .unwrap();
+    assert!(!too_fast.status.success());
+    assert!(String::from_utf8_lossy(&too_fast.stderr).contains("outside 1 to 60"));
+
+    // A finished event: what one server stored, replayed into another.
+    let source = race_config().data_dir;
+    let app = spawn_app_with(Config {
+        data_dir: source.clone(),
+        ..race_config()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let t = now_ms() / 1000 - 100;
+    for i in 0..3u64 {
+        let url = app.url(&format!(
+            "/api/osmand?id=demo-10&lat=48.50{i}&lon=2.25&timestamp={}",
+            t + 10 * i
+        ));
+        assert_eq!(http.get(url).send().await.unwrap().status(), 200);
+    }
+    let other = race().await;
+    let mut watcher = follower(&other, "10").await;
+    let other_url = format!("ws://{}", other.addr);
+    let played = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args([
+            "replay",
+            "--url",
+            &other_url,
+            "--secret",
+            SECRET,
+            "--speed",
+            "60",
+            "--from-store",
+        ])
+        .arg(&source)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        played.status.success(),
+        "{}",
+        String::from_utf8_lossy(&played.stderr)
+    );
+    let mut lats = Vec::new();
+    while lats.len() < 3 {
+        let event = watcher.next_json().await;
+        lats.push(event["data"]["lat"].as_f64().unwrap());
+    }
+    assert_eq!(lats, [48.5, 48.501, 48.502]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
