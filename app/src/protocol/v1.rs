@@ -102,9 +102,22 @@ pub struct Payload {
     /// The message (room topics).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// When the device took the fix, ms since the Unix epoch (runner topics; the
+    /// server's time if absent). A phone that queued fixes while offline sends them
+    /// with their own times, so pace and ETAs stay right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<u64>,
 }
 
 impl Payload {
+    /// A fix taken at `t` (ms since the Unix epoch).
+    pub fn fix_at(position: LatLng, t: u64) -> Self {
+        Self {
+            t: Some(t),
+            ..Self::fix(position)
+        }
+    }
+
     /// A fix.
     pub fn fix(position: LatLng) -> Self {
         Self {
@@ -170,6 +183,7 @@ impl Publication {
                     lng: Some(lng),
                     value: None,
                     text: None,
+                    t: _,
                 } => Ok(Self::Fix {
                     runner: runner.clone(),
                     position: LatLng::parse(lat, lng)?,
@@ -182,6 +196,7 @@ impl Publication {
                     lat: None,
                     lng: None,
                     text: None,
+                    t: None,
                 } if value.is_finite() => Ok(Self::Point {
                     series: series.clone(),
                     value,
@@ -197,6 +212,7 @@ impl Publication {
                     lat: None,
                     lng: None,
                     value: None,
+                    t: None,
                 } => Ok(Self::Say {
                     room: room.clone(),
                     text,

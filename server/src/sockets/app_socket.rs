@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     auth::{Handshake, Verified},
-    hub::{WireFormat, topics::StartFrom},
+    hub::{WireFormat, now_ms, topics::StartFrom},
     state::AppState,
 };
 
@@ -118,9 +118,22 @@ impl Session {
                         "subscribe to {topic} before sending to it"
                     )));
                 }
+                let taken_ms = data.t;
+                if let Some(t) = taken_ms
+                    && t > now_ms() + crate::ingest::MAX_CLOCK_AHEAD_MS
+                {
+                    return Err(ProtocolError::BadMessage(
+                        "t is in the future; check the device's clock".into(),
+                    ));
+                }
                 let publication = Publication::parse(&topic, data)?;
-                self.gate
-                    .publish(hub, self.handshake.identity.as_ref(), publication, conn.id)?;
+                self.gate.publish(
+                    hub,
+                    self.handshake.identity.as_ref(),
+                    publication,
+                    conn.id,
+                    taken_ms,
+                )?;
                 Ok(ack())
             }
             ClientMsg::Auth { token, .. } => {

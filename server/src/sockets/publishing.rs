@@ -32,13 +32,15 @@ impl PublishGate {
     }
 
     /// Checks `publication` against the limits and `identity`'s rights, then publishes
-    /// it as `from` (room messages are not echoed to their sender).
+    /// it as `from` (room messages are not echoed to their sender); `taken_ms` is a
+    /// fix's device time, if the client gave one.
     pub fn publish(
         &mut self,
         hub: &Hub,
         identity: Option<&Verified>,
         publication: Publication,
         from: ConnId,
+        taken_ms: Option<u64>,
     ) -> Result<Fanout, ProtocolError> {
         let limits = &hub.limits;
         if !self.publishes.try_take(Instant::now()) {
@@ -53,7 +55,7 @@ impl PublishGate {
             Publication::Say { text, .. } => self.check_room_text(hub, text)?,
         }
         let from = matches!(publication, Publication::Say { .. }).then_some(from);
-        hub.publish(publication, from)
+        hub.publish_taken_at(publication, from, taken_ms)
     }
 
     /// The room's rules: not empty, not too long, not too fast.

@@ -55,6 +55,7 @@ async fn run(mut conn: Connection, mut handshake: Handshake) {
                         position,
                     },
                     conn.id,
+                    None,
                 )
                 .map(|_| ()),
         });

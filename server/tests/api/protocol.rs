@@ -475,3 +475,25 @@ async fn a_runner_snapshot_carries_the_trail_of_the_recent_minutes_only() {
     assert_eq!(events[0]["data"]["lat"], 3.0);
     expect_ack(&mut client, 1).await;
 }
+
+#[tokio::test]
+async fn a_fix_may_carry_its_device_time_but_not_from_the_future() {
+    let app = spawn_app().await;
+    let mut client = app.connect("/ws").await;
+    client.expect_welcome().await;
+    let now = spectate_server::hub::now_ms();
+    client
+        .send_json(json!({"type": "publish", "id": 1, "topic": "runner:4", "data": {"lat": 1.0, "lng": 1.0, "t": now - 30_000}}))
+        .await;
+    expect_ack(&mut client, 1).await;
+    client
+        .send_json(json!({"type": "publish", "id": 2, "topic": "runner:4", "data": {"lat": 1.0, "lng": 1.0, "t": now + 3_600_000}}))
+        .await;
+    let error = client.next_json().await;
+    assert_eq!(
+        (error["id"].as_u64(), error["code"].as_str()),
+        (Some(2), Some("bad_message")),
+        "{error}"
+    );
+    assert!(error["message"].as_str().unwrap().contains("future"));
+}
