@@ -11,7 +11,9 @@ use leptos_router::{
 use crate::{
     components::connection_status::ConnectionStatus,
     live::LiveSocket,
-    pages::{dashboard::DashboardPage, room::RoomPage, runner_map::RunnerMapPage},
+    pages::{
+        dashboard::DashboardPage, room::RoomPage, runner_map::RunnerMapPage, track::TrackPage,
+    },
 };
 
 /// The HTML document around [`App`], rendered by the server.
@@ -58,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=RunnerMapPage/>
                     <Route path=path!("/dashboard") view=DashboardPage/>
                     <Route path=path!("/room") view=RoomPage/>
+                    <Route path=path!("/track") view=TrackPage/>
                 </Routes>
             </main>
         </Router>

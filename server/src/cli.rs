@@ -65,6 +65,10 @@ pub struct TokenArgs {
     /// The event file whose runners --bib names.
     #[arg(long)]
     pub event: Option<PathBuf>,
+    /// The site's public address: the runner's personal tracking link
+    /// (`<base>/track?token=...`) is printed with the token.
+    #[arg(long, env = "SPECTATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// A role instead of a runner: `publisher` (series points), `admin` (any runner) or
     /// `spectator` (follows a private event).
     #[arg(long, value_parser = ["publisher", "admin", "spectator"])]

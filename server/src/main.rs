@@ -135,6 +135,12 @@ fn token(args: &TokenArgs) -> std::process::ExitCode {
     };
     let token = TokenKeys::new(&secret).issue(&subject, args.ttl);
     println!("{token}");
+    if let (Some(base), spectate_server::auth::Subject::Runner(_)) = (&args.public_url, &subject) {
+        eprintln!(
+            "tracking link for the runner's phone: {}/track?token={token}",
+            base.trim_end_matches('/')
+        );
+    }
     eprintln!(
         "token for {subject}, valid for {}; use it as ?token=... on /ws or /spectate, or send {{\"type\":\"auth\",\"token\":\"...\"}}",
         humantime::format_duration(args.ttl)

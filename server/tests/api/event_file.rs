@@ -67,13 +67,23 @@ fn token_by_bib_uses_the_event_file() {
             .arg(demo_event())
             .arg("--data-dir")
             .arg(&dir)
+            .args(["--public-url", "https://race.example/"])
             .env_remove("SPECTATE_SECRET")
             .output()
             .unwrap()
     };
     let ok = run("7");
     assert!(ok.status.success());
-    assert!(String::from_utf8_lossy(&ok.stderr).contains("runner:7"));
+    let said = String::from_utf8_lossy(&ok.stderr);
+    assert!(said.contains("runner:7"), "{said}");
+    let token = String::from_utf8(ok.stdout).unwrap();
+    assert!(
+        said.contains(&format!(
+            "https://race.example/track?token={}",
+            token.trim()
+        )),
+        "{said}"
+    );
     let unknown = run("99");
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no runner with bib 99"));
