@@ -38,6 +38,8 @@ pub enum ErrorCode {
     /// Tokens are refused on a connection opened by a page of another site
     /// (cross-site WebSocket hijacking).
     OriginForbidden,
+    /// The server could not store it just now; send it again.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -56,6 +58,7 @@ impl ErrorCode {
             Self::TokenExpired => "token_expired",
             Self::TokenWrongSubject => "token_wrong_subject",
             Self::OriginForbidden => "origin_forbidden",
+            Self::Unavailable => "unavailable",
         }
     }
 }
@@ -99,6 +102,9 @@ pub enum ProtocolError {
     /// See [`ErrorCode::OriginForbidden`].
     #[error("{0}")]
     OriginForbidden(String),
+    /// See [`ErrorCode::Unavailable`].
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl ProtocolError {
@@ -117,6 +123,7 @@ impl ProtocolError {
             Self::TokenExpired(_) => ErrorCode::TokenExpired,
             Self::TokenWrongSubject(_) => ErrorCode::TokenWrongSubject,
             Self::OriginForbidden(_) => ErrorCode::OriginForbidden,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }
 

@@ -195,6 +195,44 @@ impl Intake {
         Ok(outcome)
     }
 
+    /// Stores a fix that came over the WebSocket and publishes it, without the
+    /// tracker rules: socket clients (the runner page, tools) send each fix once and
+    /// in order, and are told of a refusal on the spot. Returns once it is committed.
+    pub async fn record(
+        &self,
+        runner: &RunnerId,
+        position: LatLng,
+        taken_ms: u64,
+        source: &'static str,
+    ) -> Result<(), error::IngestError> {
+        let stored = StoredFix {
+            runner: runner.clone(),
+            position,
+            taken_ms,
+            received_ms: now_ms(),
+            speed_mps: None,
+            accuracy_m: None,
+            altitude_m: None,
+            battery_pct: None,
+            source,
+        };
+        self.store.append(stored).await.map_err(|e| {
+            self.count("store_failed");
+            error::IngestError::Unavailable(format!(
+                "the fix could not be stored ({e}); send it again"
+            ))
+        })?;
+        self.remember(runner, taken_ms, position);
+        let publication = Publication::Fix {
+            runner: runner.clone(),
+            position,
+        };
+        self.hub
+            .publish_taken_at(publication, None, Some(taken_ms))
+            .map_err(|e| error::IngestError::BadInput(e.to_string()))?;
+        Ok(())
+    }
+
     fn count(&self, outcome: &str) {
         self.hub.stats.ingested.with_label_values(&[outcome]).inc();
     }

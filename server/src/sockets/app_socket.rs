@@ -7,6 +7,8 @@
 //! (when it carries an `id`) with an `ack`, an `authed`, a `pong` or an `error`: a
 //! rejected request never ends the connection.
 
+use std::sync::Arc;
+
 use axum::{
     extract::State,
     http::StatusCode,
@@ -15,7 +17,7 @@ use axum::{
 use serde::Deserialize;
 use spectate_app::protocol::{
     ClientMsg, PROTOCOL_VERSION, ProtocolError, Publication, ServerMsg, Topic,
-    v1::{AnnouncedLimits, Resume, SUBPROTOCOL},
+    v1::{AnnouncedLimits, Payload, Resume, SUBPROTOCOL},
 };
 
 use super::{
@@ -23,7 +25,8 @@ use super::{
 };
 use crate::{
     auth::{Handshake, Verified},
-    hub::{WireFormat, now_ms, topics::StartFrom},
+    hub::{Hub, WireFormat, now_ms, topics::StartFrom},
+    ingest::{Intake, error::IngestError},
     state::AppState,
 };
 
@@ -66,7 +69,10 @@ pub async fn upgrade(State(state): State<AppState>, mut request: SocketRequest) 
         Ok(false) => {}
         Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     }
-    super::accept(state.hub.clone(), request, run)
+    let intake = state.intake.clone();
+    super::accept(state.hub.clone(), request, move |conn, handshake| {
+        run(conn, handshake, intake)
+    })
 }
 
 /// Per-connection state of protocol v1.
@@ -145,6 +151,42 @@ impl Session {
     }
 }
 
+impl Session {
+    /// A runner's fix: checked like any publish, then stored and published; the
+    /// `ack` comes only once the store has committed it, so a phone that got its ack
+    /// can forget the fix.
+    async fn publish_fix(
+        &mut self,
+        hub: &Hub,
+        intake: &Intake,
+        id: Option<u64>,
+        topic: Topic,
+        data: Payload,
+    ) -> Result<Option<String>, ProtocolError> {
+        let now = now_ms();
+        let taken_ms = data.t.unwrap_or(now);
+        if taken_ms > now + crate::ingest::MAX_CLOCK_AHEAD_MS {
+            return Err(ProtocolError::BadMessage(
+                "t is in the future; check the device's clock".into(),
+            ));
+        }
+        let publication = Publication::parse(&topic, data)?;
+        self.gate
+            .admit(hub, self.handshake.identity.as_ref(), &publication)?;
+        let Publication::Fix { runner, position } = publication else {
+            unreachable!("a runner topic parses into a fix");
+        };
+        intake
+            .record(&runner, position, taken_ms, "websocket")
+            .await
+            .map_err(|e| match e {
+                IngestError::Unavailable(m) => ProtocolError::Unavailable(m),
+                other => ProtocolError::BadMessage(other.to_string()),
+            })?;
+        Ok(id.map(|id| ServerMsg::Ack { id }.encode()))
+    }
+}
+
 /// Where a subscription starts, from the client's resume point for `topic`.
 fn start_from(resume: Option<&Resume>, topic: &Topic, epoch: &str) -> StartFrom {
     match resume.and_then(|r| r.since.get(topic).map(|seq| (r, *seq))) {
@@ -154,7 +196,7 @@ fn start_from(resume: Option<&Resume>, topic: &Topic, epoch: &str) -> StartFrom 
     }
 }
 
-async fn run(mut conn: Connection, handshake: Handshake) {
+async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
     let hub = conn.hub.clone();
     conn.send(
         ServerMsg::Welcome {
@@ -180,7 +222,15 @@ async fn run(mut conn: Connection, handshake: Handshake) {
     while let Inbound::Text(text) = conn.next_text().await {
         let msg = ClientMsg::parse(&text);
         let id = msg.as_ref().ok().and_then(ClientMsg::id);
-        match msg.and_then(|msg| session.handle(&conn, msg)) {
+        let outcome = match msg {
+            Ok(ClientMsg::Publish {
+                id,
+                topic: topic @ Topic::Runner(_),
+                data,
+            }) => session.publish_fix(&hub, &intake, id, topic, data).await,
+            other => other.and_then(|msg| session.handle(&conn, msg)),
+        };
+        match outcome {
             Ok(Some(reply)) => conn.send(reply),
             Ok(None) => {}
             Err(err) => {

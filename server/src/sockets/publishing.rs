@@ -42,6 +42,18 @@ impl PublishGate {
         from: ConnId,
         taken_ms: Option<u64>,
     ) -> Result<Fanout, ProtocolError> {
+        self.admit(hub, identity, &publication)?;
+        let from = matches!(publication, Publication::Say { .. }).then_some(from);
+        hub.publish_taken_at(publication, from, taken_ms)
+    }
+
+    /// The checks of [`Self::publish`] alone: rate, rights, room rules.
+    pub fn admit(
+        &mut self,
+        hub: &Hub,
+        identity: Option<&Verified>,
+        publication: &Publication,
+    ) -> Result<(), ProtocolError> {
         let limits = &hub.limits;
         if !self.publishes.try_take(Instant::now()) {
             return Err(ProtocolError::RateLimited(format!(
@@ -49,13 +61,11 @@ impl PublishGate {
                 limits.publish_burst, limits.publish_per_second
             )));
         }
-        match &publication {
-            Publication::Fix { runner, .. } => hub.access.check_publish(identity, runner)?,
-            Publication::Point { .. } => hub.access.check_series_publish(identity)?,
-            Publication::Say { text, .. } => self.check_room_text(hub, text)?,
+        match publication {
+            Publication::Fix { runner, .. } => hub.access.check_publish(identity, runner),
+            Publication::Point { .. } => hub.access.check_series_publish(identity),
+            Publication::Say { text, .. } => self.check_room_text(hub, text),
         }
-        let from = matches!(publication, Publication::Say { .. }).then_some(from);
-        hub.publish_taken_at(publication, from, taken_ms)
     }
 
     /// The room's rules: not empty, not too long, not too fast.

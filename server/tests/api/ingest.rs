@@ -588,3 +588,25 @@ async fn replay_plays_a_recorded_gpx_and_a_finished_event_through_the_hub() {
     assert_eq!(lats, [48.5, 48.501, 48.502]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_websocket_fix_is_acknowledged_after_it_is_stored() {
+    let app = race().await;
+    let mut phone = app.connect(&format!("/ws?token={}", token("12"))).await;
+    phone.expect_welcome().await;
+    assert_eq!(phone.next_json().await["type"], "authed");
+    let t = now_ms() - 5_000;
+    phone
+        .send_json(json!({"type": "publish", "id": 9, "topic": "runner:12", "data": {"lat": 48.7, "lng": 2.3, "t": t}}))
+        .await;
+    assert_eq!(phone.next_json().await, json!({"type": "ack", "id": 9}));
+    // Acknowledged means stored: the track export has it, with the device's time.
+    let gpx = reqwest::get(app.url("/api/runners/12/track.gpx"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(gpx.matches("<trkpt").count(), 1, "{gpx}");
+    assert!(gpx.contains("lat=\"48.7\""), "{gpx}");
+}
