@@ -195,9 +195,12 @@ impl Intake {
         Ok(outcome)
     }
 
-    /// Stores a fix that came over the WebSocket and publishes it, without the
+    /// Publishes a fix that came over the WebSocket and stores it, without the
     /// tracker rules: socket clients (the runner page, tools) send each fix once and
-    /// in order, and are told of a refusal on the spot. Returns once it is committed.
+    /// in order, and are told of a refusal on the spot. Spectators get the fix at once;
+    /// the call returns (and the client gets its ack) once the fix is committed. If the
+    /// commit fails the client sends the fix again, and followers may see it twice:
+    /// better than making every follower wait for the disk.
     pub async fn record(
         &self,
         runner: &RunnerId,
@@ -205,6 +208,14 @@ impl Intake {
         taken_ms: u64,
         source: &'static str,
     ) -> Result<(), error::IngestError> {
+        self.remember(runner, taken_ms, position);
+        let publication = Publication::Fix {
+            runner: runner.clone(),
+            position,
+        };
+        self.hub
+            .publish_taken_at(publication, None, Some(taken_ms))
+            .map_err(|e| error::IngestError::BadInput(e.to_string()))?;
         let stored = StoredFix {
             runner: runner.clone(),
             position,
@@ -221,16 +232,7 @@ impl Intake {
             error::IngestError::Unavailable(format!(
                 "the fix could not be stored ({e}); send it again"
             ))
-        })?;
-        self.remember(runner, taken_ms, position);
-        let publication = Publication::Fix {
-            runner: runner.clone(),
-            position,
-        };
-        self.hub
-            .publish_taken_at(publication, None, Some(taken_ms))
-            .map_err(|e| error::IngestError::BadInput(e.to_string()))?;
-        Ok(())
+        })
     }
 
     fn count(&self, outcome: &str) {
