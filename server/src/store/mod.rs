@@ -56,6 +56,9 @@ pub enum StoreError {
     /// The store's thread is gone (the server is stopping).
     #[error("the store is closed")]
     Closed,
+    /// The store's thread reported a failure.
+    #[error("database error: {0}")]
+    Failed(String),
     /// The database file could not be set up.
     #[error("cannot open the store {path}: {source}")]
     Open {
@@ -118,51 +121,38 @@ impl Store {
 
     /// Stores `fix`; returns once it is committed.
     pub async fn append(&self, fix: StoredFix) -> Result<(), StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::Append(fix, reply))
-            .map_err(|_| StoreError::Closed)?;
-        answer
-            .await
-            .map_err(|_| StoreError::Closed)?
-            .map_err(|e| StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e)))
+        self.ask(|reply| Command::Append(fix, reply)).await
     }
 
     /// `runner`'s stored fixes, oldest first (by device time).
     pub async fn track(&self, runner: RunnerId) -> Result<Vec<StoredFix>, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::Track(runner, reply))
-            .map_err(|_| StoreError::Closed)?;
-        answer
-            .await
-            .map_err(|_| StoreError::Closed)?
-            .map_err(|e| StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e)))
+        self.ask(|reply| Command::Track(runner, reply)).await
     }
 
     /// Deletes the fixes received before `before_ms`; returns how many went.
     pub async fn prune(&self, before_ms: u64) -> Result<usize, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::Prune(before_ms, reply))
-            .map_err(|_| StoreError::Closed)?;
-        answer
-            .await
-            .map_err(|_| StoreError::Closed)?
-            .map_err(|e| StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e)))
+        self.ask(|reply| Command::Prune(before_ms, reply)).await
     }
 
     /// The newest `per_runner` fixes of every runner, oldest first: what a restarted
     /// hub needs for positions and trails.
     pub async fn recent(&self, per_runner: usize) -> Result<Vec<StoredFix>, StoreError> {
+        self.ask(|reply| Command::Recent(per_runner, reply)).await
+    }
+
+    /// Sends a command to the store thread and waits for its answer.
+    async fn ask<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Command,
+    ) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.commands
-            .send(Command::Recent(per_runner, reply))
+            .send(command(reply))
             .map_err(|_| StoreError::Closed)?;
         answer
             .await
             .map_err(|_| StoreError::Closed)?
-            .map_err(|e| StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e)))
+            .map_err(StoreError::Failed)
     }
 }
 
