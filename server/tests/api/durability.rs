@@ -1,0 +1,176 @@
+//! Durability: a server process killed with SIGKILL while trackers are posting loses
+//! no fix it acknowledged. The fixes are found in the store (the GPX export) and in
+//! the snapshot a follower gets from the restarted server.
+
+use std::{
+    path::PathBuf,
+    process::Stdio,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use serde_json::json;
+use spectate_server::{config::Config, hub::now_ms};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::helpers::{PATIENCE, spawn_app_with};
+
+const SECRET: &str = "durability-test-secret-durability-test!";
+/// Runners posting at once, and fixes each would post if never interrupted.
+const RUNNERS: usize = 8;
+const FIXES_EACH: usize = 30;
+/// Acknowledged fixes after which the server is killed: mid-stream, by a wide margin.
+const KILL_AFTER: usize = 80;
+
+fn event() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")
+}
+
+/// The latitude of runner `bib`'s fix number `i`: distinct per fix, metres apart.
+fn lat(bib: usize, i: usize) -> f64 {
+    48.5 + bib as f64 * 0.001 + i as f64 * 0.00001
+}
+
+#[tokio::test]
+async fn every_acknowledged_fix_survives_a_sigkill() {
+    let data_dir = std::env::temp_dir().join(format!("spectate-sigkill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+
+    // The real binary, so that it can really be killed.
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--secret", SECRET])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("--event")
+        .arg(event())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server binary starts");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(PATIENCE, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("Spectate is running at ") {
+                return url.trim().to_owned();
+            }
+        }
+        panic!("the server exited before listening");
+    })
+    .await
+    .expect("the server says where it listens");
+    // Keep draining its output so that it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+    // Trackers post concurrently, each recording what was acknowledged (200 and
+    // published), until the server is gone.
+    let acked_total = Arc::new(AtomicUsize::new(0));
+    let acked: Arc<Mutex<Vec<Vec<usize>>>> = Arc::new(Mutex::new(vec![Vec::new(); RUNNERS + 1]));
+    let start_s = now_ms() / 1000 - 120;
+    let mut posters = Vec::new();
+    for bib in 1..=RUNNERS {
+        let (base, acked, acked_total) = (base.clone(), acked.clone(), acked_total.clone());
+        posters.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            for i in 0..FIXES_EACH {
+                let url = format!(
+                    "{base}/api/osmand?id=demo-{bib}&lat={}&lon=2.25&timestamp={}",
+                    lat(bib, i),
+                    start_s + i as u64
+                );
+                let Ok(response) = http.post(url).send().await else {
+                    return;
+                };
+                if response.status() != 200 {
+                    return;
+                }
+                assert_eq!(response.headers()["x-spectate-outcome"], "published");
+                acked.lock().unwrap()[bib].push(i);
+                acked_total.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    tokio::time::timeout(PATIENCE, async {
+        while acked_total.load(Ordering::SeqCst) < KILL_AFTER {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+    .expect("the trackers get their acks");
+    server.start_kill().expect("SIGKILL is sent");
+    server.wait().await.unwrap();
+    for poster in posters {
+        poster.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let total: usize = acked.iter().map(Vec::len).sum();
+    assert!(total >= KILL_AFTER);
+    assert!(
+        total < RUNNERS * FIXES_EACH,
+        "the kill came after every fix was posted, so it proves nothing"
+    );
+
+    // Restart on the same data dir.
+    let restarted = spawn_app_with(Config {
+        open_publishing: false,
+        secret: Some(SECRET.to_owned()),
+        event: Some(event()),
+        data_dir: data_dir.clone(),
+        ..Config::for_tests()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    for (bib, fixes) in acked.iter().enumerate().skip(1) {
+        if fixes.is_empty() {
+            continue;
+        }
+        let wanted: Vec<f64> = fixes.iter().map(|&i| lat(bib, i)).collect();
+
+        // The store: the runner's GPX export holds every acknowledged fix, in order.
+        let text = http
+            .get(restarted.url(&format!("/api/runners/{bib}/track.gpx")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let gpx = gpx::read(std::io::Cursor::new(text)).expect("the export is GPX");
+        let stored: Vec<f64> = gpx.tracks[0].segments[0]
+            .points
+            .iter()
+            .map(|p| p.point().y())
+            .collect();
+        assert_in_order(&wanted, &stored, &format!("runner {bib}'s GPX"));
+
+        // The snapshot: a follower of the restarted server gets them back.
+        let mut fan = restarted.connect("/ws").await;
+        fan.expect_welcome().await;
+        fan.send_json(json!({"type": "subscribe", "topics": [format!("runner:{bib}")]}))
+            .await;
+        let header = fan.next_json().await;
+        assert_eq!(header["type"], "snapshot", "{header}");
+        let count = header["count"].as_u64().unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..count {
+            seen.push(fan.next_json().await["data"]["lat"].as_f64().unwrap());
+        }
+        assert_in_order(&wanted, &seen, &format!("runner {bib}'s snapshot"));
+    }
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// Every value of `wanted` is in `found`, in the same order. `found` may hold more: a
+/// fix can be committed and the server killed before its answer left.
+fn assert_in_order(wanted: &[f64], found: &[f64], what: &str) {
+    let mut rest = found.iter();
+    for w in wanted {
+        assert!(
+            rest.any(|f| (f - w).abs() < 1e-9),
+            "{what}: acknowledged fix at lat {w} is missing; found {found:?}"
+        );
+    }
+}
