@@ -26,6 +26,8 @@ pub const FINISH_WITHIN_M: f64 = 30.0;
 pub const PACE_WINDOW_MS: u64 = 5 * 60 * 1000;
 /// With no fix for this long, a runner's position is stale.
 pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
+/// The pace assumed for a runner whose own is not known yet (6:00 per km).
+const TYPICAL_SPEED_MPS: f64 = 1000.0 / 360.0;
 
 /// Where a runner stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -138,10 +140,18 @@ impl Race {
         let course = &self.event.course;
         let mut runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
         let progress = runners.entry(runner.clone()).or_default();
+        // Where the runner should be by now, at their pace (or a typical one).
+        let expected = progress.started.then(|| {
+            let elapsed_s = now_ms.saturating_sub(progress.last_ms).min(600_000) as f64 / 1000.0;
+            let speed = progress.speed_mps().unwrap_or(TYPICAL_SPEED_MPS);
+            Expected {
+                progress_m: progress.distance_m,
+                here_m: progress.distance_m + speed * elapsed_s,
+            }
+        });
         progress.last_ms = now_ms;
         let candidates = course.candidates(position, OFF_COURSE_M);
-        let Some(along) = choose(&candidates, progress.started.then_some(progress.distance_m))
-        else {
+        let Some(along) = choose(&candidates, expected) else {
             progress.off_course = true;
             return;
         };
@@ -239,18 +249,28 @@ impl Race {
     }
 }
 
+/// What the runner's history says about a new fix.
+#[derive(Clone, Copy, Debug)]
+struct Expected {
+    /// Their progress so far, metres.
+    progress_m: f64,
+    /// Where their pace puts them at the fix's time, metres.
+    here_m: f64,
+}
+
 /// The candidate spot that best explains the fix: close to the line above all (a real
-/// course can pass within a hundred metres of itself), then consistent with the
-/// runner's `previous` progress (the nearest one ahead, or only a little behind, for
-/// GPS noise). With no progress yet, the earliest pass of an equally close place wins.
-fn choose(candidates: &[crate::course::Projection], previous: Option<f64>) -> Option<f64> {
+/// course can pass within a hundred metres of itself), then the one nearest to where
+/// the runner's pace puts them (at a turnaround, the outward and the return pass are
+/// the same place, and only time tells them apart), unless it lies well behind their
+/// progress. With no progress yet, the earliest pass of an equally close place wins.
+fn choose(candidates: &[crate::course::Projection], expected: Option<Expected>) -> Option<f64> {
     let cost = |c: &crate::course::Projection| {
         let along = c.along_m;
-        let progress = match previous {
+        let progress = match expected {
             None => along * 0.01,
-            Some(d) if along >= d - 50.0 => (along - d).abs(),
+            Some(e) if along >= e.progress_m - 50.0 => (along - e.here_m).abs(),
             // Far behind: only if nothing else fits.
-            Some(d) => (d - along) * 10.0,
+            Some(e) => (e.progress_m - along) * 10.0 + (along - e.here_m).abs(),
         };
         c.off_m * 10.0 + progress
     };
@@ -360,6 +380,38 @@ mod tests {
     }
 
     #[test]
+    fn points_sampled_from_the_real_course_project_to_their_own_distance() {
+        // A runner at 3.7 m/s on the bundled real course (which passes within 100 m of
+        // itself, and turns back on itself), with a fix every 10 s: its progress is
+        // where each fix was taken, all the way round.
+        let event = Arc::new(Event::demo());
+        let race = Race::new(event.clone());
+        let bib = RunnerId::parse("1").unwrap();
+        let mut checked = 0;
+        for k in 0.. {
+            let d = k as f64 * 37.0;
+            if d > event.course.length_m() - 2.0 * FINISH_WITHIN_M {
+                break;
+            }
+            let t = 1_000_000 + k * 10_000;
+            race.record(&bib, event.course.position_at(d), t);
+            let board = race.leaderboard(t);
+            let along = board
+                .standings
+                .iter()
+                .find(|s| s.bib == bib)
+                .unwrap()
+                .distance_m;
+            assert!(
+                (along - d).abs() < 5.0,
+                "the point {d:.0} m along projects to {along:.0} m"
+            );
+            checked += 1;
+        }
+        assert!(checked > 300, "{checked}");
+    }
+
+    #[test]
     fn on_an_out_and_back_course_the_return_leg_is_chosen_from_progress() {
         let a = LatLng::parse(0.0, 0.0).unwrap();
         let b = LatLng::parse(0.0, 0.008_983).unwrap();
@@ -368,6 +420,10 @@ mod tests {
         let candidates = course.candidates(place, 50.0);
         // Fresh: the outward pass. Past the turn (1.2 km): the return pass.
         assert!((choose(&candidates, None).unwrap() - 250.0).abs() < 3.0);
-        assert!((choose(&candidates, Some(1200.0)).unwrap() - 1750.0).abs() < 3.0);
+        let past_the_turn = Expected {
+            progress_m: 1200.0,
+            here_m: 1200.0,
+        };
+        assert!((choose(&candidates, Some(past_the_turn)).unwrap() - 1750.0).abs() < 3.0);
     }
 }

@@ -107,6 +107,11 @@ impl Target {
         Ok(out)
     }
 
+    /// The server's HTTP address, `http://HOST:PORT`.
+    pub fn http_base(&self) -> String {
+        self.base.replacen("ws://", "http://", 1)
+    }
+
     /// A progress line on stderr (unless `--quiet`).
     pub fn progress(&self, line: &str) {
         if !self.quiet {

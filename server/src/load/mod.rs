@@ -9,6 +9,8 @@
 //!   exact delivery checked. Small and fast: CI runs it.
 //! - [`fanout`]: N subscribers of one topic, R messages per second, P-byte payloads.
 //! - [`race`]: K runners publishing at 1 Hz, M spectators each following F runners.
+//! - [`ingest`]: K phones each sending a fix and awaiting its acknowledgement (after
+//!   the store's commit): the durable ingest rate.
 //! - [`idle`]: N idle sockets, to measure the server's memory per connection.
 //! - [`ramp`]: websocket-shootout style; add clients in steps, 4 broadcasts in flight,
 //!   stop when the 95th percentile passes the limit.
@@ -20,6 +22,7 @@
 pub mod client;
 pub mod fanout;
 pub mod idle;
+pub mod ingest;
 pub mod proc_stats;
 pub mod race;
 pub mod ramp;
@@ -66,6 +69,8 @@ pub enum Scenario {
     Race(race::RaceArgs),
     /// N idle sockets: memory per connection.
     Idle(idle::IdleArgs),
+    /// K phones sending fixes and awaiting each acknowledgement: durable ingest rate.
+    Ingest(ingest::IngestArgs),
     /// Clients added in steps until the p95 round trip passes a limit.
     Ramp(ramp::RampArgs),
 }
@@ -97,6 +102,7 @@ pub async fn run(args: LoadArgs) -> Result<report::Summary, LoadError> {
         Scenario::Fanout(s) => fanout::run(&target, s).await,
         Scenario::Race(s) => race::run(&target, s).await,
         Scenario::Idle(s) => idle::run(&target, s).await,
+        Scenario::Ingest(s) => ingest::run(&target, s).await,
         Scenario::Ramp(s) => ramp::run(&target, s).await,
     }
 }

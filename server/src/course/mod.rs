@@ -3,12 +3,16 @@
 //! "how far along is this waypoint" is a nearest-point search. The GPX file's named
 //! waypoints come along, for checkpoints defined by name.
 
+mod grid;
+
 use std::io::Cursor;
 
 use spectate_app::protocol::LatLng;
 
+use self::grid::SegmentGrid;
+
 /// The real run bundled for the demo (see `assets/demo/README.md` for its licence).
-pub const DEMO_GPX: &str = include_str!("../assets/demo/garmin-activity.gpx");
+pub const DEMO_GPX: &str = include_str!("../../assets/demo/garmin-activity.gpx");
 
 /// Why a GPX file could not become a course.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +42,8 @@ pub struct Course {
     distances: Vec<f64>,
     /// Named waypoints of the GPX file.
     waypoints: Vec<(String, LatLng)>,
+    /// The segments near each place, for [`Course::candidates`].
+    grid: SegmentGrid,
 }
 
 impl Course {
@@ -81,6 +87,7 @@ impl Course {
             distances.push(total);
         }
         Ok(Self {
+            grid: SegmentGrid::new(&points),
             points,
             distances,
             waypoints: Vec::new(),
@@ -92,12 +99,27 @@ impl Course {
     /// point and how far `p` is from it. A loop or an out-and-back passes some places
     /// twice; the caller picks the candidate consistent with the runner's progress.
     pub fn candidates(&self, p: LatLng, max_off_m: f64) -> Vec<Projection> {
+        if max_off_m <= grid::REACH_M {
+            self.project(p, max_off_m, self.grid.near(p).iter().map(|&i| i as usize))
+        } else {
+            self.project(p, max_off_m, 1..self.points.len())
+        }
+    }
+
+    /// [`Course::candidates`] among the segments `segments` (segment `i` joins points
+    /// `i - 1` and `i`).
+    fn project(
+        &self,
+        p: LatLng,
+        max_off_m: f64,
+        segments: impl Iterator<Item = usize>,
+    ) -> Vec<Projection> {
         // Metres per degree around `p`: fine for segments a few hundred metres long.
         let ky = 110_540.0;
         let kx = 111_320.0 * p.lat().to_radians().cos();
         let local = |q: &LatLng| ((q.lng() - p.lng()) * kx, (q.lat() - p.lat()) * ky);
         let mut out = Vec::new();
-        for i in 1..self.points.len() {
+        for i in segments {
             let (ax, ay) = local(&self.points[i - 1]);
             let (bx, by) = local(&self.points[i]);
             let (dx, dy) = (bx - ax, by - ay);
@@ -211,6 +233,57 @@ mod tests {
             course
                 .candidates(LatLng::parse(0.01, 0.0).unwrap(), 50.0)
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_grid_finds_exactly_what_a_full_scan_finds() {
+        let course = Course::demo();
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut near = 0;
+        for _ in 0..2000 {
+            // Around a random track point, up to ~300 m away.
+            let base = course.points[rng.usize(..course.points.len())];
+            let p = LatLng::parse(
+                base.lat() + (rng.f64() - 0.5) * 0.006,
+                base.lng() + (rng.f64() - 0.5) * 0.008,
+            )
+            .unwrap();
+            for max_off in [30.0, 100.0, grid::REACH_M] {
+                let fast = course.candidates(p, max_off);
+                let full = course.project(p, max_off, 1..course.points.len());
+                assert_eq!(fast, full, "at {p:?} within {max_off} m");
+                near += usize::from(!full.is_empty());
+            }
+        }
+        // The comparison means something only if many points have candidates.
+        assert!(near > 2000, "{near}");
+    }
+
+    #[test]
+    fn the_length_is_the_haversine_sum_of_the_track_points() {
+        // Computed here independently of `LatLng::distance_m`.
+        let text = DEMO_GPX;
+        let gpx = gpx::read(Cursor::new(text)).unwrap();
+        let pts: Vec<(f64, f64)> = gpx.tracks[0]
+            .segments
+            .iter()
+            .flat_map(|s| &s.points)
+            .map(|w| (w.point().y().to_radians(), w.point().x().to_radians()))
+            .collect();
+        let haversine: f64 = pts
+            .windows(2)
+            .map(|w| {
+                let ((la1, lo1), (la2, lo2)) = (w[0], w[1]);
+                let h = ((la2 - la1) / 2.0).sin().powi(2)
+                    + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+                2.0 * 6_371_008.8 * h.sqrt().asin()
+            })
+            .sum();
+        let length = Course::demo().length_m();
+        assert!(
+            (length - haversine).abs() / haversine < 0.005,
+            "{length} m against {haversine} m"
         );
     }
 
