@@ -5,14 +5,17 @@
 #
 #   bench/run.sh                     # every scenario, every server
 #   SCENARIOS="fanout1k idle10k" SERVERS="spectate bun" RUNS=1 bench/run.sh
+#   SCENARIOS="ingestws ingestosmand" SERVERS=spectate bench/run.sh   # durable ingest
 #
+# The ingest scenarios measure fixes committed to the store and acknowledged per second;
+# the peers store nothing, so those run on Spectate only.
 # Then `python3 bench/summarize.py` prints the tables (medians, ratios to Bun) and
 # writes bench/plot.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 SERVERS=${SERVERS:-"spectate bun node"}
-SCENARIOS=${SCENARIOS:-"fanout1k fanout10k idle10k race19k ramp"}
+SCENARIOS=${SCENARIOS:-"fanout1k fanout10k idle10k race19k ramp ingestws ingestosmand"}
 OUT=bench/results
 mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)"
@@ -32,13 +35,24 @@ SPECTATE_FLAGS=(--open --log-level warn --max-connections 100000
   --max-connections-per-ip 100000 --publish-per-second 1000000 --publish-burst 1000000
   --room-per-second 1000000 --room-max-chars 100000)
 
-start_server() { # name port -> sets PID
+# The OsmAnd ingest scenario needs its phones' device ids in the event: 1,000 runners
+# with devices bench-1..bench-1000, over the bundled course.
+EVENT=/tmp/spectate-bench-event.toml
+{
+  printf 'name = "Ingest benchmark"\nstart = "2026-11-29T09:00:00+01:00"\n'
+  printf 'timezone = "Europe/Paris"\ncourse = "%s"\n' "$PWD/server/assets/demo/garmin-activity.gpx"
+  for i in $(seq 1000); do
+    printf '\n[[runners]]\nbib = %d\nname = "Runner %d"\ndevices = ["bench-%d"]\n' "$i" "$i" "$i"
+  done
+} >"$EVENT"
+
+start_server() { # name port [extra spectate flags] -> sets PID
   local name=$1 port=$2
   case $name in
     spectate)
       rm -rf /tmp/spectate-bench-data
       taskset -c 0 target/release/spectate serve --addr "127.0.0.1:$port" \
-        --data-dir /tmp/spectate-bench-data "${SPECTATE_FLAGS[@]}" >"$OUT/$name.log" 2>&1 &
+        --data-dir /tmp/spectate-bench-data "${SPECTATE_FLAGS[@]}" "${@:3}" >"$OUT/$name.log" 2>&1 &
       ;;
     bun) (cd bench/peers && PORT=$port exec taskset -c 0 "$BUN" bun-server.js) >"$OUT/$name.log" 2>&1 & ;;
     node) (cd bench/peers && PORT=$port exec taskset -c 0 node node-server.js) >"$OUT/$name.log" 2>&1 & ;;
@@ -59,6 +73,8 @@ scenario_args() {
     idle10k) echo "idle --connections 10000 --hold 5" ;;
     race19k) echo "race --runners 1000 --spectators 18000 --follows 5 --seconds 30" ;;
     ramp) echo "ramp --step 1000 --max 18000 --rounds 5" ;;
+    ingestws) echo "ingest --via ws --runners 1000 --seconds 10" ;;
+    ingestosmand) echo "ingest --via osmand --runners 100 --seconds 10" ;;
   esac
 }
 
@@ -67,9 +83,14 @@ for scenario in $SCENARIOS; do
   runs=$RUNS
   [[ $scenario == ramp ]] && runs=1
   for server in $SERVERS; do
+    extra=()
+    if [[ $scenario == ingest* ]]; then
+      [[ $server == spectate ]] || continue
+      [[ $scenario == ingestosmand ]] && extra=(--event "$EVENT")
+    fi
     for run in $(seq "$runs"); do
       port=$((port + 1))
-      start_server "$server" "$port"
+      start_server "$server" "$port" "${extra[@]}"
       # Let the runtime settle (JIT warm-up for the peers, allocator for us).
       sleep 1
       file="$OUT/$server-$scenario-$run.json"

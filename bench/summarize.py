@@ -120,6 +120,14 @@ def main():
                                   ("lost", "lost", "down"), ("server CPU s", "cpu_s", "down")]))
     print("\n### ramp: +1,000 clients per step, 4 broadcasts in flight, stop at p95 > 500 ms\n")
     print(table(runs, "ramp", [("most clients with p95 <= 500 ms", "ramp_max", "up")]))
+    print("\n### durable ingest: phones sending a fix and awaiting its ack (after the commit), 10 s\n")
+    for scenario, title in [("ingestws", "WebSocket v1, 1,000 phones"),
+                            ("ingestosmand", "OsmAnd over HTTP keep-alive, 100 phones")]:
+        print(f"{title}:\n")
+        print(table(runs, scenario, [("fixes acknowledged per s", "per_s", "up"),
+                                     ("p50 ms", "p50", "down"), ("p99 ms", "p99", "down"),
+                                     ("server CPU s", "cpu_s", "down"), ("lost", "lost", "down")]))
+        print()
     groups = [
         ("fanout 1k x 300/s: deliveries per server CPU-second (higher is better)", "/CPU-s",
          {s: median(runs.get((s, "fanout1k"), []), "per_cpu_s") for s in SERVERS}),

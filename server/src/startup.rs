@@ -28,7 +28,7 @@ use crate::{
     hub::Hub,
     ingest::{self, Intake},
     sockets,
-    state::AppState,
+    state::{AppState, Shared},
     store::Store,
 };
 
@@ -183,13 +183,13 @@ impl Application {
         Ok(Self {
             listener,
             addr,
-            state: AppState {
+            state: AppState::new(Shared {
                 leptos_options,
                 intake,
                 store,
                 hub,
                 event,
-            },
+            }),
             background,
         })
     }

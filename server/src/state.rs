@@ -1,16 +1,24 @@
-//! The state every handler can reach: Leptos' options (for SSR and static files) and
-//! the hub. Cloning is cheap: both are shared handles.
+//! The state every handler can reach: Leptos' options (for SSR and static files), the
+//! hub, the event, the ingestion rules and the store.
+//!
+//! axum clones the state for every request that extracts it, so it is one `Arc`:
+//! `LeptosOptions` alone is a dozen owned strings, and cloning it per request was
+//! measurable in `spectate load ingest`.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::hub::Hub;
 
-/// Shared by axum routes and Leptos' SSR routes.
-#[derive(Clone, Debug, FromRef)]
-pub struct AppState {
+/// Shared by axum routes and Leptos' SSR routes; a cheap handle on [`Shared`].
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] shares.
+#[derive(Debug)]
+pub struct Shared {
     /// Where the site is and what the bundle is called.
     pub leptos_options: LeptosOptions,
     /// All live state.
@@ -21,4 +29,27 @@ pub struct AppState {
     pub intake: Arc<crate::ingest::Intake>,
     /// Every stored fix.
     pub store: crate::store::Store,
+}
+
+impl AppState {
+    /// The handle on `shared`.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Leptos' handlers (pages, static files) take their options from the state; only
+/// they pay for the clone.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
 }
