@@ -1,7 +1,9 @@
-//! The load tool's `seed` scenario against the real server: exact delivery, checked by
+//! The load tool's scenarios against the real server: exact delivery, checked by
 //! the tool itself (it exits non-zero otherwise), and its JSON summary says so.
 
-use crate::helpers::spawn_app;
+use spectate_server::config::Limits;
+
+use crate::helpers::{spawn_app, spawn_app_with_limits};
 
 #[tokio::test]
 async fn the_seed_scenario_delivers_exactly() {
@@ -78,4 +80,45 @@ async fn the_load_tool_refuses_targets_that_are_not_loopback() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("loopback"));
+}
+
+#[tokio::test]
+async fn the_ingest_scenario_counts_acknowledged_fixes_and_they_are_stored() {
+    let app = spawn_app_with_limits(Limits {
+        publish_per_second: 100_000.0,
+        publish_burst: 100_000,
+        ..Limits::default()
+    })
+    .await;
+    let url = format!("ws://{}", app.addr);
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["load", "--quiet", "--url", &url])
+        .args(["ingest", "--via", "ws", "--runners", "4", "--seconds", "1"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["scenario"], "ingest");
+    let acked = summary["details"]["acked"].as_u64().unwrap();
+    assert!(acked > 4, "{summary}");
+    assert_eq!(summary["details"]["refused"], 0, "{summary}");
+    assert_eq!(summary["lost"], 0, "{summary}");
+    // Every acknowledged fix is in the store (phone n publishes as runner bn), and
+    // nothing else: each phone waits for an answer before its next fix.
+    let mut stored = 0;
+    for n in 0..4 {
+        let gpx = reqwest::get(app.url(&format!("/api/runners/b{n}/track.gpx")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        stored += gpx.matches("<trkpt").count() as u64;
+    }
+    assert_eq!(stored, acked);
 }
