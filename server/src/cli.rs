@@ -128,15 +128,17 @@ pub struct ServeArgs {
     /// Directory for persistent data (created if missing).
     #[arg(long, env = "SPECTATE_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
-    /// Run simulated runners on the bundled course (implies --open).
+    /// A live demo race: the event's runners (the bundled demo event's unless --event
+    /// names another) are simulated at real pace and publish through this server's
+    /// own ingestion endpoints (implies --open).
     #[arg(long, env = "SPECTATE_DEMO")]
     pub demo: bool,
-    /// Number of simulated runners in demo mode.
+    /// How many of the event's runners run in demo mode.
     #[arg(long, default_value_t = 12)]
     pub demo_runners: usize,
-    /// Demo time-lapse factor (10 = ten seconds of running per second).
-    #[arg(long, default_value_t = 10.0)]
-    pub demo_speed: f64,
+    /// Seconds between two fixes of a simulated phone in demo mode.
+    #[arg(long, default_value_t = 2.0, value_parser = positive_seconds)]
+    pub demo_fix_every: f64,
     /// Let anyone publish fixes without a token (demo and trusted networks only).
     #[arg(long, env = "SPECTATE_OPEN")]
     pub open: bool,
@@ -269,8 +271,7 @@ impl ServeArgs {
             data_dir: self.data_dir.clone(),
             demo: self.demo.then(|| DemoConfig {
                 runners: self.demo_runners,
-                speed: self.demo_speed,
-                ..DemoConfig::default()
+                fix_every: Duration::from_secs_f64(self.demo_fix_every),
             }),
             open_publishing: self.open || self.demo,
             private: self.private,
@@ -283,5 +284,17 @@ impl ServeArgs {
             limits,
             site_root: self.site_root.clone(),
         }
+    }
+}
+
+/// A number of seconds from 0.1 to a day.
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.1..=86_400.0).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(format!("{secs} is outside 0.1 to 86400 seconds"))
     }
 }

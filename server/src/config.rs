@@ -36,20 +36,17 @@ pub struct Config {
 /// The demo's simulated runners.
 #[derive(Clone, Copy, Debug)]
 pub struct DemoConfig {
-    /// How many runners move along the bundled course (ids 1..=runners).
+    /// How many of the event's runners run (at most all of them).
     pub runners: usize,
-    /// Time-lapse factor: 10 means a runner covers ten seconds of ground per second.
-    pub speed: f64,
-    /// How often each runner publishes a fix.
-    pub fix_interval: Duration,
+    /// Seconds between two fixes of a simulated phone.
+    pub fix_every: Duration,
 }
 
 impl Default for DemoConfig {
     fn default() -> Self {
         Self {
             runners: 12,
-            speed: 10.0,
-            fix_interval: Duration::from_secs(1),
+            fix_every: Duration::from_secs(2),
         }
     }
 }

@@ -131,6 +131,14 @@ impl Race {
         }
     }
 
+    /// Starts the race over: nobody has started (a new edition of the demo race).
+    pub fn restart(&self) {
+        self.runners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Takes `runner`'s fix at `position`, received at `now_ms`. Fixes of runners not
     /// in the event are ignored.
     pub fn record(&self, runner: &RunnerId, position: LatLng, now_ms: u64) {

@@ -11,7 +11,7 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Args;
-use futures::SinkExt;
+use futures::{SinkExt, StreamExt};
 use spectate_app::protocol::{ClientMsg, LatLng, RunnerId, Topic, v1::Payload};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -77,24 +77,65 @@ pub async fn run(args: &SimulateArgs) -> Result<Totals, String> {
     let event = Arc::new(Event::load(&args.event).map_err(|e| e.to_string())?);
     let secret = secret::load_or_create(args.secret.as_deref(), &args.data_dir)
         .map_err(|e| e.to_string())?;
-    let keys = TokenKeys::new(&secret);
-    let count = args
-        .runners
-        .unwrap_or(event.runners.len())
-        .min(event.runners.len());
-    let mut rng = fastrand::Rng::with_seed(args.seed);
     // Device clocks say race time. Sped up, race time outruns the clock, and the server
     // refuses fixes from the future: so a sped-up race is set to have started long
     // enough ago that even the slowest runner finishes before "now".
-    let slowest_race_ms = event.course.length_m() / 1000.0 * 420.0 * 1000.0;
+    let slowest_race_ms = event.course.length_m() / 1000.0 * SLOWEST_PACE_S_PER_KM * 1000.0;
     let started_ms = if args.speed > 1.0 {
         now_ms().saturating_sub(slowest_race_ms as u64)
     } else {
         now_ms()
     };
-    let deadline = args.seconds.map(Duration::from_secs_f64);
+    let plan = Plan {
+        url: args.url.clone(),
+        runners: args.runners.unwrap_or(usize::MAX),
+        speed: args.speed,
+        fix_every_s: args.fix_every,
+        deadline: args.seconds.map(Duration::from_secs_f64),
+        seed: args.seed,
+        started_ms,
+        already_s: 0.0,
+        progress: true,
+    };
+    run_race(event, &TokenKeys::new(&secret), &plan).await
+}
+
+/// The slowest simulated pace, seconds per km (the fastest is 4:00).
+pub const SLOWEST_PACE_S_PER_KM: f64 = 420.0;
+
+/// How a simulated race runs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The server, e.g. `http://127.0.0.1:3000`.
+    pub url: String,
+    /// How many of the event's runners run (at most all of them).
+    pub runners: usize,
+    /// Race seconds per real second.
+    pub speed: f64,
+    /// Race seconds between two fixes of a phone.
+    pub fix_every_s: f64,
+    /// Stop after this much real time (else when everyone has finished).
+    pub deadline: Option<Duration>,
+    /// Random seed: paces, noise and dropouts.
+    pub seed: u64,
+    /// When the race started by the phones' clocks, ms since the Unix epoch.
+    pub started_ms: u64,
+    /// Race seconds already run when the simulation begins: the phones send the fixes
+    /// of that time at once, in order, then go on at `speed` (a race joined in
+    /// progress, with its tracks).
+    pub already_s: f64,
+    /// A progress line on stderr every second.
+    pub progress: bool,
+}
+
+/// Runs the event's runners along its course, publishing through the three ways in
+/// with tokens signed by `keys`. Dropping the future stops every phone.
+pub async fn run_race(event: Arc<Event>, keys: &TokenKeys, plan: &Plan) -> Result<Totals, String> {
+    let count = plan.runners.min(event.runners.len());
+    let mut rng = fastrand::Rng::with_seed(plan.seed);
     let counters = Arc::new(Counters::default());
-    let mut tasks = Vec::new();
+    // A JoinSet aborts its tasks when dropped, so a cancelled race leaves no phone.
+    let mut phones = tokio::task::JoinSet::new();
     for (i, runner) in event.runners.iter().take(count).enumerate() {
         let path = match (i % 3, runner.devices.first()) {
             (0, Some(_)) => Path::OsmAnd,
@@ -109,24 +150,15 @@ pub async fn run(args: &SimulateArgs) -> Result<Totals, String> {
             runner: runner.clone(),
             path,
             token,
-            pace_s_per_km: 240.0 + rng.f64() * 180.0,
+            pace_s_per_km: 240.0 + rng.f64() * (SLOWEST_PACE_S_PER_KM - 240.0),
             seed: rng.u64(..),
         };
-        let (event, url) = (event.clone(), args.url.clone());
-        let clock = RaceClock {
-            speed: args.speed,
-            every_s: args.fix_every,
-            started_ms,
-            deadline,
-        };
-        let counters = counters.clone();
-        tasks.push(tokio::spawn(async move {
-            phone.run(&event, &url, clock, &counters).await
-        }));
+        let (event, plan, counters) = (event.clone(), plan.clone(), counters.clone());
+        phones.spawn(async move { phone.run(&event, &plan, &counters).await });
     }
-    let progress = tokio::spawn({
+    let progress = plan.progress.then(|| {
         let counters = counters.clone();
-        async move {
+        tokio::spawn(async move {
             let started = tokio::time::Instant::now();
             let mut ticker = tokio::time::interval(Duration::from_secs(1));
             ticker.tick().await;
@@ -138,16 +170,18 @@ pub async fn run(args: &SimulateArgs) -> Result<Totals, String> {
                     started.elapsed().as_secs_f64()
                 );
             }
-        }
+        })
     });
     let mut totals = Totals::default();
-    for task in tasks {
-        let t = task.await.map_err(|e| e.to_string())??;
+    while let Some(done) = phones.join_next().await {
+        let t = done.map_err(|e| e.to_string())??;
         totals.sent += t.sent;
         totals.late += t.late;
         totals.refused += t.refused;
     }
-    progress.abort();
+    if let Some(progress) = progress {
+        progress.abort();
+    }
     Ok(totals)
 }
 
@@ -165,19 +199,6 @@ impl Counters {
     }
 }
 
-/// How race time runs for the phones.
-#[derive(Debug, Clone, Copy)]
-struct RaceClock {
-    /// Race seconds per real second.
-    speed: f64,
-    /// Race seconds between fixes.
-    every_s: f64,
-    /// When the race started, ms since the Unix epoch (device clocks).
-    started_ms: u64,
-    /// Stop after this much real time.
-    deadline: Option<Duration>,
-}
-
 struct Phone {
     runner: Runner,
     path: Path,
@@ -187,19 +208,8 @@ struct Phone {
 }
 
 impl Phone {
-    async fn run(
-        self,
-        event: &Event,
-        url: &str,
-        clock: RaceClock,
-        counters: &Counters,
-    ) -> Result<Totals, String> {
-        let RaceClock {
-            speed,
-            every_s,
-            started_ms,
-            deadline,
-        } = clock;
+    async fn run(self, event: &Event, plan: &Plan, counters: &Counters) -> Result<Totals, String> {
+        let url = plan.url.as_str();
         let mut rng = fastrand::Rng::with_seed(self.seed);
         let http = reqwest::Client::new();
         let mut ws = match self.path {
@@ -216,6 +226,7 @@ impl Phone {
         };
         let course = &event.course;
         let metres_per_s = 1000.0 / self.pace_s_per_km;
+        // Race second `already_s` is now; earlier ones are due at once.
         let real_start = tokio::time::Instant::now();
         let mut totals = Totals::default();
         let mut offline_until = 0.0;
@@ -231,7 +242,7 @@ impl Phone {
                 here.lng() + (rng.f64() - 0.5) * 8e-5,
             )
             .unwrap_or(here);
-            let taken_ms = started_ms + (race_s * 1000.0) as u64;
+            let taken_ms = plan.started_ms + (race_s * 1000.0) as u64;
             if race_s < offline_until {
                 queued.push((noisy, taken_ms));
             } else {
@@ -255,12 +266,12 @@ impl Phone {
                     offline_until = race_s + 30.0 + rng.f64() * 60.0;
                 }
             }
-            if finished || deadline.is_some_and(|d| real_start.elapsed() >= d) {
+            if finished || plan.deadline.is_some_and(|d| real_start.elapsed() >= d) {
                 break;
             }
-            race_s += every_s;
-            let due = real_start + Duration::from_secs_f64(race_s / speed.max(0.001));
-            tokio::time::sleep_until(due).await;
+            race_s += plan.fix_every_s;
+            let ahead_s = (race_s - plan.already_s).max(0.0) / plan.speed.max(0.001);
+            tokio::time::sleep_until(real_start + Duration::from_secs_f64(ahead_s)).await;
         }
         Ok(totals)
     }
@@ -281,14 +292,11 @@ impl Phone {
         let response = match (self.path, ws) {
             (Path::WebSocket, Some(ws)) => {
                 let msg = ClientMsg::Publish {
-                    id: None,
+                    id: Some(taken_ms),
                     topic: Topic::Runner(bib.clone()),
-                    data: Payload::fix(p),
+                    data: Payload::fix_at(p, taken_ms),
                 };
-                return ws
-                    .send(Message::Text(msg.encode().into()))
-                    .await
-                    .map_err(|e| e.to_string());
+                return publish_acknowledged(ws, &msg.encode(), taken_ms).await;
             }
             (Path::OsmAnd, _) => {
                 let device = self.runner.devices.first().cloned().unwrap_or_default();
@@ -315,6 +323,47 @@ impl Phone {
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) => Err(format!("{}", r.status())),
             Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Sends a `publish` with `id` and waits for its answer, as the runner page does: the
+/// next fix goes only after this one is acknowledged, so fixes stay in order. A
+/// `rate_limited` refusal (a phone flushing fixes it kept while offline goes faster
+/// than the per-connection publish rate) is retried after a second.
+async fn publish_acknowledged(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    frame: &str,
+    id: u64,
+) -> Result<(), String> {
+    loop {
+        ws.send(Message::Text(frame.into()))
+            .await
+            .map_err(|e| e.to_string())?;
+        let answer = loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    let Ok(msg) = serde_json::from_str::<serde_json::Value>(&text) else {
+                        continue;
+                    };
+                    if msg["id"].as_u64() == Some(id) {
+                        break msg;
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => return Err(format!("closed: {frame:?}")),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("connection ended".into()),
+            }
+        };
+        match (answer["type"].as_str(), answer["code"].as_str()) {
+            (Some("ack"), _) => return Ok(()),
+            (Some("error"), Some("rate_limited")) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            _ => return Err(answer.to_string()),
         }
     }
 }

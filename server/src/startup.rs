@@ -177,19 +177,22 @@ impl Application {
         if let Some(retention) = config.retention {
             background.push(retain(hub.clone(), store.clone(), retention));
         }
+        let state = AppState::new(Shared {
+            leptos_options,
+            intake,
+            store,
+            hub,
+            event,
+        });
         if let Some(demo_config) = config.demo {
-            background.push(demo::runners::start(hub.clone(), demo_config));
+            // The phones post to this server's own address: the listener is bound, so
+            // their connections wait in its backlog until `run` accepts them.
+            background.push(demo::start(state.clone(), addr, demo_config));
         }
         Ok(Self {
             listener,
             addr,
-            state: AppState::new(Shared {
-                leptos_options,
-                intake,
-                store,
-                hub,
-                event,
-            }),
+            state,
             background,
         })
     }

@@ -113,6 +113,20 @@ impl Intake {
         }
     }
 
+    /// When `runner`'s latest fix was taken, if any is known.
+    pub fn latest_ms(&self, runner: &RunnerId) -> Option<u64> {
+        let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        latest.get(runner).map(|&(t, _)| t)
+    }
+
+    /// Forgets `runner`'s latest fix, so the next is judged on its own: a new edition
+    /// of the demo race starts its runners back at the start line, a jump the rules
+    /// would otherwise refuse.
+    pub fn forget(&self, runner: &RunnerId) {
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        latest.remove(runner);
+    }
+
     fn judge(&self, runner: &RunnerId, fix: &DeviceFix) -> Verdict {
         let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
         match latest.get(runner) {
