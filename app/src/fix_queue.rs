@@ -1,9 +1,14 @@
 //! The runner page's outbox: fixes taken but not yet acknowledged by the server.
 //!
 //! Every fix is published with a request id and stays queued until the server's
-//! `ack` (or `error`) for that id arrives. When the link drops, nothing is lost: on
-//! reconnect the whole queue is sent again, oldest first, with the device times the
-//! fixes were taken at. Plain Rust, so it is unit-tested without a browser.
+//! `ack` (or a final `error`) for that id arrives. One fix is in flight at a time: the
+//! next goes when the previous is answered, so the server stores and publishes them
+//! strictly in order, and a phone flushing an hour kept offline cannot overrun the
+//! per-connection publish rate. A refusal that says "later" (`rate_limited`, or
+//! `unavailable` when the store failed) holds the queue; [`FixQueue::resume`] sends
+//! the same fix again. When the link drops nothing is lost: on reconnect
+//! [`FixQueue::replay`] starts again from the oldest unacknowledged fix, with the
+//! device time it was taken at. Plain Rust, so it is unit-tested without a browser.
 
 use std::collections::VecDeque;
 
@@ -14,6 +19,10 @@ use crate::protocol::{ClientMsg, LatLng, RunnerId, Topic, v1::Payload};
 pub struct FixQueue {
     next_id: u64,
     pending: VecDeque<(u64, LatLng, u64)>,
+    /// The fix sent and not yet answered.
+    in_flight: Option<u64>,
+    /// Held after a "later" refusal, until [`FixQueue::resume`].
+    held: bool,
 }
 
 impl Default for FixQueue {
@@ -32,34 +41,60 @@ impl FixQueue {
         Self {
             next_id: 1,
             pending: VecDeque::new(),
+            in_flight: None,
+            held: false,
         }
     }
 
-    /// Queues a fix of `runner` taken at `taken_ms` and returns its `publish`.
-    pub fn push(&mut self, runner: &RunnerId, position: LatLng, taken_ms: u64) -> ClientMsg {
+    /// Queues a fix of `runner` taken at `taken_ms`; returns the `publish` to send
+    /// now, if the queue is free to send (this fix or an older one).
+    pub fn push(
+        &mut self,
+        runner: &RunnerId,
+        position: LatLng,
+        taken_ms: u64,
+    ) -> Option<ClientMsg> {
         let id = self.next_id;
         self.next_id += 1;
         if self.pending.len() == Self::CAPACITY {
             self.pending.pop_front();
         }
         self.pending.push_back((id, position, taken_ms));
-        publish(runner, id, position, taken_ms)
+        self.next(runner)
     }
 
-    /// The server answered request `id` (ack or error): it leaves the queue.
-    /// Returns true if it was queued.
-    pub fn settle(&mut self, id: u64) -> bool {
+    /// The server acknowledged request `id`, or refused it for good: it leaves the
+    /// queue. Returns whether it was queued, and the next `publish` to send.
+    pub fn settle(&mut self, runner: &RunnerId, id: u64) -> (bool, Option<ClientMsg>) {
         let before = self.pending.len();
         self.pending.retain(|(queued, _, _)| *queued != id);
-        self.pending.len() != before
+        if self.in_flight == Some(id) {
+            self.in_flight = None;
+        }
+        (self.pending.len() != before, self.next(runner))
     }
 
-    /// Every queued fix again, oldest first (after a reconnect).
-    pub fn replay(&self, runner: &RunnerId) -> Vec<ClientMsg> {
-        self.pending
-            .iter()
-            .map(|&(id, position, taken_ms)| publish(runner, id, position, taken_ms))
-            .collect()
+    /// The server said "later" to request `id`: it stays first in line, and nothing
+    /// is sent until [`FixQueue::resume`].
+    pub fn hold(&mut self, id: u64) {
+        if self.in_flight == Some(id) {
+            self.in_flight = None;
+            self.held = true;
+        }
+    }
+
+    /// After a hold: the `publish` to send again.
+    pub fn resume(&mut self, runner: &RunnerId) -> Option<ClientMsg> {
+        self.held = false;
+        self.next(runner)
+    }
+
+    /// After a reconnect: what was in flight may never have arrived, so sending starts
+    /// again from the oldest unacknowledged fix.
+    pub fn replay(&mut self, runner: &RunnerId) -> Option<ClientMsg> {
+        self.in_flight = None;
+        self.held = false;
+        self.next(runner)
     }
 
     /// Fixes waiting.
@@ -70,6 +105,15 @@ impl FixQueue {
     /// True when everything was acknowledged.
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty()
+    }
+
+    fn next(&mut self, runner: &RunnerId) -> Option<ClientMsg> {
+        if self.in_flight.is_some() || self.held {
+            return None;
+        }
+        let &(id, position, taken_ms) = self.pending.front()?;
+        self.in_flight = Some(id);
+        Some(publish(runner, id, position, taken_ms))
     }
 }
 
@@ -89,35 +133,73 @@ mod tests {
         LatLng::parse(lat, 2.0).unwrap()
     }
 
+    fn runner() -> RunnerId {
+        RunnerId::parse("7").unwrap()
+    }
+
+    fn id_of(msg: Option<ClientMsg>) -> Option<u64> {
+        msg.and_then(|m| m.id())
+    }
+
     #[test]
-    fn unacknowledged_fixes_are_replayed_in_order_with_their_times() {
-        let runner = RunnerId::parse("7").unwrap();
+    fn one_fix_is_in_flight_and_the_next_goes_on_its_ack() {
+        let r = runner();
         let mut queue = FixQueue::new();
-        let first = queue.push(&runner, at(1.0), 1_000);
-        queue.push(&runner, at(2.0), 2_000);
-        queue.push(&runner, at(3.0), 3_000);
+        let first = queue
+            .push(&r, at(1.0), 1_000)
+            .expect("an idle queue sends at once");
         assert!(
             matches!(&first, ClientMsg::Publish { id: Some(1), data, .. } if data.t == Some(1_000))
         );
-        assert!(queue.settle(2));
-        assert!(!queue.settle(2));
-        let again = queue.replay(&runner);
-        let ids: Vec<Option<u64>> = again.iter().map(ClientMsg::id).collect();
-        assert_eq!(ids, [Some(1), Some(3)]);
-        assert_eq!(again[0], first);
-        queue.settle(1);
-        queue.settle(3);
+        assert_eq!(queue.push(&r, at(2.0), 2_000), None);
+        assert_eq!(queue.push(&r, at(3.0), 3_000), None);
+        assert_eq!(queue.len(), 3);
+        let (was_queued, next) = queue.settle(&r, 1);
+        assert!(was_queued);
+        assert_eq!(id_of(next), Some(2));
+        assert_eq!(id_of(queue.settle(&r, 2).1), Some(3));
+        assert_eq!(queue.settle(&r, 3), (true, None));
         assert!(queue.is_empty());
+        // An answer for something unknown changes nothing.
+        assert_eq!(queue.settle(&r, 3), (false, None));
+    }
+
+    #[test]
+    fn a_reconnect_starts_again_from_the_oldest_unacknowledged_fix() {
+        let r = runner();
+        let mut queue = FixQueue::new();
+        queue.push(&r, at(1.0), 1_000);
+        queue.push(&r, at(2.0), 2_000);
+        // The link drops with fix 1 in flight: it is sent again, with its own time.
+        let again = queue.replay(&r).unwrap();
+        assert!(
+            matches!(&again, ClientMsg::Publish { id: Some(1), data, .. } if data.t == Some(1_000))
+        );
+        assert_eq!(id_of(queue.settle(&r, 1).1), Some(2));
+    }
+
+    #[test]
+    fn a_later_refusal_holds_the_fix_first_in_line_until_resumed() {
+        let r = runner();
+        let mut queue = FixQueue::new();
+        queue.push(&r, at(1.0), 1_000);
+        queue.push(&r, at(2.0), 2_000);
+        queue.hold(1);
+        // Held: a new fix waits too, so order is kept.
+        assert_eq!(queue.push(&r, at(3.0), 3_000), None);
+        assert_eq!(id_of(queue.resume(&r)), Some(1));
+        assert_eq!(id_of(queue.settle(&r, 1).1), Some(2));
+        assert_eq!(id_of(queue.settle(&r, 2).1), Some(3));
     }
 
     #[test]
     fn past_capacity_the_oldest_fix_goes() {
-        let runner = RunnerId::parse("7").unwrap();
+        let r = runner();
         let mut queue = FixQueue::new();
         for i in 0..=FixQueue::CAPACITY as u64 {
-            queue.push(&runner, at(0.0), i);
+            queue.push(&r, at(0.0), i);
         }
         assert_eq!(queue.len(), FixQueue::CAPACITY);
-        assert_eq!(queue.replay(&runner)[0].id(), Some(2));
+        assert_eq!(id_of(queue.replay(&r)), Some(2));
     }
 }

@@ -19,7 +19,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     fix_queue::FixQueue,
     live::LiveSocket,
-    protocol::{ClientMsg, RunnerId, ServerMsg},
+    protocol::{ClientMsg, ErrorCode, RunnerId, ServerMsg},
 };
 
 /// What the runner sees about their tracking.
@@ -55,7 +55,7 @@ pub fn TrackPage() -> impl IntoView {
                 .into_iter()
                 .collect();
             if let Some(runner) = runner.get_untracked() {
-                hello.extend(queue.with_value(|q| q.replay(&runner)));
+                hello.extend(queue.try_update_value(|q| q.replay(&runner)).flatten());
             }
             hello
         },
@@ -70,19 +70,45 @@ pub fn TrackPage() -> impl IntoView {
                 ))),
             },
             ServerMsg::Ack { id } => {
-                if queue.try_update_value(|q| q.settle(*id)).unwrap_or(false) {
-                    sent.update(|s| s.count += 1);
+                let Some(r) = runner.get_untracked() else {
+                    return;
+                };
+                if let Some((was_queued, next)) = queue.try_update_value(|q| q.settle(&r, *id)) {
+                    if was_queued {
+                        sent.update(|s| s.count += 1);
+                    }
+                    if let Some(next) = next {
+                        live.send(next);
+                    }
                 }
                 waiting.set(queue.with_value(FixQueue::len));
             }
-            ServerMsg::Error { id, message, .. } => {
-                // A refused fix will be refused again: drop it, and say why.
-                if let Some(id) = id {
-                    queue.update_value(|q| {
-                        q.settle(*id);
-                    });
-                    waiting.set(queue.with_value(FixQueue::len));
+            ServerMsg::Error {
+                id, code, message, ..
+            } => {
+                let (Some(id), Some(r)) = (id, runner.get_untracked()) else {
+                    notice.set(Some(message.clone()));
+                    return;
+                };
+                if matches!(code, ErrorCode::RateLimited | ErrorCode::Unavailable) {
+                    // "Later": the same fix again in a second, nothing overtaking it.
+                    queue.update_value(|q| q.hold(*id));
+                    #[cfg(feature = "hydrate")]
+                    set_timeout(
+                        move || {
+                            if let Some(Some(msg)) = queue.try_update_value(|q| q.resume(&r)) {
+                                live.send(msg);
+                            }
+                        },
+                        std::time::Duration::from_secs(1),
+                    );
+                    return;
                 }
+                // A refused fix would be refused again: drop it, say why, go on.
+                if let Some((_, Some(next))) = queue.try_update_value(|q| q.settle(&r, *id)) {
+                    live.send(next);
+                }
+                waiting.set(queue.with_value(FixQueue::len));
                 notice.set(Some(message.clone()));
             }
             _ => {}
@@ -227,7 +253,8 @@ mod browser {
                     return;
                 };
                 last_sent_ms = taken_ms;
-                if let Some(msg) = queue.try_update_value(|q| q.push(&runner, at, taken_ms as u64))
+                if let Some(Some(msg)) =
+                    queue.try_update_value(|q| q.push(&runner, at, taken_ms as u64))
                 {
                     live.send(msg);
                 }
