@@ -102,6 +102,7 @@ mod tests {
                 lat: 0.0,
                 lng: 0.0,
                 ts: 0,
+                t: None,
             },
         });
         let old = book.on_welcome("e2");

@@ -65,10 +65,12 @@ pub fn RunnerMapPage() -> impl IntoView {
             // A fix may still arrive for a runner unfollowed a moment ago: ignore it.
             ServerMsg::Event {
                 topic: Topic::Runner(runner),
-                data: EventData::Fix { lat, lng, ts },
+                data: EventData::Fix { lat, lng, ts, t },
                 ..
             } if follows.with_untracked(|f| f.ids.contains(runner)) => {
-                tracks.update(|t| t.entry(runner.clone()).or_default().push(*lat, *lng, *ts));
+                // Timed by the device when it said: a late fix belongs to its own time.
+                let at = t.unwrap_or(*ts);
+                tracks.update(|tr| tr.entry(runner.clone()).or_default().push(*lat, *lng, at));
             }
             ServerMsg::Error { message, .. } => notice.set(Some(message.clone())),
             _ => {}

@@ -300,6 +300,12 @@ pub enum EventData {
         lng: f64,
         /// When the server received it, ms since the Unix epoch.
         ts: u64,
+        /// When it was taken, ms since the Unix epoch: the device's own time where it
+        /// gave one (tracker apps, the runner page), else when the server received it;
+        /// absent on seed-protocol fixes. Fixes kept while offline arrive late: this,
+        /// not `ts`, is when the runner was there.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        t: Option<u64>,
     },
     /// A point on a `series:` topic.
     Point {
@@ -529,6 +535,7 @@ mod tests {
                     lat: 1.0,
                     lng: 2.0,
                     ts: 3,
+                    t: Some(2),
                 },
             },
             ServerMsg::Event {

@@ -152,6 +152,7 @@ impl Hub {
                 lat: position.lat(),
                 lng: position.lng(),
                 ts,
+                t: taken_ms,
             },
             Publication::Point { value, .. } => EventData::Point { t: ts, value },
             Publication::Say { text, .. } => EventData::Say { text, ts },

@@ -414,7 +414,8 @@ impl TopicRegistry {
                 let Topic::Runner(runner) = topic else {
                     continue;
                 };
-                if let Some(EventData::Fix { lat, lng, ts }) = state.history.back().map(|e| &e.data)
+                if let Some(EventData::Fix { lat, lng, ts, .. }) =
+                    state.history.back().map(|e| &e.data)
                     && let Ok(position) = LatLng::parse(*lat, *lng)
                 {
                     out.push(LatestFix {
