@@ -69,6 +69,10 @@ pub struct TokenArgs {
     /// (`<base>/track?token=...`) is printed with the token.
     #[arg(long, env = "SPECTATE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// With --public-url: the link as a QR code on stderr, drawn for a `dark` or a
+    /// `light` terminal, or `off`.
+    #[arg(long, default_value = "dark", value_parser = ["dark", "light", "off"])]
+    pub qr: String,
     /// A role instead of a runner: `publisher` (series points), `admin` (any runner) or
     /// `spectator` (follows a private event).
     #[arg(long, value_parser = ["publisher", "admin", "spectator"])]

@@ -28,6 +28,7 @@ pub mod hub;
 pub mod ingest;
 pub mod listener;
 pub mod load;
+pub mod qr;
 pub mod race;
 pub mod replay;
 pub mod simulate;

@@ -136,10 +136,19 @@ fn token(args: &TokenArgs) -> std::process::ExitCode {
     let token = TokenKeys::new(&secret).issue(&subject, args.ttl);
     println!("{token}");
     if let (Some(base), spectate_server::auth::Subject::Runner(_)) = (&args.public_url, &subject) {
-        eprintln!(
-            "tracking link for the runner's phone: {}/track?token={token}",
-            base.trim_end_matches('/')
-        );
+        let link = format!("{}/track?token={token}", base.trim_end_matches('/'));
+        eprintln!("tracking link for the runner's phone: {link}");
+        let background = match args.qr.as_str() {
+            "light" => Some(spectate_server::qr::Background::Light),
+            "dark" => Some(spectate_server::qr::Background::Dark),
+            _ => None,
+        };
+        if let Some(background) = background {
+            match spectate_server::qr::render(&link, background) {
+                Ok(code) => eprintln!("scan it with the runner's phone:\n{code}"),
+                Err(err) => eprintln!("(no QR code: {err})"),
+            }
+        }
     }
     eprintln!(
         "token for {subject}, valid for {}; use it as ?token=... on /ws or /spectate, or send {{\"type\":\"auth\",\"token\":\"...\"}}",

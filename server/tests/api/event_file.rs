@@ -84,6 +84,11 @@ fn token_by_bib_uses_the_event_file() {
         )),
         "{said}"
     );
+    // And the same link as a QR code, for the runner to scan: the code for exactly
+    // that link, drawn for a dark terminal.
+    let link = format!("https://race.example/track?token={}", token.trim());
+    let code = spectate_server::qr::render(&link, spectate_server::qr::Background::Dark).unwrap();
+    assert!(said.contains(&code), "{said}");
     let unknown = run("99");
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no runner with bib 99"));

@@ -148,7 +148,10 @@ async fn osmand_and_traccar_client_fixes_reach_the_followers_and_the_rules_hold(
     assert_eq!(event["data"]["lat"], 48.5);
     // The device's time travels with the fix; `ts` is when the server got it.
     assert_eq!(event["data"]["t"], t * 1000, "{event}");
-    assert!(event["data"]["ts"].as_u64().unwrap() >= t * 1000 + 59_000, "{event}");
+    assert!(
+        event["data"]["ts"].as_u64().unwrap() >= t * 1000 + 59_000,
+        "{event}"
+    );
 
     // A form body (POST) with location=lat,lon and a time in milliseconds.
     let form = http
