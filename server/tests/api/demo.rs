@@ -19,20 +19,12 @@ async fn the_demo_race_is_joined_in_progress_through_the_real_ingestion_paths() 
         ..Config::for_tests()
     })
     .await;
-    let http = reqwest::Client::new();
 
     // Joined 20 minutes in: at 4:00 to 7:00 per km, every runner is 2.8 to 5.1 km
     // along, with a pace from the devices' times.
     let board = tokio::time::timeout(PATIENCE, async {
         loop {
-            let board: Value = http
-                .get(app.url("/api/leaderboard"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let board: Value = app.get_json("/api/leaderboard").await;
             // Caught up: spread out, and each with a fix from just now.
             let moving = board["standings"]
                 .as_array()
@@ -59,27 +51,13 @@ async fn the_demo_race_is_joined_in_progress_through_the_real_ingestion_paths() 
     // Their tracks are stored: one fix every 15 s of the 20 minutes run, up to the
     // last 2 (a runner with a fix that recent is "running").
     for bib in 1..=3 {
-        let gpx = http
-            .get(app.url(&format!("/api/runners/{bib}/track.gpx")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let gpx = app.get_text(&format!("/api/runners/{bib}/track.gpx")).await;
         let points = gpx.matches("<trkpt").count();
         assert!(points >= 70, "runner {bib}: {points} stored");
     }
 
     // Through all three ways in: bib 1 by OsmAnd, 2 by OwnTracks, 3 by the WebSocket.
-    let metrics = http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     assert!(
         metrics.contains("spectate_ingest_total{outcome=\"published\"}"),
         "{metrics}"

@@ -122,7 +122,6 @@ async fn every_acknowledged_fix_survives_a_sigkill() {
         ..Config::for_tests()
     })
     .await;
-    let http = reqwest::Client::new();
     for (bib, fixes) in acked.iter().enumerate().skip(1) {
         if fixes.is_empty() {
             continue;
@@ -130,14 +129,9 @@ async fn every_acknowledged_fix_survives_a_sigkill() {
         let wanted: Vec<f64> = fixes.iter().map(|&i| lat(bib, i)).collect();
 
         // The store: the runner's GPX export holds every acknowledged fix, in order.
-        let text = http
-            .get(restarted.url(&format!("/api/runners/{bib}/track.gpx")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = restarted
+            .get_text(&format!("/api/runners/{bib}/track.gpx"))
+            .await;
         let gpx = gpx::read(std::io::Cursor::new(text)).expect("the export is GPX");
         let stored: Vec<f64> = gpx.tracks[0].segments[0]
             .points

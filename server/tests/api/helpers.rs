@@ -80,6 +80,21 @@ impl TestApp {
         Client { ws }
     }
 
+    /// The body of `GET path`, as text.
+    pub(crate) async fn get_text(&self, path: &str) -> String {
+        reqwest::get(self.url(path))
+            .await
+            .expect("the server answers")
+            .text()
+            .await
+            .expect("a text body")
+    }
+
+    /// The body of `GET path`, as JSON.
+    pub(crate) async fn get_json(&self, path: &str) -> Value {
+        serde_json::from_str(&self.get_text(path).await).expect("a JSON body")
+    }
+
     pub(crate) async fn stats(&self) -> StatsSnapshot {
         reqwest::get(self.url("/api/stats"))
             .await

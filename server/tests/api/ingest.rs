@@ -231,12 +231,7 @@ async fn osmand_and_traccar_client_fixes_reach_the_followers_and_the_rules_hold(
     assert_eq!(outcome("id=demo-5&lat=north&lon=2".into()).await.0, 400);
     fan.expect_silence(Duration::from_millis(200)).await;
 
-    let metrics = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     for line in [
         "spectate_ingest_total{outcome=\"published\"} 3",
         "spectate_ingest_total{outcome=\"late\"} 1",
@@ -337,12 +332,7 @@ async fn the_leaderboard_orders_runners_by_progress_along_the_course() {
             assert_eq!(response.status(), 200);
         }
     }
-    let board: serde_json::Value = reqwest::get(app.url("/api/leaderboard"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let board: serde_json::Value = app.get_json("/api/leaderboard").await;
     assert_eq!(board["event"], "Spectate demo run");
     let standings = board["standings"].as_array().unwrap();
     assert_eq!(standings.len(), 12);
@@ -396,12 +386,7 @@ async fn the_simulator_runs_the_event_through_all_three_ways_in() {
     assert_eq!(totals["refused"], 0, "{totals}");
     assert!(totals["sent"].as_u64().unwrap() >= 6 * 10, "{totals}");
 
-    let board: serde_json::Value = reqwest::get(app.url("/api/leaderboard"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let board: serde_json::Value = app.get_json("/api/leaderboard").await;
     let moving = board["standings"]
         .as_array()
         .unwrap()
@@ -410,12 +395,7 @@ async fn the_simulator_runs_the_event_through_all_three_ways_in() {
         .count();
     // Bibs 1 and 4 came through OsmAnd, 2 and 5 OwnTracks, 3 and 6 the WebSocket.
     assert_eq!(moving, 6, "{board}");
-    let metrics = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     assert!(
         metrics.contains("spectate_ingest_total{outcome=\"published\"}"),
         "{metrics}"
@@ -608,12 +588,7 @@ async fn a_websocket_fix_is_acknowledged_after_it_is_stored() {
         .await;
     assert_eq!(phone.next_json().await, json!({"type": "ack", "id": 9}));
     // Acknowledged means stored: the track export has it, with the device's time.
-    let gpx = reqwest::get(app.url("/api/runners/12/track.gpx"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let gpx = app.get_text("/api/runners/12/track.gpx").await;
     assert_eq!(gpx.matches("<trkpt").count(), 1, "{gpx}");
     assert!(gpx.contains("lat=\"48.7\""), "{gpx}");
 }

@@ -3,14 +3,15 @@
 
 use spectate_server::config::Limits;
 
-use crate::helpers::{spawn_app, spawn_app_with_limits};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with_limits};
 
-#[tokio::test]
-async fn the_seed_scenario_delivers_exactly() {
-    let app = spawn_app().await;
+/// Runs `spectate load --quiet --url <app> <args>`, which must succeed, and returns
+/// its JSON summary.
+async fn load(app: &TestApp, args: &[&str]) -> serde_json::Value {
     let url = format!("ws://{}", app.addr);
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
-        .args(["load", "--quiet", "--url", &url, "seed"])
+        .args(["load", "--quiet", "--url", &url])
+        .args(args)
         .output()
         .await
         .unwrap();
@@ -19,7 +20,13 @@ async fn the_seed_scenario_delivers_exactly() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_seed_scenario_delivers_exactly() {
+    let app = spawn_app().await;
+    let summary = load(&app, &["seed"]).await;
     assert_eq!(summary["scenario"], "seed");
     assert_eq!(summary["sent"], 1000);
     assert_eq!(summary["lost"], 0);
@@ -31,20 +38,14 @@ async fn the_seed_scenario_delivers_exactly() {
 #[tokio::test]
 async fn the_fanout_scenario_counts_every_delivery_and_reads_the_server_from_proc() {
     let app = spawn_app().await;
-    let url = format!("ws://{}", app.addr);
     let pid = std::process::id().to_string();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
-        .args([
-            "load",
-            "--quiet",
-            "--url",
-            &url,
+    let summary = load(
+        &app,
+        &[
             "--pid",
             &pid,
             "--sources",
             "3",
-        ])
-        .args([
             "fanout",
             "--subscribers",
             "20",
@@ -52,16 +53,9 @@ async fn the_fanout_scenario_counts_every_delivery_and_reads_the_server_from_pro
             "4",
             "--seconds",
             "1",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        ],
+    )
+    .await;
     assert_eq!(
         (summary["expected"].as_u64(), summary["delivered"].as_u64()),
         (Some(80), Some(80)),
@@ -90,19 +84,11 @@ async fn the_ingest_scenario_counts_acknowledged_fixes_and_they_are_stored() {
         ..Limits::default()
     })
     .await;
-    let url = format!("ws://{}", app.addr);
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
-        .args(["load", "--quiet", "--url", &url])
-        .args(["ingest", "--via", "ws", "--runners", "4", "--seconds", "1"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = load(
+        &app,
+        &["ingest", "--via", "ws", "--runners", "4", "--seconds", "1"],
+    )
+    .await;
     assert_eq!(summary["scenario"], "ingest");
     let acked = summary["details"]["acked"].as_u64().unwrap();
     assert!(acked > 4, "{summary}");
@@ -112,12 +98,7 @@ async fn the_ingest_scenario_counts_acknowledged_fixes_and_they_are_stored() {
     // nothing else: each phone waits for an answer before its next fix.
     let mut stored = 0;
     for n in 0..4 {
-        let gpx = reqwest::get(app.url(&format!("/api/runners/b{n}/track.gpx")))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let gpx = app.get_text(&format!("/api/runners/b{n}/track.gpx")).await;
         stored += gpx.matches("<trkpt").count() as u64;
     }
     assert_eq!(stored, acked);
