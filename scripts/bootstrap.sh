@@ -72,6 +72,20 @@ step_chromium() {
   fi
 }
 
+step_redis() {
+  # The cluster tests start their own redis-server processes on free ports.
+  if command -v redis-server >/dev/null 2>&1; then
+    say "redis-server: present ($(redis-server --version | cut -d' ' -f3))"
+  else
+    say "redis-server: installing the Debian package (for the cluster tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq redis-server >/dev/null
+    # The package starts a system instance on 6379; the tests do not use it.
+    (service redis-server stop || true) >/dev/null 2>&1
+  fi
+}
+
 step_end2end_npm() {
   if [[ -d end2end/node_modules/@playwright/test ]]; then
     say "end2end npm packages: present"
@@ -83,7 +97,7 @@ step_end2end_npm() {
 
 what="${1:-all}"
 case "$what" in
-  all) step_target; step_wasm_opt; step_chromium; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
+  all) step_target; step_wasm_opt; step_chromium; step_redis; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
   run) step_target; step_wasm_opt; step_wasm_bindgen; step_cargo_leptos ;;
   *) echo "usage: $0 [all|run]" >&2; exit 2 ;;
 esac

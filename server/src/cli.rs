@@ -8,7 +8,7 @@ use spectate_app::protocol::{ProtocolError, RunnerId};
 
 use crate::{
     auth::Subject,
-    config::{Config, DemoConfig, Limits},
+    config::{ClusterConfig, Config, DemoConfig, Limits},
     event::Event,
 };
 
@@ -233,6 +233,14 @@ pub struct ServeArgs {
     /// Room messages per second per connection (burst of 5).
     #[arg(long, default_value_t = Limits::default().room_per_second)]
     pub room_per_second: f64,
+    /// Join a cluster: the Redis that the nodes share, e.g. redis://10.0.0.5:6379.
+    /// Every node of one race needs the same --redis-url, --redis-prefix and --secret
+    /// (tokens must verify on any node), and the same --event.
+    #[arg(long, env = "SPECTATE_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Prefix of the cluster's keys and channels in Redis.
+    #[arg(long, env = "SPECTATE_REDIS_PREFIX", default_value = "spectate", value_parser = redis_prefix)]
+    pub redis_prefix: String,
     /// Log filter, e.g. `info` or `spectate_server=debug,info` (RUST_LOG works too).
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log_level: String,
@@ -287,7 +295,27 @@ impl ServeArgs {
             happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),
             limits,
             site_root: self.site_root.clone(),
+            cluster: self.redis_url.clone().map(|redis_url| ClusterConfig {
+                redis_url,
+                prefix: self.redis_prefix.clone(),
+            }),
         }
+    }
+}
+
+/// A Redis key prefix: 1 to 64 letters, digits, `-`, `_` or `.`.
+fn redis_prefix(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a prefix: use 1 to 64 letters, digits, '-', '_' or '.'"
+        ))
     }
 }
 

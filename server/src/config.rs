@@ -31,6 +31,18 @@ pub struct Config {
     /// Where the built site (`pkg/`, assets) is; `None` uses Leptos' default
     /// (`LEPTOS_SITE_ROOT`, else `target/site`).
     pub site_root: Option<PathBuf>,
+    /// Cluster membership (`--redis-url`); `None` is a standalone node.
+    pub cluster: Option<ClusterConfig>,
+}
+
+/// Where the cluster's Redis is, and the names under which this cluster keeps its
+/// state there.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    /// `redis://host:port[/db]`.
+    pub redis_url: String,
+    /// Prefix of every key and channel, so clusters can share one Redis.
+    pub prefix: String,
 }
 
 /// The demo's simulated runners.
@@ -148,6 +160,7 @@ impl Config {
             happiness_interval: Duration::from_millis(100),
             limits: Limits::default(),
             site_root: None,
+            cluster: None,
         }
     }
 }

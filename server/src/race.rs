@@ -139,6 +139,11 @@ impl Race {
             .clear();
     }
 
+    /// The event being raced.
+    pub fn event(&self) -> &Arc<Event> {
+        &self.event
+    }
+
     /// Takes `runner`'s fix at `position`, received at `now_ms`. Fixes of runners not
     /// in the event are ignored.
     pub fn record(&self, runner: &RunnerId, position: LatLng, now_ms: u64) {

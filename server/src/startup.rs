@@ -63,6 +63,9 @@ pub enum StartupError {
     /// The durable store could not be opened or read.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    /// The cluster options are invalid.
+    #[error("{0}")]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 /// The router: pages, sockets and HTTP endpoints over one state.
@@ -109,6 +112,9 @@ pub fn app(state: AppState) -> Router {
         ))
         .with_state(state)
 }
+
+/// How long a cluster node waits for Redis at start before serving degraded.
+const CLUSTER_JOIN: Duration = Duration::from_secs(3);
 
 /// How often presence counts are sent, at most.
 const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
@@ -168,12 +174,28 @@ impl Application {
             store.clone(),
             config.limits.max_speed_mps,
         ));
+        let mut background = Vec::new();
+        if let Some(cluster) = &config.cluster {
+            let cluster = Arc::new(crate::cluster::Cluster::new(
+                &cluster.redis_url,
+                &cluster.prefix,
+                event.is_some(),
+                config.limits.history_events,
+            )?);
+            let _ = hub.cluster.set(cluster.clone());
+            background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
+            // Serve at once either way; a node that cannot reach Redis yet starts
+            // degraded and joins when it can.
+            if !cluster.wait_up(CLUSTER_JOIN).await {
+                tracing::warn!("cluster: Redis not reachable yet; starting degraded");
+            }
+        }
         restore(&hub, &intake, &store).await?;
-        let mut background = vec![
+        background.extend([
             feeds::happiness::start(hub.clone(), config.happiness_interval),
             crate::hub::presence::start(hub.clone(), PRESENCE_INTERVAL),
             crate::hub::keepalive::start(hub.clone()),
-        ];
+        ]);
         if let Some(retention) = config.retention {
             background.push(retain(hub.clone(), store.clone(), retention));
         }
@@ -265,11 +287,16 @@ const RESTORED_PER_RUNNER: usize = 32;
 
 /// Puts the stored runners' latest positions and trails back into the hub, and tells
 /// the ingestion rules each runner's latest, so a restart loses nothing a spectator saw.
+/// A cluster node only tells the ingestion rules: the topics' history is the
+/// cluster's, in Redis, and republishing would deliver old fixes again to everyone.
 async fn restore(hub: &Hub, intake: &Intake, store: &Store) -> Result<(), StartupError> {
     let fixes = store.recent(RESTORED_PER_RUNNER).await?;
     let count = fixes.len();
     for fix in fixes {
         intake.remember(&fix.runner, fix.taken_ms, fix.position);
+        if hub.cluster.get().is_some() {
+            continue;
+        }
         let publication = spectate_app::protocol::Publication::Fix {
             runner: fix.runner,
             position: fix.position,

@@ -323,6 +323,16 @@ pub enum EventData {
     },
 }
 
+impl EventData {
+    /// When the server took it in, ms since the Unix epoch.
+    pub fn ts(&self) -> u64 {
+        match self {
+            Self::Fix { ts, .. } | Self::Say { ts, .. } => *ts,
+            Self::Point { t, .. } => *t,
+        }
+    }
+}
+
 /// What the server sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -28,7 +28,10 @@ pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
             series: series.clone(),
             value: next_value(&mut rng),
         };
-        let _ = hub.publish(point, None);
+        // In a cluster, one node (the lease holder) produces the series for all.
+        if hub.cluster.get().is_none_or(|c| c.is_leader()) {
+            let _ = hub.publish(point, None);
+        }
     })
 }
 

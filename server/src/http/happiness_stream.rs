@@ -71,6 +71,12 @@ pub async fn happiness(State(state): State<AppState>, req: Request) -> Response 
 fn happiness_frames(hub: Arc<Hub>) -> impl Stream<Item = String> + Send + 'static {
     let (outbox, receiver) = outbox(hub.outbox_bounds());
     let mut feed = SubscriptionSet::new(hub.clone(), hub.next_conn_id(), outbox, WireFormat::Seed);
+    if hub.cluster.get().is_some() {
+        // The seed format has no snapshot to line up with: following in the
+        // background is enough.
+        let hub = hub.clone();
+        tokio::spawn(async move { hub.follow(&[Topic::Series(happiness_series())]).await });
+    }
     let subscribed = feed
         .add(&Topic::Series(happiness_series()), StartFrom::Fresh)
         .is_ok();

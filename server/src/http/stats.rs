@@ -7,15 +7,25 @@
 use axum::{
     Json,
     extract::State,
-    http::header,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 
 use crate::{hub::stats::StatsSnapshot, state::AppState};
 
-/// `GET /healthz`: 200 "ok" while the server runs.
-pub async fn healthz() -> &'static str {
-    "ok"
+/// `GET /healthz`: 200 "ok" while the server runs; 503 "degraded: ..." while a cluster
+/// node cannot reach Redis. A degraded node still serves its connected clients, but a
+/// load balancer should send new ones to a node that delivers the whole cluster's
+/// events.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.hub.cluster.get() {
+        Some(cluster) if !cluster.is_up() => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "degraded: the cluster's Redis is unreachable; reconnecting\n",
+        )
+            .into_response(),
+        _ => "ok".into_response(),
+    }
 }
 
 /// `GET /api/stats`: the hub's figures as JSON.
@@ -30,11 +40,14 @@ pub async fn stats(State(state): State<AppState>) -> Json<StatsSnapshot> {
 /// `GET /metrics`: the Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let hub = &state.hub;
-    let body = hub.stats.render(
+    let mut body = hub.stats.render(
         &hub.topics.counts(),
         hub.connections.len(),
         hub.admission.addresses(),
     );
+    if let Some(cluster) = hub.cluster.get() {
+        body.push_str(&cluster.render_metrics());
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -71,8 +71,11 @@ pub struct Hub {
     pub race: std::sync::OnceLock<std::sync::Arc<crate::race::Race>>,
     /// Open sockets.
     pub connections: connections::Connections,
-    /// Names this run of the server; sequence numbers are only comparable within one.
-    pub epoch: String,
+    /// This node's membership of a cluster (`--redis-url`), set once at start.
+    pub cluster: std::sync::OnceLock<std::sync::Arc<crate::cluster::Cluster>>,
+    /// Names this run of the server (or the cluster's shared state); sequence
+    /// numbers are only comparable within one.
+    epoch: std::sync::Mutex<String>,
     next_conn_id: AtomicU64,
     shutdown: watch::Sender<bool>,
     /// Tokio's clock, so tests can drive keepalive with a paused clock.
@@ -98,10 +101,46 @@ impl Hub {
             limits,
             access,
             // Random, so a restarted server never accepts a resume meant for the old one.
-            epoch: format!("{:016x}", fastrand::u64(..)),
+            epoch: std::sync::Mutex::new(format!("{:016x}", fastrand::u64(..))),
+            cluster: std::sync::OnceLock::new(),
             next_conn_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
             started: tokio::time::Instant::now(),
+        }
+    }
+
+    /// The epoch clients resume against.
+    pub fn epoch(&self) -> String {
+        self.epoch.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Adopts the cluster's epoch.
+    pub fn set_epoch(&self, epoch: &str) {
+        *self.epoch.lock().unwrap_or_else(|e| e.into_inner()) = epoch.to_owned();
+    }
+
+    /// What the cluster's other nodes report of their audience (empty on one node).
+    pub fn remote_audience(&self) -> topics::Audience {
+        self.cluster
+            .get()
+            .map(|c| c.remote_audience())
+            .unwrap_or_default()
+    }
+
+    /// In a cluster, makes sure this node follows `topics` and has their history
+    /// before a subscriber is served a snapshot; nothing to do on a single node.
+    pub async fn follow(&self, topics: &[spectate_app::protocol::Topic]) {
+        if let Some(cluster) = self.cluster.get() {
+            cluster.follow(self, topics).await;
+        }
+    }
+
+    /// Refuses with `unavailable` while this node is in a cluster whose Redis is
+    /// unreachable: publishing would fail, so ingestion must not store either.
+    pub fn ready_to_publish(&self) -> Result<(), ProtocolError> {
+        match self.cluster.get() {
+            Some(cluster) if !cluster.is_up() => Err(crate::cluster::unavailable()),
+            _ => Ok(()),
         }
     }
 
@@ -143,21 +182,45 @@ impl Hub {
     ) -> Result<Fanout, ProtocolError> {
         let topic = publication.topic();
         let ts = now_ms();
-        if let (Publication::Fix { runner, position }, Some(race)) = (&publication, self.race.get())
+        let cluster = self.cluster.get();
+        // In a cluster the race hears every fix as it comes back from Redis.
+        if let (Publication::Fix { runner, position }, Some(race), None) =
+            (&publication, self.race.get(), cluster)
         {
             race.record(runner, *position, taken_ms.unwrap_or(ts));
         }
-        let data = match publication {
-            Publication::Fix { position, .. } => EventData::Fix {
-                lat: position.lat(),
-                lng: position.lng(),
-                ts,
-                t: taken_ms,
-            },
-            Publication::Point { value, .. } => EventData::Point { t: ts, value },
-            Publication::Say { text, .. } => EventData::Say { text, ts },
-        };
+        let data = event_data(publication, ts, taken_ms);
+        if let Some(cluster) = cluster {
+            cluster.publish(topic.clone(), data, from)?;
+            self.count_published(&topic, 0);
+            return Ok(Fanout::default());
+        }
         let fanout = self.topics.publish(&topic, data, from)?;
+        self.count_published(&topic, fanout.conflated);
+        Ok(fanout)
+    }
+
+    /// [`Self::publish_taken_at`] for a tracker's fix, resolving once it is taken: on
+    /// a single node at once, in a cluster once Redis has numbered it, so an
+    /// acknowledgement means every node will deliver it.
+    pub async fn publish_confirmed(
+        &self,
+        publication: Publication,
+        taken_ms: Option<u64>,
+    ) -> Result<(), ProtocolError> {
+        let Some(cluster) = self.cluster.get() else {
+            return self
+                .publish_taken_at(publication, None, taken_ms)
+                .map(|_| ());
+        };
+        let topic = publication.topic();
+        let data = event_data(publication, now_ms(), taken_ms);
+        cluster.publish_confirmed(topic.clone(), data).await?;
+        self.count_published(&topic, 0);
+        Ok(())
+    }
+
+    fn count_published(&self, topic: &spectate_app::protocol::Topic, conflated: usize) {
         let kind = match topic.kind() {
             TopicKind::Runner => "runner",
             TopicKind::Series => "series",
@@ -166,8 +229,7 @@ impl Hub {
         };
         self.stats.published.with_label_values(&[kind]).inc();
         self.stats
-            .dropped(stats::DropReason::Conflated, fanout.conflated as u64);
-        Ok(fanout)
+            .dropped(stats::DropReason::Conflated, conflated as u64);
     }
 
     /// Tells every connection (close 1001) and stream to finish.
@@ -181,6 +243,20 @@ impl Hub {
     /// A receiver that turns `true` when shutdown begins.
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
+    }
+}
+
+/// The event a publication becomes, received at `ts`.
+fn event_data(publication: Publication, ts: u64, taken_ms: Option<u64>) -> EventData {
+    match publication {
+        Publication::Fix { position, .. } => EventData::Fix {
+            lat: position.lat(),
+            lng: position.lng(),
+            ts,
+            t: taken_ms,
+        },
+        Publication::Point { value, .. } => EventData::Point { t: ts, value },
+        Publication::Say { text, .. } => EventData::Say { text, ts },
     }
 }
 

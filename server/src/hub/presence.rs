@@ -13,6 +13,7 @@ use super::{Hub, every::every};
 /// Starts the timer; it ends when the server shuts down.
 pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
     every(hub, interval, |hub| {
-        hub.topics.announce_presence(hub.connections.len());
+        hub.topics
+            .announce_presence(hub.connections.len(), &hub.remote_audience());
     })
 }

@@ -91,6 +91,24 @@ pub struct Event {
 }
 
 impl Event {
+    fn new(
+        topic: &Topic,
+        seq: u64,
+        data: EventData,
+        from: Option<ConnId>,
+        published: Instant,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            topic: topic.clone(),
+            seq,
+            data,
+            from,
+            published,
+            app: OnceLock::new(),
+            seed: OnceLock::new(),
+        })
+    }
+
     /// The frame for `format`, encoded on first use and shared afterwards.
     pub fn frame(&self, format: WireFormat) -> Utf8Bytes {
         match format {
@@ -206,6 +224,58 @@ pub struct TopicCounts {
     pub room_members: usize,
     /// (connection, presence) pairs.
     pub presence_subscriptions: usize,
+}
+
+/// An event numbered by the cluster, to [`TopicRegistry::apply`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Numbered {
+    /// Its number in the topic, cluster-wide.
+    pub seq: u64,
+    /// What.
+    pub data: EventData,
+    /// The connection here that sent it, if it came from this node.
+    pub from: Option<ConnId>,
+}
+
+/// What [`TopicRegistry::apply`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Events delivered (duplicates are not counted).
+    pub applied: usize,
+    /// Holes found: lost history, each announced to subscribers.
+    pub gaps: usize,
+    /// The topic's `seq` afterwards.
+    pub seq: u64,
+    /// Subscribers whose waiting fix was replaced, summed over the events.
+    pub conflated: usize,
+}
+
+/// Who listens on one node, beyond its connection count: what a cluster node reports
+/// so that presence counts are cluster-wide.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Audience {
+    /// Spectators online (open connections).
+    #[serde(default)]
+    pub online: usize,
+    /// Followers per runner.
+    #[serde(default)]
+    pub followers: BTreeMap<String, usize>,
+    /// Members per room.
+    #[serde(default)]
+    pub rooms: BTreeMap<String, usize>,
+}
+
+impl Audience {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &Audience) {
+        self.online += other.online;
+        for (runner, n) in &other.followers {
+            *self.followers.entry(runner.clone()).or_default() += n;
+        }
+        for (room, n) in &other.rooms {
+            *self.rooms.entry(room.clone()).or_default() += n;
+        }
+    }
 }
 
 /// A runner's latest position, for pages rendered on the server.
@@ -374,36 +444,161 @@ impl TopicRegistry {
         let mut shard = self.shard(topic);
         let state = self.entry(&mut shard, topic)?;
         state.seq += 1;
-        let event = Arc::new(Event {
-            topic: topic.clone(),
-            seq: state.seq,
-            data,
-            from,
-            published: now,
-            app: OnceLock::new(),
-            seed: OnceLock::new(),
-        });
-        // Only runner fixes may replace each other in a lagging client's queue.
-        let key = matches!(topic, Topic::Runner(_)).then_some(state.key);
-        let mut fanout = Fanout {
-            seq: state.seq,
-            ..Fanout::default()
-        };
-        for (conn, subscriber) in &state.subscribers {
-            if from == Some(*conn) {
-                continue;
-            }
-            let frame = event.frame(subscriber.format);
-            match subscriber.outbox.push_published(frame, now, key) {
-                Pushed::Queued => fanout.queued += 1,
-                Pushed::Conflated => fanout.conflated += 1,
-                Pushed::Overflowed => fanout.overflowed += 1,
-                Pushed::Gone => {}
-            }
-        }
-        state.history.push_back(event);
+        let event = Event::new(topic, state.seq, data, from, now);
+        let fanout = deliver(state, event, now);
         state.trim(rules.keep(topic.kind()), rules.max_age, now);
         Ok(fanout)
+    }
+
+    /// Applies events numbered elsewhere (by the cluster, in Redis), in order: each
+    /// one after the topic's current `seq` is delivered and kept, older ones are
+    /// duplicates and skipped. A hole before an event means history was lost: the
+    /// topic's subscribers get an empty snapshot with a `too_old` gap first, so
+    /// nobody mistakes the jump for continuity. A topic nobody here has seen yet
+    /// just starts at the first event it is given.
+    pub fn apply(
+        &self,
+        topic: &Topic,
+        events: Vec<Numbered>,
+        mut on_applied: impl FnMut(&Numbered),
+    ) -> Result<Applied, ProtocolError> {
+        let rules = self.history;
+        let now = Instant::now();
+        let mut shard = self.shard(topic);
+        let state = self.entry(&mut shard, topic)?;
+        let mut applied = Applied::default();
+        for numbered in events {
+            if numbered.seq <= state.seq {
+                continue;
+            }
+            if numbered.seq > state.seq + 1 {
+                let fresh = state.seq == 0 && state.history.is_empty();
+                if !fresh {
+                    applied.gaps += 1;
+                    state.history.clear();
+                    let header = ServerMsg::Snapshot {
+                        topic: topic.clone(),
+                        seq: numbered.seq - 1,
+                        resumed: false,
+                        gap: Some(Gap {
+                            after: state.seq,
+                            reason: GapReason::TooOld,
+                        }),
+                        count: 0,
+                    };
+                    push_to_app_subscribers(state, &header.encode().into());
+                }
+                state.seq = numbered.seq - 1;
+            }
+            state.seq = numbered.seq;
+            on_applied(&numbered);
+            let published = now
+                .checked_sub(Duration::from_millis(
+                    super::now_ms().saturating_sub(numbered.data.ts()),
+                ))
+                .unwrap_or(now);
+            let event = Event::new(topic, numbered.seq, numbered.data, numbered.from, published);
+            let fanout = deliver(state, event, now);
+            applied.conflated += fanout.conflated;
+            applied.applied += 1;
+        }
+        applied.seq = state.seq;
+        state.trim(rules.keep(topic.kind()), rules.max_age, now);
+        Ok(applied)
+    }
+
+    /// The topic's latest `seq` here, if the topic is in memory.
+    pub fn seq(&self, topic: &Topic) -> Option<u64> {
+        self.shard(topic).get(topic).map(|state| state.seq)
+    }
+
+    /// True if anyone here listens to `topic`.
+    pub fn has_subscribers(&self, topic: &Topic) -> bool {
+        self.shard(topic)
+            .get(topic)
+            .is_some_and(|state| !state.subscribers.is_empty())
+    }
+
+    /// Drops `topic` and its history if nobody here listens to it; true if dropped.
+    /// A cluster node calls it when it stops following a topic in Redis, since the
+    /// history would go stale.
+    pub fn forget_if_idle(&self, topic: &Topic) -> bool {
+        let mut shard = self.shard(topic);
+        if shard.get(topic).is_some_and(|s| s.subscribers.is_empty()) {
+            shard.remove(topic);
+            self.topics.fetch_sub(1, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+
+    /// Forgets every topic's numbering and history, telling each subscriber with an
+    /// empty snapshot and a `restarted` gap: the cluster's shared state was lost (Redis
+    /// restarted without its data), so its sequence numbers begin again.
+    pub fn restart_all(&self) {
+        for mut shard in self.all_shards() {
+            for (topic, state) in shard.iter_mut() {
+                let header = ServerMsg::Snapshot {
+                    topic: topic.clone(),
+                    seq: 0,
+                    resumed: false,
+                    gap: Some(Gap {
+                        after: state.seq,
+                        reason: GapReason::Restarted,
+                    }),
+                    count: 0,
+                };
+                state.seq = 0;
+                state.history.clear();
+                if !matches!(topic, Topic::Presence) {
+                    push_to_app_subscribers(state, &header.encode().into());
+                }
+            }
+        }
+    }
+
+    /// Topics in memory with nobody listening here.
+    pub fn idle_topics(&self) -> Vec<Topic> {
+        let mut out = Vec::new();
+        for shard in self.all_shards() {
+            out.extend(
+                shard
+                    .iter()
+                    .filter(|(_, s)| s.subscribers.is_empty())
+                    .map(|(t, _)| t.clone()),
+            );
+        }
+        out
+    }
+
+    /// Topics in memory.
+    pub fn topics(&self) -> Vec<Topic> {
+        let mut out = Vec::new();
+        for shard in self.all_shards() {
+            out.extend(shard.keys().cloned());
+        }
+        out
+    }
+
+    /// This node's own audience: followers per runner and members per room, for the
+    /// cluster's presence report.
+    pub fn local_audience(&self) -> Audience {
+        let mut audience = Audience::default();
+        for shard in self.all_shards() {
+            for (topic, state) in shard.iter() {
+                let n = state.subscribers.len();
+                match topic {
+                    Topic::Runner(runner) if n > 0 => {
+                        audience.followers.insert(runner.as_str().to_owned(), n);
+                    }
+                    Topic::Room(room) if n > 0 => {
+                        audience.rooms.insert(room.as_str().to_owned(), n);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        audience
     }
 
     /// The latest fix of every runner that has one.
@@ -430,9 +625,13 @@ impl TopicRegistry {
     }
 
     /// The presence frame for `online` spectators: followers per runner.
-    pub fn presence_frame(&self, online: usize) -> Utf8Bytes {
-        let followers = self.followers();
-        presence_frame(online, followers)
+    /// `remote` is what the cluster's other nodes reported (empty on a single node).
+    pub fn presence_frame(&self, online: usize, remote: &Audience) -> Utf8Bytes {
+        let mut followers = self.followers();
+        for (runner, n) in &remote.followers {
+            *followers.entry(runner.clone()).or_default() += n;
+        }
+        presence_frame(online + remote.online, followers)
     }
 
     fn followers(&self) -> BTreeMap<String, usize> {
@@ -452,13 +651,15 @@ impl TopicRegistry {
     /// Sends presence to whoever should hear of a change: each room's members when
     /// its count changed, and `presence` subscribers when the spectator count or any
     /// runner's follower count changed. Called on a timer, so updates are throttled.
-    pub fn announce_presence(&self, online: usize) {
+    /// `remote` is what the cluster's other nodes reported (empty on a single node).
+    pub fn announce_presence(&self, online: usize, remote: &Audience) {
         for mut shard in self.all_shards() {
             for (topic, state) in shard.iter_mut() {
-                if !matches!(topic, Topic::Room(_)) {
+                let Topic::Room(room) = topic else {
                     continue;
-                }
-                let members = state.subscribers.len();
+                };
+                let members =
+                    state.subscribers.len() + remote.rooms.get(room.as_str()).copied().unwrap_or(0);
                 if state.announced == Some(members) {
                     continue;
                 }
@@ -471,7 +672,11 @@ impl TopicRegistry {
                 }
             }
         }
-        let followers = self.followers();
+        let mut followers = self.followers();
+        for (runner, n) in &remote.followers {
+            *followers.entry(runner.clone()).or_default() += n;
+        }
+        let online = online + remote.online;
         {
             let mut last = self.last_presence.lock().unwrap_or_else(|e| e.into_inner());
             if last
@@ -520,6 +725,39 @@ impl TopicRegistry {
     /// Topics in memory, from a counter (cheap).
     pub fn topic_count(&self) -> usize {
         self.topics.load(Ordering::Relaxed)
+    }
+}
+
+/// Queues `event` to every subscriber of `state` (not back to its sender) and keeps
+/// it in history.
+fn deliver(state: &mut TopicState, event: Arc<Event>, now: Instant) -> Fanout {
+    // Only runner fixes may replace each other in a lagging client's queue.
+    let key = matches!(event.topic, Topic::Runner(_)).then_some(state.key);
+    let mut fanout = Fanout {
+        seq: event.seq,
+        ..Fanout::default()
+    };
+    for (conn, subscriber) in &state.subscribers {
+        if event.from == Some(*conn) {
+            continue;
+        }
+        let frame = event.frame(subscriber.format);
+        match subscriber.outbox.push_published(frame, now, key) {
+            Pushed::Queued => fanout.queued += 1,
+            Pushed::Conflated => fanout.conflated += 1,
+            Pushed::Overflowed => fanout.overflowed += 1,
+            Pushed::Gone => {}
+        }
+    }
+    state.history.push_back(event);
+    fanout
+}
+
+fn push_to_app_subscribers(state: &TopicState, frame: &Utf8Bytes) {
+    for subscriber in state.subscribers.values() {
+        if subscriber.format == WireFormat::App {
+            subscriber.outbox.push(frame.clone());
+        }
     }
 }
 

@@ -36,6 +36,7 @@ impl From<ProtocolError> for IngestError {
             ProtocolError::TokenWrongSubject(m) | ProtocolError::OriginForbidden(m) => {
                 Self::Forbidden(m)
             }
+            ProtocolError::Unavailable(m) => Self::Unavailable(m),
             other => Self::BadInput(other.to_string()),
         }
     }

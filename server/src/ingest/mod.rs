@@ -160,6 +160,10 @@ impl Intake {
                 (fix.taken_ms - now) / 1000
             )));
         }
+        // In a cluster whose Redis is unreachable, refuse before storing: the
+        // tracker keeps the fix and sends it again, and it is then both stored and
+        // delivered.
+        self.hub.ready_to_publish()?;
         if let Verdict::Drop(outcome) = self.judge(runner, fix) {
             self.count(outcome.label());
             return Ok(outcome);
@@ -199,8 +203,8 @@ impl Intake {
                 position: fix.position,
             };
             self.hub
-                .publish_taken_at(publication, None, Some(fix.taken_ms))
-                .map_err(|e| error::IngestError::BadInput(e.to_string()))?;
+                .publish_confirmed(publication, Some(fix.taken_ms))
+                .await?;
             Outcome::Published
         } else {
             Outcome::Late
@@ -222,14 +226,15 @@ impl Intake {
         taken_ms: u64,
         source: &'static str,
     ) -> Result<(), error::IngestError> {
+        self.hub.ready_to_publish()?;
         self.remember(runner, taken_ms, position);
         let publication = Publication::Fix {
             runner: runner.clone(),
             position,
         };
         self.hub
-            .publish_taken_at(publication, None, Some(taken_ms))
-            .map_err(|e| error::IngestError::BadInput(e.to_string()))?;
+            .publish_confirmed(publication, Some(taken_ms))
+            .await?;
         let stored = StoredFix {
             runner: runner.clone(),
             position,

@@ -107,7 +107,7 @@ impl Session {
                 hub.access.check_follow(self.handshake.identity.as_ref())?;
                 self.topics.check_room_for(&topics)?;
                 for topic in &topics {
-                    let from = start_from(resume.as_ref(), topic, &hub.epoch);
+                    let from = start_from(resume.as_ref(), topic, &hub.epoch());
                     self.topics.add(topic, from)?;
                 }
                 Ok(ack())
@@ -201,7 +201,7 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
     conn.send(
         ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
-            epoch: hub.epoch.clone(),
+            epoch: hub.epoch(),
             open_publishing: hub.access.open_publishing,
             heartbeat_ms: hub.limits.heartbeat.as_millis() as u64,
             limits: AnnouncedLimits {
@@ -228,6 +228,19 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
                 topic: topic @ Topic::Runner(_),
                 data,
             }) => session.publish_fix(&hub, &intake, id, topic, data).await,
+            Ok(msg @ ClientMsg::Subscribe { .. }) if hub.cluster.get().is_some() => {
+                // In a cluster the node first follows the topics in Redis, so the
+                // snapshot (or resume) is the cluster's, not just this node's.
+                let ClientMsg::Subscribe { topics, .. } = &msg else {
+                    unreachable!()
+                };
+                let topics = topics.clone();
+                hub.follow(&topics).await;
+                let outcome = session.handle(&conn, msg);
+                // Followed again in case the node left a topic meanwhile.
+                hub.follow(&topics).await;
+                outcome
+            }
             other => other.and_then(|msg| session.handle(&conn, msg)),
         };
         match outcome {

@@ -23,6 +23,7 @@ async fn run(mut conn: Connection, _handshake: Handshake) {
     let hub = conn.hub.clone();
     let mut feed =
         SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed);
+    hub.follow(&[Topic::Series(happiness_series())]).await;
     if feed
         .add(&Topic::Series(happiness_series()), StartFrom::Fresh)
         .is_ok()

@@ -27,6 +27,7 @@ async fn run(mut conn: Connection, handshake: Handshake) {
     let room = RoomName::lobby();
     let mut membership =
         SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed);
+    hub.follow(&[Topic::Room(room.clone())]).await;
     let joined = hub
         .access
         .check_follow(handshake.identity.as_ref())

@@ -31,7 +31,12 @@ async fn run(mut conn: Connection, mut handshake: Handshake) {
         SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed);
     let mut gate = PublishGate::new(&hub);
     while let Inbound::Text(text) = conn.next_text().await {
-        let outcome = SeedInbound::parse(&text).and_then(|msg| match msg {
+        let parsed = SeedInbound::parse(&text);
+        if let Ok(SeedInbound::Hello { following, .. }) = &parsed {
+            let topics: Vec<Topic> = following.iter().cloned().map(Topic::Runner).collect();
+            hub.follow(&topics).await;
+        }
+        let outcome = parsed.and_then(|msg| match msg {
             SeedInbound::Hello {
                 following,
                 user_id: _,

@@ -65,7 +65,9 @@ impl SubscriptionSet {
         self.check_room_for(std::slice::from_ref(topic))?;
         let presence: Option<Utf8Bytes> = matches!(topic, Topic::Presence).then(|| {
             let online = self.hub.connections.len();
-            self.hub.topics.presence_frame(online)
+            self.hub
+                .topics
+                .presence_frame(online, &self.hub.remote_audience())
         });
         self.hub
             .topics

@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod cleanup;
+mod cluster;
 mod demo;
 mod durability;
 mod event_file;
