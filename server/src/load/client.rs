@@ -21,12 +21,12 @@ pub type Ws = WebSocketStream<TcpStream>;
 /// Where and how to connect.
 #[derive(Debug, Clone)]
 pub struct Target {
-    addr: SocketAddr,
-    base: String,
+    /// The nodes: (address, `ws://HOST:PORT`).
+    nodes: Vec<(SocketAddr, String)>,
     /// The v1 socket path.
     pub path: String,
-    /// The server's pid, for /proc readings.
-    pub pid: Option<u32>,
+    /// The server's pids (a cluster's nodes and its Redis), for /proc readings.
+    pub pids: Vec<u32>,
     sources: u8,
     concurrency: usize,
     quiet: bool,
@@ -35,24 +35,15 @@ pub struct Target {
 impl Target {
     /// From the command line; only loopback addresses may be loaded.
     pub fn parse(args: &LoadArgs) -> Result<Self, LoadError> {
-        let bad = |why: &str| LoadError::Url(args.url.clone(), why.to_owned());
-        let rest = args
+        let nodes = args
             .url
-            .strip_prefix("ws://")
-            .ok_or_else(|| bad("use ws://HOST:PORT"))?;
-        let authority = rest.split('/').next().unwrap_or_default();
-        let addr: SocketAddr = authority
-            .replace("localhost", "127.0.0.1")
-            .parse()
-            .map_err(|_| bad("HOST:PORT must be an IP address and a port"))?;
-        if !addr.ip().is_loopback() {
-            return Err(bad("only loopback addresses may be a target of load"));
-        }
+            .split(',')
+            .map(parse_node)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            addr,
-            base: format!("ws://{authority}"),
+            nodes,
             path: args.path.clone(),
-            pid: args.pid,
+            pids: args.pid.clone(),
             sources: args.sources.max(1),
             concurrency: args.connect_concurrency.max(1),
             quiet: args.quiet,
@@ -68,14 +59,15 @@ impl Target {
             let source = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)), 0);
             socket.bind(source).map_err(|e| failed(e.to_string()))?;
         }
+        let (addr, base) = &self.nodes[index % self.nodes.len()];
         let stream = socket
-            .connect(self.addr)
+            .connect(*addr)
             .await
             .map_err(|e| failed(e.to_string()))?;
         stream
             .set_nodelay(true)
             .map_err(|e| failed(e.to_string()))?;
-        let url = format!("{}{path}", self.base);
+        let url = format!("{base}{path}");
         let (ws, _) = tokio_tungstenite::client_async(url, stream)
             .await
             .map_err(|e| failed(e.to_string()))?;
@@ -107,9 +99,11 @@ impl Target {
         Ok(out)
     }
 
-    /// The server's HTTP address, `http://HOST:PORT`.
-    pub fn http_base(&self) -> String {
-        self.base.replacen("ws://", "http://", 1)
+    /// The HTTP address of the node client `index` uses, `http://HOST:PORT`.
+    pub fn http_base(&self, index: usize) -> String {
+        self.nodes[index % self.nodes.len()]
+            .1
+            .replacen("ws://", "http://", 1)
     }
 
     /// A progress line on stderr (unless `--quiet`).
@@ -121,8 +115,32 @@ impl Target {
 
     /// The server's CPU time and RSS now (with `--pid`).
     pub fn server_sample(&self) -> Option<proc_stats::ProcSample> {
-        self.pid.and_then(proc_stats::sample)
+        let samples: Option<Vec<_>> = self.pids.iter().map(|p| proc_stats::sample(*p)).collect();
+        samples
+            .filter(|s| !s.is_empty())
+            .map(|s| proc_stats::ProcSample {
+                cpu_s: s.iter().map(|s| s.cpu_s).sum(),
+                rss_kib: s.iter().map(|s| s.rss_kib).sum(),
+            })
     }
+}
+
+/// One node's `ws://HOST:PORT`; only loopback addresses may be loaded.
+fn parse_node(url: &str) -> Result<(SocketAddr, String), LoadError> {
+    let bad = |why: &str| LoadError::Url(url.to_owned(), why.to_owned());
+    let rest = url
+        .trim()
+        .strip_prefix("ws://")
+        .ok_or_else(|| bad("use ws://HOST:PORT"))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    let addr: SocketAddr = authority
+        .replace("localhost", "127.0.0.1")
+        .parse()
+        .map_err(|_| bad("HOST:PORT must be an IP address and a port"))?;
+    if !addr.ip().is_loopback() {
+        return Err(bad("only loopback addresses may be a target of load"));
+    }
+    Ok((addr, format!("ws://{authority}")))
 }
 
 /// Sends one JSON text frame.

@@ -119,10 +119,10 @@ pub async fn run(target: &Target, args: &IngestArgs) -> Result<Summary, LoadErro
             }
         }
         Via::Osmand => {
-            let url = format!("{}/api/osmand", target.http_base());
             for n in 0..args.runners {
                 let device = format!("{}{}", args.device_prefix, n + 1);
-                let (stop, sent, url) = (stop.clone(), sent.clone(), url.clone());
+                let url = format!("{}/api/osmand", target.http_base(n));
+                let (stop, sent) = (stop.clone(), sent.clone());
                 // A client each: one keep-alive connection per phone.
                 let http = reqwest::Client::builder()
                     .pool_max_idle_per_host(1)

@@ -15,6 +15,9 @@
 //! - [`ramp`]: websocket-shootout style; add clients in steps, 4 broadcasts in flight,
 //!   stop when the 95th percentile passes the limit.
 //!
+//! Every scenario can load a cluster: `--url` takes the nodes' addresses, and clients
+//! are spread over them round-robin.
+//!
 //! Shared parts: [`client`] (connections spread over 127.0.0.x source addresses),
 //! [`proc_stats`] (the server's CPU time and RSS from `/proc`), [`report`] (HDR
 //! histograms and the summary).
@@ -37,15 +40,18 @@ pub struct LoadArgs {
     /// The scenario.
     #[command(subcommand)]
     pub scenario: Scenario,
-    /// The server to load, as `ws://HOST:PORT` (loopback addresses only).
+    /// The server to load, as `ws://HOST:PORT` (loopback addresses only). Several
+    /// comma-separated URLs load the nodes of a cluster: client `i` connects to node
+    /// `i mod n`, like a round-robin load balancer.
     #[arg(long, global = true, default_value = "ws://127.0.0.1:3000")]
     pub url: String,
     /// The path of the v1 socket (`/ws` on Spectate; the peers answer on any path).
     #[arg(long, global = true, default_value = "/ws")]
     pub path: String,
-    /// The server's process id: its CPU time and memory are read from /proc.
-    #[arg(long, global = true)]
-    pub pid: Option<u32>,
+    /// The server's process id: its CPU time and memory are read from /proc. Several,
+    /// comma-separated (a cluster's nodes, and its Redis), are added up.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub pid: Vec<u32>,
     /// Spread client sockets over this many source addresses (127.0.0.1, .2, ...), for
     /// more than ~28k source ports.
     #[arg(long, global = true, default_value_t = 1)]

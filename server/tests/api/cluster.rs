@@ -536,3 +536,45 @@ async fn when_a_node_is_killed_its_clients_resume_on_another_and_its_audience_le
     .await;
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test]
+async fn the_load_tool_spreads_its_clients_over_the_nodes_and_counts_exactly() {
+    let redis = Redis::start();
+    let (a, b) = (node(&redis).await, node(&redis).await);
+    let urls = format!("ws://{},ws://{}", a.addr, b.addr);
+    // 4 messages: within one connection's room burst (5) at the default limits.
+    let scenario = [
+        "fanout",
+        "--subscribers",
+        "20",
+        "--rate",
+        "4",
+        "--seconds",
+        "1",
+    ];
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["load", "--quiet", "--url", &urls])
+        .args(scenario)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["expected"], 80, "{summary}");
+    assert_eq!(summary["delivered"], 80, "{summary}");
+    assert_eq!(summary["duplicates"], 0, "{summary}");
+    // The publisher (client 20) was on a. b's 10 subscribers got its 4 messages
+    // through Redis, once for the node, not once each; a got its own back, numbered.
+    for (name, app) in [("a", &a), ("b", &b)] {
+        let cluster = app.hub.cluster.get().unwrap();
+        let received = cluster
+            .traffic
+            .received
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(received, 4, "{name} received {received} events from Redis");
+    }
+}
