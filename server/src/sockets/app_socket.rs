@@ -228,16 +228,19 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
                 topic: topic @ Topic::Runner(_),
                 data,
             }) => session.publish_fix(&hub, &intake, id, topic, data).await,
-            Ok(msg @ ClientMsg::Subscribe { .. }) if hub.cluster.get().is_some() => {
+            Ok(ClientMsg::Subscribe { id, topics, resume }) if hub.cluster.get().is_some() => {
                 // In a cluster the node first follows the topics in Redis, so the
-                // snapshot (or resume) is the cluster's, not just this node's.
-                let ClientMsg::Subscribe { topics, .. } = &msg else {
-                    unreachable!()
-                };
-                let topics = topics.clone();
+                // snapshot (or resume) is the cluster's, not just this node's; and
+                // again after, in case the node left a topic meanwhile.
                 hub.follow(&topics).await;
-                let outcome = session.handle(&conn, msg);
-                // Followed again in case the node left a topic meanwhile.
+                let outcome = session.handle(
+                    &conn,
+                    ClientMsg::Subscribe {
+                        id,
+                        topics: topics.clone(),
+                        resume,
+                    },
+                );
                 hub.follow(&topics).await;
                 outcome
             }

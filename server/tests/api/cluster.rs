@@ -11,14 +11,12 @@ use std::{
     time::Duration,
 };
 
+use crate::helpers::{Client, PATIENCE, Seen, TestApp, run_load, spawn_app_with, spawn_binary};
 use serde_json::{Value, json};
 use spectate_server::{
     config::{ClusterConfig, Config},
     hub::now_ms,
 };
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-use crate::helpers::{Client, PATIENCE, Seen, TestApp, spawn_app_with};
 
 const SECRET: &str = "cluster-test-secret-cluster-test-secret!";
 
@@ -455,38 +453,20 @@ async fn when_a_node_is_killed_its_clients_resume_on_another_and_its_audience_le
     let data_dir =
         std::env::temp_dir().join(format!("spectate-cluster-kill-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
-    let mut killed = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--open",
-            "--secret",
-            SECRET,
-        ])
-        .arg("--redis-url")
-        .arg(redis.url())
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--event")
-        .arg(event())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server binary starts");
-    let mut lines = BufReader::new(killed.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(PATIENCE, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("Spectate is running at ") {
-                return url.trim().replace("http://", "ws://");
-            }
-        }
-        panic!("the node exited before listening");
-    })
-    .await
-    .expect("the node says where it listens");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let redis_url = redis.url();
+    let (mut killed, base) = spawn_binary(&[
+        "--open".as_ref(),
+        "--secret".as_ref(),
+        SECRET.as_ref(),
+        "--redis-url".as_ref(),
+        redis_url.as_ref(),
+        "--data-dir".as_ref(),
+        data_dir.as_os_str(),
+        "--event".as_ref(),
+        event().as_os_str(),
+    ])
+    .await;
+    let base = base.replace("http://", "ws://");
 
     let (ws, _) = tokio_tungstenite::connect_async(format!("{base}/ws"))
         .await
@@ -552,18 +532,7 @@ async fn the_load_tool_spreads_its_clients_over_the_nodes_and_counts_exactly() {
         "--seconds",
         "1",
     ];
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
-        .args(["load", "--quiet", "--url", &urls])
-        .args(scenario)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = run_load(&urls, &scenario).await;
     assert_eq!(summary["expected"], 80, "{summary}");
     assert_eq!(summary["delivered"], 80, "{summary}");
     assert_eq!(summary["duplicates"], 0, "{summary}");
@@ -577,4 +546,37 @@ async fn the_load_tool_spreads_its_clients_over_the_nodes_and_counts_exactly() {
             .load(std::sync::atomic::Ordering::Relaxed);
         assert_eq!(received, 4, "{name} received {received} events from Redis");
     }
+}
+
+/// Runs the binary with `args`, which must fail; returns its stderr.
+async fn refused(args: &[&str]) -> String {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success(), "{args:?} was accepted");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn bad_cluster_and_load_options_are_refused_with_a_reason() {
+    let data_dir = std::env::temp_dir().join(format!("spectate-badopts-{}", std::process::id()));
+    let data_dir = data_dir.to_str().unwrap();
+    let serve = ["serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir];
+    let err = refused(&[&serve[..], &["--redis-prefix", "a b"]].concat()).await;
+    assert!(err.contains("is not a prefix"), "{err}");
+    let err = refused(&[&serve[..], &["--redis-url", "http://nowhere"]].concat()).await;
+    assert!(err.contains("invalid --redis-url"), "{err}");
+    // One bad address in a node list refuses the whole run, naming it.
+    let err = refused(&[
+        "load",
+        "--url",
+        "ws://127.0.0.1:1,ws://10.0.0.5:3000",
+        "seed",
+    ])
+    .await;
+    assert!(err.contains("10.0.0.5:3000"), "{err}");
+    assert!(err.contains("only loopback"), "{err}");
+    let _ = std::fs::remove_dir_all(data_dir);
 }

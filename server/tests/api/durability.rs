@@ -4,7 +4,6 @@
 
 use std::{
     path::PathBuf,
-    process::Stdio,
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
@@ -14,9 +13,8 @@ use std::{
 
 use serde_json::json;
 use spectate_server::{config::Config, hub::now_ms};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::helpers::{PATIENCE, spawn_app_with};
+use crate::helpers::{PATIENCE, spawn_app_with, spawn_binary};
 
 const SECRET: &str = "durability-test-secret-durability-test!";
 /// Runners posting at once, and fixes each would post if never interrupted.
@@ -40,30 +38,15 @@ async fn every_acknowledged_fix_survives_a_sigkill() {
     let _ = std::fs::remove_dir_all(&data_dir);
 
     // The real binary, so that it can really be killed.
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--secret", SECRET])
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--event")
-        .arg(event())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server binary starts");
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(PATIENCE, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("Spectate is running at ") {
-                return url.trim().to_owned();
-            }
-        }
-        panic!("the server exited before listening");
-    })
-    .await
-    .expect("the server says where it listens");
-    // Keep draining its output so that it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let (mut server, base) = spawn_binary(&[
+        "--secret".as_ref(),
+        SECRET.as_ref(),
+        "--data-dir".as_ref(),
+        data_dir.as_os_str(),
+        "--event".as_ref(),
+        event().as_os_str(),
+    ])
+    .await;
 
     // Trackers post concurrently, each recording what was acknowledged (200 and
     // published), until the server is gone.

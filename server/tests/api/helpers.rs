@@ -215,3 +215,48 @@ impl Client {
         welcome
     }
 }
+
+/// Starts the real `spectate serve` binary with `args` (a server a test can really
+/// kill) and returns it with the base URL it says it listens on (`http://...`). Its
+/// output keeps being drained, so it never blocks on a full pipe.
+pub(crate) async fn spawn_binary(args: &[&std::ffi::OsStr]) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server binary starts");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(PATIENCE, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("Spectate is running at ") {
+                return url.trim().to_owned();
+            }
+        }
+        panic!("the server exited before listening");
+    })
+    .await
+    .expect("the server says where it listens");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (server, base)
+}
+
+/// Runs `spectate load --quiet --url <urls> <args>`, which must succeed, and returns
+/// its JSON summary.
+pub(crate) async fn run_load(urls: &str, args: &[&str]) -> Value {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["load", "--quiet", "--url", urls])
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}

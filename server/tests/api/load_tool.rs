@@ -3,24 +3,12 @@
 
 use spectate_server::config::Limits;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with_limits};
+use crate::helpers::{TestApp, run_load, spawn_app, spawn_app_with_limits};
 
 /// Runs `spectate load --quiet --url <app> <args>`, which must succeed, and returns
 /// its JSON summary.
 async fn load(app: &TestApp, args: &[&str]) -> serde_json::Value {
-    let url = format!("ws://{}", app.addr);
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
-        .args(["load", "--quiet", "--url", &url])
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    run_load(&format!("ws://{}", app.addr), args).await
 }
 
 #[tokio::test]
