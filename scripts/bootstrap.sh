@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, only where missing, every tool Spectate needs to build and test:
 # the wasm32 target, cargo-leptos, wasm-bindgen-cli at the Cargo.lock version,
-# wasm-opt (npm binaryen), Chromium (Debian) and the end2end npm packages.
+# wasm-opt (npm binaryen), Leaflet (npm, vendored), Chromium (Debian) and the end2end npm packages.
 # Safe to re-run: each step checks first and says what it did.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,10 +95,15 @@ step_end2end_npm() {
   fi
 }
 
+step_vendor() {
+  say "browser libraries (Leaflet from npm, served from public/vendor)"
+  ./scripts/vendor.sh
+}
+
 what="${1:-all}"
 case "$what" in
-  all) step_target; step_wasm_opt; step_chromium; step_redis; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
-  run) step_target; step_wasm_opt; step_wasm_bindgen; step_cargo_leptos ;;
+  all) step_target; step_vendor; step_wasm_opt; step_chromium; step_redis; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
+  run) step_target; step_vendor; step_wasm_opt; step_wasm_bindgen; step_cargo_leptos ;;
   *) echo "usage: $0 [all|run]" >&2; exit 2 ;;
 esac
 say "done"

@@ -9,7 +9,7 @@ use leptos_router::{
 };
 
 use crate::{
-    components::connection_status::ConnectionStatus,
+    components::connection_status::{ConnectionStatus, OfflineBanner},
     live::LiveSocket,
     pages::{
         dashboard::DashboardPage, room::RoomPage, runner_map::RunnerMapPage, track::TrackPage,
@@ -26,6 +26,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="description" content="Follow runners live on a map."/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                // Leaflet, vendored from npm at build time (scripts/vendor.sh); deferred
+                // scripts run in order before the wasm module hydrates.
+                <link rel="stylesheet" href="/vendor/leaflet/leaflet.css"/>
+                <script defer src="/vendor/leaflet/leaflet.js"></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -55,6 +59,7 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <ConnectionStatus/>
             </header>
+            <OfflineBanner/>
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=RunnerMapPage/>

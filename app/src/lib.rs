@@ -7,6 +7,7 @@
 //!   (the WebSocket, timers) lives behind `hydrate` and runs only inside effects.
 
 pub mod fix_queue;
+pub mod format;
 pub mod protocol;
 pub mod resume_book;
 
@@ -20,3 +21,5 @@ pub mod follow_list;
 pub mod live;
 #[cfg(feature = "ui")]
 pub mod pages;
+#[cfg(feature = "ui")]
+pub mod race_data;

@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server: pages, sockets, feeds.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print a signed token (for a runner, or a role) that this server will accept.
     Token(TokenArgs),
     /// Load a running server (Spectate or a peer) and print a JSON summary.
@@ -171,6 +171,10 @@ pub struct ServeArgs {
     /// Milliseconds between happiness values.
     #[arg(long, default_value_t = 5000)]
     pub happiness_interval_ms: u64,
+    /// Map tiles: a URL template with {z}, {x} and {y} (OpenStreetMap's by default),
+    /// or `none` for a plain background (offline use, tests).
+    #[arg(long, env = "SPECTATE_TILE_URL", default_value = crate::config::OSM_TILES, value_parser = tile_url)]
+    pub tile_url: TileUrl,
     /// Directory of the built site (pkg/, assets); defaults to LEPTOS_SITE_ROOT or target/site.
     #[arg(long, env = "SPECTATE_SITE_ROOT")]
     pub site_root: Option<PathBuf>,
@@ -295,6 +299,7 @@ impl ServeArgs {
             happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),
             limits,
             site_root: self.site_root.clone(),
+            tiles: self.tile_url.0.clone(),
             cluster: self.redis_url.clone().map(|redis_url| ClusterConfig {
                 redis_url,
                 prefix: self.redis_prefix.clone(),
@@ -320,6 +325,29 @@ fn redis_prefix(text: &str) -> Result<String, String> {
 }
 
 /// A number of seconds from 0.1 to a day.
+/// A checked `--tile-url`: `None` for `none`.
+#[derive(Clone, Debug)]
+pub struct TileUrl(pub Option<String>);
+
+/// Parses `--tile-url`: `none`, or an http(s) or site-relative template that names
+/// `{z}`, `{x}` and `{y}` (a template without them would draw one tile everywhere).
+fn tile_url(text: &str) -> Result<TileUrl, String> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("none") {
+        return Ok(TileUrl(None));
+    }
+    if !(text.starts_with("https://") || text.starts_with("http://") || text.starts_with('/')) {
+        return Err(format!("{text:?} must start with https://, http:// or /"));
+    }
+    if let Some(missing) = ["{z}", "{x}", "{y}"].iter().find(|p| !text.contains(*p)) {
+        return Err(format!("{text:?} has no {missing}"));
+    }
+    if text.contains(['"', '<', '>', ' ']) {
+        return Err(format!("{text:?} has characters a URL cannot hold"));
+    }
+    Ok(TileUrl(Some(text.to_owned())))
+}
+
 fn positive_seconds(text: &str) -> Result<f64, String> {
     let secs: f64 = text
         .parse()

@@ -33,7 +33,14 @@ pub struct Config {
     pub site_root: Option<PathBuf>,
     /// Cluster membership (`--redis-url`); `None` is a standalone node.
     pub cluster: Option<ClusterConfig>,
+    /// Map tiles for the pages (`--tile-url`): a URL template with `{z}`, `{x}` and
+    /// `{y}`, or `None` for a plain background (offline, tests).
+    pub tiles: Option<String>,
 }
+
+/// OpenStreetMap's standard tiles, the default; their use policy asks for the
+/// attribution the map shows and for moderate use.
+pub const OSM_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
 /// Where the cluster's Redis is, and the names under which this cluster keeps its
 /// state there.
@@ -161,6 +168,7 @@ impl Config {
             limits: Limits::default(),
             site_root: None,
             cluster: None,
+            tiles: None,
         }
     }
 }

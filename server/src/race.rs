@@ -13,8 +13,11 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use serde::Serialize;
-use spectate_app::protocol::{LatLng, RunnerId};
+pub use spectate_app::protocol::race::{Ahead, Leaderboard, Standing, Status};
+use spectate_app::protocol::{
+    LatLng, RunnerId,
+    race::{Entrant, EventInfo, Mark},
+};
 
 use crate::event::Event;
 
@@ -26,24 +29,11 @@ pub const FINISH_WITHIN_M: f64 = 30.0;
 pub const PACE_WINDOW_MS: u64 = 5 * 60 * 1000;
 /// With no fix for this long, a runner's position is stale.
 pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
+/// The course line sent to pages has a point about this often, metres: close
+/// enough to follow every street, a few kilobytes for a marathon.
+pub const LINE_STEP_M: f64 = 25.0;
 /// The pace assumed for a runner whose own is not known yet (6:00 per km).
 const TYPICAL_SPEED_MPS: f64 = 1000.0 / 360.0;
-
-/// Where a runner stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// No fix yet.
-    NotStarted,
-    /// Moving along the course.
-    Running,
-    /// Reached the end of the course.
-    Finished,
-    /// No fix for a while; the position shown is old.
-    Stale,
-    /// The latest fix is far from the course line.
-    OffCourse,
-}
 
 #[derive(Debug, Default)]
 struct Progress {
@@ -54,6 +44,8 @@ struct Progress {
     samples: VecDeque<(u64, f64)>,
     finished_ms: Option<u64>,
     started: bool,
+    /// The latest fix on the course.
+    at: Option<LatLng>,
 }
 
 impl Progress {
@@ -71,57 +63,6 @@ pub struct Race {
     runners: Mutex<HashMap<RunnerId, Progress>>,
 }
 
-/// A checkpoint ahead of a runner, and when they should reach it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Ahead {
-    /// Its name ("finish" for the end of the course).
-    pub name: String,
-    /// Metres from the start.
-    pub distance_m: f64,
-    /// Expected arrival, ms since the Unix epoch (needs a pace).
-    pub eta_ms: Option<u64>,
-}
-
-/// One line of the leaderboard.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Standing {
-    /// 1 for the leader.
-    pub position: usize,
-    /// The runner's bib (their id).
-    pub bib: RunnerId,
-    /// Name from the event file.
-    pub name: String,
-    /// Category, if any.
-    pub category: Option<String>,
-    /// Where they stand.
-    pub status: Status,
-    /// Metres along the course.
-    pub distance_m: f64,
-    /// Metres behind the leader.
-    pub gap_m: f64,
-    /// Seconds per kilometre over the recent past.
-    pub pace_s_per_km: Option<f64>,
-    /// When their latest fix arrived, ms since the Unix epoch.
-    pub last_seen_ms: Option<u64>,
-    /// The next checkpoint, if any is left.
-    pub next_checkpoint: Option<Ahead>,
-    /// The finish.
-    pub finish: Ahead,
-    /// When they finished, ms since the Unix epoch.
-    pub finished_ms: Option<u64>,
-}
-
-/// The whole board.
-#[derive(Clone, Debug, Serialize)]
-pub struct Leaderboard {
-    /// The event's name.
-    pub event: String,
-    /// Course length, metres.
-    pub course_m: f64,
-    /// Leader first; runners without a fix last, in bib order.
-    pub standings: Vec<Standing>,
-}
-
 impl Race {
     /// An empty race of `event`.
     pub fn new(event: Arc<Event>) -> Self {
@@ -137,6 +78,52 @@ impl Race {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+    }
+
+    /// The event as pages draw it: the course line thinned to about every
+    /// [`LINE_STEP_M`], start, checkpoints and finish, and the entrants.
+    pub fn event_info(&self) -> EventInfo {
+        let event = &self.event;
+        let course = &event.course;
+        let length = course.length_m();
+        let steps = (length / LINE_STEP_M).ceil().max(1.0) as usize;
+        // Five decimals is about a metre: enough for a map, and a shorter page.
+        let round = |x: f64| (x * 1e5).round() / 1e5;
+        let at = |d: f64| {
+            let p = course.position_at(d);
+            [round(p.lat()), round(p.lng())]
+        };
+        let line = (0..=steps)
+            .map(|i| at(length * i as f64 / steps as f64))
+            .collect();
+        let mark = |name: &str, d: f64| Mark {
+            name: name.to_owned(),
+            distance_m: d,
+            at: at(d),
+        };
+        let mut marks = vec![mark("Start", 0.0)];
+        marks.extend(
+            event
+                .checkpoints
+                .iter()
+                .map(|c| mark(&c.name, c.distance_m)),
+        );
+        marks.push(mark("Finish", length));
+        EventInfo {
+            name: event.name.clone(),
+            course_m: length,
+            line,
+            marks,
+            entrants: event
+                .runners
+                .iter()
+                .map(|r| Entrant {
+                    bib: r.bib.clone(),
+                    name: r.name.clone(),
+                    category: r.category.clone(),
+                })
+                .collect(),
+        }
     }
 
     /// The event being raced.
@@ -170,6 +157,7 @@ impl Race {
         };
         progress.off_course = false;
         progress.started = true;
+        progress.at = Some(position);
         progress.distance_m = progress.distance_m.max(along);
         progress.samples.push_back((now_ms, progress.distance_m));
         while progress
@@ -219,6 +207,7 @@ impl Race {
                     gap_m: 0.0,
                     pace_s_per_km: speed.map(|v| 1000.0 / v),
                     last_seen_ms: progress.map(|p| p.last_ms),
+                    at: progress.and_then(|p| p.at).map(|p| [p.lat(), p.lng()]),
                     next_checkpoint: self
                         .event
                         .checkpoints

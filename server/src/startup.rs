@@ -9,7 +9,10 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
-use leptos::config::{LeptosOptions, get_configuration};
+use leptos::{
+    config::{LeptosOptions, get_configuration},
+    prelude::provide_context,
+};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use spectate_app::app::{App, shell};
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -24,7 +27,7 @@ use crate::{
     demo,
     event::Event,
     feeds,
-    http::{happiness_stream, leaderboard, stats, tracks, upgrades},
+    http::{happiness_stream, leaderboard, race, stats, tracks, upgrades},
     hub::Hub,
     ingest::{self, Intake},
     sockets,
@@ -79,14 +82,24 @@ pub fn app(state: AppState) -> Router {
         .route("/happiness", get(happiness_stream::happiness))
         .route("/api/stats", get(stats::stats))
         .route("/api/leaderboard", get(leaderboard::leaderboard))
+        .route("/api/race", get(race::race))
         .layer(open_cors);
     // Pages and static files (the wasm bundle above all) are compressed; the live
     // streams are not, because a compressor buffers and would delay each event.
     let pages = Router::new()
-        .leptos_routes(&state, routes, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                // Pages render from the same view `/api/race` serves.
+                let state = state.clone();
+                move || provide_context(race::source(state.clone()))
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new());
     // Tracker apps post fixes here; they are not browsers, so no CORS.
@@ -205,6 +218,7 @@ impl Application {
             store,
             hub,
             event,
+            tiles: config.tiles.clone(),
         });
         if let Some(demo_config) = config.demo {
             // The phones post to this server's own address: the listener is bound, so

@@ -29,6 +29,8 @@ pub struct Shared {
     pub intake: Arc<crate::ingest::Intake>,
     /// Every stored fix.
     pub store: crate::store::Store,
+    /// Map tiles for the pages (`--tile-url`), `None` for a plain background.
+    pub tiles: Option<String>,
 }
 
 impl AppState {

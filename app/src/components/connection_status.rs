@@ -1,4 +1,6 @@
-//! The header's connection pill: connecting, live, or reconnecting with a countdown.
+//! The header's connection pill (connecting, live, or reconnecting with a countdown)
+//! and the banner that says plainly, while the link is down, that what is on screen
+//! may be out of date.
 
 use leptos::prelude::*;
 
@@ -28,5 +30,21 @@ pub fn ConnectionStatus() -> impl IntoView {
             <span class="dot" aria-hidden="true"></span>
             <span class="label">{label}</span>
         </p>
+    }
+}
+
+/// Shown while the socket is down: positions and charts stop moving, and the
+/// spectator should know why.
+#[component]
+pub fn OfflineBanner() -> impl IntoView {
+    let status = LiveSocket::expect().status();
+    move || {
+        matches!(status.get(), LinkStatus::Reconnecting { .. }).then(|| {
+            view! {
+                <div class="offline-banner" role="alert">
+                    "Connection lost: positions may be out of date. Reconnecting; you will catch up on what you missed."
+                </div>
+            }
+        })
     }
 }

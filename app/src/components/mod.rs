@@ -1,9 +1,20 @@
 //! Reusable pieces of the pages.
 //!
-//! - [`connection_status`]: the live/reconnecting pill in the header.
-//! - [`track_map`]: runners' markers and trails drawn as SVG.
-//! - [`line_chart`]: a live line chart drawn as SVG.
+//! - [`connection_status`]: the live/reconnecting pill and the offline banner.
+//! - [`live_map`]: the Leaflet map of the race ([`leaflet`] binds the library);
+//!   [`track_map`] draws the static SVG stand-in and keeps a runner's [`track_map::Track`].
+//! - [`follow_search`]: search by bib or name, chips, "follow the leaders".
+//! - [`leaderboard`], [`runner_panel`], [`cheers`]: the side panels.
+//! - [`live_chart`]: live canvas charts over a [`chart_model::ChartModel`].
 
+pub mod chart_model;
+pub mod cheers;
 pub mod connection_status;
-pub mod line_chart;
+pub mod follow_search;
+pub mod leaderboard;
+#[cfg(feature = "hydrate")]
+pub mod leaflet;
+pub mod live_chart;
+pub mod live_map;
+pub mod runner_panel;
 pub mod track_map;

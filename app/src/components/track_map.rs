@@ -1,16 +1,18 @@
-//! Runners on a map: each followed runner's trail and a labelled marker, drawn as SVG.
+//! The static map ([`StaticMap`], SVG) that the server renders before the live map
+//! takes over, and [`Track`], a followed runner's recent fixes.
 //!
 //! The view fits itself to every point on screen (with a minimum span, so one runner
 //! is not zoomed to a pixel). Positions are projected equirectangularly around the
-//! middle latitude, which is exact enough at the scale of a race course. A tiled slippy
-//! map replaces this in the spectator-experience work; the projection math stays
-//! useful for tests and the no-tiles fallback.
+//! middle latitude, which is exact enough at the scale of a race course.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use leptos::prelude::*;
 
-use crate::protocol::RunnerId;
+use crate::protocol::{
+    LatLng, RunnerId,
+    race::{RaceView, Standing, Status},
+};
 
 /// Points kept per trail.
 pub const TRAIL_POINTS: usize = 120;
@@ -19,9 +21,6 @@ const HEIGHT: f64 = 600.0;
 const PAD: f64 = 40.0;
 /// Smallest span shown, in degrees of latitude (about 330 m).
 const MIN_SPAN_DEG: f64 = 0.003;
-const COLOURS: [&str; 8] = [
-    "#e4572e", "#2e86ab", "#4caf50", "#9c27b0", "#ff9800", "#00897b", "#d81b60", "#5c6bc0",
-];
 
 /// One runner's recent fixes, oldest first.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,6 +44,33 @@ impl Track {
     /// The newest fix.
     pub fn last(&self) -> Option<(f64, f64, u64)> {
         self.points.back().copied()
+    }
+
+    /// Speed in km/h at each fix, over the fixes of the previous 20 s or more (one
+    /// interval of a phone's GPS says more about noise than about speed).
+    pub fn speeds(&self) -> Vec<(u64, f64)> {
+        let pts: Vec<(f64, f64, u64)> = self.points.iter().copied().collect();
+        let mut out = Vec::new();
+        let mut from = 0;
+        for (i, &(_, _, t)) in pts.iter().enumerate() {
+            while from + 1 < i && t.saturating_sub(pts[from + 1].2) >= 20_000 {
+                from += 1;
+            }
+            let t0 = pts[from].2;
+            if i == from || t <= t0 {
+                continue;
+            }
+            let metres: f64 = pts[from..=i]
+                .windows(2)
+                .filter_map(|w| {
+                    let p = LatLng::parse(w[0].0, w[0].1).ok()?;
+                    let q = LatLng::parse(w[1].0, w[1].1).ok()?;
+                    Some(p.distance_m(&q))
+                })
+                .sum();
+            out.push((t, metres / ((t - t0) as f64 / 1000.0) * 3.6));
+        }
+        out
     }
 }
 
@@ -90,21 +116,36 @@ impl Projection {
     }
 }
 
-/// The map: trails and markers of `tracks`, or a hint when there is nothing to show.
+/// The static map: the course, its marks, and every runner's last known position
+/// from the board, as SVG. The server renders it for the first paint; the live map
+/// replaces it once Leaflet is up (and a browser without scripts keeps it).
 #[component]
-pub fn TrackMap(
-    /// Followed runners' tracks.
-    tracks: Signal<BTreeMap<RunnerId, Track>>,
-    /// How many runners are followed (to choose the empty-state hint).
-    followed: Signal<usize>,
+pub fn StaticMap(
+    /// The event and its board.
+    race: RwSignal<RaceView>,
+    /// Followed runners (drawn larger, labelled with their name).
+    follows: Signal<Vec<RunnerId>>,
 ) -> impl IntoView {
     let drawing = move || {
-        tracks.with(|tracks| {
+        race.with(|race| {
+            let line: Vec<(f64, f64)> = race
+                .event
+                .as_ref()
+                .map(|e| e.line.iter().map(|&[a, b]| (a, b)).collect())
+                .unwrap_or_default();
+            let runners: Vec<(&Standing, f64, f64)> = race
+                .board
+                .iter()
+                .flat_map(|b| &b.standings)
+                .filter_map(|s| s.at.map(|[lat, lng]| (s, lat, lng)))
+                .collect();
             let projection = Projection::fit(
-                tracks.values().flat_map(|t| t.points.iter().map(|&(lat, lng, _)| (lat, lng))),
+                line.iter()
+                    .copied()
+                    .chain(runners.iter().map(|&(_, a, b)| (a, b))),
             );
             let Some(projection) = projection else {
-                let hint = if followed.get() == 0 {
+                let hint = if follows.with(Vec::is_empty) {
                     "Follow a runner to see them here"
                 } else {
                     "Waiting for positions…"
@@ -114,39 +155,55 @@ pub fn TrackMap(
                 }
                 .into_any();
             };
-            tracks
+            let course: String = line
                 .iter()
-                .enumerate()
-                .filter_map(|(i, (id, track))| {
-                    let (lat, lng, ts) = track.last()?;
-                    let colour = COLOURS[i % COLOURS.len()];
-                    let trail: String = track
-                        .points
-                        .iter()
-                        .map(|&(lat, lng, _)| {
-                            let (x, y) = projection.project(lat, lng);
-                            format!("{x:.1},{y:.1} ")
-                        })
-                        .collect();
+                .map(|&(lat, lng)| {
                     let (x, y) = projection.project(lat, lng);
-                    Some(view! {
-                        <g class="runner" data-runner=id.to_string() data-lat=lat.to_string()
-                            data-lng=lng.to_string() data-ts=ts.to_string()>
-                            <polyline class="trail" points=trail stroke=colour/>
-                            <circle class="marker" cx=format!("{x:.1}") cy=format!("{y:.1}") r="9" fill=colour/>
-                            <text class="marker-label" x=format!("{:.1}", x + 13.0) y=format!("{:.1}", y + 5.0)>
-                                {id.to_string()}
-                            </text>
-                        </g>
-                    })
+                    format!("{x:.1},{y:.1} ")
                 })
-                .collect_view()
-                .into_any()
+                .collect();
+            let marks = race
+                .event
+                .iter()
+                .flat_map(|e| &e.marks)
+                .map(|m| {
+                    let (x, y) = projection.project(m.at[0], m.at[1]);
+                    view! {
+                        <circle class="mark" cx=format!("{x:.1}") cy=format!("{y:.1}") r="6"/>
+                        <text class="mark-text" x=format!("{x:.1}") y=format!("{:.1}", y - 10.0) text-anchor="middle">{m.name.clone()}</text>
+                    }
+                })
+                .collect_view();
+            let dots = runners
+                .iter()
+                .map(|&(s, lat, lng)| {
+                    let followed = follows.with(|f| f.contains(&s.bib));
+                    let (x, y) = projection.project(lat, lng);
+                    let label = if followed {
+                        format!("{} {}", s.bib, s.name)
+                    } else {
+                        s.bib.to_string()
+                    };
+                    view! {
+                        <g class="runner" class:followed=followed class:stale=s.status == Status::Stale
+                            data-runner=s.bib.to_string() data-lat=lat.to_string() data-lng=lng.to_string()>
+                            <circle class="marker" cx=format!("{x:.1}") cy=format!("{y:.1}") r=if followed { "9" } else { "6" }/>
+                            <text class="marker-label" x=format!("{:.1}", x + 11.0) y=format!("{:.1}", y + 4.0)>{label}</text>
+                        </g>
+                    }
+                })
+                .collect_view();
+            view! {
+                <polyline class="course" points=course/>
+                {marks}
+                {dots}
+            }
+            .into_any()
         })
     };
     view! {
-        <svg class="track-map" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
-            aria-label="Map of followed runners">
+        <svg class="track-map static-map" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+            aria-label="Map of the course and the runners' last known positions">
             <rect class="map-bg" width=WIDTH height=HEIGHT/>
             {drawing}
         </svg>
@@ -175,6 +232,20 @@ mod tests {
         let p = Projection::fit([(10.0, 20.0)].into_iter()).unwrap();
         assert_eq!(p.project(10.0, 20.0), (WIDTH / 2.0, HEIGHT / 2.0));
         assert!(Projection::fit(std::iter::empty()).is_none());
+    }
+
+    #[test]
+    fn speeds_come_from_the_distance_covered() {
+        let mut t = Track::default();
+        // 0.001 degree of latitude is about 111 m; one every 30 s is 13.3 km/h.
+        for i in 0..5u64 {
+            t.push(10.0 + 0.001 * i as f64, 20.0, i * 30_000);
+        }
+        let speeds = t.speeds();
+        assert_eq!(speeds.len(), 4);
+        for (_, v) in speeds {
+            assert!((v - 13.34).abs() < 0.1, "{v}");
+        }
     }
 
     #[test]

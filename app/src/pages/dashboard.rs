@@ -1,29 +1,83 @@
-//! `/dashboard`: live charts. The happiness series arrives with its recent points on
-//! subscribe, then grows as values come; on reconnect the repeated history is skipped.
+//! `/dashboard`: live charts. The happiness series; any published series, added by
+//! name (or `?series=a,b`); and the hub's own figures (spectators online, messages
+//! per second, from `/api/stats` every two seconds). Series arrive with their recent
+//! points on subscribe, then grow as values come; on reconnect the repeated history
+//! is skipped (a chart drops points at or before its last).
 
-use leptos::prelude::*;
+use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::line_chart::LineChart,
+    components::{
+        chart_model::XAxis,
+        live_chart::{Chart, LiveChart},
+    },
     live::LiveSocket,
     protocol::{ClientMsg, EventData, SeriesName, ServerMsg, Topic},
 };
 
-/// Points kept on screen per series.
-const WINDOW: usize = 300;
+/// Colours of added series, in turn.
+const COLOURS: [&str; 6] = [
+    "#1971c2", "#d9480f", "#2b8a3e", "#7048e8", "#c2255c", "#e67700",
+];
+/// Series one dashboard may add.
+const MAX_SERIES: usize = 6;
+
+fn local_axis() -> XAxis {
+    #[cfg(feature = "hydrate")]
+    {
+        XAxis::Time {
+            offset_min: -(js_sys::Date::new_0().get_timezone_offset() as i32),
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        XAxis::Time { offset_min: 0 }
+    }
+}
 
 /// The dashboard page.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let series = SeriesName::parse("happiness").expect("valid series name");
-    let points = RwSignal::new(Vec::<(u64, f64)>::new());
+    let happiness = SeriesName::parse("happiness").expect("valid series name");
+    let happy = Chart::new(
+        local_axis(),
+        Some(60e3),
+        &[("Happiness", "#2b8a3e", "/ 10")],
+    );
+    let hub = Chart::new(
+        local_axis(),
+        Some(600e3),
+        &[("Online", "#1971c2", ""), ("Messages/s", "#d9480f", "")],
+    );
+    let others = Chart::new(local_axis(), Some(60e3), &[]);
+    let added = RwSignal::new(Vec::<SeriesName>::new());
+    let notice = RwSignal::new(None::<String>);
+    let query = use_query_map();
+    // `?series=a,b` opens with those series.
+    let initial: Vec<SeriesName> = query.with_untracked(|q| {
+        q.get_str("series")
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|s| SeriesName::parse(s).ok())
+            .filter(|s| s.as_str() != "happiness")
+            .take(MAX_SERIES)
+            .collect()
+    });
+    for (i, s) in initial.iter().enumerate() {
+        others.add_series(s.as_str(), COLOURS[i % COLOURS.len()], "");
+    }
+    added.set(initial);
+
     let live = LiveSocket::expect();
-    let wanted = series.clone();
+    let wanted = happiness.clone();
     live.listen(
         move || {
+            let mut topics = vec![Topic::Series(happiness.clone())];
+            topics.extend(added.get_untracked().into_iter().map(Topic::Series));
             vec![ClientMsg::Subscribe {
                 id: None,
-                topics: vec![Topic::Series(series.clone())],
+                topics,
                 resume: None,
             }]
         },
@@ -32,28 +86,69 @@ pub fn DashboardPage() -> impl IntoView {
                 topic: Topic::Series(series),
                 resumed: false,
                 ..
-            } if *series == wanted => points.set(Vec::new()),
+            } => {
+                if *series == wanted {
+                    happy.clear(0);
+                } else if let Some(i) = added.with_untracked(|a| a.iter().position(|s| s == series))
+                {
+                    others.clear(i);
+                }
+            }
             ServerMsg::Event {
                 topic: Topic::Series(series),
                 data: EventData::Point { t, value },
                 ..
-            } if *series == wanted => {
-                points.update(|pts| {
-                    if pts.last().is_some_and(|&(last, _)| *t <= last) {
-                        return;
-                    }
-                    if pts.len() == WINDOW {
-                        pts.remove(0);
-                    }
-                    pts.push((*t, *value));
-                });
+            } => {
+                if *series == wanted {
+                    happy.push(0, *t as f64, *value);
+                } else if let Some(i) = added.with_untracked(|a| a.iter().position(|s| s == series))
+                {
+                    others.push(i, *t as f64, *value);
+                }
             }
             _ => {}
         },
     );
-    let latest =
-        move || points.with(|p| p.last().map_or("–".to_owned(), |&(_, v)| format!("{v:.2}")));
-    let count = move || points.with(Vec::len);
+    hub_figures(hub);
+
+    let draft = RwSignal::new(String::new());
+    let on_add = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let name = match SeriesName::parse(draft.get_untracked().trim()) {
+            Ok(name) => name,
+            Err(err) => {
+                notice.set(Some(err.to_string()));
+                return;
+            }
+        };
+        if name.as_str() == "happiness" || added.with_untracked(|a| a.contains(&name)) {
+            draft.set(String::new());
+            return;
+        }
+        if added.with_untracked(Vec::len) >= MAX_SERIES {
+            notice.set(Some(format!("At most {MAX_SERIES} series here.")));
+            return;
+        }
+        notice.set(None);
+        let i = added.with_untracked(Vec::len);
+        others.add_series(name.as_str(), COLOURS[i % COLOURS.len()], "");
+        added.update(|a| a.push(name.clone()));
+        live.send(ClientMsg::Subscribe {
+            id: None,
+            topics: vec![Topic::Series(name)],
+            resume: None,
+        });
+        draft.set(String::new());
+    };
+
+    let latest = move || {
+        happy.with(|m| {
+            m.series[0]
+                .points
+                .back()
+                .map_or("–".to_owned(), |&(_, v)| format!("{v:.2}"))
+        })
+    };
     view! {
         <section class="page dashboard-page">
             <h1>"Dashboard"</h1>
@@ -63,9 +158,71 @@ pub fn DashboardPage() -> impl IntoView {
                     <p class="figure"><span class="value" data-testid="happiness-latest">{latest}</span>
                         <span class="unit">" / 10"</span></p>
                 </header>
-                <LineChart points=points.into() y_min=0.0 y_max=10.0 label="Happiness over time"/>
-                <p class="muted">{move || format!("{} values", count())}</p>
+                <div class="happiness-chart">
+                    <LiveChart chart=happy label="Happiness over time".to_owned()/>
+                </div>
+            </article>
+            <article class="card">
+                <header class="card-head"><h2>"Hub"</h2></header>
+                <LiveChart chart=hub label="Spectators online and messages per second".to_owned()/>
+            </article>
+            <article class="card">
+                <header class="card-head"><h2>"Series"</h2></header>
+                <form class="row series-form" on:submit=on_add>
+                    <label for="series-input" class="visually-hidden">"Series name"</label>
+                    <input id="series-input" type="text" autocomplete="off" placeholder="Series name, e.g. heart-rate"
+                        prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))/>
+                    <button type="submit">"Add"</button>
+                </form>
+                {move || notice.get().map(|n| view! { <p class="notice" role="alert">{n}</p> })}
+                {move || added.with(Vec::is_empty).then(|| view! {
+                    <p class="muted">"Add any series that publishers send to series:<name>."</p>
+                })}
+                <div class="series-chart">
+                    <LiveChart chart=others label="Published series".to_owned()/>
+                </div>
             </article>
         </section>
     }
+}
+
+/// Polls `/api/stats` every two seconds into `chart`: connections, and frames
+/// delivered per second since the previous poll.
+fn hub_figures(chart: Chart) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_some() {
+            return;
+        }
+        #[derive(serde::Deserialize)]
+        struct Figures {
+            connections: usize,
+            delivered: u64,
+        }
+        let last = StoredValue::new(None::<(f64, u64)>);
+        let poll = move || {
+            leptos::task::spawn_local(async move {
+                let Ok(response) = gloo_net::http::Request::get("/api/stats").send().await else {
+                    return;
+                };
+                let Ok(f) = response.json::<Figures>().await else {
+                    return;
+                };
+                let now = js_sys::Date::now();
+                chart.push(0, now, f.connections as f64);
+                if let Some((t0, d0)) = last.get_value() {
+                    let rate =
+                        f.delivered.saturating_sub(d0) as f64 / ((now - t0) / 1000.0).max(0.001);
+                    chart.push(1, now, rate);
+                }
+                last.set_value(Some((now, f.delivered)));
+            });
+        };
+        poll();
+        if let Ok(handle) = set_interval_with_handle(poll, std::time::Duration::from_secs(2)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = chart;
 }

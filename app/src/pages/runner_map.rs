@@ -1,25 +1,46 @@
-//! `/`: follow runners by id and watch them move.
+//! `/`: the spectator's page. The event, a live map of every runner, search and
+//! follow by bib or name, a panel for the focused runner, the leaderboard, and
+//! cheers.
 //!
-//! The follows live in the URL (`/?follow=3,7`), so the server renders the same chips
-//! the browser shows and a link can be shared. Adding or removing a chip navigates to
-//! the new URL (replacing the history entry); an effect turns the difference into
-//! `subscribe`/`unsubscribe` messages, and the socket's `on_open` re-sends the whole list
-//! after a reconnect.
+//! The follows live in the URL (`/?follow=12,57`), so the server renders the same
+//! chips and panels the browser shows and a link can be shared; the browser also
+//! keeps them in local storage, and a bare `/` reopens with them. Changing follows
+//! navigates to the new URL (replacing the history entry).
+//!
+//! The page subscribes to every entrant's topic (up to [`WATCH_MAX`]) so the whole
+//! field moves on the map, plus any followed id outside the event. Each fix goes
+//! straight to the map ([`MapHandle::fix`]); followed runners' fixes also build their
+//! [`Track`] for the panel's speed chart. The socket's `on_open` re-sends the whole
+//! list after a reconnect, resuming from the last sequence seen.
 
 use std::collections::BTreeMap;
 
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
     hooks::{use_navigate, use_query_map},
 };
 
 use crate::{
-    components::track_map::{Track, TrackMap},
+    components::{
+        cheers::Cheers,
+        follow_search::FollowSearch,
+        leaderboard::Leaderboard,
+        live_map::{LiveMap, MapHandle},
+        runner_panel::RunnerPanel,
+        track_map::Track,
+    },
     follow_list::FollowList,
     live::LiveSocket,
     protocol::{ClientMsg, EventData, RunnerId, ServerMsg, Topic},
+    race_data::use_race_view,
 };
+
+/// Most runner topics the page subscribes to (the server allows 256 per connection;
+/// the rest is left for series and rooms).
+pub const WATCH_MAX: usize = 200;
+/// Where the browser keeps the follows.
+const STORAGE_KEY: &str = "spectate.follows";
 
 /// The `subscribe` for these runners' topics.
 fn subscribe(runners: Vec<RunnerId>) -> ClientMsg {
@@ -42,13 +63,35 @@ pub fn RunnerMapPage() -> impl IntoView {
             ])
         })
     });
+    let follow_ids = Signal::derive(move || follows.with(|f| f.ids.clone()));
+    let race = use_race_view();
+    let focus = RwSignal::new(None::<RunnerId>);
     let tracks = RwSignal::new(BTreeMap::<RunnerId, Track>::new());
     let notice = RwSignal::new(None::<String>);
+    let map = MapHandle::new(focus);
     let live = LiveSocket::expect();
+    let now_ms = use_clock(race.with_untracked(|r| r.now_ms));
+
+    // Everyone of the event, then followed ids outside it.
+    let watched = Memo::new(move |_| {
+        let mut ids: Vec<RunnerId> = race.with(|r| {
+            r.event
+                .as_ref()
+                .map(|e| e.entrants.iter().map(|e| e.bib.clone()).collect())
+                .unwrap_or_default()
+        });
+        for id in follows.with(|f| f.ids.clone()) {
+            if !ids.contains(&id) {
+                ids.insert(0, id);
+            }
+        }
+        ids.truncate(WATCH_MAX);
+        ids
+    });
 
     live.listen(
         move || {
-            let ids = follows.with_untracked(|f| f.ids.clone());
+            let ids = watched.get_untracked();
             if ids.is_empty() {
                 Vec::new()
             } else {
@@ -61,25 +104,35 @@ pub fn RunnerMapPage() -> impl IntoView {
                 topic: Topic::Runner(runner),
                 resumed: false,
                 ..
-            } => tracks.update(|t| drop(t.remove(runner))),
-            // A fix may still arrive for a runner unfollowed a moment ago: ignore it.
+            } => {
+                map.forget(runner);
+                tracks.update(|t| drop(t.remove(runner)));
+            }
+            // A fix may still arrive for a runner unwatched a moment ago: ignore it.
             ServerMsg::Event {
                 topic: Topic::Runner(runner),
                 data: EventData::Fix { lat, lng, ts, t },
                 ..
-            } if follows.with_untracked(|f| f.ids.contains(runner)) => {
+            } if watched.with_untracked(|w| w.contains(runner)) => {
                 // Timed by the device when it said: a late fix belongs to its own time.
                 let at = t.unwrap_or(*ts);
-                tracks.update(|tr| tr.entry(runner.clone()).or_default().push(*lat, *lng, at));
+                map.fix(runner, *lat, *lng, at);
+                if follows.with_untracked(|f| f.ids.contains(runner)) {
+                    tracks.update(|tr| tr.entry(runner.clone()).or_default().push(*lat, *lng, at));
+                }
             }
-            ServerMsg::Error { message, .. } => notice.set(Some(message.clone())),
+            ServerMsg::Error {
+                message,
+                topic: Some(Topic::Runner(_)),
+                ..
+            } => notice.set(Some(message.clone())),
             _ => {}
         },
     );
 
-    // Follow and unfollow what changed in the URL.
+    // Subscribe and unsubscribe what changed.
     Effect::new(move |previous: Option<Vec<RunnerId>>| {
-        let current = follows.with(|f| f.ids.clone());
+        let current = watched.get();
         if let Some(previous) = previous {
             let removed: Vec<RunnerId> = previous
                 .iter()
@@ -92,7 +145,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                 .cloned()
                 .collect();
             if !removed.is_empty() {
-                tracks.update(|t| removed.iter().for_each(|r| drop(t.remove(r))));
+                removed.iter().for_each(|r| map.forget(r));
                 live.send(ClientMsg::Unsubscribe {
                     id: None,
                     topics: removed.into_iter().map(Topic::Runner).collect(),
@@ -104,108 +157,145 @@ pub fn RunnerMapPage() -> impl IntoView {
         }
         current
     });
-
-    let draft = RwSignal::new(String::new());
-    let navigate = use_navigate();
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let current = follows.get_untracked();
-        let merged = FollowList::parse([current.joined().as_str(), draft.get_untracked().as_str()]);
-        if let Some(problem) = merged.rejected.first() {
-            notice.set(Some(problem.clone()));
-            return;
+    // A runner just followed has no track yet: their next snapshot would give one,
+    // but they are already subscribed, so ask again for their history.
+    Effect::new(move |previous: Option<Vec<RunnerId>>| {
+        let current = follows.with(|f| f.ids.clone());
+        if let Some(previous) = previous {
+            let added: Vec<RunnerId> = current
+                .iter()
+                .filter(|r| !previous.contains(r))
+                .cloned()
+                .collect();
+            tracks.update(|t| t.retain(|r, _| current.contains(r)));
+            if !added.is_empty() {
+                live.send(subscribe(added));
+            }
         }
-        notice.set(None);
-        draft.set(String::new());
+        current
+    });
+
+    let navigate = use_navigate();
+    let set_follows = Callback::new(move |ids: Vec<RunnerId>| {
         navigate(
-            &FollowList::href(&merged.ids),
+            &FollowList::href(&ids),
             NavigateOptions {
                 replace: true,
+                scroll: false,
                 ..Default::default()
             },
         );
-    };
+    });
+    let toggle = Callback::new(move |(runner, on): (RunnerId, bool)| {
+        let mut ids = follows.get_untracked().ids;
+        if on {
+            if !ids.contains(&runner) {
+                ids.push(runner.clone());
+            }
+            focus.set(Some(runner));
+        } else {
+            ids.retain(|r| *r != runner);
+        }
+        set_follows.run(ids);
+    });
+    remember_follows(follows, set_follows);
 
-    let now_ms = use_clock();
+    // The panel shows the focused runner, else the first followed one.
+    let shown = Memo::new(move |_| {
+        focus
+            .get()
+            .or_else(|| follows.with(|f| f.ids.first().cloned()))
+    });
     let rejected = move || follows.with(|f| f.rejected.clone());
+    let title = move || {
+        race.with(|r| {
+            r.event
+                .as_ref()
+                .map_or("Runner map".to_owned(), |e| e.name.clone())
+        })
+    };
+    let subtitle = move || {
+        race.with(|r| {
+            r.event.as_ref().map(|e| {
+                format!(
+                    "{:.1} km course · {} runners",
+                    e.course_m / 1000.0,
+                    e.entrants.len()
+                )
+            })
+        })
+    };
 
     view! {
         <section class="page map-page">
-            <h1>"Runner map"</h1>
-            <form class="follow-form" method="get" action="/" on:submit=on_submit>
-                <input type="hidden" name="follow" value=move || follows.with(FollowList::joined)/>
-                <label for="follow-input">"Follow runner ids"</label>
-                <div class="row">
-                    <input id="follow-input" name="add" type="text" inputmode="text" autocomplete="off"
-                        placeholder="e.g. 3 or 3,7" prop:value=move || draft.get()
-                        on:input=move |ev| draft.set(event_target_value(&ev))/>
-                    <button type="submit">"Follow"</button>
+            <header class="race-head">
+                <h1>{title}</h1>
+                {move || subtitle().map(|s| view! { <p class="muted">{s}</p> })}
+            </header>
+            <div class="map-layout">
+                <div class="map-col">
+                    <FollowSearch race=race follows=follows set_follows=set_follows notice=notice/>
+                    <For each=rejected key=String::clone children=|problem| view! { <p class="notice">{problem}</p> }/>
+                    {move || notice.get().map(|n| view! { <p class="notice" role="alert">{n}</p> })}
+                    {move || (follows.with(|f| f.ids.is_empty()) && race.with(|r| r.event.is_none())).then(|| view! {
+                        <p class="hint">"Try the demo runners: " <a href="/?follow=1,2,3">"follow 1, 2 and 3"</a> "."</p>
+                    })}
+                    <LiveMap handle=map race=race follows=follow_ids/>
                 </div>
-            </form>
-            <ul class="chips" aria-label="Followed runners">
-                <For each=move || follows.with(|f| f.ids.clone()) key=RunnerId::clone children=move |id| {
-                    let remove_href = { let id = id.clone(); move || follows.with(|f| f.href_without(&id)) };
-                    let label = format!("Stop following {id}");
-                    view! {
-                        <li class="chip" data-runner=id.to_string()>
-                            <span>{id.to_string()}</span>
-                            <a href=remove_href aria-label=label title="Stop following">"×"</a>
-                        </li>
-                    }
-                }/>
-            </ul>
-            {move || follows.with(|f| f.ids.is_empty()).then(|| view! {
-                <p class="hint">"Try the demo runners: " <a href="/?follow=1,2,3">"follow 1, 2 and 3"</a> "."</p>
-            })}
-            <For each=rejected key=String::clone children=|problem| view! { <p class="notice">{problem}</p> }/>
-            {move || notice.get().map(|n| view! { <p class="notice" role="alert">{n}</p> })}
-            <TrackMap tracks=tracks.into() followed=Signal::derive(move || follows.with(|f| f.ids.len()))/>
-            <table class="runner-table">
-                <caption>"Followed runners"</caption>
-                <thead><tr><th scope="col">"Runner"</th><th scope="col">"Position"</th><th scope="col">"Last fix"</th></tr></thead>
-                <tbody>
-                    <For each=move || follows.with(|f| f.ids.clone()) key=RunnerId::clone children=move |id| {
-                        let last = { let id = id.clone(); Memo::new(move |_| tracks.with(|t| t.get(&id).and_then(Track::last))) };
+                <aside class="side" aria-label="Runner details">
+                    {move || shown.get().map(|runner| {
+                        let id = runner.clone();
+                        let track = Signal::derive({ let id = id.clone(); move || tracks.with(|t| t.get(&id).cloned()) });
+                        let followed = Signal::derive(move || follows.with(|f| f.ids.contains(&id)));
                         view! {
-                            <tr data-runner=id.to_string()>
-                                <th scope="row">{id.to_string()}</th>
-                                <td>{move || last.get().map_or("–".to_owned(), |(lat, lng, _)| format!("{lat:.5}, {lng:.5}"))}</td>
-                                <td>{move || last.get().map_or("no fix yet".to_owned(), |(_, _, ts)| age(now_ms.get(), ts))}</td>
-                            </tr>
+                            <RunnerPanel runner=runner race=race track=track followed=followed now_ms=now_ms.into()
+                                close=Callback::new(move |()| focus.set(None))/>
                         }
-                    }/>
-                </tbody>
-            </table>
+                    })}
+                    <Leaderboard race=race follows=follow_ids toggle=toggle focus=focus/>
+                    <Cheers runners=follow_ids/>
+                </aside>
+            </div>
         </section>
     }
 }
 
-/// "4 s ago", "3 min ago".
-fn age(now_ms: u64, ts: u64) -> String {
-    if now_ms == 0 {
-        return "just now".to_owned();
-    }
-    let s = now_ms.saturating_sub(ts) / 1000;
-    if s < 60 {
-        format!("{s} s ago")
-    } else {
-        format!("{} min ago", s / 60)
-    }
+/// Keeps the follows in local storage, and reopens a bare `/` with them.
+fn remember_follows(follows: Memo<FollowList>, set_follows: Callback<Vec<RunnerId>>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |first: Option<()>| {
+        let Some(storage) = window().local_storage().ok().flatten() else {
+            return;
+        };
+        let list = follows.get();
+        if first.is_none() && list.ids.is_empty() {
+            if let Ok(Some(saved)) = storage.get_item(STORAGE_KEY) {
+                let saved = FollowList::parse([saved.as_str()]);
+                if !saved.ids.is_empty() {
+                    set_follows.run(saved.ids);
+                }
+            }
+            return;
+        }
+        let _ = storage.set_item(STORAGE_KEY, &list.joined());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (follows, set_follows, STORAGE_KEY);
 }
 
-/// Wall-clock milliseconds, ticking once a second in the browser (0 on the server).
-fn use_clock() -> RwSignal<u64> {
-    let now = RwSignal::new(0u64);
+/// Wall-clock milliseconds, starting at the server's `start_ms` (so the first paint
+/// and hydration agree) and ticking once a second in the browser.
+fn use_clock(start_ms: u64) -> RwSignal<u64> {
+    let now = RwSignal::new(start_ms);
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
-        if started.is_none() {
-            now.set(js_sys::Date::now() as u64);
-            if let Ok(handle) = set_interval_with_handle(
+        if started.is_none()
+            && let Ok(handle) = set_interval_with_handle(
                 move || now.set(js_sys::Date::now() as u64),
                 std::time::Duration::from_secs(1),
-            ) {
-                on_cleanup(move || handle.clear());
-            }
+            )
+        {
+            on_cleanup(move || handle.clear());
         }
     });
     now

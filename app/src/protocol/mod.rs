@@ -11,11 +11,13 @@
 //! - [`topic`]: [`Topic`], what clients subscribe to and publish on.
 //! - [`v1`]: protocol v1 of `/ws` (subscribe, snapshot, resume, events), spoken by
 //!   Spectate's pages and tools.
+//! - [`race`]: the event and its leaderboard as pages read them over HTTP.
 //! - [`errors`]: error codes shared by every socket, and the close codes we send.
 
 pub mod errors;
 pub mod geo;
 pub mod ids;
+pub mod race;
 pub mod seed;
 pub mod topic;
 pub mod v1;

@@ -7,9 +7,11 @@
 //! - [`stats`]: `/healthz`, `/api/stats` and `/metrics`.
 //! - [`tracks`]: stored tracks as GPX.
 //! - [`leaderboard`]: the race's standings, pace and ETAs as JSON.
+//! - [`race`]: the event, its board and the map tiles, for pages (JSON and SSR).
 
 pub mod happiness_stream;
 pub mod leaderboard;
+pub mod race;
 pub mod stats;
 pub mod tracks;
 pub mod upgrades;

@@ -11,7 +11,9 @@ use std::{
     time::Duration,
 };
 
-use crate::helpers::{Client, PATIENCE, Seen, TestApp, run_load, spawn_app_with, spawn_binary};
+use crate::helpers::{
+    Client, PATIENCE, Seen, TestApp, refused, run_load, spawn_app_with, spawn_binary,
+};
 use serde_json::{Value, json};
 use spectate_server::{
     config::{ClusterConfig, Config},
@@ -546,17 +548,6 @@ async fn the_load_tool_spreads_its_clients_over_the_nodes_and_counts_exactly() {
             .load(std::sync::atomic::Ordering::Relaxed);
         assert_eq!(received, 4, "{name} received {received} events from Redis");
     }
-}
-
-/// Runs the binary with `args`, which must fail; returns its stderr.
-async fn refused(args: &[&str]) -> String {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    assert!(!output.status.success(), "{args:?} was accepted");
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[tokio::test]

@@ -260,3 +260,14 @@ pub(crate) async fn run_load(urls: &str, args: &[&str]) -> Value {
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// Runs the binary with `args`, which must fail; returns its stderr.
+pub(crate) async fn refused(args: &[&str]) -> String {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success(), "{args:?} was accepted");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

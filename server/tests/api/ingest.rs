@@ -366,6 +366,77 @@ async fn the_leaderboard_orders_runners_by_progress_along_the_course() {
 }
 
 #[tokio::test]
+async fn the_race_view_and_the_first_paint_carry_the_event_board_and_positions() {
+    let app = race().await;
+    let course = spectate_server::event::Event::demo().course;
+    let t = now_ms() / 1000 - 130;
+    let http = reqwest::Client::new();
+    for i in 0..=2u64 {
+        let p = course.position_at(400.0 * i as f64);
+        let url = app.url(&format!(
+            "/api/osmand?id=demo-5&lat={}&lon={}&timestamp={}",
+            p.lat(),
+            p.lng(),
+            t + 60 * i
+        ));
+        assert_eq!(http.get(url).send().await.unwrap().status(), 200);
+    }
+    let view: serde_json::Value = app.get_json("/api/race").await;
+    let event = &view["event"];
+    assert_eq!(event["name"], "Spectate demo run");
+    let line = event["line"].as_array().unwrap();
+    // A 12.8 km course at a point per 25 m.
+    assert!((500..=530).contains(&line.len()), "{}", line.len());
+    let marks: Vec<&str> = event["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(marks, ["Start", "3 km", "Halfway", "10 km", "Finish"]);
+    assert_eq!(event["entrants"].as_array().unwrap().len(), 12);
+    assert_eq!(event["entrants"][0]["name"], "Ada Lovelace");
+    let leader = &view["board"]["standings"][0];
+    assert_eq!(leader["bib"], 5);
+    let at = course.position_at(800.0);
+    assert!(
+        (leader["at"][0].as_f64().unwrap() - at.lat()).abs() < 1e-6,
+        "{leader}"
+    );
+    assert!(
+        (leader["at"][1].as_f64().unwrap() - at.lng()).abs() < 1e-6,
+        "{leader}"
+    );
+    assert!(view["tiles"].is_null(), "tests run without tiles");
+
+    // The page is rendered from the same view: the event, the leaderboard with the
+    // leader first, and the static map's marker at the last position.
+    let html = app.get_text("/?follow=5").await;
+    assert!(html.contains("<h1>Spectate demo run"), "{html}");
+    assert!(html.contains("12.8 km course · 12 runners"), "{html}");
+    let board_row = html.find(r#"<tr data-runner="5" data-status="running""#);
+    let other_row = html.find(r#"<tr data-runner="1" data-status="not started""#);
+    assert!(board_row.is_some() && other_row.is_some(), "{html}");
+    assert!(board_row < other_row, "the leader comes first");
+    assert!(
+        html.contains(r#"<g data-runner="5""#) && html.contains(r#"class="runner followed">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains("Ada Lovelace"),
+        "entrants are searchable: {html}"
+    );
+    // The runner panel of the followed runner, with the distance.
+    assert!(
+        html.contains(
+            r#"<section data-runner="5" aria-labelledby="runner-title" class="panel runner-panel">"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains("800 m"), "{html}");
+}
+
+#[tokio::test]
 async fn the_simulator_runs_the_event_through_all_three_ways_in() {
     let app = race().await;
     let event = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml");

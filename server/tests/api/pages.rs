@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{refused, spawn_app};
 
 async fn get(url: String) -> (u16, String) {
     let response = reqwest::get(url).await.unwrap();
@@ -14,7 +14,7 @@ async fn the_map_page_renders_its_content_and_follows_from_the_url() {
     let app = spawn_app().await;
     let (status, html) = get(app.url("/?follow=3,7")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("<h1>Runner map</h1>"), "{html}");
+    assert!(html.contains("<h1>Runner map"), "{html}");
     assert!(
         html.contains(r#"<li data-runner="3" class="chip">"#),
         "{html}"
@@ -48,7 +48,16 @@ async fn dashboard_room_and_not_found() {
     let (status, html) = get(app.url("/dashboard")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Happiness"));
-    assert!(html.contains("line-chart"));
+    // Three canvas charts, with their window controls and legends.
+    assert_eq!(html.matches("<canvas").count(), 3, "{html}");
+    assert!(
+        html.contains(r#"aria-label="Happiness over time""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(">1 min<") && html.contains(">Pause<"),
+        "{html}"
+    );
     let (status, html) = get(app.url("/room")).await;
     assert_eq!(status, 200);
     assert!(html.contains("room-form"));
@@ -96,4 +105,34 @@ async fn pages_are_compressed_but_live_streams_are_not() {
         .await
         .unwrap();
     assert!(stream.headers().get("content-encoding").is_none());
+}
+
+#[tokio::test]
+async fn bad_page_and_demo_options_are_refused_with_a_reason() {
+    let data_dir = std::env::temp_dir().join(format!("spectate-badpage-{}", std::process::id()));
+    let data_dir = data_dir.to_str().unwrap();
+    let serve = ["serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir];
+    let err = refused(
+        &[
+            &serve[..],
+            &["--tile-url", "https://tiles.example/{z}/{x}.png"],
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(err.contains("has no {y}"), "{err}");
+    let err = refused(
+        &[
+            &serve[..],
+            &["--tile-url", "javascript:alert(1)/{z}/{x}/{y}"],
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(err.contains("must start with https://"), "{err}");
+    let err = refused(&[&serve[..], &["--demo-fix-every", "0.01"]].concat()).await;
+    assert!(err.contains("outside 0.1 to 86400 seconds"), "{err}");
+    let err = refused(&["token", "--runner", "3", "--qr", "purple"]).await;
+    assert!(err.contains("purple"), "{err}");
+    let _ = std::fs::remove_dir_all(data_dir);
 }

@@ -1,0 +1,340 @@
+//! What a live chart holds and how it lays it out, apart from any drawing, so it can
+//! be tested without a browser.
+//!
+//! Each series keeps at most [`POINTS_PER_SERIES`] points in a ring. Drawing 10,000
+//! points 10 times a second would be wasteful: a chart is a few hundred pixels wide,
+//! so [`ChartModel::columns`] reduces the visible points to, per pixel column, the
+//! first, lowest, highest and last value (the "M4" reduction). A line through those
+//! four per column is pixel-identical to the line through every point, and its cost
+//! depends on the chart's width, not on the number of points.
+
+use std::collections::VecDeque;
+
+/// Points kept per series.
+pub const POINTS_PER_SERIES: usize = 20_000;
+
+/// One series: a name, a colour, and its points `(x, value)`, x ascending.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Shown in the legend and the tooltip.
+    pub name: String,
+    /// CSS colour.
+    pub colour: &'static str,
+    /// Unit shown after values ("km/h"), may be empty.
+    pub unit: &'static str,
+    /// `(x, value)`, x ascending.
+    pub points: VecDeque<(f64, f64)>,
+}
+
+/// How the x axis reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum XAxis {
+    /// Milliseconds since the Unix epoch, shown as local clock time; the offset is
+    /// the viewer's, in minutes east of UTC.
+    Time {
+        /// Minutes to add to UTC for local time.
+        offset_min: i32,
+    },
+    /// Metres, shown in kilometres.
+    Metres,
+}
+
+/// One pixel column of a reduced series: first, lowest, highest and last value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Column {
+    /// The column, 0 at the left edge.
+    pub x: usize,
+    /// First value in the column.
+    pub first: f64,
+    /// Lowest.
+    pub min: f64,
+    /// Highest.
+    pub max: f64,
+    /// Last.
+    pub last: f64,
+}
+
+/// A chart's data and view: the window it shows, and whether it is paused.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartModel {
+    /// The series, in legend order.
+    pub series: Vec<Series>,
+    /// How the x axis reads.
+    pub axis: XAxis,
+    /// Width of the visible window in x units; `None` shows everything.
+    pub window: Option<f64>,
+    /// While paused, the right edge stays here; points keep being collected.
+    pub paused_at: Option<f64>,
+}
+
+impl ChartModel {
+    /// An empty chart.
+    pub fn new(axis: XAxis, window: Option<f64>) -> Self {
+        Self {
+            series: Vec::new(),
+            axis,
+            window,
+            paused_at: None,
+        }
+    }
+
+    /// Adds a series; returns its index.
+    pub fn add_series(&mut self, name: &str, colour: &'static str, unit: &'static str) -> usize {
+        self.series.push(Series {
+            name: name.to_owned(),
+            colour,
+            unit,
+            points: VecDeque::new(),
+        });
+        self.series.len() - 1
+    }
+
+    /// Appends a point; one at or before the series' last x is dropped (a repeat
+    /// after a reconnect), and the oldest goes once the series is full.
+    pub fn push(&mut self, series: usize, x: f64, value: f64) {
+        let Some(s) = self.series.get_mut(series) else {
+            return;
+        };
+        if !x.is_finite() || !value.is_finite() || s.points.back().is_some_and(|&(l, _)| x <= l) {
+            return;
+        }
+        if s.points.len() == POINTS_PER_SERIES {
+            s.points.pop_front();
+        }
+        s.points.push_back((x, value));
+    }
+
+    /// Empties a series (a fresh snapshot follows).
+    pub fn clear(&mut self, series: usize) {
+        if let Some(s) = self.series.get_mut(series) {
+            s.points.clear();
+        }
+    }
+
+    /// Points held, all series together.
+    pub fn len(&self) -> usize {
+        self.series.iter().map(|s| s.points.len()).sum()
+    }
+
+    /// Whether no series has a point.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The x range shown: the window ending at the newest point (or where paused).
+    pub fn x_range(&self) -> Option<(f64, f64)> {
+        let newest = self
+            .series
+            .iter()
+            .filter_map(|s| s.points.back().map(|p| p.0))
+            .reduce(f64::max)?;
+        let oldest = self
+            .series
+            .iter()
+            .filter_map(|s| s.points.front().map(|p| p.0))
+            .reduce(f64::min)?;
+        let end = self.paused_at.unwrap_or(newest);
+        let start = match self.window {
+            Some(w) => end - w,
+            None => oldest,
+        };
+        Some((start, if end > start { end } else { start + 1.0 }))
+    }
+
+    /// The value range of what is shown, padded by 5 % and never empty.
+    pub fn y_range(&self, (x0, x1): (f64, f64)) -> (f64, f64) {
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        for s in &self.series {
+            for &(_, v) in visible(&s.points, x0, x1) {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+        if !lo.is_finite() {
+            return (0.0, 1.0);
+        }
+        let pad = ((hi - lo) * 0.05).max(if hi == lo { 1.0 } else { 0.0 });
+        (lo - pad, hi + pad)
+    }
+
+    /// Series `series` between `x0` and `x1` reduced to `width` pixel columns.
+    pub fn columns(&self, series: usize, (x0, x1): (f64, f64), width: usize) -> Vec<Column> {
+        let Some(s) = self.series.get(series) else {
+            return Vec::new();
+        };
+        let width = width.max(1);
+        let span = (x1 - x0).max(f64::MIN_POSITIVE);
+        let mut out: Vec<Column> = Vec::with_capacity(width);
+        for &(x, v) in visible(&s.points, x0, x1) {
+            let col = (((x - x0) / span) * (width - 1) as f64)
+                .round()
+                .clamp(0.0, (width - 1) as f64) as usize;
+            match out.last_mut() {
+                Some(c) if c.x == col => {
+                    c.min = c.min.min(v);
+                    c.max = c.max.max(v);
+                    c.last = v;
+                }
+                _ => out.push(Column {
+                    x: col,
+                    first: v,
+                    min: v,
+                    max: v,
+                    last: v,
+                }),
+            }
+        }
+        out
+    }
+
+    /// The point of `series` nearest to `x`, if any is shown.
+    pub fn nearest(&self, series: usize, x: f64) -> Option<(f64, f64)> {
+        let (x0, x1) = self.x_range()?;
+        let pts = visible(&self.series.get(series)?.points, x0, x1);
+        let i = pts.partition_point(|p| p.0 < x);
+        [i.checked_sub(1), Some(i)]
+            .into_iter()
+            .flatten()
+            .filter_map(|i| pts.get(i).map(|p| **p))
+            .min_by(|a, b| (a.0 - x).abs().total_cmp(&(b.0 - x).abs()))
+    }
+
+    /// Tick positions and labels for the x axis, at most `max_ticks`.
+    pub fn x_ticks(&self, (x0, x1): (f64, f64), max_ticks: usize) -> Vec<(f64, String)> {
+        let steps: &[f64] = match self.axis {
+            XAxis::Time { .. } => &[
+                1e3, 2e3, 5e3, 10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3,
+                7200e3, 21600e3,
+            ],
+            XAxis::Metres => &[100.0, 200.0, 500.0, 1e3, 2e3, 5e3, 10e3, 20e3],
+        };
+        let span = x1 - x0;
+        let step = steps
+            .iter()
+            .copied()
+            .find(|s| span / s <= max_ticks.max(1) as f64)
+            .unwrap_or(steps[steps.len() - 1]);
+        let offset = match self.axis {
+            XAxis::Time { offset_min } => f64::from(offset_min) * 60e3,
+            XAxis::Metres => 0.0,
+        };
+        // Ticks on round local times: 12:05:00, not 12:04:37.
+        let mut t = ((x0 + offset) / step).ceil() * step - offset;
+        let mut out = Vec::new();
+        while t <= x1 && out.len() <= max_ticks {
+            out.push((t, self.x_label(t, step)));
+            t += step;
+        }
+        out
+    }
+
+    /// How an x reads: "12:05", "12:05:30", "3.5 km".
+    pub fn x_label(&self, x: f64, step: f64) -> String {
+        match self.axis {
+            XAxis::Time { offset_min } => {
+                let s =
+                    ((x / 1000.0).floor() as i64 + i64::from(offset_min) * 60).rem_euclid(86_400);
+                let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+                if step >= 60e3 {
+                    format!("{h:02}:{m:02}")
+                } else {
+                    format!("{h:02}:{m:02}:{sec:02}")
+                }
+            }
+            XAxis::Metres if step >= 1000.0 => format!("{:.0} km", x / 1000.0),
+            XAxis::Metres => format!("{:.1} km", x / 1000.0),
+        }
+    }
+}
+
+/// The points with x in `x0..=x1`.
+fn visible(points: &VecDeque<(f64, f64)>, x0: f64, x1: f64) -> Vec<&(f64, f64)> {
+    let start = points.partition_point(|p| p.0 < x0);
+    let end = points.partition_point(|p| p.0 <= x1);
+    points.range(start..end).collect()
+}
+
+/// "0.5", "12", "1.2k": a y-axis label.
+pub fn y_label(v: f64) -> String {
+    if v.abs() >= 10_000.0 {
+        format!("{:.0}k", v / 1000.0)
+    } else if v.abs() >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(n: usize) -> ChartModel {
+        let mut c = ChartModel::new(XAxis::Time { offset_min: 0 }, Some(60_000.0));
+        let s = c.add_series("a", "red", "");
+        for i in 0..n {
+            c.push(s, i as f64 * 100.0, (i % 7) as f64);
+        }
+        c
+    }
+
+    #[test]
+    fn ten_thousand_points_reduce_to_at_most_one_column_per_pixel() {
+        let mut c = chart(10_000);
+        c.window = None;
+        let range = c.x_range().unwrap();
+        assert_eq!(range, (0.0, 999_900.0));
+        let cols = c.columns(0, range, 600);
+        assert!(cols.len() <= 600 && cols.len() > 590, "{}", cols.len());
+        // Every column of ~17 points of a 0..6 saw tooth spans the whole range.
+        assert!(cols.iter().skip(1).all(|c| c.min == 0.0 && c.max == 6.0));
+        let (lo, hi) = c.y_range(range);
+        assert!(
+            (lo + 0.3).abs() < 1e-9 && (hi - 6.3).abs() < 1e-9,
+            "padded by 5 %: {lo} {hi}"
+        );
+    }
+
+    #[test]
+    fn the_window_follows_the_newest_point_until_paused() {
+        let mut c = chart(1000);
+        assert_eq!(c.x_range(), Some((99_900.0 - 60_000.0, 99_900.0)));
+        c.paused_at = Some(50_000.0);
+        c.push(0, 200_000.0, 1.0);
+        assert_eq!(c.x_range(), Some((-10_000.0, 50_000.0)), "paused stays put");
+        c.paused_at = None;
+        assert_eq!(c.x_range(), Some((140_000.0, 200_000.0)));
+        c.window = Some(3_600_000.0);
+        assert_eq!(c.x_range().unwrap().1, 200_000.0);
+    }
+
+    #[test]
+    fn repeats_and_old_points_are_dropped_and_series_stay_bounded() {
+        let mut c = chart(3);
+        c.push(0, 100.0, 9.0);
+        c.push(0, f64::NAN, 9.0);
+        assert_eq!(c.len(), 3);
+        let mut big = chart(POINTS_PER_SERIES + 10);
+        assert_eq!(big.len(), POINTS_PER_SERIES);
+        big.clear(0);
+        assert!(big.is_empty());
+    }
+
+    #[test]
+    fn nearest_and_ticks_read_as_a_person_expects() {
+        let c = chart(1000);
+        assert_eq!(c.nearest(0, 99_840.0), Some((99_800.0, 4.0)), "998 % 7");
+        // 12:00:00 UTC; 1 minute window: ticks every 10 s, on round seconds.
+        let noon = 12.0 * 3600e3;
+        let ticks = c.x_ticks((noon - 60e3 + 1.0, noon), 6);
+        assert_eq!(ticks.first().unwrap().1, "11:59:10");
+        assert_eq!(ticks.last().unwrap().1, "12:00:00");
+        let paris = ChartModel::new(XAxis::Time { offset_min: 60 }, None);
+        assert_eq!(paris.x_label(noon, 60e3), "13:00");
+        let km = ChartModel::new(XAxis::Metres, None);
+        assert_eq!(km.x_ticks((0.0, 12_800.0), 6)[1].1, "5 km");
+        assert_eq!(y_label(7.25), "7.2");
+        assert_eq!(y_label(25_000.0), "25k");
+    }
+}

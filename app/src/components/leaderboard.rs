@@ -1,0 +1,74 @@
+//! The leaderboard panel: position, bib, name, distance, gap and pace of every runner,
+//! refreshed with the board; a row's name focuses the runner (their panel), its
+//! button follows or unfollows them.
+
+use leptos::prelude::*;
+
+use crate::{
+    format,
+    protocol::{RunnerId, race::RaceView},
+};
+
+/// The panel.
+#[component]
+pub fn Leaderboard(
+    /// The board.
+    race: RwSignal<RaceView>,
+    /// Followed runners.
+    follows: Signal<Vec<RunnerId>>,
+    /// Follow (true) or unfollow (false) a runner.
+    toggle: Callback<(RunnerId, bool)>,
+    /// The runner whose panel is open.
+    focus: RwSignal<Option<RunnerId>>,
+) -> impl IntoView {
+    let rows = move || {
+        race.with(|r| {
+            r.board
+                .as_ref()
+                .map(|b| b.standings.clone())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <section class="panel leaderboard" aria-labelledby="board-title">
+            <h2 id="board-title">"Leaderboard"</h2>
+            {move || race.with(|r| r.board.is_none()).then(|| view! {
+                <p class="muted">"No event on this server: follow runners by id above."</p>
+            })}
+            <div class="table-scroll">
+            <table class="board">
+                <thead><tr>
+                    <th scope="col">"#"</th><th scope="col">"Bib"</th><th scope="col">"Name"</th>
+                    <th scope="col">"Distance"</th><th scope="col">"Gap"</th><th scope="col">"Pace"</th>
+                    <th scope="col"><span class="visually-hidden">"Follow"</span></th>
+                </tr></thead>
+                <tbody>
+                    <For each=rows key=|s| (s.bib.clone(), s.position, (s.distance_m * 10.0) as u64, s.status.label(), s.pace_s_per_km.map(|p| p as u64)) children=move |s| {
+                        let bib = s.bib.clone();
+                        let followed = { let bib = bib.clone(); Memo::new(move |_| follows.with(|f| f.contains(&bib))) };
+                        let focus_bib = bib.clone();
+                        let toggle_bib = bib.clone();
+                        let focused = { let bib = bib.clone(); move || focus.with(|f| f.as_ref() == Some(&bib)) };
+                        view! {
+                            <tr data-runner=bib.to_string() data-status=s.status.label() class:followed=move || followed.get() class:focused=focused>
+                                <td class="pos">{if s.last_seen_ms.is_some() { s.position.to_string() } else { "–".to_owned() }}</td>
+                                <td class="bib">{bib.to_string()}</td>
+                                <td class="name"><button type="button" class="link"
+                                    on:click=move |_| focus.set(Some(focus_bib.clone()))>{s.name.clone()}</button></td>
+                                <td class="distance">{format::distance(s.distance_m)}</td>
+                                <td class="gap">{if s.last_seen_ms.is_some() { format::gap(s.gap_m) } else { s.status.label().to_owned() }}</td>
+                                <td class="pace">{format::pace(s.pace_s_per_km)}</td>
+                                <td><button type="button" class="follow-toggle"
+                                    aria-pressed=move || followed.get().to_string()
+                                    aria-label=format!("Follow {} ({})", s.name, bib)
+                                    on:click=move |_| toggle.run((toggle_bib.clone(), !followed.get_untracked()))>
+                                    {move || if followed.get() { "Following" } else { "Follow" }}</button></td>
+                            </tr>
+                        }
+                    }/>
+                </tbody>
+            </table>
+            </div>
+        </section>
+    }
+}

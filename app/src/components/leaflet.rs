@@ -1,0 +1,139 @@
+//! The few Leaflet calls the live map makes, bound with wasm-bindgen.
+//!
+//! Leaflet (BSD-2-Clause) is the map library: tiles, pan, pinch and wheel zoom,
+//! keyboard navigation, a canvas renderer for many markers. It is vendored from its
+//! npm package at build time (`scripts/vendor.sh` copies `leaflet.js` and its CSS
+//! into `public/vendor/leaflet/`) and served from our own origin, never a CDN; the
+//! page loads it with a deferred script before the wasm starts. We bind by hand
+//! rather than through a wrapper crate: these dozen functions are all we use, and
+//! each binding is one line to check against Leaflet's reference.
+//!
+//! Options are passed as plain objects built from JSON text or [`js_sys::Object`];
+//! coordinates as `[lat, lng]` arrays, which Leaflet accepts everywhere.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `L.Map`.
+    #[derive(Clone, Debug)]
+    pub type Map;
+
+    /// `L.map(element, options)`; fails if Leaflet did not load.
+    #[wasm_bindgen(catch, js_namespace = L, js_name = map)]
+    pub fn new_map(element: &web_sys::HtmlElement, options: &JsValue) -> Result<Map, JsValue>;
+
+    /// `map.fitBounds(latlngs, options)`.
+    #[wasm_bindgen(method, js_name = fitBounds)]
+    pub fn fit_bounds(this: &Map, bounds: &JsValue, options: &JsValue);
+
+    /// `map.getBounds()`.
+    #[wasm_bindgen(method, js_name = getBounds)]
+    pub fn get_bounds(this: &Map) -> LatLngBounds;
+
+    /// `map.on(event, handler)`.
+    #[wasm_bindgen(method)]
+    pub fn on(this: &Map, event: &str, handler: &js_sys::Function);
+
+    /// `map.invalidateSize()`: the container changed size.
+    #[wasm_bindgen(method, js_name = invalidateSize)]
+    pub fn invalidate_size(this: &Map);
+
+    /// `map.remove()`: tears the map down.
+    #[wasm_bindgen(method)]
+    pub fn remove(this: &Map);
+
+    /// `L.LatLngBounds`.
+    #[derive(Clone, Debug)]
+    pub type LatLngBounds;
+
+    /// `bounds.pad(ratio)`: grown (or shrunk, if negative) by a ratio.
+    #[wasm_bindgen(method)]
+    pub fn pad(this: &LatLngBounds, ratio: f64) -> LatLngBounds;
+
+    /// `bounds.contains([lat, lng])`.
+    #[wasm_bindgen(method)]
+    pub fn contains(this: &LatLngBounds, point: &JsValue) -> bool;
+
+    /// Any `L.Layer`: tile layer, polyline, circle marker.
+    #[derive(Clone, Debug)]
+    pub type Layer;
+
+    /// `L.tileLayer(url, options)`.
+    #[wasm_bindgen(js_namespace = L, js_name = tileLayer)]
+    pub fn tile_layer(url: &str, options: &JsValue) -> Layer;
+
+    /// `L.polyline(latlngs, options)`.
+    #[wasm_bindgen(js_namespace = L, js_name = polyline)]
+    pub fn polyline(latlngs: &JsValue, options: &JsValue) -> Layer;
+
+    /// `L.circleMarker(latlng, options)`.
+    #[wasm_bindgen(js_namespace = L, js_name = circleMarker)]
+    pub fn circle_marker(latlng: &JsValue, options: &JsValue) -> Layer;
+
+    /// `L.canvas(options)`: a canvas renderer, for many markers.
+    #[wasm_bindgen(js_namespace = L, js_name = canvas)]
+    pub fn canvas(options: &JsValue) -> JsValue;
+
+    /// `layer.addTo(map)`.
+    #[wasm_bindgen(method, js_name = addTo)]
+    pub fn add_to(this: &Layer, map: &Map) -> Layer;
+
+    /// `layer.remove()`.
+    #[wasm_bindgen(method)]
+    pub fn remove(this: &Layer);
+
+    /// `marker.setLatLng([lat, lng])`.
+    #[wasm_bindgen(method, js_name = setLatLng)]
+    pub fn set_lat_lng(this: &Layer, latlng: &JsValue);
+
+    /// `polyline.setLatLngs(latlngs)`.
+    #[wasm_bindgen(method, js_name = setLatLngs)]
+    pub fn set_lat_lngs(this: &Layer, latlngs: &JsValue);
+
+    /// `path.setStyle(options)`.
+    #[wasm_bindgen(method, js_name = setStyle)]
+    pub fn set_style(this: &Layer, options: &JsValue);
+
+    /// `path.bringToFront()`.
+    #[wasm_bindgen(method, js_name = bringToFront)]
+    pub fn bring_to_front(this: &Layer);
+
+    /// `layer.bindTooltip(element, options)`: an element, never HTML text, so a
+    /// name is always shown as text.
+    #[wasm_bindgen(method, js_name = bindTooltip)]
+    pub fn bind_tooltip(this: &Layer, content: &web_sys::HtmlElement, options: &JsValue);
+
+    /// `layer.unbindTooltip()`.
+    #[wasm_bindgen(method, js_name = unbindTooltip)]
+    pub fn unbind_tooltip(this: &Layer);
+
+    /// `layer.on(event, handler)`.
+    #[wasm_bindgen(method, js_name = on)]
+    pub fn on_layer(this: &Layer, event: &str, handler: &js_sys::Function);
+}
+
+/// `[lat, lng]`.
+pub fn latlng(lat: f64, lng: f64) -> JsValue {
+    js_sys::Array::of2(&lat.into(), &lng.into()).into()
+}
+
+/// `[[lat, lng], ...]`.
+pub fn latlngs(points: impl IntoIterator<Item = (f64, f64)>) -> JsValue {
+    points
+        .into_iter()
+        .map(|(lat, lng)| latlng(lat, lng))
+        .collect::<js_sys::Array>()
+        .into()
+}
+
+/// An options object from JSON text (a constant of ours, so parsing cannot fail in
+/// practice; an empty object if it did).
+pub fn options(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or_else(|_| js_sys::Object::new().into())
+}
+
+/// Sets `key` on an options object.
+pub fn set(object: &JsValue, key: &str, value: impl Into<JsValue>) {
+    let _ = js_sys::Reflect::set(object, &key.into(), &value.into());
+}

@@ -1,0 +1,705 @@
+//! The live map: a Leaflet slippy map with the course, every runner as a marker that
+//! glides between fixes, followed runners highlighted with a trail and a label, stale
+//! positions in grey with "last seen", and auto-fit that gives way to the user.
+//!
+//! The path of a fix ends here: the page's socket handler calls [`MapHandle::fix`],
+//! which records the position and, once the map is mounted, starts the marker's
+//! glide. Positions are kept outside Leaflet, so fixes that arrive before the map
+//! (or the library) is ready are drawn when it is. On the server, and until the map
+//! mounts, a static SVG of the course and the last known positions stands in
+//! ([`super::track_map::StaticMap`]); it is also what a browser without JavaScript or
+//! without Leaflet keeps.
+//!
+//! Markers are circle markers on Leaflet's canvas renderer: a thousand of them move
+//! at 60 frames per second where DOM markers would not (see BENCHMARKS.md). Labels
+//! are Leaflet tooltips holding an element we build, so a name is always text.
+
+use leptos::prelude::*;
+
+use crate::protocol::{RunnerId, race::RaceView};
+
+/// A fix older than this shows grey with "last seen" (as the server's board does).
+pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
+/// Above this many runners, only followed runners carry a permanent label.
+pub const LABEL_ALL_UP_TO: usize = 60;
+/// Trail points drawn per followed runner.
+pub const TRAIL_POINTS: usize = 300;
+
+/// A marker's glide from where it is drawn to its newest fix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Glide {
+    from: (f64, f64),
+    to: (f64, f64),
+    start_ms: f64,
+    duration_ms: f64,
+}
+
+impl Glide {
+    /// Standing still at `at`.
+    pub fn still(at: (f64, f64)) -> Self {
+        Self {
+            from: at,
+            to: at,
+            start_ms: 0.0,
+            duration_ms: 0.0,
+        }
+    }
+
+    /// Where the marker is at `now_ms`, and whether it is still moving.
+    pub fn at(&self, now_ms: f64) -> ((f64, f64), bool) {
+        if self.duration_ms <= 0.0 || now_ms >= self.start_ms + self.duration_ms {
+            return (self.to, false);
+        }
+        let k = ((now_ms - self.start_ms) / self.duration_ms).clamp(0.0, 1.0);
+        // Ease out: quick to respond, gentle to arrive.
+        let e = 1.0 - (1.0 - k) * (1.0 - k);
+        let lerp = |a: f64, b: f64| a + (b - a) * e;
+        (
+            (lerp(self.from.0, self.to.0), lerp(self.from.1, self.to.1)),
+            true,
+        )
+    }
+
+    /// A new fix: the running glide is cancelled where it is, and a new one starts
+    /// from there.
+    pub fn retarget(&mut self, now_ms: f64, to: (f64, f64), duration_ms: f64) {
+        let (here, _) = self.at(now_ms);
+        *self = Self {
+            from: here,
+            to,
+            start_ms: now_ms,
+            duration_ms,
+        };
+    }
+
+    /// Where the marker is heading.
+    pub fn target(&self) -> (f64, f64) {
+        self.to
+    }
+}
+
+/// The page's handle on its map: `Copy`, cheap to pass to socket handlers.
+#[derive(Clone, Copy, Debug)]
+pub struct MapHandle {
+    #[cfg(feature = "hydrate")]
+    model: StoredValue<std::rc::Rc<std::cell::RefCell<browser::Model>>, LocalStorage>,
+    autofit: RwSignal<bool>,
+    ready: RwSignal<bool>,
+}
+
+impl MapHandle {
+    /// A handle whose marker clicks set `focus`.
+    pub fn new(focus: RwSignal<Option<RunnerId>>) -> Self {
+        let autofit = RwSignal::new(true);
+        let _ = focus;
+        Self {
+            #[cfg(feature = "hydrate")]
+            model: StoredValue::new_local(std::rc::Rc::new(std::cell::RefCell::new(
+                browser::Model::new(focus, autofit),
+            ))),
+            autofit,
+            ready: RwSignal::new(false),
+        }
+    }
+
+    /// A runner was at `(lat, lng)` at `seen_ms` (ms since the Unix epoch).
+    pub fn fix(&self, runner: &RunnerId, lat: f64, lng: f64, seen_ms: u64) {
+        #[cfg(feature = "hydrate")]
+        self.model
+            .with_value(|m| m.borrow_mut().fix(runner, lat, lng, seen_ms));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (runner, lat, lng, seen_ms);
+    }
+
+    /// Forgets a runner's position (a fresh snapshot follows).
+    pub fn forget(&self, runner: &RunnerId) {
+        #[cfg(feature = "hydrate")]
+        self.model.with_value(|m| m.borrow_mut().forget(runner));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = runner;
+    }
+
+    /// Whether the view follows the runners by itself (false once the user pans).
+    pub fn autofit(&self) -> Signal<bool> {
+        self.autofit.into()
+    }
+
+    /// Whether the Leaflet map is up.
+    pub fn ready(&self) -> Signal<bool> {
+        self.ready.into()
+    }
+
+    /// Fits the view to the followed runners again and keeps doing so.
+    pub fn recenter(&self) {
+        self.autofit.set(true);
+        #[cfg(feature = "hydrate")]
+        self.model.with_value(|m| m.borrow_mut().fit());
+    }
+}
+
+/// The map, with its static stand-in until Leaflet is up.
+#[component]
+pub fn LiveMap(
+    /// The page's handle.
+    handle: MapHandle,
+    /// The event (course, marks, tiles) and the board (last known positions).
+    race: RwSignal<RaceView>,
+    /// Followed runners, in follow order.
+    follows: Signal<Vec<RunnerId>>,
+) -> impl IntoView {
+    let container = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        Effect::new(move |mounted: Option<bool>| {
+            if mounted == Some(true) {
+                return true;
+            }
+            let Some(div) = container.get() else {
+                return false;
+            };
+            let ok = handle
+                .model
+                .with_value(|m| browser::mount(m, &div, &race.get_untracked()));
+            handle.ready.set(ok);
+            ok
+        });
+        Effect::new(move |_| {
+            let ids = follows.get();
+            let names = race.with(|r| r.event.clone());
+            handle
+                .model
+                .with_value(|m| m.borrow_mut().set_followed(ids, names.as_ref()));
+        });
+        Effect::new(move |_| {
+            race.with(|r| {
+                if let Some(board) = &r.board {
+                    handle.model.with_value(|m| m.borrow_mut().seed(board));
+                }
+            });
+        });
+        on_cleanup(move || handle.model.with_value(|m| m.borrow_mut().unmount()));
+    }
+    let preview = move || {
+        (!handle.ready.get()).then(|| {
+            view! { <super::track_map::StaticMap race=race follows=follows/> }
+        })
+    };
+    let hint = move || {
+        race.with(|r| {
+            r.tiles.is_none().then_some(
+                "Map tiles are off: the course and runners are drawn on a plain background.",
+            )
+        })
+    };
+    view! {
+        <div class="live-map-wrap">
+            <div class="live-map" node_ref=container role="region"
+                aria-label="Live map of the race" data-ready=move || handle.ready.get().to_string()></div>
+            {preview}
+            <button type="button" class="recenter" hidden=move || handle.autofit.get()
+                on:click=move |_| handle.recenter()>"Recenter"</button>
+            <p class="visually-hidden">{hint}</p>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    //! Leaflet's side: mounting, markers, glides, fitting.
+
+    use std::{
+        cell::{Cell, RefCell},
+        collections::{HashMap, VecDeque},
+        rc::Rc,
+    };
+
+    use leptos::prelude::*;
+    use wasm_bindgen::{JsCast, prelude::*};
+
+    use super::{Glide, LABEL_ALL_UP_TO, STALE_AFTER_MS, TRAIL_POINTS};
+    use crate::{
+        components::leaflet::{self as l, Layer, Map},
+        format::ago,
+        protocol::{
+            RunnerId,
+            race::{EventInfo, Leaderboard, RaceView},
+        },
+    };
+
+    const FOLLOWED: [&str; 8] = [
+        "#d9480f", "#7048e8", "#2b8a3e", "#c2255c", "#e67700", "#0b7285", "#5f3dc4", "#a61e4d",
+    ];
+    const FIELD: &str = "#1971c2";
+    const STALE: &str = "#8d959e";
+
+    type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
+    struct Marker {
+        dot: Layer,
+        colour: &'static str,
+        tag: Option<web_sys::HtmlElement>,
+        glide: Glide,
+        seen_ms: u64,
+        stale: bool,
+        trail: Option<(Layer, VecDeque<(f64, f64)>)>,
+        _click: Closure<dyn FnMut()>,
+    }
+
+    struct Mounted {
+        map: Map,
+        renderer: JsValue,
+        markers: HashMap<RunnerId, Marker>,
+        course: Vec<(f64, f64)>,
+        programmatic: Rc<Cell<bool>>,
+        frame: FrameCallback,
+        frame_pending: Rc<Cell<bool>>,
+        _listeners: Vec<Closure<dyn FnMut()>>,
+        stale_timer: Option<IntervalHandle>,
+    }
+
+    pub(crate) struct Model {
+        latest: HashMap<RunnerId, (f64, f64, u64)>,
+        followed: Vec<RunnerId>,
+        names: HashMap<RunnerId, String>,
+        focus: RwSignal<Option<RunnerId>>,
+        autofit: RwSignal<bool>,
+        mounted: Option<Mounted>,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Model")
+                .field("runners", &self.latest.len())
+                .finish()
+        }
+    }
+
+    fn now() -> f64 {
+        window().performance().map_or(0.0, |p| p.now())
+    }
+
+    fn wall_ms() -> u64 {
+        js_sys::Date::now() as u64
+    }
+
+    impl Model {
+        pub(crate) fn new(focus: RwSignal<Option<RunnerId>>, autofit: RwSignal<bool>) -> Self {
+            Self {
+                latest: HashMap::new(),
+                followed: Vec::new(),
+                names: HashMap::new(),
+                focus,
+                autofit,
+                mounted: None,
+            }
+        }
+
+        pub(crate) fn fix(&mut self, runner: &RunnerId, lat: f64, lng: f64, seen_ms: u64) {
+            if self
+                .latest
+                .get(runner)
+                .is_some_and(|&(_, _, seen)| seen > seen_ms)
+            {
+                return;
+            }
+            let previous = self.latest.insert(runner.clone(), (lat, lng, seen_ms));
+            let followed = self.followed.contains(runner);
+            if self.mounted.is_none() {
+                return;
+            }
+            let interval = previous.map_or(0, |(_, _, p)| seen_ms.saturating_sub(p));
+            self.ensure_marker(runner);
+            let Some(m) = self.mounted.as_mut() else {
+                return;
+            };
+            let Some(marker) = m.markers.get_mut(runner) else {
+                return;
+            };
+            marker.seen_ms = seen_ms;
+            // Glide over the time between fixes (so the motion looks continuous),
+            // within a quarter of a second and one second.
+            let duration = (interval as f64).clamp(250.0, 1000.0);
+            marker.glide.retarget(now(), (lat, lng), duration);
+            if let Some((line, points)) = &mut marker.trail {
+                if points.len() == TRAIL_POINTS {
+                    points.pop_front();
+                }
+                points.push_back((lat, lng));
+                line.set_lat_lngs(&l::latlngs(points.iter().copied()));
+            }
+            if let Some(tag) = &marker.tag {
+                let _ = tag.set_attribute("data-lat", &lat.to_string());
+                let _ = tag.set_attribute("data-lng", &lng.to_string());
+            }
+            refresh_stale(marker, wall_ms());
+            request_frame(m);
+            if followed && self.autofit.get_untracked() {
+                let inside = m.map.get_bounds().pad(-0.1).contains(&l::latlng(lat, lng));
+                if !inside {
+                    self.fit();
+                }
+            }
+        }
+
+        pub(crate) fn forget(&mut self, runner: &RunnerId) {
+            self.latest.remove(runner);
+            if let Some(m) = &mut self.mounted
+                && let Some(marker) = m.markers.remove(runner)
+            {
+                drop_marker(marker);
+            }
+        }
+
+        /// Positions from the board, for runners we have no live fix of.
+        pub(crate) fn seed(&mut self, board: &Leaderboard) {
+            for s in &board.standings {
+                if let (Some([lat, lng]), Some(seen)) = (s.at, s.last_seen_ms)
+                    && !self.latest.contains_key(&s.bib)
+                {
+                    self.fix(&s.bib, lat, lng, seen);
+                }
+            }
+        }
+
+        pub(crate) fn set_followed(&mut self, ids: Vec<RunnerId>, event: Option<&EventInfo>) {
+            if let Some(event) = event {
+                self.names = event
+                    .entrants
+                    .iter()
+                    .map(|e| (e.bib.clone(), e.name.clone()))
+                    .collect();
+            }
+            let changed: Vec<RunnerId> = self
+                .followed
+                .iter()
+                .chain(&ids)
+                .filter(|r| self.followed.contains(r) != ids.contains(r))
+                .cloned()
+                .collect();
+            self.followed = ids;
+            if self.mounted.is_none() {
+                return;
+            }
+            // Restyle what changed: rebuilt with or without trail and label.
+            for runner in changed {
+                if let Some(m) = &mut self.mounted
+                    && let Some(marker) = m.markers.remove(&runner)
+                {
+                    drop_marker(marker);
+                }
+                if self.latest.contains_key(&runner) {
+                    self.ensure_marker(&runner);
+                }
+            }
+            if self.autofit.get_untracked() {
+                self.fit();
+            }
+        }
+
+        fn ensure_marker(&mut self, runner: &RunnerId) {
+            let Some(&(lat, lng, seen_ms)) = self.latest.get(runner) else {
+                return;
+            };
+            let follow_index = self.followed.iter().position(|r| r == runner);
+            let total = self.latest.len();
+            let name = self.names.get(runner).cloned();
+            let focus = self.focus;
+            let Some(m) = self.mounted.as_mut() else {
+                return;
+            };
+            if m.markers.contains_key(runner) {
+                return;
+            }
+            let followed = follow_index.is_some();
+            let colour = follow_index.map_or(FIELD, |i| FOLLOWED[i % FOLLOWED.len()]);
+            let opts = l::options(if followed {
+                r##"{"radius":9,"weight":3,"color":"#ffffff","fillOpacity":1}"##
+            } else {
+                r##"{"radius":6,"weight":1.5,"color":"#ffffff","fillOpacity":0.85}"##
+            });
+            l::set(&opts, "fillColor", colour);
+            l::set(&opts, "renderer", m.renderer.clone());
+            let dot = l::circle_marker(&l::latlng(lat, lng), &opts).add_to(&m.map);
+            let trail = followed.then(|| {
+                let line_opts = l::options(r#"{"weight":4,"opacity":0.75,"interactive":false}"#);
+                l::set(&line_opts, "color", colour);
+                l::set(&line_opts, "renderer", m.renderer.clone());
+                let line = l::polyline(&l::latlngs([(lat, lng)]), &line_opts).add_to(&m.map);
+                let mut points = VecDeque::new();
+                points.push_back((lat, lng));
+                (line, points)
+            });
+            if followed {
+                dot.bring_to_front();
+            }
+            let tag = (followed || total <= LABEL_ALL_UP_TO).then(|| {
+                let doc = document();
+                let tag: web_sys::HtmlElement = doc
+                    .create_element("span")
+                    .expect("span")
+                    .unchecked_into();
+                tag.set_class_name(if followed {
+                    "runner-tag followed"
+                } else {
+                    "runner-tag"
+                });
+                let _ = tag.set_attribute("data-runner", runner.as_str());
+                let _ = tag.set_attribute("data-lat", &lat.to_string());
+                let _ = tag.set_attribute("data-lng", &lng.to_string());
+                let text = match (&name, followed) {
+                    (Some(name), true) => format!("{runner} {name}"),
+                    _ => runner.to_string(),
+                };
+                let label = doc.create_element("b").expect("b");
+                label.set_text_content(Some(&text));
+                let _ = tag.append_child(&label);
+                let seen = doc.create_element("small").expect("small");
+                let _ = tag.append_child(&seen);
+                dot.bind_tooltip(
+                    &tag,
+                    &l::options(
+                        r#"{"permanent":true,"direction":"right","offset":[9,0],"className":"runner-label","interactive":false}"#,
+                    ),
+                );
+                tag
+            });
+            let id = runner.clone();
+            let click = Closure::<dyn FnMut()>::new(move || focus.set(Some(id.clone())));
+            dot.on_layer("click", click.as_ref().unchecked_ref());
+            let mut marker = Marker {
+                dot,
+                colour,
+                tag,
+                glide: Glide::still((lat, lng)),
+                seen_ms,
+                stale: false,
+                trail,
+                _click: click,
+            };
+            refresh_stale(&mut marker, wall_ms());
+            m.markers.insert(runner.clone(), marker);
+        }
+
+        /// Fits the view to the followed runners, or to the course and everyone.
+        pub(crate) fn fit(&mut self) {
+            let Some(m) = &self.mounted else {
+                return;
+            };
+            let mut points: Vec<(f64, f64)> = self
+                .followed
+                .iter()
+                .filter_map(|r| self.latest.get(r).map(|&(a, b, _)| (a, b)))
+                .collect();
+            if points.is_empty() {
+                points = m.course.clone();
+                points.extend(self.latest.values().map(|&(a, b, _)| (a, b)));
+            }
+            if points.is_empty() {
+                return;
+            }
+            m.programmatic.set(true);
+            m.map.fit_bounds(
+                &l::latlngs(points),
+                &l::options(r#"{"padding":[36,36],"maxZoom":16,"animate":false}"#),
+            );
+            m.programmatic.set(false);
+        }
+
+        fn restale(&mut self) {
+            let now = wall_ms();
+            if let Some(m) = &mut self.mounted {
+                for marker in m.markers.values_mut() {
+                    refresh_stale(marker, now);
+                }
+            }
+        }
+
+        pub(crate) fn unmount(&mut self) {
+            if let Some(m) = self.mounted.take() {
+                m.frame.borrow_mut().take();
+                if let Some(t) = m.stale_timer {
+                    t.clear();
+                }
+                for (_, marker) in m.markers {
+                    drop_marker(marker);
+                }
+                m.map.remove();
+            }
+        }
+    }
+
+    fn drop_marker(marker: Marker) {
+        marker.dot.remove();
+        if let Some((line, _)) = marker.trail {
+            line.remove();
+        }
+    }
+
+    /// Grey with "last seen" once a fix is older than [`STALE_AFTER_MS`].
+    fn refresh_stale(marker: &mut Marker, now_ms: u64) {
+        let stale = now_ms.saturating_sub(marker.seen_ms) > STALE_AFTER_MS;
+        if let Some(tag) = &marker.tag {
+            let _ = tag.set_attribute("data-stale", if stale { "true" } else { "false" });
+            if let Ok(Some(small)) = tag.query_selector("small") {
+                small.set_text_content(
+                    stale
+                        .then(|| format!(" last seen {}", ago(now_ms, marker.seen_ms)))
+                        .as_deref(),
+                );
+            }
+        }
+        if stale != marker.stale {
+            marker.stale = stale;
+            let opts = js_sys::Object::new().into();
+            l::set(
+                &opts,
+                "fillColor",
+                if stale { STALE } else { marker.colour },
+            );
+            marker.dot.set_style(&opts);
+        }
+    }
+
+    fn request_frame(m: &Mounted) {
+        if m.frame_pending.replace(true) {
+            return;
+        }
+        if let Some(cb) = m.frame.borrow().as_ref() {
+            let _ = window().request_animation_frame(cb.as_ref().unchecked_ref());
+        }
+    }
+
+    /// One animation frame: every gliding marker one step on; another frame if any
+    /// is still moving.
+    fn step(model: &Rc<RefCell<Model>>) {
+        let mut model = model.borrow_mut();
+        let Some(m) = model.mounted.as_mut() else {
+            return;
+        };
+        m.frame_pending.set(false);
+        let now = now();
+        let mut moving = false;
+        for marker in m.markers.values_mut() {
+            let ((lat, lng), still_moving) = marker.glide.at(now);
+            if still_moving || marker.glide.target() == (lat, lng) {
+                marker.dot.set_lat_lng(&l::latlng(lat, lng));
+            }
+            if still_moving {
+                moving = true;
+            } else {
+                marker.glide = Glide::still((lat, lng));
+            }
+        }
+        if moving {
+            request_frame(m);
+        }
+    }
+
+    /// Creates the Leaflet map in `div`. False if Leaflet is not there (the static
+    /// map stays).
+    pub(crate) fn mount(
+        model: &Rc<RefCell<Model>>,
+        div: &web_sys::HtmlDivElement,
+        race: &RaceView,
+    ) -> bool {
+        let map = match l::new_map(
+            div,
+            &l::options(
+                r#"{"zoomControl":true,"attributionControl":true,"preferCanvas":true,"minZoom":2}"#,
+            ),
+        ) {
+            Ok(map) => map,
+            Err(_) => {
+                leptos::logging::warn!("the map library did not load; showing the static map");
+                return false;
+            }
+        };
+        if let Some(url) = &race.tiles {
+            let opts = l::options(
+                r#"{"maxZoom":19,"attribution":"&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors"}"#,
+            );
+            l::tile_layer(url, &opts).add_to(&map);
+        } else {
+            let _ = div.class_list().add_1("no-tiles");
+        }
+        let renderer = l::canvas(&l::options(r#"{"padding":0.3}"#));
+        let mut course = Vec::new();
+        if let Some(event) = &race.event {
+            course = event.line.iter().map(|&[a, b]| (a, b)).collect();
+            let opts = l::options(
+                r##"{"color":"#1c3d5a","weight":5,"opacity":0.55,"interactive":false}"##,
+            );
+            l::set(&opts, "renderer", renderer.clone());
+            l::polyline(&l::latlngs(course.iter().copied()), &opts).add_to(&map);
+            for mark in &event.marks {
+                let end = mark.name == "Start" || mark.name == "Finish";
+                let opts = l::options(if end {
+                    r##"{"radius":8,"weight":3,"color":"#1c3d5a","fillColor":"#ffffff","fillOpacity":1}"##
+                } else {
+                    r##"{"radius":5,"weight":2,"color":"#1c3d5a","fillColor":"#ffd43b","fillOpacity":1}"##
+                });
+                l::set(&opts, "renderer", renderer.clone());
+                let dot = l::circle_marker(&l::latlng(mark.at[0], mark.at[1]), &opts).add_to(&map);
+                let tag: web_sys::HtmlElement = document()
+                    .create_element("span")
+                    .expect("span")
+                    .unchecked_into();
+                tag.set_class_name("mark-tag");
+                tag.set_text_content(Some(&mark.name));
+                dot.bind_tooltip(
+                    &tag,
+                    &l::options(r#"{"permanent":true,"direction":"top","offset":[0,-8],"className":"mark-label"}"#),
+                );
+            }
+        }
+        let programmatic = Rc::new(Cell::new(false));
+        let mut listeners = Vec::new();
+        {
+            let mut model_ref = model.borrow_mut();
+            let autofit = model_ref.autofit;
+            let flag = programmatic.clone();
+            // Any move the user makes (drag, wheel, keys, buttons) ends auto-fit.
+            let on_move = Closure::<dyn FnMut()>::new(move || {
+                if !flag.get() {
+                    autofit.set(false);
+                }
+            });
+            map.on("movestart", on_move.as_ref().unchecked_ref());
+            listeners.push(on_move);
+            let weak = Rc::downgrade(model);
+            let frame: FrameCallback = Rc::new(RefCell::new(None));
+            *frame.borrow_mut() = Some(Closure::new(move |_t: f64| {
+                if let Some(model) = weak.upgrade() {
+                    step(&model);
+                }
+            }));
+            let weak = Rc::downgrade(model);
+            let stale_timer = set_interval_with_handle(
+                move || {
+                    if let Some(model) = weak.upgrade() {
+                        model.borrow_mut().restale();
+                    }
+                },
+                std::time::Duration::from_secs(5),
+            )
+            .ok();
+            model_ref.mounted = Some(Mounted {
+                map,
+                renderer,
+                markers: HashMap::new(),
+                course,
+                programmatic,
+                frame,
+                frame_pending: Rc::new(Cell::new(false)),
+                _listeners: listeners,
+                stale_timer,
+            });
+            let runners: Vec<RunnerId> = model_ref.latest.keys().cloned().collect();
+            for r in runners {
+                model_ref.ensure_marker(&r);
+            }
+            model_ref.fit();
+        }
+        true
+    }
+}

@@ -1,0 +1,111 @@
+//! One runner's panel: bib, name, status, distance, pace, ETAs to the next
+//! checkpoint and the finish, last seen; and their speed over time, from the fixes
+//! the page receives.
+
+use leptos::prelude::*;
+
+use crate::{
+    components::{
+        chart_model::XAxis,
+        live_chart::{Chart, LiveChart},
+        track_map::Track,
+    },
+    format,
+    protocol::{RunnerId, race::RaceView},
+};
+
+/// The panel of `runner`.
+#[component]
+#[allow(clippy::needless_pass_by_value)] // Leptos props are owned.
+pub fn RunnerPanel(
+    /// Whose panel.
+    runner: RunnerId,
+    /// Event and board.
+    race: RwSignal<RaceView>,
+    /// Their recent fixes, if followed.
+    track: Signal<Option<Track>>,
+    /// Whether they are followed (only followed runners' fixes are kept).
+    followed: Signal<bool>,
+    /// The page's clock, ms since the Unix epoch.
+    now_ms: Signal<u64>,
+    /// Closes the panel.
+    close: Callback<()>,
+) -> impl IntoView {
+    let bib = runner.clone();
+    let standing = Memo::new(move |_| {
+        race.with(|r| {
+            r.board
+                .as_ref()
+                .and_then(|b| b.standings.iter().find(|s| s.bib == bib).cloned())
+        })
+    });
+    let offset_min = {
+        #[cfg(feature = "hydrate")]
+        {
+            -(js_sys::Date::new_0().get_timezone_offset() as i32)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            0
+        }
+    };
+    let chart = Chart::new(
+        XAxis::Time { offset_min },
+        Some(600e3),
+        &[("Speed", "#d9480f", "km/h")],
+    );
+    Effect::new(move |_| {
+        track.with(|t| {
+            chart.clear(0);
+            if let Some(t) = t {
+                for (at, kmh) in t.speeds() {
+                    chart.push(0, at as f64, kmh);
+                }
+            }
+        });
+    });
+    let name = move || {
+        standing
+            .get()
+            .map(|s| s.name)
+            .unwrap_or_else(|| "Not in this event".to_owned())
+    };
+    let line = |label: &'static str, value: Box<dyn Fn() -> String + Send + Sync>| {
+        view! { <div><dt>{label}</dt><dd>{value}</dd></div> }
+    };
+    let with = move |f: fn(&crate::protocol::race::Standing, u64) -> String| -> Box<dyn Fn() -> String + Send + Sync> {
+        Box::new(move || {
+            let now = now_ms.get();
+            standing.with(|s| s.as_ref().map_or("–".to_owned(), |s| f(s, now)))
+        })
+    };
+    let last_seen = move || {
+        let now = now_ms.get();
+        let board_seen = standing.with(|s| s.as_ref().and_then(|s| s.last_seen_ms));
+        let live_seen = track.with(|t| t.as_ref().and_then(Track::last).map(|p| p.2));
+        board_seen
+            .max(live_seen)
+            .map_or("no fix yet".to_owned(), |t| format::ago(now, t))
+    };
+    view! {
+        <section class="panel runner-panel" data-runner=runner.to_string() aria-labelledby="runner-title">
+            <header class="panel-head">
+                <h2 id="runner-title"><span class="bib">{runner.to_string()}</span>" "{name}</h2>
+                <button type="button" class="close" aria-label="Close the runner panel" on:click=move |_| close.run(())>"×"</button>
+            </header>
+            <dl class="facts">
+                {line("Status", with(|s, _| s.status.label().to_owned()))}
+                {line("Distance", with(|s, _| format::distance(s.distance_m)))}
+                {line("Pace", with(|s, _| format::pace(s.pace_s_per_km)))}
+                {line("Position", with(|s, _| if s.last_seen_ms.is_some() { format!("{} · {}", s.position, format::gap(s.gap_m)) } else { "–".to_owned() }))}
+                {line("Next", with(|s, now| s.next_checkpoint.as_ref().map_or("–".to_owned(), |c| format!("{} {}", c.name, format::eta(now, c.eta_ms)))))}
+                {line("Finish", with(|s, now| if s.finished_ms.is_some() { "finished".to_owned() } else { format::eta(now, s.finish.eta_ms) }))}
+                <div><dt>"Last seen"</dt><dd class="last-seen">{last_seen}</dd></div>
+            </dl>
+            {move || (!followed.get()).then(|| view! {
+                <p class="muted">"Follow this runner to chart their speed."</p>
+            })}
+            <LiveChart chart=chart label=format!("Speed of runner {runner}") controls=false/>
+        </section>
+    }
+}

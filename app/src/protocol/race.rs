@@ -1,0 +1,227 @@
+//! The race as spectators read it over HTTP: the event (course line, checkpoints,
+//! runners) and the leaderboard, from `GET /api/race` and `GET /api/leaderboard`.
+//!
+//! The server computes these (its `race` module owns progress, pace and ETAs); they
+//! live here so the page that renders them on the server, the browser that refreshes
+//! them, and any tool share one definition, like every other message.
+
+use serde::{Deserialize, Serialize};
+
+use super::RunnerId;
+
+/// Where a runner stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No fix yet.
+    NotStarted,
+    /// Moving along the course.
+    Running,
+    /// Reached the end of the course.
+    Finished,
+    /// No fix for a while; the position shown is old.
+    Stale,
+    /// The latest fix is far from the course line.
+    OffCourse,
+}
+
+impl Status {
+    /// How the status reads on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not started",
+            Self::Running => "running",
+            Self::Finished => "finished",
+            Self::Stale => "no signal",
+            Self::OffCourse => "off course",
+        }
+    }
+}
+
+/// A checkpoint ahead of a runner, and when they should reach it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ahead {
+    /// Its name ("finish" for the end of the course).
+    pub name: String,
+    /// Metres from the start.
+    pub distance_m: f64,
+    /// Expected arrival, ms since the Unix epoch (needs a pace).
+    pub eta_ms: Option<u64>,
+}
+
+/// One line of the leaderboard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Standing {
+    /// 1 for the leader.
+    pub position: usize,
+    /// The runner's bib (their id).
+    pub bib: RunnerId,
+    /// Name from the event file.
+    pub name: String,
+    /// Category, if any.
+    pub category: Option<String>,
+    /// Where they stand.
+    pub status: Status,
+    /// Metres along the course.
+    pub distance_m: f64,
+    /// Metres behind the leader.
+    pub gap_m: f64,
+    /// Seconds per kilometre over the recent past.
+    pub pace_s_per_km: Option<f64>,
+    /// When their latest fix arrived, ms since the Unix epoch.
+    pub last_seen_ms: Option<u64>,
+    /// Their latest position on the course, `[lat, lng]`.
+    #[serde(default)]
+    pub at: Option<[f64; 2]>,
+    /// The next checkpoint, if any is left.
+    pub next_checkpoint: Option<Ahead>,
+    /// The finish.
+    pub finish: Ahead,
+    /// When they finished, ms since the Unix epoch.
+    pub finished_ms: Option<u64>,
+}
+
+/// The whole board.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Leaderboard {
+    /// The event's name.
+    pub event: String,
+    /// Course length, metres.
+    pub course_m: f64,
+    /// Leader first; runners without a fix last, in bib order.
+    pub standings: Vec<Standing>,
+}
+
+/// A named place on the course.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mark {
+    /// "Start", "Finish" or the checkpoint's name.
+    pub name: String,
+    /// Metres from the start.
+    pub distance_m: f64,
+    /// Where, `[lat, lng]`.
+    pub at: [f64; 2],
+}
+
+/// A runner of the event, as listed for search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entrant {
+    /// Bib (their id on every topic).
+    pub bib: RunnerId,
+    /// Name.
+    pub name: String,
+    /// Category, if any.
+    pub category: Option<String>,
+}
+
+/// The event: what does not change during the race.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventInfo {
+    /// Its name.
+    pub name: String,
+    /// Course length, metres.
+    pub course_m: f64,
+    /// The course line, `[lat, lng]` points, thinned for drawing.
+    pub line: Vec<[f64; 2]>,
+    /// Start, checkpoints and finish, in course order.
+    pub marks: Vec<Mark>,
+    /// Every runner, in bib order.
+    pub entrants: Vec<Entrant>,
+}
+
+/// What a spectator's page starts from: `GET /api/race`, and the data the server
+/// renders the first paint with.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RaceView {
+    /// The event, if the server tracks one.
+    pub event: Option<EventInfo>,
+    /// Its leaderboard as of now.
+    pub board: Option<Leaderboard>,
+    /// Map tiles: a URL template with `{z}/{x}/{y}`, or none (plain background).
+    pub tiles: Option<String>,
+    /// The server's clock when the view was taken, ms since the Unix epoch: the
+    /// first paint's "2 min ago" is computed from it, on the server and in the
+    /// browser alike, so hydration finds the same text.
+    #[serde(default)]
+    pub now_ms: u64,
+}
+
+impl EventInfo {
+    /// Entrants whose bib starts with, or whose name contains, `query` (case
+    /// insensitive), exact bib first, at most `limit`.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<&Entrant> {
+        let q = query.trim().to_lowercase();
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<(u8, &Entrant)> = self
+            .entrants
+            .iter()
+            .filter_map(|e| {
+                let bib = e.bib.as_str().to_lowercase();
+                let name = e.name.to_lowercase();
+                let rank = if bib == q {
+                    0
+                } else if bib.starts_with(&q) {
+                    1
+                } else if name.split_whitespace().any(|w| w.starts_with(&q)) {
+                    2
+                } else if name.contains(&q) {
+                    3
+                } else {
+                    return None;
+                };
+                Some((rank, e))
+            })
+            .collect();
+        hits.sort_by_key(|&(rank, _)| rank);
+        hits.into_iter().take(limit).map(|(_, e)| e).collect()
+    }
+
+    /// The entrant with this bib.
+    pub fn entrant(&self, bib: &RunnerId) -> Option<&Entrant> {
+        self.entrants.iter().find(|e| &e.bib == bib)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> EventInfo {
+        let e = |bib: &str, name: &str| Entrant {
+            bib: RunnerId::parse(bib).unwrap(),
+            name: name.into(),
+            category: None,
+        };
+        EventInfo {
+            name: "t".into(),
+            course_m: 1.0,
+            line: vec![],
+            marks: vec![],
+            entrants: vec![
+                e("1", "Ada Lovelace"),
+                e("12", "Grace Hopper"),
+                e("121", "Alan Turing"),
+                e("7", "Adele Goldberg"),
+            ],
+        }
+    }
+
+    #[test]
+    fn search_ranks_exact_bib_then_prefix_then_names() {
+        let info = info();
+        let bibs = |q: &str| {
+            info.search(q, 10)
+                .iter()
+                .map(|e| e.bib.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bibs("12"), ["12", "121"]);
+        assert_eq!(bibs("ad"), ["1", "7"], "word starts in names");
+        assert_eq!(bibs("TURING"), ["121"], "case insensitive");
+        assert_eq!(bibs("  "), Vec::<String>::new());
+        assert_eq!(info.search("a", 2).len(), 2, "limited");
+        assert!(bibs("zz").is_empty());
+    }
+}
