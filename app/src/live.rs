@@ -28,10 +28,15 @@ pub enum LinkStatus {
     },
 }
 
+/// What a page may assume of the server's per-connection topic limit before its
+/// first `welcome` (the server's default is 256).
+pub const DEFAULT_MAX_TOPICS: usize = 256;
+
 /// Handle to the live socket; `Copy`, provided as context by [`crate::app::App`].
 #[derive(Clone, Copy, Debug)]
 pub struct LiveSocket {
     status: RwSignal<LinkStatus>,
+    max_topics: RwSignal<usize>,
     #[cfg(feature = "hydrate")]
     inner: StoredValue<browser::Inner, LocalStorage>,
 }
@@ -42,6 +47,7 @@ impl LiveSocket {
     pub fn provide() -> Self {
         let socket = Self {
             status: RwSignal::new(LinkStatus::Connecting),
+            max_topics: RwSignal::new(DEFAULT_MAX_TOPICS),
             #[cfg(feature = "hydrate")]
             inner: StoredValue::new_local(browser::Inner::default()),
         };
@@ -58,6 +64,12 @@ impl LiveSocket {
     /// The socket provided by the app.
     pub fn expect() -> Self {
         expect_context::<Self>()
+    }
+
+    /// Topics the server lets one connection hold (from its `welcome`; a cautious
+    /// default before the first one).
+    pub fn max_topics(&self) -> Signal<usize> {
+        self.max_topics.into()
     }
 
     /// The link's status.
@@ -240,8 +252,11 @@ mod browser {
                                     continue;
                                 }
                             };
-                            if let ServerMsg::Welcome { epoch, .. } = &msg {
+                            if let ServerMsg::Welcome { epoch, limits, .. } = &msg {
                                 greeted = true;
+                                if socket.max_topics.get_untracked() != limits.max_topics {
+                                    socket.max_topics.set(limits.max_topics);
+                                }
                                 attempt = 0;
                                 socket.status.set(LinkStatus::Live);
                                 let old_epoch = book.on_welcome(epoch);

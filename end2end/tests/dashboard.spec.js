@@ -1,15 +1,55 @@
-// The dashboard's happiness chart gains points as values arrive.
-const { test, expect, waitLive, snapshot } = require('./fixtures');
+// The dashboard's charts gain points as values arrive; the window selector and
+// pause work; any published series can be added.
+const { test, expect, waitLive, openSocket, snapshot } = require('./fixtures');
 
-test('the happiness chart grows', async ({ page }) => {
+test('the happiness chart grows, its window changes, and pause holds it', async ({ page }) => {
   await page.goto('/dashboard');
   await waitLive(page);
-  const chart = page.locator('svg.line-chart');
+  const chart = page.locator('.happiness-chart canvas');
   await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThan(1);
   const before = Number(await chart.getAttribute('data-points'));
   await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThan(before + 2);
   const latest = Number(await page.getByTestId('happiness-latest').textContent());
   expect(latest).toBeGreaterThanOrEqual(0);
   expect(latest).toBeLessThan(10);
+
+  const tools = page.locator('.happiness-chart .chart-tools');
+  await expect(chart).toHaveAttribute('data-window', '60');
+  await tools.getByRole('button', { name: '10 min' }).click();
+  await expect(chart).toHaveAttribute('data-window', '600');
+  await expect(tools.getByRole('button', { name: '10 min' })).toHaveAttribute('aria-pressed', 'true');
+  await tools.getByRole('button', { name: '1 h' }).click();
+  await expect(chart).toHaveAttribute('data-window', '3600');
+
+  // Hovering shows the value under the pointer.
+  const box = await chart.boundingBox();
+  await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
+  await expect(page.locator('.happiness-chart .chart-tip')).toContainText('Happiness:');
+
+  await tools.getByRole('button', { name: 'Pause' }).click();
+  await expect(chart).toHaveAttribute('data-paused', 'true');
+  await expect(tools.getByRole('button', { name: 'Resume' })).toBeVisible();
+  // Points keep being collected while paused.
+  const paused = Number(await chart.getAttribute('data-points'));
+  await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThan(paused);
+  await tools.getByRole('button', { name: 'Resume' }).click();
+  await expect(chart).toHaveAttribute('data-paused', 'false');
   await snapshot(page, 'dashboard');
+});
+
+test('a published series can be added and charted', async ({ page, baseURL }) => {
+  await page.goto('/dashboard');
+  await waitLive(page);
+  await page.fill('#series-input', 'e2e-pulse');
+  await page.click('.series-form button');
+  const chart = page.locator('.series-chart canvas');
+  await expect(page.locator('.series-chart .legend')).toContainText('e2e-pulse');
+  const ws = await openSocket(baseURL, '/ws');
+  for (let i = 0; i < 5; i++) {
+    ws.send(JSON.stringify({ type: 'publish', id: i + 1, topic: 'series:e2e-pulse', data: { value: 60 + i } }));
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  await expect(chart).toHaveAttribute('data-points', '5');
+  await expect(page.locator('.series-chart .legend .latest')).toHaveText('64.0');
+  ws.close();
 });

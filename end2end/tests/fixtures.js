@@ -53,10 +53,34 @@ async function publisher(baseURL) {
   };
 }
 
+/** Publishes through protocol v1, with the device's own time `t` when given. */
+async function v1Publisher(baseURL) {
+  const ws = await openSocket(baseURL, '/ws');
+  let id = 0;
+  return {
+    fix(runner, lat, lng, t) {
+      id += 1;
+      const data = t === undefined ? { lat, lng } : { lat, lng, t };
+      ws.send(JSON.stringify({ type: 'publish', id, topic: `runner:${runner}`, data }));
+    },
+    close() {
+      ws.close();
+    },
+  };
+}
+
+/** The event the e2e server tracks (the bundled demo event, without its simulation). */
+async function raceView(baseURL) {
+  const response = await fetch(`${baseURL}/api/race`);
+  return response.json();
+}
+
 /** Saves a full-page screenshot as a test artifact. */
 async function snapshot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-module.exports = { test, expect: base.expect, watch, waitLive, openSocket, publisher, snapshot };
+module.exports = {
+  test, expect: base.expect, watch, waitLive, openSocket, publisher, v1Publisher, raceView, snapshot,
+};

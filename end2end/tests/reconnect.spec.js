@@ -1,4 +1,5 @@
-// After the server restarts, the page reconnects by itself and re-follows.
+// After the server restarts, the page shows it is offline, reconnects by itself,
+// catches up on what it missed and follows again.
 const { spawn } = require('child_process');
 const path = require('path');
 const { test, expect, waitLive, publisher } = require('./fixtures');
@@ -9,7 +10,7 @@ const PORT = Number(process.env.SPECTATE_E2E_RESTART_PORT || 3918);
 const BASE = `http://127.0.0.1:${PORT}`;
 
 function startServer() {
-  const child = spawn(BIN, ['serve', '--open', '--addr', `127.0.0.1:${PORT}`, '--log-level', 'warn',
+  const child = spawn(BIN, ['serve', '--open', '--addr', `127.0.0.1:${PORT}`, '--log-level', 'warn', '--tile-url', 'none',
     '--data-dir', path.join(ROOT, 'target/e2e-data-restart'), '--site-root', path.join(ROOT, 'target/site')],
   { stdio: 'inherit' });
   return child;
@@ -43,19 +44,28 @@ test('the page reconnects with backoff after a restart and follows again', async
   try {
     await page.goto(`${BASE}/?follow=e2e-restart`);
     await waitLive(page);
+    const phone0 = await publisher(BASE);
+    phone0.fix('e2e-restart', 10.25, 20.25);
+    const tag = page.locator('.runner-tag[data-runner="e2e-restart"]');
+    await expect(tag).toHaveAttribute('data-lat', '10.25');
+    phone0.close();
 
     await stopServer(server);
     await expect(page.locator('.status')).toHaveAttribute('data-status', 'reconnecting');
     await expect(page.locator('.status .label')).toContainText('retrying in');
+    await expect(page.locator('.offline-banner')).toContainText('Connection lost');
 
     server = startServer();
     await waitHealthy();
-    await expect(page.locator('.status')).toHaveAttribute('data-status', 'live', { timeout: 20_000 });
-
-    // The follow was re-sent on reconnect: a fix published now reaches the page.
+    // Published while the page is still waiting to reconnect: it catches up on it.
     const phone = await publisher(BASE);
     phone.fix('e2e-restart', 10.5, 20.25);
-    await expect(page.locator('g.runner[data-runner="e2e-restart"]')).toHaveAttribute('data-lat', '10.5');
+    await expect(page.locator('.status')).toHaveAttribute('data-status', 'live', { timeout: 20_000 });
+    await expect(page.locator('.offline-banner')).toHaveCount(0);
+    await expect(tag).toHaveAttribute('data-lat', '10.5');
+    // And the follow was re-sent on reconnect: live fixes keep coming.
+    phone.fix('e2e-restart', 10.75, 20.25);
+    await expect(tag).toHaveAttribute('data-lat', '10.75');
     phone.close();
     expect(problems).toEqual([]);
   } finally {

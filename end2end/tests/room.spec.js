@@ -27,3 +27,22 @@ test('a room message goes from one page to another, never as HTML', async ({ pag
   await snapshot(page, 'room');
   expect(otherProblems).toEqual([]);
 });
+
+test('on the map page, a cheer to a runner reaches that runner\'s followers only', async ({ page, browser }) => {
+  const fan = await (await browser.newContext()).newPage();
+  const stranger = await (await browser.newContext()).newPage();
+  const fanProblems = watch(fan);
+  await page.goto('/?follow=11');
+  await fan.goto('/?follow=11');
+  await stranger.goto('/?follow=9');
+  for (const p of [page, fan, stranger]) await waitLive(p);
+  await page.selectOption('#cheer-to', '11');
+  await page.fill('#room-input', 'Allez 11!');
+  await page.press('#room-input', 'Enter');
+  await expect(fan.locator('.cheers .messages li.theirs .text')).toHaveText(['Allez 11!']);
+  await expect(fan.locator('.cheers .messages li.theirs .to')).toHaveText(['for 11']);
+  await page.waitForTimeout(300);
+  await expect(stranger.locator('.cheers .messages li')).toHaveCount(0);
+  await snapshot(fan, 'map-cheers');
+  expect(fanProblems).toEqual([]);
+});

@@ -128,10 +128,9 @@ pub fn LiveChart(
             m.series
                 .iter()
                 .map(|s| {
-                    let latest = s
-                        .points
-                        .back()
-                        .map_or("–".to_owned(), |&(_, v)| format!("{v:.1} {}", s.unit));
+                    let latest = s.points.back().map_or("–".to_owned(), |&(_, v)| {
+                        format!("{v:.1} {}", s.unit).trim_end().to_owned()
+                    });
                     view! {
                         <li><span class="swatch" style:background=s.colour></span>
                             <span class="name">{s.name.clone()}</span>" "

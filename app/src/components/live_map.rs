@@ -247,6 +247,9 @@ mod browser {
 
     struct Mounted {
         map: Map,
+        /// The map's element; carries `data-markers` (how many runners are drawn), for
+        /// tests and the frame-time benchmark, which cannot look into the canvas.
+        container: web_sys::HtmlElement,
         renderer: JsValue,
         markers: HashMap<RunnerId, Marker>,
         course: Vec<(f64, f64)>,
@@ -347,6 +350,7 @@ mod browser {
                 && let Some(marker) = m.markers.remove(runner)
             {
                 drop_marker(marker);
+                count_markers(m);
             }
         }
 
@@ -478,6 +482,7 @@ mod browser {
             };
             refresh_stale(&mut marker, wall_ms());
             m.markers.insert(runner.clone(), marker);
+            count_markers(m);
         }
 
         /// Fits the view to the followed runners, or to the course and everyone.
@@ -526,6 +531,12 @@ mod browser {
                 m.map.remove();
             }
         }
+    }
+
+    fn count_markers(m: &Mounted) {
+        let _ = m
+            .container
+            .set_attribute("data-markers", &m.markers.len().to_string());
     }
 
     fn drop_marker(marker: Marker) {
@@ -685,6 +696,7 @@ mod browser {
             .ok();
             model_ref.mounted = Some(Mounted {
                 map,
+                container: div.clone().into(),
                 renderer,
                 markers: HashMap::new(),
                 course,

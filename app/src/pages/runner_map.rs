@@ -7,8 +7,9 @@
 //! keeps them in local storage, and a bare `/` reopens with them. Changing follows
 //! navigates to the new URL (replacing the history entry).
 //!
-//! The page subscribes to every entrant's topic (up to [`WATCH_MAX`]) so the whole
-//! field moves on the map, plus any followed id outside the event. Each fix goes
+//! The page subscribes to every entrant's topic (as many as the server's
+//! per-connection limit allows, less [`OTHER_TOPICS`]; followed runners first) so the
+//! whole field moves on the map. Each fix goes
 //! straight to the map ([`MapHandle::fix`]); followed runners' fixes also build their
 //! [`Track`] for the panel's speed chart. The socket's `on_open` re-sends the whole
 //! list after a reconnect, resuming from the last sequence seen.
@@ -36,9 +37,9 @@ use crate::{
     race_data::use_race_view,
 };
 
-/// Most runner topics the page subscribes to (the server allows 256 per connection;
-/// the rest is left for series and rooms).
-pub const WATCH_MAX: usize = 200;
+/// Topics of a connection left for rooms and series; runners get the rest of the
+/// server's per-connection limit.
+pub const OTHER_TOPICS: usize = 56;
 /// Where the browser keeps the follows.
 const STORAGE_KEY: &str = "spectate.follows";
 
@@ -80,12 +81,10 @@ pub fn RunnerMapPage() -> impl IntoView {
                 .map(|e| e.entrants.iter().map(|e| e.bib.clone()).collect())
                 .unwrap_or_default()
         });
-        for id in follows.with(|f| f.ids.clone()) {
-            if !ids.contains(&id) {
-                ids.insert(0, id);
-            }
-        }
-        ids.truncate(WATCH_MAX);
+        let followed = follows.with(|f| f.ids.clone());
+        ids.retain(|id| !followed.contains(id));
+        ids.splice(0..0, followed);
+        ids.truncate(live.max_topics().get().saturating_sub(OTHER_TOPICS).max(1));
         ids
     });
 

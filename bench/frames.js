@@ -1,0 +1,87 @@
+// Frame times of the spectator's pages under load, in headless Chromium through
+// playwright-core (from end2end/node_modules). One tab holds two same-origin iframes,
+// so both pages share one renderer main thread: the map following three runners
+// with 1,000 markers moving, and the dashboard with a 10,000-point series at 10 Hz.
+// requestAnimationFrame intervals are recorded in each frame; p50/p95/p99 printed.
+const { chromium } = require('../end2end/node_modules/playwright-core');
+const WebSocket = require('../end2end/node_modules/ws');
+
+const BASE = process.argv[2] || 'http://127.0.0.1:3990';
+const MEASURE_S = Number(process.env.SECONDS_MEASURED || 20);
+
+function publisher() {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(BASE.replace('http', 'ws') + '/ws');
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+(async () => {
+  // 10,000 points of series:bench first, then 10 a second while measuring.
+  const ws = await publisher();
+  let n = 0;
+  const send = () => {
+    n += 1;
+    ws.send(JSON.stringify({ type: 'publish', topic: 'series:bench', data: { value: 50 + 40 * Math.sin(n / 50) + Math.random() * 5 } }));
+  };
+  for (let i = 0; i < 10_000; i++) send();
+  const ticker = setInterval(send, 100);
+
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.route(`${BASE}/bench-harness`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><meta charset=utf-8><style>body{margin:0;display:flex}iframe{border:0;width:50vw;height:100vh}</style>
+      <iframe id=map src="/?follow=1,2,3"></iframe><iframe id=dash src="/dashboard?series=bench"></iframe>`,
+  }));
+  await page.goto(`${BASE}/bench-harness`);
+  const map = page.frame({ url: /\/\?follow/ });
+  const dash = page.frame({ url: /dashboard/ });
+  // Wait for the field: 1,000 markers on the map, 10,000 points in the chart.
+  await map.waitForFunction(() => Number(document.querySelector('.live-map')?.dataset.markers || 0) >= 1000, null, { timeout: 120_000 });
+  await dash.waitForFunction(() => Number(document.querySelector('.series-chart canvas')?.dataset.points || 0) >= 10_000, null, { timeout: 60_000 });
+  await dash.click('.series-chart .chart-tools button:has-text("1 h")');
+  const record = (seconds) => new Promise((resolve) => {
+    const deltas = [];
+    let last = performance.now();
+    const end = last + seconds * 1000;
+    const tick = (t) => {
+      deltas.push(t - last);
+      last = t;
+      if (t < end) requestAnimationFrame(tick); else resolve(deltas);
+    };
+    requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
+  });
+  const [mapFrames, dashFrames] = await Promise.all([map.evaluate(record, MEASURE_S), dash.evaluate(record, MEASURE_S)]);
+  const markers = await map.evaluate(() => Number(document.querySelector('.live-map').dataset.markers));
+  const points = await dash.evaluate(() => Number(document.querySelector('.series-chart canvas').dataset.points));
+  const stats = (d) => {
+    const s = [...d].sort((a, b) => a - b);
+    return {
+      frames: d.length,
+      fps: +(d.length / MEASURE_S).toFixed(1),
+      p50_ms: +percentile(s, 50).toFixed(2),
+      p95_ms: +percentile(s, 95).toFixed(2),
+      p99_ms: +percentile(s, 99).toFixed(2),
+      max_ms: +s[s.length - 1].toFixed(2),
+      missed_vsync: d.filter((x) => x > 25).length, // an interval over 1.5 frames
+    };
+  };
+  console.log(JSON.stringify({
+    measured_s: MEASURE_S, markers, series_points: points,
+    map: stats(mapFrames), dashboard: stats(dashFrames), page_errors: problems,
+  }, null, 1));
+  clearInterval(ticker);
+  ws.close();
+  await browser.close();
+})().catch((e) => { console.error(e); process.exit(1); });

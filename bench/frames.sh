@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Browser benchmark of the spectator's pages, in Debian's headless Chromium:
+#   1. the bundle: wasm + JS + CSS of the app, Leaflet included, brotli-compressed;
+#   2. frame times: the live map with 1,000 runners moving at 1 Hz (simulated phones
+#      posting through the real ingestion paths) and, in the same tab, the dashboard
+#      with a 10,000-point series and happiness both updating at 10 Hz.
+# Needs the release site: `cargo leptos build --release` (scripts/bootstrap.sh
+# installs the tools). The server runs on CPU 0; Chromium and the phones on CPU 1.
+#
+#   bench/frames.sh            # writes bench/results/frames.json and bundle.json
+#   SECONDS_MEASURED=30 bench/frames.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=bench/results
+mkdir -p "$OUT"
+PORT=${PORT:-3990}
+BIN=target/release/spectate
+[[ -x $BIN && -f target/site/pkg/spectate.wasm ]] || { echo "run: cargo leptos build --release" >&2; exit 1; }
+
+node bench/bundle_size.js target/site | tee "$OUT/bundle.json"
+
+EVENT=/tmp/spectate-frames-event.toml
+{
+  printf 'name = "Frame benchmark"\nstart = "2026-11-29T09:00:00+01:00"\n'
+  printf 'timezone = "Europe/Paris"\ncourse = "%s"\n' "$PWD/server/assets/demo/garmin-activity.gpx"
+  for i in $(seq 1000); do
+    printf '\n[[runners]]\nbib = %d\nname = "Runner %d"\ndevices = ["frames-%d"]\n' "$i" "$i" "$i"
+  done
+} >"$EVENT"
+
+DATA=/tmp/spectate-frames-data
+rm -rf "$DATA"
+taskset -c 0 "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$DATA" --open --log-level warn \
+  --event "$EVENT" --tile-url none --site-root target/site \
+  --happiness-interval-ms 100 --history-events 12000 --history-secs 7200 \
+  --max-topics-per-conn 1100 --max-connections-per-ip 100000 \
+  --publish-per-second 1000000 --publish-burst 1000000 >"$OUT/frames-server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER $SIM 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+# 1,000 phones, a fix a second each, for longer than the measurement.
+taskset -c 1 "$BIN" simulate --event "$EVENT" --url "http://127.0.0.1:$PORT" --data-dir "$DATA" \
+  --runners 1000 --speed 1 --fix-every 1 --seconds 400 >"$OUT/frames-simulate.log" 2>&1 &
+SIM=$!
+sleep 5
+taskset -c 1 node bench/frames.js "http://127.0.0.1:$PORT" | tee "$OUT/frames.json"
