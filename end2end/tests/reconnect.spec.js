@@ -2,16 +2,18 @@
 // catches up on what it missed and follows again.
 const { spawn } = require('child_process');
 const path = require('path');
+const fs = require('fs');
 const { test, expect, waitLive, publisher } = require('./fixtures');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
 const PORT = Number(process.env.SPECTATE_E2E_RESTART_PORT || 3918);
 const BASE = `http://127.0.0.1:${PORT}`;
+const DATA = path.join(ROOT, 'target/e2e-data-restart');
 
 function startServer() {
   const child = spawn(BIN, ['serve', '--open', '--addr', `127.0.0.1:${PORT}`, '--log-level', 'warn', '--tile-url', 'none',
-    '--data-dir', path.join(ROOT, 'target/e2e-data-restart'), '--site-root', path.join(ROOT, 'target/site')],
+    '--data-dir', DATA, '--site-root', path.join(ROOT, 'target/site')],
   { stdio: 'inherit' });
   return child;
 }
@@ -35,6 +37,7 @@ function stopServer(child) {
 }
 
 test('the page reconnects with backoff after a restart and follows again', async ({ browser }) => {
+  fs.rmSync(DATA, { recursive: true, force: true });
   let server = startServer();
   await waitHealthy();
   const context = await browser.newContext();

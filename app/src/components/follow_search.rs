@@ -73,13 +73,14 @@ pub fn FollowSearch(
         ev.prevent_default();
         let picked = suggestions.with_untracked(|s| s.get(active.get_untracked()).cloned());
         let text = draft.get_untracked();
-        // The highlighted suggestion wins over the typed text, unless the text is a
-        // list of ids ("3,7") or an exact bib.
+        // A suggestion the user moved to wins; so does the first one, unless the text
+        // is a list of ids ("3,7") or a bib that is not an entrant's (a runner outside
+        // the event).
         let typed = FollowList::parse([text.as_str()]);
-        let exact = typed.ids.len() == 1
-            && suggestions.with_untracked(|s| s.first().is_some_and(|(b, _)| b == &typed.ids[0]));
+        let moved = active.get_untracked() > 0;
+        let plain_ids = text.contains(',') || (typed.rejected.is_empty() && picked.is_none());
         match picked {
-            Some((bib, _)) if open.get_untracked() && !text.contains(',') && !exact => {
+            Some((bib, _)) if open.get_untracked() && (moved || !plain_ids) => {
                 follow(vec![bib]);
             }
             _ => {

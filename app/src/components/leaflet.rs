@@ -27,9 +27,13 @@ extern "C" {
     #[wasm_bindgen(method, js_name = fitBounds)]
     pub fn fit_bounds(this: &Map, bounds: &JsValue, options: &JsValue);
 
-    /// `map.getBounds()`.
-    #[wasm_bindgen(method, js_name = getBounds)]
-    pub fn get_bounds(this: &Map) -> LatLngBounds;
+    /// `map.getBounds()`; fails before the map has a view.
+    #[wasm_bindgen(catch, method, js_name = getBounds)]
+    pub fn get_bounds(this: &Map) -> Result<LatLngBounds, JsValue>;
+
+    /// `map.setView([lat, lng], zoom)`.
+    #[wasm_bindgen(method, js_name = setView)]
+    pub fn set_view(this: &Map, center: &JsValue, zoom: f64);
 
     /// `map.on(event, handler)`.
     #[wasm_bindgen(method)]
@@ -103,10 +107,6 @@ extern "C" {
     /// name is always shown as text.
     #[wasm_bindgen(method, js_name = bindTooltip)]
     pub fn bind_tooltip(this: &Layer, content: &web_sys::HtmlElement, options: &JsValue);
-
-    /// `layer.unbindTooltip()`.
-    #[wasm_bindgen(method, js_name = unbindTooltip)]
-    pub fn unbind_tooltip(this: &Layer);
 
     /// `layer.on(event, handler)`.
     #[wasm_bindgen(method, js_name = on)]

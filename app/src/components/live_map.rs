@@ -16,7 +16,10 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{RunnerId, race::RaceView};
+use crate::protocol::{
+    LatLng, RunnerId,
+    race::{Mark, RaceView},
+};
 
 /// A fix older than this shows grey with "last seen" (as the server's board does).
 pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
@@ -76,6 +79,33 @@ impl Glide {
     pub fn target(&self) -> (f64, f64) {
         self.to
     }
+}
+
+/// Marks closer than this are drawn as one.
+const MERGE_MARKS_M: f64 = 60.0;
+
+/// The marks as drawn: `(label, [lat, lng], is start or finish)`. On a loop the start
+/// and the finish are one place, and an out-and-back passes its checkpoints twice, so
+/// marks at one place become one ("Start / Finish", "3 km / 10 km") rather than
+/// labels on top of each other.
+pub fn drawn_marks(marks: &[Mark]) -> Vec<(String, [f64; 2], bool)> {
+    let mut out: Vec<(String, [f64; 2], bool)> = Vec::new();
+    let place = |at: [f64; 2]| LatLng::parse(at[0], at[1]).ok();
+    for m in marks {
+        let end = m.name == "Start" || m.name == "Finish";
+        let near = out.iter_mut().find(|(_, at, _)| {
+            matches!((place(*at), place(m.at)), (Some(a), Some(b)) if a.distance_m(&b) < MERGE_MARKS_M)
+        });
+        match near {
+            Some((name, _, was_end)) => {
+                name.push_str(" / ");
+                name.push_str(&m.name);
+                *was_end |= end;
+            }
+            None => out.push((m.name.clone(), m.at, end)),
+        }
+    }
+    out
 }
 
 /// The page's handle on its map: `Copy`, cheap to pass to socket handlers.
@@ -216,7 +246,7 @@ mod browser {
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, prelude::*};
 
-    use super::{Glide, LABEL_ALL_UP_TO, STALE_AFTER_MS, TRAIL_POINTS};
+    use super::{Glide, LABEL_ALL_UP_TO, STALE_AFTER_MS, TRAIL_POINTS, drawn_marks};
     use crate::{
         components::leaflet::{self as l, Layer, Map},
         format::ago,
@@ -336,8 +366,12 @@ mod browser {
             }
             refresh_stale(marker, wall_ms());
             request_frame(m);
+            // A followed runner's first position, or one that leaves the view, refits.
             if followed && self.autofit.get_untracked() {
-                let inside = m.map.get_bounds().pad(-0.1).contains(&l::latlng(lat, lng));
+                let inside = previous.is_some()
+                    && m.map
+                        .get_bounds()
+                        .is_ok_and(|b| b.pad(-0.1).contains(&l::latlng(lat, lng)));
                 if !inside {
                     self.fit();
                 }
@@ -381,7 +415,7 @@ mod browser {
                 .cloned()
                 .collect();
             self.followed = ids;
-            if self.mounted.is_none() {
+            if self.mounted.is_none() || changed.is_empty() {
                 return;
             }
             // Restyle what changed: rebuilt with or without trail and label.
@@ -499,10 +533,13 @@ mod browser {
                 points = m.course.clone();
                 points.extend(self.latest.values().map(|&(a, b, _)| (a, b)));
             }
+            m.programmatic.set(true);
             if points.is_empty() {
+                // Nothing to show yet: the whole world, until a position comes.
+                m.map.set_view(&l::latlng(20.0, 0.0), 2.0);
+                m.programmatic.set(false);
                 return;
             }
-            m.programmatic.set(true);
             m.map.fit_bounds(
                 &l::latlngs(points),
                 &l::options(r#"{"padding":[36,36],"maxZoom":16,"animate":false}"#),
@@ -613,10 +650,11 @@ mod browser {
         div: &web_sys::HtmlDivElement,
         race: &RaceView,
     ) -> bool {
+        // No fade: a removed label goes at once, so a runner is never labelled twice.
         let map = match l::new_map(
             div,
             &l::options(
-                r#"{"zoomControl":true,"attributionControl":true,"preferCanvas":true,"minZoom":2}"#,
+                r#"{"zoomControl":true,"attributionControl":true,"preferCanvas":true,"minZoom":2,"fadeAnimation":false}"#,
             ),
         ) {
             Ok(map) => map,
@@ -642,21 +680,20 @@ mod browser {
             );
             l::set(&opts, "renderer", renderer.clone());
             l::polyline(&l::latlngs(course.iter().copied()), &opts).add_to(&map);
-            for mark in &event.marks {
-                let end = mark.name == "Start" || mark.name == "Finish";
+            for (name, at, end) in drawn_marks(&event.marks) {
                 let opts = l::options(if end {
                     r##"{"radius":8,"weight":3,"color":"#1c3d5a","fillColor":"#ffffff","fillOpacity":1}"##
                 } else {
                     r##"{"radius":5,"weight":2,"color":"#1c3d5a","fillColor":"#ffd43b","fillOpacity":1}"##
                 });
                 l::set(&opts, "renderer", renderer.clone());
-                let dot = l::circle_marker(&l::latlng(mark.at[0], mark.at[1]), &opts).add_to(&map);
+                let dot = l::circle_marker(&l::latlng(at[0], at[1]), &opts).add_to(&map);
                 let tag: web_sys::HtmlElement = document()
                     .create_element("span")
                     .expect("span")
                     .unchecked_into();
                 tag.set_class_name("mark-tag");
-                tag.set_text_content(Some(&mark.name));
+                tag.set_text_content(Some(&name));
                 dot.bind_tooltip(
                     &tag,
                     &l::options(r#"{"permanent":true,"direction":"top","offset":[0,-8],"className":"mark-label"}"#),
@@ -713,5 +750,52 @@ mod browser {
             model_ref.fit();
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_fix_cancels_the_glide_where_the_marker_is() {
+        let mut g = Glide::still((0.0, 0.0));
+        g.retarget(1000.0, (10.0, 0.0), 1000.0);
+        let ((lat, _), moving) = g.at(1500.0);
+        assert!(
+            moving && lat > 5.0 && lat < 10.0,
+            "eased past halfway: {lat}"
+        );
+        // Halfway there, a new fix: the glide restarts from where the marker is.
+        g.retarget(1500.0, (20.0, 0.0), 1000.0);
+        let ((start, _), _) = g.at(1500.0);
+        assert!((start - lat).abs() < 1e-9);
+        assert_eq!(g.at(2600.0), ((20.0, 0.0), false));
+        assert_eq!(g.target(), (20.0, 0.0));
+    }
+
+    #[test]
+    fn a_loop_has_one_start_finish_mark() {
+        let mark = |name: &str, at: [f64; 2]| Mark {
+            name: name.into(),
+            distance_m: 0.0,
+            at,
+        };
+        let looped = [
+            mark("Start", [37.0, -122.0]),
+            mark("3 km", [37.02, -122.0]),
+            mark("5 km", [37.05, -122.0]),
+            mark("7 km", [37.0201, -122.0]),
+            mark("Finish", [37.0001, -122.0]),
+        ];
+        let drawn = drawn_marks(&looped);
+        let names: Vec<&str> = drawn.iter().map(|d| d.0.as_str()).collect();
+        assert_eq!(names, ["Start / Finish", "3 km / 7 km", "5 km"]);
+        assert!(drawn[0].2 && !drawn[1].2);
+        let point_to_point = [
+            mark("Start", [37.0, -122.0]),
+            mark("Finish", [37.1, -122.0]),
+        ];
+        assert_eq!(drawn_marks(&point_to_point).len(), 2);
     }
 }

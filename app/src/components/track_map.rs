@@ -165,12 +165,12 @@ pub fn StaticMap(
             let marks = race
                 .event
                 .iter()
-                .flat_map(|e| &e.marks)
-                .map(|m| {
-                    let (x, y) = projection.project(m.at[0], m.at[1]);
+                .flat_map(|e| super::live_map::drawn_marks(&e.marks))
+                .map(|(name, at, _)| {
+                    let (x, y) = projection.project(at[0], at[1]);
                     view! {
                         <circle class="mark" cx=format!("{x:.1}") cy=format!("{y:.1}") r="6"/>
-                        <text class="mark-text" x=format!("{x:.1}") y=format!("{:.1}", y - 10.0) text-anchor="middle">{m.name.clone()}</text>
+                        <text class="mark-text" x=format!("{x:.1}") y=format!("{:.1}", y - 10.0) text-anchor="middle">{name}</text>
                     }
                 })
                 .collect_view();
