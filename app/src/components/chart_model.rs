@@ -65,6 +65,8 @@ pub struct ChartModel {
     pub window: Option<f64>,
     /// While paused, the right edge stays here; points keep being collected.
     pub paused_at: Option<f64>,
+    /// A fixed value range (happiness is 0 to 10); `None` fits the data.
+    pub y_fixed: Option<(f64, f64)>,
 }
 
 impl ChartModel {
@@ -75,6 +77,7 @@ impl ChartModel {
             axis,
             window,
             paused_at: None,
+            y_fixed: None,
         }
     }
 
@@ -141,8 +144,32 @@ impl ChartModel {
         Some((start, if end > start { end } else { start + 1.0 }))
     }
 
-    /// The value range of what is shown, padded by 5 % and never empty.
-    pub fn y_range(&self, (x0, x1): (f64, f64)) -> (f64, f64) {
+    /// The value range of what is shown: the fixed one, or the data's widened to
+    /// round ticks ([`nice_step`]), never empty.
+    pub fn y_range(&self, x_range: (f64, f64)) -> (f64, f64) {
+        if let Some(fixed) = self.y_fixed {
+            return fixed;
+        }
+        let (lo, hi) = self.data_range(x_range);
+        let step = nice_step((hi - lo) / 5.0);
+        ((lo / step).floor() * step, (hi / step).ceil() * step)
+    }
+
+    /// Round values and their labels for the y axis of `range`.
+    pub fn y_ticks(&self, (lo, hi): (f64, f64)) -> Vec<(f64, String)> {
+        let step = nice_step((hi - lo) / 5.0);
+        let decimals = (-step.log10().floor()).max(0.0) as usize;
+        let mut v = (lo / step).ceil() * step;
+        let mut out = Vec::new();
+        while v <= hi + step * 1e-9 && out.len() < 12 {
+            out.push((v, format!("{:.*}", decimals, v + 0.0)));
+            v += step;
+        }
+        out
+    }
+
+    /// The data's value range, padded by 5 % and never empty.
+    fn data_range(&self, (x0, x1): (f64, f64)) -> (f64, f64) {
         let mut lo = f64::INFINITY;
         let mut hi = f64::NEG_INFINITY;
         for s in &self.series {
@@ -255,15 +282,23 @@ fn visible(points: &VecDeque<(f64, f64)>, x0: f64, x1: f64) -> Vec<&(f64, f64)> 
     points.range(start..end).collect()
 }
 
-/// "0.5", "12", "1.2k": a y-axis label.
-pub fn y_label(v: f64) -> String {
-    if v.abs() >= 10_000.0 {
-        format!("{:.0}k", v / 1000.0)
-    } else if v.abs() >= 100.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
+/// A round step near `raw`: 1, 2 or 5 times a power of ten.
+pub fn nice_step(raw: f64) -> f64 {
+    if !raw.is_finite() || raw <= 0.0 {
+        return 1.0;
     }
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let scaled = raw / magnitude;
+    let nice = if scaled <= 1.0 {
+        1.0
+    } else if scaled <= 2.0 {
+        2.0
+    } else if scaled <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * magnitude
 }
 
 #[cfg(test)]
@@ -289,11 +324,10 @@ mod tests {
         assert!(cols.len() <= 600 && cols.len() > 590, "{}", cols.len());
         // Every column of ~17 points of a 0..6 saw tooth spans the whole range.
         assert!(cols.iter().skip(1).all(|c| c.min == 0.0 && c.max == 6.0));
-        let (lo, hi) = c.y_range(range);
-        assert!(
-            (lo + 0.3).abs() < 1e-9 && (hi - 6.3).abs() < 1e-9,
-            "padded by 5 %: {lo} {hi}"
-        );
+        // 0..6 padded to -0.3..6.3, widened to round steps of 2.
+        assert_eq!(c.y_range(range), (-2.0, 8.0));
+        let labels: Vec<String> = c.y_ticks((-2.0, 8.0)).into_iter().map(|t| t.1).collect();
+        assert_eq!(labels, ["-2", "0", "2", "4", "6", "8"]);
     }
 
     #[test]
@@ -334,7 +368,19 @@ mod tests {
         assert_eq!(paris.x_label(noon, 60e3), "13:00");
         let km = ChartModel::new(XAxis::Metres, None);
         assert_eq!(km.x_ticks((0.0, 12_800.0), 6)[1].1, "5 km");
-        assert_eq!(y_label(7.25), "7.2");
-        assert_eq!(y_label(25_000.0), "25k");
+        assert_eq!(nice_step(0.37), 0.5);
+        assert_eq!(nice_step(130.0), 200.0);
+        let mut speeds = ChartModel::new(XAxis::Metres, None);
+        speeds.y_fixed = Some((107.0, 109.0));
+        let labels: Vec<String> = speeds
+            .y_ticks((107.0, 109.0))
+            .into_iter()
+            .map(|t| t.1)
+            .collect();
+        assert_eq!(
+            labels,
+            ["107.0", "107.5", "108.0", "108.5", "109.0"],
+            "no repeated labels"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The leaderboard panel: position, bib, name, distance, gap and pace of every runner,
-//! refreshed with the board; a row's name focuses the runner (their panel), its
-//! button follows or unfollows them.
+//! refreshed with the board; a row's name focuses the runner (their panel), its star
+//! follows or unfollows them. Narrow enough for a phone without scrolling sideways.
 
 use leptos::prelude::*;
 
@@ -38,7 +38,7 @@ pub fn Leaderboard(
             <div class="table-scroll">
             <table class="board">
                 <thead><tr>
-                    <th scope="col">"#"</th><th scope="col">"Bib"</th><th scope="col">"Name"</th>
+                    <th scope="col">"#"</th><th scope="col">"Runner"</th>
                     <th scope="col">"Distance"</th><th scope="col">"Gap"</th><th scope="col">"Pace"</th>
                     <th scope="col"><span class="visually-hidden">"Follow"</span></th>
                 </tr></thead>
@@ -52,9 +52,10 @@ pub fn Leaderboard(
                         view! {
                             <tr data-runner=bib.to_string() data-status=s.status.label() class:followed=move || followed.get() class:focused=focused>
                                 <td class="pos">{if s.last_seen_ms.is_some() { s.position.to_string() } else { "–".to_owned() }}</td>
-                                <td class="bib">{bib.to_string()}</td>
                                 <td class="name"><button type="button" class="link"
-                                    on:click=move |_| focus.set(Some(focus_bib.clone()))>{s.name.clone()}</button></td>
+                                    aria-label=format!("Show {} ({})", s.name, bib)
+                                    on:click=move |_| focus.set(Some(focus_bib.clone()))>
+                                    <span class="bib">{bib.to_string()}</span>" "{s.name.clone()}</button></td>
                                 <td class="distance">{format::distance(s.distance_m)}</td>
                                 <td class="gap">{if s.last_seen_ms.is_some() { format::gap(s.gap_m) } else { s.status.label().to_owned() }}</td>
                                 <td class="pace">{format::pace(s.pace_s_per_km)}</td>
@@ -62,7 +63,7 @@ pub fn Leaderboard(
                                     aria-pressed=move || followed.get().to_string()
                                     aria-label=format!("Follow {} ({})", s.name, bib)
                                     on:click=move |_| toggle.run((toggle_bib.clone(), !followed.get_untracked()))>
-                                    {move || if followed.get() { "Following" } else { "Follow" }}</button></td>
+                                    <span aria-hidden="true">{move || if followed.get() { "★" } else { "☆" }}</span></button></td>
                             </tr>
                         }
                     }/>

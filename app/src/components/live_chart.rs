@@ -62,6 +62,12 @@ impl Chart {
         i
     }
 
+    /// Fixes the value range (a scale with known bounds, like happiness 0 to 10).
+    pub fn with_y_range(self, lo: f64, hi: f64) -> Self {
+        self.model.update_value(|m| m.y_fixed = Some((lo, hi)));
+        self
+    }
+
     /// Reads the model.
     pub fn with<T>(&self, f: impl FnOnce(&ChartModel) -> T) -> T {
         self.version.track();
@@ -197,7 +203,7 @@ mod draw {
     use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
     use super::Chart;
-    use crate::components::chart_model::{ChartModel, y_label};
+    use crate::components::chart_model::ChartModel;
 
     use super::{BOTTOM, LEFT, RIGHT, TOP};
 
@@ -279,14 +285,13 @@ mod draw {
         ctx.set_line_width(1.0);
         ctx.set_fill_style_str("#5b6770");
         ctx.set_text_align("right");
-        for i in 0..=4 {
-            let v = y0 + (y1 - y0) * f64::from(i) / 4.0;
+        for (v, label) in m.y_ticks((y0, y1)) {
             let y = y_of(v).round() + 0.5;
             ctx.begin_path();
             ctx.move_to(LEFT, y);
             ctx.line_to(w - RIGHT, y);
             ctx.stroke();
-            let _ = ctx.fill_text(&y_label(v), LEFT - 6.0, y + 4.0);
+            let _ = ctx.fill_text(&label, LEFT - 6.0, y + 4.0);
         }
         // x labels.
         ctx.set_text_align("center");

@@ -82,7 +82,7 @@ impl Glide {
 }
 
 /// Marks closer than this are drawn as one.
-const MERGE_MARKS_M: f64 = 60.0;
+const MERGE_MARKS_M: f64 = 200.0;
 
 /// The marks as drawn: `(label, [lat, lng], is start or finish)`. On a loop the start
 /// and the finish are one place, and an out-and-back passes its checkpoints twice, so
@@ -141,10 +141,19 @@ impl MapHandle {
         let _ = (runner, lat, lng, seen_ms);
     }
 
-    /// Forgets a runner's position (a fresh snapshot follows).
-    pub fn forget(&self, runner: &RunnerId) {
+    /// A fresh snapshot of the runner follows: their history is replayed. The marker
+    /// stays where it is and glides to the newest fix; the trail is rebuilt.
+    pub fn reset(&self, runner: &RunnerId) {
         #[cfg(feature = "hydrate")]
-        self.model.with_value(|m| m.borrow_mut().forget(runner));
+        self.model.with_value(|m| m.borrow_mut().reset(runner));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = runner;
+    }
+
+    /// Takes a runner off the map (no longer watched).
+    pub fn remove(&self, runner: &RunnerId) {
+        #[cfg(feature = "hydrate")]
+        self.model.with_value(|m| m.borrow_mut().remove(runner));
         #[cfg(not(feature = "hydrate"))]
         let _ = runner;
     }
@@ -341,6 +350,10 @@ mod browser {
                 return;
             }
             let interval = previous.map_or(0, |(_, _, p)| seen_ms.saturating_sub(p));
+            let fresh = self
+                .mounted
+                .as_ref()
+                .is_some_and(|m| !m.markers.contains_key(runner));
             self.ensure_marker(runner);
             let Some(m) = self.mounted.as_mut() else {
                 return;
@@ -368,7 +381,7 @@ mod browser {
             request_frame(m);
             // A followed runner's first position, or one that leaves the view, refits.
             if followed && self.autofit.get_untracked() {
-                let inside = previous.is_some()
+                let inside = !fresh
                     && m.map
                         .get_bounds()
                         .is_ok_and(|b| b.pad(-0.1).contains(&l::latlng(lat, lng)));
@@ -378,7 +391,18 @@ mod browser {
             }
         }
 
-        pub(crate) fn forget(&mut self, runner: &RunnerId) {
+        pub(crate) fn reset(&mut self, runner: &RunnerId) {
+            self.latest.remove(runner);
+            if let Some(m) = &mut self.mounted
+                && let Some(marker) = m.markers.get_mut(runner)
+                && let Some((line, points)) = &mut marker.trail
+            {
+                points.clear();
+                line.set_lat_lngs(&js_sys::Array::new());
+            }
+        }
+
+        pub(crate) fn remove(&mut self, runner: &RunnerId) {
             self.latest.remove(runner);
             if let Some(m) = &mut self.mounted
                 && let Some(marker) = m.markers.remove(runner)

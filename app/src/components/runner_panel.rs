@@ -98,7 +98,7 @@ pub fn RunnerPanel(
                 {line("Distance", with(|s, _| format::distance(s.distance_m)))}
                 {line("Pace", with(|s, _| format::pace(s.pace_s_per_km)))}
                 {line("Position", with(|s, _| if s.last_seen_ms.is_some() { format!("{} · {}", s.position, format::gap(s.gap_m)) } else { "–".to_owned() }))}
-                {line("Next", with(|s, now| s.next_checkpoint.as_ref().map_or("–".to_owned(), |c| format!("{} {}", c.name, format::eta(now, c.eta_ms)))))}
+                {line("Next", with(|s, now| s.next_checkpoint.as_ref().map_or("–".to_owned(), |c| match c.eta_ms { Some(_) => format!("{} {}", c.name, format::eta(now, c.eta_ms)), None => c.name.clone() })))}
                 {line("Finish", with(|s, now| if s.finished_ms.is_some() { "finished".to_owned() } else { format::eta(now, s.finish.eta_ms) }))}
                 <div><dt>"Last seen"</dt><dd class="last-seen">{last_seen}</dd></div>
             </dl>

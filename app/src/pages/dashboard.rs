@@ -44,7 +44,8 @@ pub fn DashboardPage() -> impl IntoView {
         local_axis(),
         Some(60e3),
         &[("Happiness", "#2b8a3e", "/ 10")],
-    );
+    )
+    .with_y_range(0.0, 10.0);
     let hub = Chart::new(
         local_axis(),
         Some(600e3),

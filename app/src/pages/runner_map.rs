@@ -104,7 +104,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                 resumed: false,
                 ..
             } => {
-                map.forget(runner);
+                map.reset(runner);
                 tracks.update(|t| drop(t.remove(runner)));
             }
             // A fix may still arrive for a runner unwatched a moment ago: ignore it.
@@ -144,7 +144,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                 .cloned()
                 .collect();
             if !removed.is_empty() {
-                removed.iter().for_each(|r| map.forget(r));
+                removed.iter().for_each(|r| map.remove(r));
                 live.send(ClientMsg::Unsubscribe {
                     id: None,
                     topics: removed.into_iter().map(Topic::Runner).collect(),
