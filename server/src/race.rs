@@ -16,7 +16,7 @@ use std::{
 pub use spectate_app::protocol::race::{Ahead, Leaderboard, Standing, Status};
 use spectate_app::protocol::{
     LatLng, RunnerId,
-    race::{Entrant, EventInfo, Mark},
+    race::{Entrant, EventInfo, Mark, PROFILE_STEP_M},
 };
 
 use crate::event::Event;
@@ -101,6 +101,13 @@ impl Race {
             distance_m: d,
             at: at(d),
         };
+        let profile_steps = (length / PROFILE_STEP_M).ceil() as usize;
+        let profile = (0..=profile_steps)
+            .filter_map(|i| {
+                let d = (i as f64 * PROFILE_STEP_M).min(length);
+                course.elevation_at(d).map(|e| [d.round(), e.round()])
+            })
+            .collect();
         let mut marks = vec![mark("Start", 0.0)];
         marks.extend(
             event
@@ -114,6 +121,7 @@ impl Race {
             course_m: length,
             line,
             marks,
+            profile,
             entrants: event
                 .runners
                 .iter()

@@ -64,6 +64,37 @@ pub fn RunnerPanel(
             }
         });
     });
+    // The course's elevation profile, with the runner on it.
+    let profile = Chart::new(
+        XAxis::Metres,
+        None,
+        &[("Elevation", "#5f6b7a", "m"), ("Here", "#d9480f", "m")],
+    );
+    let has_profile =
+        Memo::new(move |_| race.with(|r| r.event.as_ref().is_some_and(|e| !e.profile.is_empty())));
+    Effect::new(move |_| {
+        race.with(|r| {
+            let Some(event) = &r.event else { return };
+            profile.clear(0);
+            for &[d, e] in &event.profile {
+                profile.push(0, d, e);
+            }
+        });
+    });
+    Effect::new(move |_| {
+        let at = standing.with(|s| {
+            s.as_ref()
+                .filter(|s| s.last_seen_ms.is_some())
+                .map(|s| s.distance_m)
+        });
+        profile.clear(1);
+        if let Some(d) = at
+            && let Some(e) =
+                race.with_untracked(|r| r.event.as_ref().and_then(|e| elevation_at(&e.profile, d)))
+        {
+            profile.push(1, d, e);
+        }
+    });
     let name = move || {
         standing
             .get()
@@ -106,6 +137,41 @@ pub fn RunnerPanel(
                 <p class="muted">"Follow this runner to chart their speed."</p>
             })}
             <LiveChart chart=chart label=format!("Speed of runner {runner}") controls=false/>
+            {move || has_profile.get().then(|| view! {
+                <div class="profile-chart">
+                    <LiveChart chart=profile label="Elevation along the course, and where the runner is".to_owned() controls=false/>
+                </div>
+            })}
         </section>
+    }
+}
+
+/// Elevation at `d` metres, interpolated along a `[metres, elevation]` profile.
+pub fn elevation_at(profile: &[[f64; 2]], d: f64) -> Option<f64> {
+    let i = profile.partition_point(|p| p[0] <= d);
+    match (
+        i.checked_sub(1).and_then(|j| profile.get(j)),
+        profile.get(i),
+    ) {
+        (Some(a), Some(b)) if b[0] > a[0] => {
+            Some(a[1] + (b[1] - a[1]) * (d - a[0]) / (b[0] - a[0]))
+        }
+        (Some(a), _) => Some(a[1]),
+        (None, Some(b)) => Some(b[1]),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elevation_is_interpolated_along_the_profile() {
+        let profile = [[0.0, 100.0], [100.0, 110.0], [200.0, 90.0]];
+        assert_eq!(elevation_at(&profile, 50.0), Some(105.0));
+        assert_eq!(elevation_at(&profile, 150.0), Some(100.0));
+        assert_eq!(elevation_at(&profile, 500.0), Some(90.0));
+        assert_eq!(elevation_at(&[], 5.0), None);
     }
 }

@@ -92,6 +92,9 @@ pub struct Leaderboard {
     pub standings: Vec<Standing>,
 }
 
+/// Metres between two points of [`EventInfo::profile`].
+pub const PROFILE_STEP_M: f64 = 100.0;
+
 /// A named place on the course.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mark {
@@ -125,6 +128,10 @@ pub struct EventInfo {
     pub line: Vec<[f64; 2]>,
     /// Start, checkpoints and finish, in course order.
     pub marks: Vec<Mark>,
+    /// Elevation profile, `[metres along, metres above sea level]`, every
+    /// [`PROFILE_STEP_M`]; empty when the course file has no elevations.
+    #[serde(default)]
+    pub profile: Vec<[f64; 2]>,
     /// Every runner, in bib order.
     pub entrants: Vec<Entrant>,
 }
@@ -199,6 +206,7 @@ mod tests {
             course_m: 1.0,
             line: vec![],
             marks: vec![],
+            profile: vec![],
             entrants: vec![
                 e("1", "Ada Lovelace"),
                 e("12", "Grace Hopper"),

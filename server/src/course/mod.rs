@@ -42,6 +42,8 @@ pub struct Course {
     distances: Vec<f64>,
     /// Named waypoints of the GPX file.
     waypoints: Vec<(String, LatLng)>,
+    /// Elevation in metres at each point, where the GPX file gives it.
+    elevations: Vec<Option<f64>>,
     /// The segments near each place, for [`Course::candidates`].
     grid: SegmentGrid,
 }
@@ -50,16 +52,16 @@ impl Course {
     /// Reads every track point of a GPX document, in order.
     pub fn from_gpx(text: &str) -> Result<Self, CourseError> {
         let gpx = gpx::read(Cursor::new(text)).map_err(|e| CourseError::Gpx(e.to_string()))?;
-        let points: Vec<LatLng> = gpx
+        let (points, elevations): (Vec<LatLng>, Vec<Option<f64>>) = gpx
             .tracks
             .iter()
             .flat_map(|t| &t.segments)
             .flat_map(|s| &s.points)
             .filter_map(|w| {
                 let p = w.point();
-                LatLng::parse(p.y(), p.x()).ok()
+                Some((LatLng::parse(p.y(), p.x()).ok()?, w.elevation))
             })
-            .collect();
+            .unzip();
         let waypoints = gpx
             .waypoints
             .iter()
@@ -70,6 +72,7 @@ impl Course {
             .collect();
         Ok(Self {
             waypoints,
+            elevations,
             ..Self::from_points(points)?
         })
     }
@@ -91,6 +94,7 @@ impl Course {
             points,
             distances,
             waypoints: Vec::new(),
+            elevations: Vec::new(),
         })
     }
 
@@ -170,6 +174,20 @@ impl Course {
     /// Total length in metres.
     pub fn length_m(&self) -> f64 {
         *self.distances.last().unwrap_or(&0.0)
+    }
+
+    /// The elevation `d` metres along the course (from the nearest point before it
+    /// that has one), if the course file gives elevations.
+    pub fn elevation_at(&self, d: f64) -> Option<f64> {
+        let i = self
+            .distances
+            .partition_point(|&x| x <= d)
+            .saturating_sub(1);
+        self.elevations
+            .get(..=i.min(self.elevations.len().checked_sub(1)?))?
+            .iter()
+            .rev()
+            .find_map(|e| *e)
     }
 
     /// The position `d` metres along the course, clamped to its ends.

@@ -395,6 +395,17 @@ async fn the_race_view_and_the_first_paint_carry_the_event_board_and_positions()
         .collect();
     assert_eq!(marks, ["Start", "3 km", "Halfway", "10 km", "Finish"]);
     assert_eq!(event["entrants"].as_array().unwrap().len(), 12);
+    // The course's elevation profile, a point per 100 m, from the GPX file's <ele>.
+    let profile = event["profile"].as_array().unwrap();
+    assert_eq!(profile.len(), 130, "0 to 12.82 km every 100 m, and the finish");
+    let heights: Vec<f64> = profile.iter().map(|p| p[1].as_f64().unwrap()).collect();
+    let (low, high) = heights
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &e| (l.min(e), h.max(e)));
+    assert!(
+        low > 0.0 && high < 1000.0 && high - low > 10.0,
+        "{low}..{high}"
+    );
     assert_eq!(event["entrants"][0]["name"], "Ada Lovelace");
     let leader = &view["board"]["standings"][0];
     assert_eq!(leader["bib"], 5);
