@@ -22,15 +22,14 @@ function percentile(sorted, p) {
 }
 
 (async () => {
-  // 10,000 points of series:bench first, then 10 a second while measuring.
+  // series:bench gets 10,000 points once the dashboard listens (a fresh snapshot
+  // carries only the newest 300), then 10 a second while measuring.
   const ws = await publisher();
   let n = 0;
   const send = () => {
     n += 1;
     ws.send(JSON.stringify({ type: 'publish', topic: 'series:bench', data: { value: 50 + 40 * Math.sin(n / 50) + Math.random() * 5 } }));
   };
-  for (let i = 0; i < 10_000; i++) send();
-  const ticker = setInterval(send, 100);
 
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -49,7 +48,18 @@ function percentile(sorted, p) {
   const dash = page.frame({ url: /dashboard/ });
   // Wait for the field: 1,000 markers on the map, 10,000 points in the chart.
   await map.waitForFunction(() => Number(document.querySelector('.live-map')?.dataset.markers || 0) >= 1000, null, { timeout: 120_000 });
-  await dash.waitForFunction(() => Number(document.querySelector('.series-chart canvas')?.dataset.points || 0) >= 10_000, null, { timeout: 60_000 });
+  await dash.waitForFunction(() => document.querySelector('.status')?.dataset.status === 'live');
+  await new Promise((r) => setTimeout(r, 1000));
+  for (let i = 0; i < 10_000; i++) {
+    send();
+    if (i % 500 === 499) await new Promise((r) => setTimeout(r, 50));
+  }
+  const ticker = setInterval(send, 100);
+  await dash.waitForFunction(() => Number(document.querySelector('.series-chart canvas')?.dataset.points || 0) >= 10_000, null, { timeout: 60_000 })
+    .catch(async (e) => {
+      const seen = await dash.evaluate(() => document.querySelector('.series-chart canvas')?.dataset.points);
+      throw new Error(`the series chart holds ${seen} points, not 10,000: ${e.message}`);
+    });
   await dash.click('.series-chart .chart-tools button:has-text("1 h")');
   const record = (seconds) => new Promise((resolve) => {
     const deltas = [];

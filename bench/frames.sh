@@ -5,7 +5,8 @@
 #      posting through the real ingestion paths) and, in the same tab, the dashboard
 #      with a 10,000-point series and happiness both updating at 10 Hz.
 # Needs the release site: `cargo leptos build --release` (scripts/bootstrap.sh
-# installs the tools). The server runs on CPU 0; Chromium and the phones on CPU 1.
+# installs the tools). The server and the simulated phones run on CPU 0, Chromium
+# alone on CPU 1, as a spectator's browser would not share its machine with the server.
 #
 #   bench/frames.sh            # writes bench/results/frames.json and bundle.json
 #   SECONDS_MEASURED=30 bench/frames.sh
@@ -34,7 +35,7 @@ taskset -c 0 "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$DATA" --open --l
   --event "$EVENT" --tile-url none --site-root target/site \
   --happiness-interval-ms 100 --history-events 12000 --history-secs 7200 \
   --max-topics-per-conn 1100 --max-connections-per-ip 100000 \
-  --publish-per-second 1000000 --publish-burst 1000000 >"$OUT/frames-server.log" 2>&1 &
+  --publish-per-second 1000000 --publish-burst 1000000 --outbox-bytes 16000000 >"$OUT/frames-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER $SIM 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
@@ -42,7 +43,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 # 1,000 phones, a fix a second each, for longer than the measurement.
-taskset -c 1 "$BIN" simulate --event "$EVENT" --url "http://127.0.0.1:$PORT" --data-dir "$DATA" \
+taskset -c 0 "$BIN" simulate --event "$EVENT" --url "http://127.0.0.1:$PORT" --data-dir "$DATA" \
   --runners 1000 --speed 1 --fix-every 1 --seconds 400 >"$OUT/frames-simulate.log" 2>&1 &
 SIM=$!
 sleep 5

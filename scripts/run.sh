@@ -6,5 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 ./scripts/bootstrap.sh run
-cargo leptos build --release
+# --precompress writes .br and .gz beside each static file (brotli at its best quality);
+# the server sends those instead of compressing on the fly.
+cargo leptos build --release --precompress
 exec target/release/spectate serve --demo --site-root target/site "$@"

@@ -92,13 +92,14 @@ impl ChartModel {
         self.series.len() - 1
     }
 
-    /// Appends a point; one at or before the series' last x is dropped (a repeat
-    /// after a reconnect), and the oldest goes once the series is full.
+    /// Appends a point; one before the series' last x is dropped (x must not go
+    /// back), one at the same x is kept (a burst of values within one millisecond),
+    /// and the oldest goes once the series is full.
     pub fn push(&mut self, series: usize, x: f64, value: f64) {
         let Some(s) = self.series.get_mut(series) else {
             return;
         };
-        if !x.is_finite() || !value.is_finite() || s.points.back().is_some_and(|&(l, _)| x <= l) {
+        if !x.is_finite() || !value.is_finite() || s.points.back().is_some_and(|&(l, _)| x < l) {
             return;
         }
         if s.points.len() == POINTS_PER_SERIES {
@@ -349,6 +350,8 @@ mod tests {
         c.push(0, 100.0, 9.0);
         c.push(0, f64::NAN, 9.0);
         assert_eq!(c.len(), 3);
+        c.push(0, 200.0, 9.0);
+        assert_eq!(c.len(), 4, "same time, another value: kept");
         let mut big = chart(POINTS_PER_SERIES + 10);
         assert_eq!(big.len(), POINTS_PER_SERIES);
         big.clear(0);
