@@ -8,6 +8,10 @@ const WebSocket = require('../end2end/node_modules/ws');
 
 const BASE = process.argv[2] || 'http://127.0.0.1:3990';
 const MEASURE_S = Number(process.env.SECONDS_MEASURED || 20);
+// PAGES=map or PAGES=dashboard measures one page alone (to tell their costs apart).
+const PAGES = process.env.PAGES || 'both';
+const MAP_SRC = PAGES === 'dashboard' ? 'about:blank' : '/?follow=1,2,3';
+const DASH_SRC = PAGES === 'map' ? 'about:blank' : '/dashboard?series=bench';
 
 function publisher() {
   return new Promise((resolve, reject) => {
@@ -38,29 +42,36 @@ function percentile(sorted, p) {
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text().split('\n')[0]); });
   await page.route(`${BASE}/bench-harness`, (route) => route.fulfill({
     contentType: 'text/html',
     body: `<!doctype html><meta charset=utf-8><style>body{margin:0;display:flex}iframe{border:0;width:50vw;height:100vh}</style>
-      <iframe id=map src="/?follow=1,2,3"></iframe><iframe id=dash src="/dashboard?series=bench"></iframe>`,
+      <iframe id=map src="${MAP_SRC}"></iframe><iframe id=dash src="${DASH_SRC}"></iframe>`,
   }));
   await page.goto(`${BASE}/bench-harness`);
-  const map = page.frame({ url: /\/\?follow/ });
-  const dash = page.frame({ url: /dashboard/ });
+  const map = PAGES === 'dashboard' ? null : await (await page.$('#map')).contentFrame();
+  const dash = PAGES === 'map' ? null : await (await page.$('#dash')).contentFrame();
   // Wait for the field: 1,000 markers on the map, 10,000 points in the chart.
-  await map.waitForFunction(() => Number(document.querySelector('.live-map')?.dataset.markers || 0) >= 1000, null, { timeout: 120_000 });
-  await dash.waitForFunction(() => document.querySelector('.status')?.dataset.status === 'live');
-  await new Promise((r) => setTimeout(r, 1000));
+  if (map) {
+    await map.waitForFunction(() => Number(document.querySelector('.live-map')?.dataset.markers || 0) >= 1000, null, { timeout: 120_000 });
+  }
+  if (dash) {
+    await dash.waitForFunction(() => document.querySelector('.status')?.dataset.status === 'live');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
   for (let i = 0; i < 10_000; i++) {
     send();
     if (i % 500 === 499) await new Promise((r) => setTimeout(r, 50));
   }
   const ticker = setInterval(send, 100);
-  await dash.waitForFunction(() => Number(document.querySelector('.series-chart canvas')?.dataset.points || 0) >= 10_000, null, { timeout: 60_000 })
-    .catch(async (e) => {
-      const seen = await dash.evaluate(() => document.querySelector('.series-chart canvas')?.dataset.points);
-      throw new Error(`the series chart holds ${seen} points, not 10,000: ${e.message}`);
-    });
-  await dash.click('.series-chart .chart-tools button:has-text("1 h")');
+  if (dash) {
+    await dash.waitForFunction(() => Number(document.querySelector('.series-chart canvas')?.dataset.points || 0) >= 10_000, null, { timeout: 60_000 })
+      .catch(async (e) => {
+        const seen = await dash.evaluate(() => document.querySelector('.series-chart canvas')?.dataset.points);
+        throw new Error(`the series chart holds ${seen} points, not 10,000: ${e.message}`);
+      });
+    await dash.click('.series-chart .chart-tools button:has-text("1 h")');
+  }
   const record = (seconds) => new Promise((resolve) => {
     const deltas = [];
     let last = performance.now();
@@ -72,10 +83,39 @@ function percentile(sorted, p) {
     };
     requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
   });
-  const [mapFrames, dashFrames] = await Promise.all([map.evaluate(record, MEASURE_S), dash.evaluate(record, MEASURE_S)]);
-  const markers = await map.evaluate(() => Number(document.querySelector('.live-map').dataset.markers));
-  const points = await dash.evaluate(() => Number(document.querySelector('.series-chart canvas').dataset.points));
+  // PROFILE=1: a CPU profile of the tab while measuring, its top functions on stderr.
+  const cdp = process.env.PROFILE ? await page.context().newCDPSession(page) : null;
+  if (cdp) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.start'); }
+  const metrics = async () => {
+    const c = await page.context().newCDPSession(page);
+    await c.send('Performance.enable');
+    const { metrics: m } = await c.send('Performance.getMetrics');
+    return Object.fromEntries(m.map((x) => [x.name, x.value]));
+  };
+  const before = process.env.PROFILE ? await metrics() : null;
+  const [mapFrames, dashFrames] = await Promise.all([map?.evaluate(record, MEASURE_S), dash?.evaluate(record, MEASURE_S)]);
+  if (cdp) {
+    const after = await metrics();
+    for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'LayoutCount', 'RecalcStyleCount']) {
+      console.error(`${k}: ${(after[k] - before[k]).toFixed(3)}`);
+    }
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const dt = profile.timeDeltas.reduce((a, b) => a + b, 0) / profile.samples.length / 1000;
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    for (const id of profile.samples) {
+      const f = byId.get(id).callFrame;
+      const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+      self.set(key, (self.get(key) || 0) + dt);
+    }
+    [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)
+      .forEach(([k, ms]) => console.error(`${ms.toFixed(0).padStart(7)} ms  ${k}`));
+  }
+  const markers = await map?.evaluate(() => Number(document.querySelector('.live-map').dataset.markers));
+  const labels = await map?.evaluate(() => document.querySelectorAll('.runner-label').length);
+  const points = await dash?.evaluate(() => Number(document.querySelector('.series-chart canvas').dataset.points));
   const stats = (d) => {
+    if (!d) return null;
     const s = [...d].sort((a, b) => a - b);
     return {
       frames: d.length,
@@ -88,7 +128,7 @@ function percentile(sorted, p) {
     };
   };
   console.log(JSON.stringify({
-    measured_s: MEASURE_S, markers, series_points: points,
+    measured_s: MEASURE_S, pages: PAGES, markers, labels, series_points: points,
     map: stats(mapFrames), dashboard: stats(dashFrames), page_errors: problems,
   }, null, 1));
   clearInterval(ticker);

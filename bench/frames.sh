@@ -18,7 +18,7 @@ PORT=${PORT:-3990}
 BIN=target/release/spectate
 [[ -x $BIN && -f target/site/pkg/spectate.wasm ]] || { echo "run: cargo leptos build --release" >&2; exit 1; }
 
-node bench/bundle_size.js target/site | tee "$OUT/bundle.json"
+node bench/bundle_size.js target/site >"$OUT/bundle.json"
 
 EVENT=/tmp/spectate-frames-event.toml
 {
@@ -47,4 +47,4 @@ taskset -c 0 "$BIN" simulate --event "$EVENT" --url "http://127.0.0.1:$PORT" --d
   --runners 1000 --speed 1 --fix-every 1 --seconds 400 >"$OUT/frames-simulate.log" 2>&1 &
 SIM=$!
 sleep 5
-taskset -c 1 node bench/frames.js "http://127.0.0.1:$PORT" | tee "$OUT/frames.json"
+taskset -c 1 node bench/frames.js "http://127.0.0.1:$PORT" | tee "$OUT/frames-${PAGES:-both}.json"

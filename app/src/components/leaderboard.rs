@@ -9,6 +9,9 @@ use crate::{
     protocol::{RunnerId, race::RaceView},
 };
 
+/// Rows shown before "Show all".
+pub const TOP_ROWS: usize = 25;
+
 /// The panel.
 #[component]
 pub fn Leaderboard(
@@ -21,12 +24,23 @@ pub fn Leaderboard(
     /// The runner whose panel is open.
     focus: RwSignal<Option<RunnerId>>,
 ) -> impl IntoView {
+    let show_all = RwSignal::new(false);
+    let total = move || race.with(|r| r.board.as_ref().map_or(0, |b| b.standings.len()));
+    // The top of the board and every followed runner; the rest on request (a
+    // thousand rows would cost a phone every refresh).
     let rows = move || {
-        race.with(|r| {
-            r.board
-                .as_ref()
-                .map(|b| b.standings.clone())
-                .unwrap_or_default()
+        let all = show_all.get();
+        follows.with(|f| {
+            race.with(|r| {
+                r.board.as_ref().map_or_else(Vec::new, |b| {
+                    b.standings
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, s)| all || *i < TOP_ROWS || f.contains(&s.bib))
+                        .map(|(_, s)| s.clone())
+                        .collect()
+                })
+            })
         })
     };
     view! {
@@ -70,6 +84,12 @@ pub fn Leaderboard(
                 </tbody>
             </table>
             </div>
+            {move || (total() > TOP_ROWS).then(|| view! {
+                <button type="button" class="show-all" aria-expanded=move || show_all.get().to_string()
+                    on:click=move |_| show_all.update(|a| *a = !*a)>
+                    {move || if show_all.get() { "Show the top only".to_owned() } else { format!("Show all {}", total()) }}
+                </button>
+            })}
         </section>
     }
 }

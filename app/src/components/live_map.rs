@@ -463,7 +463,9 @@ mod browser {
                 return;
             };
             let follow_index = self.followed.iter().position(|r| r == runner);
-            let total = self.latest.len();
+            // The field's size from the event, not from the markers so far: the first
+            // runners to report must not all be labelled in a field of a thousand.
+            let total = self.names.len().max(self.latest.len());
             let name = self.names.get(runner).cloned();
             let focus = self.focus;
             let Some(m) = self.mounted.as_mut() else {

@@ -179,16 +179,20 @@ pub fn StaticMap(
                 .map(|&(s, lat, lng)| {
                     let followed = follows.with(|f| f.contains(&s.bib));
                     let (x, y) = projection.project(lat, lng);
+                    // Names for followed runners; bibs while the field is small enough
+                    // to read.
                     let label = if followed {
-                        format!("{} {}", s.bib, s.name)
+                        Some(format!("{} {}", s.bib, s.name))
                     } else {
-                        s.bib.to_string()
+                        (runners.len() <= super::live_map::LABEL_ALL_UP_TO).then(|| s.bib.to_string())
                     };
                     view! {
                         <g class="runner" class:followed=followed class:stale=s.status == Status::Stale
                             data-runner=s.bib.to_string() data-lat=lat.to_string() data-lng=lng.to_string()>
                             <circle class="marker" cx=format!("{x:.1}") cy=format!("{y:.1}") r=if followed { "9" } else { "6" }/>
-                            <text class="marker-label" x=format!("{:.1}", x + 11.0) y=format!("{:.1}", y + 4.0)>{label}</text>
+                            {label.map(|label| view! {
+                                <text class="marker-label" x=format!("{:.1}", x + 11.0) y=format!("{:.1}", y + 4.0)>{label}</text>
+                            })}
                         </g>
                     }
                 })
