@@ -93,7 +93,18 @@ function percentile(sorted, p) {
     return Object.fromEntries(m.map((x) => [x.name, x.value]));
   };
   const before = process.env.PROFILE ? await metrics() : null;
+  if (process.env.TRACE) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   const [mapFrames, dashFrames] = await Promise.all([map?.evaluate(record, MEASURE_S), dash?.evaluate(record, MEASURE_S)]);
+  if (process.env.TRACE) {
+    // Main-thread time by trace event (complete events only; nested ones overlap).
+    const trace = JSON.parse((await browser.stopTracing()).toString());
+    const by = new Map();
+    for (const e of trace.traceEvents) {
+      if (e.ph === 'X' && e.dur) by.set(e.name, (by.get(e.name) || 0) + e.dur / 1000);
+    }
+    [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)
+      .forEach(([k, ms]) => console.error(`${ms.toFixed(0).padStart(7)} ms  trace ${k}`));
+  }
   if (cdp) {
     const after = await metrics();
     for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'LayoutCount', 'RecalcStyleCount']) {

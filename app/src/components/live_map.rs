@@ -479,7 +479,8 @@ mod browser {
             let opts = l::options(if followed {
                 r##"{"radius":9,"weight":3,"color":"#ffffff","fillOpacity":1}"##
             } else {
-                r##"{"radius":6,"weight":1.5,"color":"#ffffff","fillOpacity":0.85}"##
+                // No outline on the field's dots: half the drawing per frame.
+                r##"{"radius":5,"stroke":false,"fillOpacity":0.85}"##
             });
             l::set(&opts, "fillColor", colour);
             l::set(&opts, "renderer", m.renderer.clone());
@@ -697,7 +698,9 @@ mod browser {
         } else {
             let _ = div.class_list().add_1("no-tiles");
         }
-        let renderer = l::canvas(&l::options(r#"{"padding":0.3}"#));
+        // Leaflet's default margin around the view: a larger canvas costs every frame
+        // (its pixels are copied to the compositor), measured in BENCHMARKS.md.
+        let renderer = l::canvas(&l::options(r#"{"padding":0.1}"#));
         let mut course = Vec::new();
         if let Some(event) = &race.event {
             course = event.line.iter().map(|&[a, b]| (a, b)).collect();

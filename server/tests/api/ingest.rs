@@ -397,7 +397,11 @@ async fn the_race_view_and_the_first_paint_carry_the_event_board_and_positions()
     assert_eq!(event["entrants"].as_array().unwrap().len(), 12);
     // The course's elevation profile, a point per 100 m, from the GPX file's <ele>.
     let profile = event["profile"].as_array().unwrap();
-    assert_eq!(profile.len(), 130, "0 to 12.82 km every 100 m, and the finish");
+    assert_eq!(
+        profile.len(),
+        130,
+        "0 to 12.82 km every 100 m, and the finish"
+    );
     let heights: Vec<f64> = profile.iter().map(|p| p[1].as_f64().unwrap()).collect();
     let (low, high) = heights
         .iter()
