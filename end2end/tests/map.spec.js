@@ -69,9 +69,11 @@ test('a shared link opens with its follows, and a published fix moves the marker
   await page.waitForTimeout(1200); // the glide takes up to a second
   const after = await tag.boundingBox();
   expect(Math.hypot(after.x - before.x, after.y - before.y)).toBeGreaterThan(3);
-  // The panel of the followed runner, with their speed chart.
+  // The panel of the followed runner, with their speed and the course's elevation.
   await expect(page.locator('.runner-panel[data-runner="3"] h2')).toContainText('Alan Turing');
-  await expect(page.locator('.runner-panel canvas')).toHaveAttribute('data-points', /^[1-9]/);
+  await expect(page.getByRole('img', { name: 'Speed of runner 3' })).toHaveAttribute('data-points', /^[1-9]/);
+  // The course profile (130 points, every 100 m) and the runner on it.
+  await expect(page.getByRole('img', { name: /^Elevation along the course/ })).toHaveAttribute('data-points', '131');
   // The user pans: auto-fit stops and "Recenter" appears; pressing it resumes.
   await expect(page.locator('.recenter')).toBeHidden();
   const map = await page.locator('.live-map').boundingBox();
