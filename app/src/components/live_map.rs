@@ -25,6 +25,9 @@ use crate::protocol::{
 pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
 /// Above this many runners, only followed runners carry a permanent label.
 pub const LABEL_ALL_UP_TO: usize = 60;
+/// Up to this many runners, every marker glides between fixes; above it, only
+/// followed runners do.
+pub const GLIDE_ALL_UP_TO: usize = 200;
 /// Trail points drawn per followed runner.
 pub const TRAIL_POINTS: usize = 300;
 
@@ -78,6 +81,11 @@ impl Glide {
     /// Where the marker is heading.
     pub fn target(&self) -> (f64, f64) {
         self.to
+    }
+
+    /// Whether a glide is under way (or due to end on the next frame).
+    pub fn is_gliding(&self) -> bool {
+        self.duration_ms > 0.0
     }
 }
 
@@ -255,7 +263,9 @@ mod browser {
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, prelude::*};
 
-    use super::{Glide, LABEL_ALL_UP_TO, STALE_AFTER_MS, TRAIL_POINTS, drawn_marks};
+    use super::{
+        GLIDE_ALL_UP_TO, Glide, LABEL_ALL_UP_TO, STALE_AFTER_MS, TRAIL_POINTS, drawn_marks,
+    };
     use crate::{
         components::leaflet::{self as l, Layer, Map},
         format::ago,
@@ -363,9 +373,16 @@ mod browser {
             };
             marker.seen_ms = seen_ms;
             // Glide over the time between fixes (so the motion looks continuous),
-            // within a quarter of a second and one second.
-            let duration = (interval as f64).clamp(250.0, 1000.0);
-            marker.glide.retarget(now(), (lat, lng), duration);
+            // within a quarter of a second and one second. In a large field only
+            // followed runners glide; the others step to each fix, a pixel or two at
+            // race zoom, which spares a thousand moves every frame.
+            if followed || self.names.len().max(self.latest.len()) <= GLIDE_ALL_UP_TO {
+                let duration = (interval as f64).clamp(250.0, 1000.0);
+                marker.glide.retarget(now(), (lat, lng), duration);
+            } else {
+                marker.glide = Glide::still((lat, lng));
+                marker.dot.set_lat_lng(&l::latlng(lat, lng));
+            }
             if let Some((line, points)) = &mut marker.trail {
                 if points.len() == TRAIL_POINTS {
                     points.pop_front();
@@ -654,11 +671,11 @@ mod browser {
         m.frame_pending.set(false);
         let now = now();
         let mut moving = false;
-        for marker in m.markers.values_mut() {
+        // Only gliding markers are touched: each move costs Leaflet a projection and
+        // a redraw request.
+        for marker in m.markers.values_mut().filter(|m| m.glide.is_gliding()) {
             let ((lat, lng), still_moving) = marker.glide.at(now);
-            if still_moving || marker.glide.target() == (lat, lng) {
-                marker.dot.set_lat_lng(&l::latlng(lat, lng));
-            }
+            marker.dot.set_lat_lng(&l::latlng(lat, lng));
             if still_moving {
                 moving = true;
             } else {
@@ -801,6 +818,7 @@ mod tests {
         assert!((start - lat).abs() < 1e-9);
         assert_eq!(g.at(2600.0), ((20.0, 0.0), false));
         assert_eq!(g.target(), (20.0, 0.0));
+        assert!(g.is_gliding() && !Glide::still((1.0, 1.0)).is_gliding());
     }
 
     #[test]
