@@ -28,6 +28,9 @@ pub const LABEL_ALL_UP_TO: usize = 60;
 /// Up to this many runners, every marker glides between fixes; above it, only
 /// followed runners do.
 pub const GLIDE_ALL_UP_TO: usize = 200;
+/// In a field over [`GLIDE_ALL_UP_TO`], how often the markers of runners not followed
+/// move to their newest fixes, ms.
+pub const FIELD_EVERY_MS: u64 = 1000;
 /// Trail points drawn per followed runner.
 pub const TRAIL_POINTS: usize = 300;
 
@@ -264,7 +267,8 @@ mod browser {
     use wasm_bindgen::{JsCast, prelude::*};
 
     use super::{
-        GLIDE_ALL_UP_TO, Glide, LABEL_ALL_UP_TO, STALE_AFTER_MS, TRAIL_POINTS, drawn_marks,
+        FIELD_EVERY_MS, GLIDE_ALL_UP_TO, Glide, LABEL_ALL_UP_TO, STALE_AFTER_MS, TRAIL_POINTS,
+        drawn_marks,
     };
     use crate::{
         components::leaflet::{self as l, Layer, Map},
@@ -307,6 +311,9 @@ mod browser {
         frame_pending: Rc<Cell<bool>>,
         _listeners: Vec<Closure<dyn FnMut()>>,
         stale_timer: Option<IntervalHandle>,
+        /// The field's newest positions, drawn together by `field_timer`.
+        field_moves: HashMap<RunnerId, (f64, f64)>,
+        field_timer: Option<IntervalHandle>,
     }
 
     pub(crate) struct Model {
@@ -374,14 +381,15 @@ mod browser {
             marker.seen_ms = seen_ms;
             // Glide over the time between fixes (so the motion looks continuous),
             // within a quarter of a second and one second. In a large field only
-            // followed runners glide; the others step to each fix, a pixel or two at
-            // race zoom, which spares a thousand moves every frame.
+            // followed runners glide; the others step to their newest fix once every
+            // [`FIELD_EVERY_MS`], all together: phones report about that often anyway,
+            // and the whole canvas is redrawn once for them instead of every frame.
             if followed || self.names.len().max(self.latest.len()) <= GLIDE_ALL_UP_TO {
                 let duration = (interval as f64).clamp(250.0, 1000.0);
                 marker.glide.retarget(now(), (lat, lng), duration);
             } else {
                 marker.glide = Glide::still((lat, lng));
-                marker.dot.set_lat_lng(&l::latlng(lat, lng));
+                m.field_moves.insert(runner.clone(), (lat, lng));
             }
             if let Some((line, points)) = &mut marker.trail {
                 if points.len() == TRAIL_POINTS {
@@ -591,6 +599,17 @@ mod browser {
             m.programmatic.set(false);
         }
 
+        /// Moves the field's markers to their newest fixes, all at once.
+        fn move_field(&mut self) {
+            if let Some(m) = &mut self.mounted {
+                for (runner, (lat, lng)) in m.field_moves.drain() {
+                    if let Some(marker) = m.markers.get(&runner) {
+                        marker.dot.set_lat_lng(&l::latlng(lat, lng));
+                    }
+                }
+            }
+        }
+
         fn restale(&mut self) {
             let now = wall_ms();
             if let Some(m) = &mut self.mounted {
@@ -604,6 +623,9 @@ mod browser {
             if let Some(m) = self.mounted.take() {
                 m.frame.borrow_mut().take();
                 if let Some(t) = m.stale_timer {
+                    t.clear();
+                }
+                if let Some(t) = m.field_timer {
                     t.clear();
                 }
                 for (_, marker) in m.markers {
@@ -777,6 +799,16 @@ mod browser {
                 std::time::Duration::from_secs(5),
             )
             .ok();
+            let weak = Rc::downgrade(model);
+            let field_timer = set_interval_with_handle(
+                move || {
+                    if let Some(model) = weak.upgrade() {
+                        model.borrow_mut().move_field();
+                    }
+                },
+                std::time::Duration::from_millis(FIELD_EVERY_MS),
+            )
+            .ok();
             model_ref.mounted = Some(Mounted {
                 map,
                 container: div.clone().into(),
@@ -788,6 +820,8 @@ mod browser {
                 frame_pending: Rc::new(Cell::new(false)),
                 _listeners: listeners,
                 stale_timer,
+                field_moves: HashMap::new(),
+                field_timer,
             });
             let runners: Vec<RunnerId> = model_ref.latest.keys().cloned().collect();
             for r in runners {
