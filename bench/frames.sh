@@ -21,13 +21,7 @@ BIN=target/release/spectate
 node bench/bundle_size.js target/site >"$OUT/bundle.json"
 
 EVENT=/tmp/spectate-frames-event.toml
-{
-  printf 'name = "Frame benchmark"\nstart = "2026-11-29T09:00:00+01:00"\n'
-  printf 'timezone = "Europe/Paris"\ncourse = "%s"\n' "$PWD/server/assets/demo/garmin-activity.gpx"
-  for i in $(seq 1000); do
-    printf '\n[[runners]]\nbib = %d\nname = "Runner %d"\ndevices = ["frames-%d"]\n' "$i" "$i" "$i"
-  done
-} >"$EVENT"
+bench/event.sh "Frame benchmark" frames 1000 >"$EVENT"
 
 DATA=/tmp/spectate-frames-data
 rm -rf "$DATA"

@@ -38,13 +38,7 @@ SPECTATE_FLAGS=(--open --log-level warn --max-connections 100000
 # The OsmAnd ingest scenario needs its phones' device ids in the event: 1,000 runners
 # with devices bench-1..bench-1000, over the bundled course.
 EVENT=/tmp/spectate-bench-event.toml
-{
-  printf 'name = "Ingest benchmark"\nstart = "2026-11-29T09:00:00+01:00"\n'
-  printf 'timezone = "Europe/Paris"\ncourse = "%s"\n' "$PWD/server/assets/demo/garmin-activity.gpx"
-  for i in $(seq 1000); do
-    printf '\n[[runners]]\nbib = %d\nname = "Runner %d"\ndevices = ["bench-%d"]\n' "$i" "$i" "$i"
-  done
-} >"$EVENT"
+bench/event.sh "Ingest benchmark" bench 1000 >"$EVENT"
 
 start_server() { # name port [extra spectate flags] -> sets PID
   local name=$1 port=$2

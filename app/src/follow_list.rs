@@ -10,6 +10,16 @@ use crate::protocol::RunnerId;
 /// Most runners a page may follow at once.
 pub const MAX_FOLLOWS: usize = 50;
 
+/// The ids of `from` that `other` lacks, in `from`'s order: what a list change added
+/// (`missing_from(current, previous)`) or removed (`missing_from(previous, current)`).
+pub fn missing_from(from: &[RunnerId], other: &[RunnerId]) -> Vec<RunnerId> {
+    let other: std::collections::HashSet<&RunnerId> = other.iter().collect();
+    from.iter()
+        .filter(|r| !other.contains(r))
+        .cloned()
+        .collect()
+}
+
 /// Followed runners, in the order they were added, plus whatever could not be parsed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FollowList {
@@ -79,6 +89,15 @@ mod tests {
         assert!(list.rejected.is_empty());
         assert_eq!(FollowList::href(&list.ids), "/?follow=3,7,anna");
         assert_eq!(list.href_without(&list.ids[1]), "/?follow=3,anna");
+    }
+
+    #[test]
+    fn missing_from_gives_what_a_change_added_and_removed() {
+        let ids = |s: &str| FollowList::parse([s]).ids;
+        let (before, after) = (ids("1,2,3"), ids("3,4,1"));
+        assert_eq!(missing_from(&after, &before), ids("4"));
+        assert_eq!(missing_from(&before, &after), ids("2"));
+        assert!(missing_from(&before, &before).is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-pub use spectate_app::protocol::race::{Ahead, Leaderboard, Standing, Status};
+pub use spectate_app::protocol::race::{Ahead, Leaderboard, STALE_AFTER_MS, Standing, Status};
 use spectate_app::protocol::{
     LatLng, RunnerId,
     race::{Entrant, EventInfo, Mark, PROFILE_STEP_M},
@@ -27,8 +27,6 @@ pub const OFF_COURSE_M: f64 = 100.0;
 pub const FINISH_WITHIN_M: f64 = 30.0;
 /// Pace is measured over this much of the recent past.
 pub const PACE_WINDOW_MS: u64 = 5 * 60 * 1000;
-/// With no fix for this long, a runner's position is stale.
-pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
 /// The course line sent to pages has a point about this often, metres: close
 /// enough to follow every street, a few kilobytes for a marathon.
 pub const LINE_STEP_M: f64 = 25.0;
@@ -60,6 +58,8 @@ impl Progress {
 #[derive(Debug)]
 pub struct Race {
     event: Arc<Event>,
+    /// The event as pages draw it: fixed for the race, so made once, not per page.
+    info: EventInfo,
     runners: Mutex<HashMap<RunnerId, Progress>>,
 }
 
@@ -67,6 +67,7 @@ impl Race {
     /// An empty race of `event`.
     pub fn new(event: Arc<Event>) -> Self {
         Self {
+            info: describe(&event),
             event,
             runners: Mutex::default(),
         }
@@ -80,58 +81,9 @@ impl Race {
             .clear();
     }
 
-    /// The event as pages draw it: the course line thinned to about every
-    /// [`LINE_STEP_M`], start, checkpoints and finish, and the entrants.
-    pub fn event_info(&self) -> EventInfo {
-        let event = &self.event;
-        let course = &event.course;
-        let length = course.length_m();
-        let steps = (length / LINE_STEP_M).ceil().max(1.0) as usize;
-        // Five decimals is about a metre: enough for a map, and a shorter page.
-        let round = |x: f64| (x * 1e5).round() / 1e5;
-        let at = |d: f64| {
-            let p = course.position_at(d);
-            [round(p.lat()), round(p.lng())]
-        };
-        let line = (0..=steps)
-            .map(|i| at(length * i as f64 / steps as f64))
-            .collect();
-        let mark = |name: &str, d: f64| Mark {
-            name: name.to_owned(),
-            distance_m: d,
-            at: at(d),
-        };
-        let profile_steps = (length / PROFILE_STEP_M).ceil() as usize;
-        let profile = (0..=profile_steps)
-            .filter_map(|i| {
-                let d = (i as f64 * PROFILE_STEP_M).min(length);
-                course.elevation_at(d).map(|e| [d.round(), e.round()])
-            })
-            .collect();
-        let mut marks = vec![mark("Start", 0.0)];
-        marks.extend(
-            event
-                .checkpoints
-                .iter()
-                .map(|c| mark(&c.name, c.distance_m)),
-        );
-        marks.push(mark("Finish", length));
-        EventInfo {
-            name: event.name.clone(),
-            course_m: length,
-            line,
-            marks,
-            profile,
-            entrants: event
-                .runners
-                .iter()
-                .map(|r| Entrant {
-                    bib: r.bib.clone(),
-                    name: r.name.clone(),
-                    category: r.category.clone(),
-                })
-                .collect(),
-        }
+    /// The event as pages draw it (see [`describe`]).
+    pub fn event_info(&self) -> &EventInfo {
+        &self.info
     }
 
     /// The event being raced.
@@ -256,6 +208,60 @@ impl Race {
             course_m,
             standings: lines,
         }
+    }
+}
+
+/// The event as pages draw it: the course line thinned to about every
+/// [`LINE_STEP_M`], start, checkpoints and finish, the elevation profile, and the
+/// entrants.
+fn describe(event: &Event) -> EventInfo {
+    let course = &event.course;
+    let length = course.length_m();
+    let steps = (length / LINE_STEP_M).ceil().max(1.0) as usize;
+    // Five decimals is about a metre: enough for a map, and a shorter page.
+    let round = |x: f64| (x * 1e5).round() / 1e5;
+    let at = |d: f64| {
+        let p = course.position_at(d);
+        [round(p.lat()), round(p.lng())]
+    };
+    let line = (0..=steps)
+        .map(|i| at(length * i as f64 / steps as f64))
+        .collect();
+    let mark = |name: &str, d: f64| Mark {
+        name: name.to_owned(),
+        distance_m: d,
+        at: at(d),
+    };
+    let profile_steps = (length / PROFILE_STEP_M).ceil() as usize;
+    let profile = (0..=profile_steps)
+        .filter_map(|i| {
+            let d = (i as f64 * PROFILE_STEP_M).min(length);
+            course.elevation_at(d).map(|e| [d.round(), e.round()])
+        })
+        .collect();
+    let mut marks = vec![mark("Start", 0.0)];
+    marks.extend(
+        event
+            .checkpoints
+            .iter()
+            .map(|c| mark(&c.name, c.distance_m)),
+    );
+    marks.push(mark("Finish", length));
+    EventInfo {
+        name: event.name.clone(),
+        course_m: length,
+        line,
+        marks,
+        profile,
+        entrants: event
+            .runners
+            .iter()
+            .map(|r| Entrant {
+                bib: r.bib.clone(),
+                name: r.name.clone(),
+                category: r.category.clone(),
+            })
+            .collect(),
     }
 }
 

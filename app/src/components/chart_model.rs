@@ -69,6 +69,18 @@ pub struct ChartModel {
     pub y_fixed: Option<(f64, f64)>,
 }
 
+impl XAxis {
+    /// Clock time in the viewer's time zone (UTC on the server, which draws no
+    /// canvas).
+    pub fn local_time() -> Self {
+        #[cfg(feature = "hydrate")]
+        let offset_min = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+        #[cfg(not(feature = "hydrate"))]
+        let offset_min = 0;
+        Self::Time { offset_min }
+    }
+}
+
 impl ChartModel {
     /// An empty chart.
     pub fn new(axis: XAxis, window: Option<f64>) -> Self {

@@ -7,6 +7,7 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
+    follow_list::missing_from,
     live::LiveSocket,
     protocol::{ClientMsg, EventData, RoomName, RunnerId, ServerMsg, Topic, v1::Payload},
 };
@@ -103,9 +104,9 @@ pub fn Cheers(
     Effect::new(move |previous: Option<Vec<RunnerId>>| {
         let current = runners.get();
         if let Some(previous) = previous {
-            let topics = |from: &[RunnerId], not_in: &[RunnerId]| -> Vec<Topic> {
-                from.iter()
-                    .filter(|r| !not_in.contains(r))
+            let topics = |from: &[RunnerId], other: &[RunnerId]| -> Vec<Topic> {
+                missing_from(from, other)
+                    .iter()
                     .filter_map(runner_room)
                     .map(Topic::Room)
                     .collect()

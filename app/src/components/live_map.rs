@@ -21,8 +21,6 @@ use crate::protocol::{
     race::{Mark, RaceView},
 };
 
-/// A fix older than this shows grey with "last seen" (as the server's board does).
-pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
 /// Above this many runners, only followed runners carry a permanent label.
 pub const LABEL_ALL_UP_TO: usize = 60;
 /// Up to this many runners, every marker glides between fixes; above it, only
@@ -79,11 +77,6 @@ impl Glide {
             start_ms: now_ms,
             duration_ms,
         };
-    }
-
-    /// Where the marker is heading.
-    pub fn target(&self) -> (f64, f64) {
-        self.to
     }
 
     /// Whether a glide is under way (or due to end on the next frame).
@@ -267,15 +260,14 @@ mod browser {
     use wasm_bindgen::{JsCast, prelude::*};
 
     use super::{
-        FIELD_EVERY_MS, GLIDE_ALL_UP_TO, Glide, LABEL_ALL_UP_TO, STALE_AFTER_MS, TRAIL_POINTS,
-        drawn_marks,
+        FIELD_EVERY_MS, GLIDE_ALL_UP_TO, Glide, LABEL_ALL_UP_TO, TRAIL_POINTS, drawn_marks,
     };
     use crate::{
         components::leaflet::{self as l, Layer, Map},
         format::ago,
         protocol::{
             RunnerId,
-            race::{EventInfo, Leaderboard, RaceView},
+            race::{EventInfo, Leaderboard, RaceView, STALE_AFTER_MS},
         },
     };
 
@@ -372,6 +364,7 @@ mod browser {
                 .as_ref()
                 .is_some_and(|m| !m.markers.contains_key(runner));
             self.ensure_marker(runner);
+            let field = self.field_size();
             let Some(m) = self.mounted.as_mut() else {
                 return;
             };
@@ -384,7 +377,8 @@ mod browser {
             // followed runners glide; the others step to their newest fix once every
             // [`FIELD_EVERY_MS`], all together: phones report about that often anyway,
             // and the whole canvas is redrawn once for them instead of every frame.
-            if followed || self.names.len().max(self.latest.len()) <= GLIDE_ALL_UP_TO {
+            let glides = followed || field <= GLIDE_ALL_UP_TO;
+            if glides {
                 let duration = (interval as f64).clamp(250.0, 1000.0);
                 marker.glide.retarget(now(), (lat, lng), duration);
             } else {
@@ -403,7 +397,9 @@ mod browser {
                 let _ = tag.set_attribute("data-lng", &lng.to_string());
             }
             refresh_stale(marker, wall_ms());
-            request_frame(m);
+            if glides {
+                request_frame(m);
+            }
             // A followed runner's first position, or one that leaves the view, refits.
             if followed && self.autofit.get_untracked() {
                 let inside = !fresh
@@ -414,6 +410,13 @@ mod browser {
                     self.fit();
                 }
             }
+        }
+
+        /// The field's size from the event, not from the markers so far: the first
+        /// runners to report must not all be labelled, or glide, in a field of a
+        /// thousand.
+        fn field_size(&self) -> usize {
+            self.names.len().max(self.latest.len())
         }
 
         pub(crate) fn reset(&mut self, runner: &RunnerId) {
@@ -488,9 +491,7 @@ mod browser {
                 return;
             };
             let follow_index = self.followed.iter().position(|r| r == runner);
-            // The field's size from the event, not from the markers so far: the first
-            // runners to report must not all be labelled in a field of a thousand.
-            let total = self.names.len().max(self.latest.len());
+            let total = self.field_size();
             let name = self.names.get(runner).cloned();
             let focus = self.focus;
             let Some(m) = self.mounted.as_mut() else {
@@ -851,7 +852,6 @@ mod tests {
         let ((start, _), _) = g.at(1500.0);
         assert!((start - lat).abs() < 1e-9);
         assert_eq!(g.at(2600.0), ((20.0, 0.0), false));
-        assert_eq!(g.target(), (20.0, 0.0));
         assert!(g.is_gliding() && !Glide::still((1.0, 1.0)).is_gliding());
     }
 

@@ -39,18 +39,8 @@ pub fn RunnerPanel(
                 .and_then(|b| b.standings.iter().find(|s| s.bib == bib).cloned())
         })
     });
-    let offset_min = {
-        #[cfg(feature = "hydrate")]
-        {
-            -(js_sys::Date::new_0().get_timezone_offset() as i32)
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            0
-        }
-    };
     let chart = Chart::new(
-        XAxis::Time { offset_min },
+        XAxis::local_time(),
         Some(600e3),
         &[("Speed", "#d9480f", "km/h")],
     );

@@ -23,35 +23,22 @@ const COLOURS: [&str; 6] = [
 /// Series one dashboard may add.
 const MAX_SERIES: usize = 6;
 
-fn local_axis() -> XAxis {
-    #[cfg(feature = "hydrate")]
-    {
-        XAxis::Time {
-            offset_min: -(js_sys::Date::new_0().get_timezone_offset() as i32),
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        XAxis::Time { offset_min: 0 }
-    }
-}
-
 /// The dashboard page.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let happiness = SeriesName::parse("happiness").expect("valid series name");
     let happy = Chart::new(
-        local_axis(),
+        XAxis::local_time(),
         Some(60e3),
         &[("Happiness", "#2b8a3e", "/ 10")],
     )
     .with_y_range(0.0, 10.0);
     let hub = Chart::new(
-        local_axis(),
+        XAxis::local_time(),
         Some(600e3),
         &[("Online", "#1971c2", ""), ("Messages/s", "#d9480f", "")],
     );
-    let others = Chart::new(local_axis(), Some(60e3), &[]);
+    let others = Chart::new(XAxis::local_time(), Some(60e3), &[]);
     let added = RwSignal::new(Vec::<SeriesName>::new());
     let notice = RwSignal::new(None::<String>);
     let query = use_query_map();

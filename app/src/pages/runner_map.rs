@@ -31,7 +31,7 @@ use crate::{
         runner_panel::RunnerPanel,
         track_map::Track,
     },
-    follow_list::FollowList,
+    follow_list::{FollowList, missing_from},
     live::LiveSocket,
     protocol::{ClientMsg, EventData, RunnerId, ServerMsg, Topic},
     race_data::use_race_view,
@@ -133,16 +133,8 @@ pub fn RunnerMapPage() -> impl IntoView {
     Effect::new(move |previous: Option<Vec<RunnerId>>| {
         let current = watched.get();
         if let Some(previous) = previous {
-            let removed: Vec<RunnerId> = previous
-                .iter()
-                .filter(|r| !current.contains(r))
-                .cloned()
-                .collect();
-            let added: Vec<RunnerId> = current
-                .iter()
-                .filter(|r| !previous.contains(r))
-                .cloned()
-                .collect();
+            let removed = missing_from(&previous, &current);
+            let added = missing_from(&current, &previous);
             if !removed.is_empty() {
                 removed.iter().for_each(|r| map.remove(r));
                 live.send(ClientMsg::Unsubscribe {
@@ -161,11 +153,7 @@ pub fn RunnerMapPage() -> impl IntoView {
     Effect::new(move |previous: Option<Vec<RunnerId>>| {
         let current = follows.with(|f| f.ids.clone());
         if let Some(previous) = previous {
-            let added: Vec<RunnerId> = current
-                .iter()
-                .filter(|r| !previous.contains(r))
-                .cloned()
-                .collect();
+            let added = missing_from(&current, &previous);
             tracks.update(|t| t.retain(|r, _| current.contains(r)));
             if !added.is_empty() {
                 live.send(subscribe(added));

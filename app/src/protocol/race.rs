@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::RunnerId;
 
+/// With no fix for this long, a runner's position is stale: the board says `stale`,
+/// the map turns their marker grey with "last seen".
+pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
+
 /// Where a runner stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,11 +12,13 @@ use crate::{hub::now_ms, state::AppState};
 /// The view as of now; without an event, only the tiles.
 pub fn view(state: &AppState) -> RaceView {
     let race = state.hub.race.get();
+    // One instant for the board and the clock the page counts "ago" from.
+    let now = now_ms();
     RaceView {
-        event: race.map(|r| r.event_info()),
-        board: race.map(|r| r.leaderboard(now_ms())),
+        event: race.map(|r| r.event_info().clone()),
+        board: race.map(|r| r.leaderboard(now)),
         tiles: state.tiles.clone(),
-        now_ms: now_ms(),
+        now_ms: now,
     }
 }
 
