@@ -40,6 +40,11 @@ test('the happiness chart grows, its window changes, and pause holds it', async 
 test('a published series can be added and charted', async ({ page, baseURL }) => {
   await page.goto('/dashboard');
   await waitLive(page);
+  // A name the protocol refuses is said so, and nothing is subscribed.
+  await page.fill('#series-input', 'no spaces!');
+  await page.click('.series-form button');
+  await expect(page.locator('.series-chart').locator('..').locator('.notice')).toContainText('series name');
+  await expect(page.locator('.series-chart .legend li')).toHaveCount(0);
   await page.fill('#series-input', 'e2e-pulse');
   await page.click('.series-form button');
   const chart = page.locator('.series-chart canvas');
