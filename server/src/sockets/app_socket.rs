@@ -35,6 +35,26 @@ struct VersionQuery {
     v: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+struct BatchQuery {
+    batch: Option<String>,
+}
+
+/// Whether the client asked for batched frames (`?batch=1`; see
+/// [`Connection::batch_frames`]). Anything else given is refused before the upgrade.
+fn wants_batches(request: &SocketRequest) -> Result<bool, String> {
+    let query = axum::extract::Query::<BatchQuery>::try_from_uri(&request.uri)
+        .map(|q| q.0.batch)
+        .unwrap_or(None);
+    match query.as_deref() {
+        None | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => Err(format!(
+            "batch={other:?} is not understood; batch=1 asks for several messages per frame, one per line"
+        )),
+    }
+}
+
 /// Why the handshake's version choice was refused.
 fn check_version(request: &SocketRequest) -> Result<bool, String> {
     let offered: Vec<&str> = request
@@ -69,8 +89,15 @@ pub async fn upgrade(State(state): State<AppState>, mut request: SocketRequest) 
         Ok(false) => {}
         Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     }
+    let batches = match wants_batches(&request) {
+        Ok(batches) => batches,
+        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
+    };
     let intake = state.intake.clone();
-    super::accept(state.hub.clone(), request, move |conn, handshake| {
+    super::accept(state.hub.clone(), request, move |mut conn, handshake| {
+        if batches {
+            conn.batch_frames();
+        }
         run(conn, handshake, intake)
     })
 }

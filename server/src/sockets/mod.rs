@@ -24,7 +24,7 @@ use std::{
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -123,6 +123,19 @@ where
     }
 }
 
+/// The largest frame [`Connection::batch_frames`] builds (a single larger message
+/// still goes alone): a phone parses one frame at a time, and 64 KB is a few
+/// milliseconds of it.
+pub const BATCH_BYTES: usize = 64 * 1024;
+
+/// In batched mode, how long the writer waits after a frame before taking the next
+/// (what arrives meanwhile joins it; a close request does not wait). Phones posting
+/// on the second reach the server over a few hundred milliseconds; without a pause
+/// that is still a frame every millisecond or two. A fix a second each, so 50 ms
+/// more on the way is not seen on a map, and it caps a connection at 20 frames a
+/// second (BENCHMARKS.md).
+pub const BATCH_PAUSE: Duration = Duration::from_millis(50);
+
 /// One open socket, served by one task: the protocol's read loop calls
 /// [`Connection::next_text`], which also writes whatever the hub queued meanwhile.
 ///
@@ -146,6 +159,10 @@ pub struct Connection {
     batch: Vec<Queued>,
     /// Frames handed to the socket since its last flush.
     unflushed: bool,
+    /// Whether messages taken together go out as one frame (see [`Self::batch_frames`]).
+    batched: bool,
+    /// In batched mode, the wait after a frame before the next is taken.
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
     _registration: Registration,
     _admitted: Option<Admitted>,
 }
@@ -154,6 +171,9 @@ pub struct Connection {
 #[derive(Debug)]
 enum Outgoing {
     Text(Queued),
+    /// Several messages in one frame, already counted as delivered; when the oldest
+    /// of them was published.
+    Joined(Utf8Bytes, Option<Instant>),
     Ping,
 }
 
@@ -198,6 +218,8 @@ impl Connection {
             out: VecDeque::new(),
             batch: Vec::new(),
             unflushed: false,
+            batched: false,
+            pause: None,
             _registration: registration,
             _admitted: admitted,
         }
@@ -227,6 +249,15 @@ impl Connection {
                         self.hub.stats.delivered.inc();
                         Message::Text(item.frame)
                     }
+                    Some(Outgoing::Joined(frame, oldest)) => {
+                        if let Some(published) = oldest {
+                            self.hub
+                                .stats
+                                .latency
+                                .observe(published.elapsed().as_secs_f64());
+                        }
+                        Message::Text(frame)
+                    }
                     Some(Outgoing::Ping) => Message::Ping(Default::default()),
                     None => break,
                 };
@@ -247,16 +278,67 @@ impl Connection {
             if !self.out.is_empty() || self.unflushed {
                 return WriteSide::Idle;
             }
+            if let Some(pause) = &mut self.pause {
+                if pause.as_mut().poll(cx).is_pending() {
+                    return WriteSide::Idle;
+                }
+                self.pause = None;
+            }
             match self.receiver.poll_next(cx, &mut self.batch) {
                 Poll::Ready(Next::Write) => {
                     self.hub.stats.batch.observe(self.batch.len() as f64);
-                    self.out.extend(self.batch.drain(..).map(Outgoing::Text));
+                    if self.batched {
+                        self.join_batch();
+                        self.pause = Some(Box::pin(tokio::time::sleep(BATCH_PAUSE)));
+                    } else {
+                        self.out.extend(self.batch.drain(..).map(Outgoing::Text));
+                    }
                 }
                 Poll::Ready(Next::Ping) => self.out.push_back(Outgoing::Ping),
                 Poll::Ready(Next::Close(_)) => return WriteSide::Closing,
                 Poll::Ready(Next::End) => return WriteSide::Drained,
                 Poll::Pending => return WriteSide::Idle,
             }
+        }
+    }
+
+    /// From now on, messages taken from the outbox together leave in one text frame,
+    /// one message per line (`?batch=1` at the handshake). JSON as we encode it has
+    /// no raw newline, so a line is a message.
+    ///
+    /// Why: a spectator following a field of a thousand runners gets a thousand
+    /// messages a second, mostly in bursts (phones report on the second). In a
+    /// browser every frame is an event, a string handed across to wasm and a task;
+    /// a few frames a second instead of a thousand is what lets the page keep its
+    /// frame rate (BENCHMARKS.md). Frames stay under [`BATCH_BYTES`].
+    pub fn batch_frames(&mut self) {
+        self.batched = true;
+    }
+
+    /// Moves the drained batch into `out` as joined frames.
+    fn join_batch(&mut self) {
+        let mut joined = String::new();
+        let mut oldest: Option<Instant> = None;
+        for item in self.batch.drain(..) {
+            if !joined.is_empty() && joined.len() + 1 + item.frame.len() > BATCH_BYTES {
+                self.out.push_back(Outgoing::Joined(
+                    std::mem::take(&mut joined).into(),
+                    oldest.take(),
+                ));
+            }
+            if !joined.is_empty() {
+                joined.push('\n');
+            }
+            joined.push_str(item.frame.as_str());
+            if let Some(published) = item.published {
+                // Every message counts as delivered; latency is observed per frame
+                // (by its oldest message) when it is handed to the socket.
+                oldest = Some(oldest.map_or(published, |o| o.min(published)));
+            }
+            self.hub.stats.delivered.inc();
+        }
+        if !joined.is_empty() {
+            self.out.push_back(Outgoing::Joined(joined.into(), oldest));
         }
     }
 

@@ -310,6 +310,68 @@ async fn the_version_is_chosen_at_the_handshake() {
 }
 
 #[tokio::test]
+async fn batch_1_puts_messages_taken_together_into_one_frame_one_per_line() {
+    let app = spawn_app().await;
+    let mut client = app.connect("/ws?batch=1").await;
+    client.expect_welcome().await;
+    subscribe(&mut client, 1, &["runner:1", "runner:2", "runner:3"], None).await;
+    // Three empty snapshots and the ack: however they were framed, four messages.
+    let mut lines = Vec::new();
+    while lines.len() < 4 {
+        lines.extend(client.next_text().await.lines().map(str::to_owned));
+    }
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    // A burst, published before the writer can run (the test runtime has one
+    // thread): it leaves in fewer frames than messages, each line one message, in
+    // publication order.
+    for round in 1..=100 {
+        for runner in ["1", "2", "3"] {
+            app.hub
+                .publish(fix(runner, f64::from(round) / 1000.0), None)
+                .unwrap();
+        }
+    }
+    let (mut frames, mut messages) = (0, Vec::new());
+    while messages.len() < 300 {
+        let frame = client.next_text().await;
+        assert!(
+            frame.len() <= spectate_server::sockets::BATCH_BYTES,
+            "{}",
+            frame.len()
+        );
+        frames += 1;
+        for line in frame.split('\n') {
+            let msg: Value = serde_json::from_str(line).expect("each line is a message");
+            messages.push(msg);
+        }
+    }
+    assert_eq!(messages.len(), 300);
+    assert!(frames < 300, "{frames} frames for 300 messages");
+    for (i, msg) in messages.iter().enumerate() {
+        assert_eq!(msg["type"], "event", "{msg}");
+        assert_eq!(msg["topic"], format!("runner:{}", i % 3 + 1));
+        assert_eq!(msg["seq"], i as u64 / 3 + 1);
+    }
+    // Without the flag, one message per frame as before.
+    let mut plain = app.connect("/ws").await;
+    plain.expect_welcome().await;
+    subscribe(&mut plain, 1, &["runner:1"], None).await;
+    let (header, _) = snapshot(&mut plain).await;
+    assert_eq!(header["count"], 100);
+    // An unknown value is refused before the upgrade, saying what is understood.
+    assert_eq!(
+        handshake_status(&app, "/ws?batch=yes", None).await,
+        Err(400)
+    );
+    let body = raw_upgrade(&app, "/ws?batch=yes")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("batch=1"), "{body}");
+}
+
+#[tokio::test]
 async fn a_lagging_client_gets_the_newest_fix_instead_of_a_backlog() {
     let limits = Limits {
         conflate_after_bytes: 1,
