@@ -9,7 +9,7 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::race::RaceView;
+use crate::protocol::race::{EventInfo, Leaderboard, RaceView};
 
 /// How often the leaderboard is refreshed, ms.
 pub const BOARD_EVERY_MS: u32 = 5_000;
@@ -26,8 +26,35 @@ impl std::fmt::Debug for RaceSource {
     }
 }
 
-/// The view, as a signal: the server's at first paint, refreshed in the browser.
-pub fn use_race_view() -> RwSignal<RaceView> {
+/// The race a page shows, as signals, split by how often each part changes: the
+/// event (course, marks, entrants) is set once, the board every
+/// [`BOARD_EVERY_MS`]. Apart, a board refresh wakes only what reads the board, not
+/// the search, the map's names or the course profile, which read the event.
+#[derive(Clone, Copy, Debug)]
+pub struct RaceSignals {
+    /// The event, if the server tracks one.
+    pub event: RwSignal<Option<EventInfo>>,
+    /// Its leaderboard, refreshed.
+    pub board: RwSignal<Option<Leaderboard>>,
+    /// Map tiles: a URL template, or none (plain background).
+    pub tiles: RwSignal<Option<String>>,
+    /// The server's clock when the page was rendered (see [`RaceView::now_ms`]).
+    pub now_ms: u64,
+}
+
+impl RaceSignals {
+    fn new(view: RaceView) -> Self {
+        Self {
+            event: RwSignal::new(view.event),
+            board: RwSignal::new(view.board),
+            tiles: RwSignal::new(view.tiles),
+            now_ms: view.now_ms,
+        }
+    }
+}
+
+/// The race as signals: the server's view at first paint, refreshed in the browser.
+pub fn use_race_view() -> RaceSignals {
     let initial = SharedValue::new(|| {
         #[cfg(feature = "ssr")]
         {
@@ -40,10 +67,10 @@ pub fn use_race_view() -> RwSignal<RaceView> {
         }
     })
     .into_inner();
-    let view = RwSignal::new(initial);
+    let race = RaceSignals::new(initial);
     #[cfg(feature = "hydrate")]
-    browser::keep_fresh(view);
-    view
+    browser::keep_fresh(race);
+    race
 }
 
 #[cfg(feature = "hydrate")]
@@ -53,29 +80,33 @@ mod browser {
     use gloo_net::http::Request;
     use leptos::prelude::*;
 
-    use super::BOARD_EVERY_MS;
+    use super::{BOARD_EVERY_MS, RaceSignals};
     use crate::protocol::race::{Leaderboard, RaceView};
 
-    pub(super) fn keep_fresh(view: RwSignal<RaceView>) {
+    pub(super) fn keep_fresh(race: RaceSignals) {
         Effect::new(move |started: Option<()>| {
             if started.is_some() {
                 return;
             }
-            if view.with_untracked(|v| v.event.is_none() && v.tiles.is_none()) {
+            if race.event.with_untracked(Option::is_none)
+                && race.tiles.with_untracked(Option::is_none)
+            {
                 leptos::task::spawn_local(async move {
                     if let Ok(fresh) = fetch::<RaceView>("/api/race").await {
-                        view.set(fresh);
+                        race.event.set(fresh.event);
+                        race.board.set(fresh.board);
+                        race.tiles.set(fresh.tiles);
                     }
                 });
             }
             if let Ok(handle) = set_interval_with_handle(
                 move || {
-                    if view.with_untracked(|v| v.event.is_none()) {
+                    if race.event.with_untracked(Option::is_none) {
                         return;
                     }
                     leptos::task::spawn_local(async move {
                         if let Ok(board) = fetch::<Leaderboard>("/api/leaderboard").await {
-                            view.update(|v| v.board = Some(board));
+                            race.board.set(Some(board));
                         }
                     });
                 },

@@ -57,6 +57,13 @@ test('a shared link opens with its follows, and a published fix moves the marker
   await expect(tag).toHaveAttribute('data-lat', String(lat0));
   await expect(tag).toContainText('3 Alan Turing');
   await expect(page.locator('.runner-tag[data-runner="e2e-cy"]')).toHaveAttribute('data-lat', '51.5033');
+  // A followed runner's marker is a keyboard stop: Enter on it opens their panel.
+  await page.locator('.runner-dot-wrap[title="e2e-cy"]').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.runner-panel')).toHaveAttribute('data-runner', 'e2e-cy');
+  await page.locator('.runner-dot-wrap[title="3 Alan Turing"]').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.runner-panel')).toHaveAttribute('data-runner', '3');
   // Leave only runner 3 so the view fits them.
   await page.click('.chip[data-runner="e2e-cy"] a');
   await expect(page).toHaveURL(/\?follow=3$/);

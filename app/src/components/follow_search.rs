@@ -9,10 +9,8 @@ use leptos::{ev::KeyboardEvent, ev::SubmitEvent, prelude::*};
 
 use crate::{
     follow_list::FollowList,
-    protocol::{
-        RunnerId,
-        race::{RaceView, Status},
-    },
+    protocol::{RunnerId, race::Status},
+    race_data::RaceSignals,
 };
 
 /// Suggestions shown at most.
@@ -24,7 +22,7 @@ pub const LEADERS: usize = 3;
 #[component]
 pub fn FollowSearch(
     /// The event (entrants to search) and the board (who leads).
-    race: RwSignal<RaceView>,
+    race: RaceSignals,
     /// What is followed now.
     follows: Memo<FollowList>,
     /// Replaces the followed list (the page navigates to its URL).
@@ -37,8 +35,8 @@ pub fn FollowSearch(
     let active = RwSignal::new(0usize);
     let suggestions = Memo::new(move |_| {
         let q = draft.get();
-        race.with(|r| {
-            r.event.as_ref().map_or_else(Vec::new, |e| {
+        race.event.with(|e| {
+            e.as_ref().map_or_else(Vec::new, |e| {
                 e.search(&q, SUGGESTIONS)
                     .into_iter()
                     .map(|e| (e.bib.clone(), e.name.clone()))
@@ -110,8 +108,8 @@ pub fn FollowSearch(
         }
     };
     let leaders = move |_| {
-        let top: Vec<RunnerId> = race.with_untracked(|r| {
-            r.board.as_ref().map_or_else(Vec::new, |b| {
+        let top: Vec<RunnerId> = race.board.with_untracked(|b| {
+            b.as_ref().map_or_else(Vec::new, |b| {
                 b.standings
                     .iter()
                     .filter(|s| s.status != Status::NotStarted)
@@ -122,7 +120,7 @@ pub fn FollowSearch(
         });
         follow(top);
     };
-    let has_event = move || race.with(|r| r.event.is_some());
+    let has_event = move || race.event.with(Option::is_some);
     let listbox = move || {
         let items = suggestions.get();
         (open.get() && !items.is_empty()).then(|| {
@@ -164,7 +162,7 @@ pub fn FollowSearch(
             <ul class="chips" aria-label="Followed runners">
                 <For each=move || follows.with(|f| f.ids.clone()) key=RunnerId::clone children=move |id| {
                     let remove_href = { let id = id.clone(); move || follows.with(|f| f.href_without(&id)) };
-                    let name = { let id = id.clone(); move || race.with(|r| r.event.as_ref().and_then(|e| e.entrant(&id)).map(|e| e.name.clone())) };
+                    let name = { let id = id.clone(); move || race.event.with(|e| e.as_ref().and_then(|e| e.entrant(&id)).map(|e| e.name.clone())) };
                     let label = format!("Stop following {id}");
                     let without = id.clone();
                     view! {
@@ -181,7 +179,7 @@ pub fn FollowSearch(
                     }
                 }/>
             </ul>
-            {move || race.with(|r| r.board.is_some()).then(|| view! {
+            {move || race.board.with(Option::is_some).then(|| view! {
                 <button type="button" class="leaders" on:click=leaders>"Follow the leaders"</button>
             })}
         </div>

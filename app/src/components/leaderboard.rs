@@ -4,10 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::{
-    format,
-    protocol::{RunnerId, race::RaceView},
-};
+use crate::{format, protocol::RunnerId, race_data::RaceSignals};
 
 /// Rows shown before "Show all".
 pub const TOP_ROWS: usize = 25;
@@ -16,7 +13,7 @@ pub const TOP_ROWS: usize = 25;
 #[component]
 pub fn Leaderboard(
     /// The board.
-    race: RwSignal<RaceView>,
+    race: RaceSignals,
     /// Followed runners.
     follows: Signal<Vec<RunnerId>>,
     /// Follow (true) or unfollow (false) a runner.
@@ -25,14 +22,17 @@ pub fn Leaderboard(
     focus: RwSignal<Option<RunnerId>>,
 ) -> impl IntoView {
     let show_all = RwSignal::new(false);
-    let total = move || race.with(|r| r.board.as_ref().map_or(0, |b| b.standings.len()));
+    let total = move || {
+        race.board
+            .with(|b| b.as_ref().map_or(0, |b| b.standings.len()))
+    };
     // The top of the board and every followed runner; the rest on request (a
     // thousand rows would cost a phone every refresh).
     let rows = move || {
         let all = show_all.get();
         follows.with(|f| {
-            race.with(|r| {
-                r.board.as_ref().map_or_else(Vec::new, |b| {
+            race.board.with(|b| {
+                b.as_ref().map_or_else(Vec::new, |b| {
                     b.standings
                         .iter()
                         .enumerate()
@@ -46,7 +46,7 @@ pub fn Leaderboard(
     view! {
         <section class="panel leaderboard" aria-labelledby="board-title">
             <h2 id="board-title">"Leaderboard"</h2>
-            {move || race.with(|r| r.board.is_none()).then(|| view! {
+            {move || race.board.with(Option::is_none).then(|| view! {
                 <p class="muted">"No event on this server: follow runners by id above."</p>
             })}
             <div class="table-scroll">

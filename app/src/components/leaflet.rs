@@ -75,6 +75,14 @@ extern "C" {
     #[wasm_bindgen(js_namespace = L, js_name = circleMarker)]
     pub fn circle_marker(latlng: &JsValue, options: &JsValue) -> Layer;
 
+    /// `L.marker(latlng, options)`: a marker that is an element of its own.
+    #[wasm_bindgen(js_namespace = L, js_name = marker)]
+    pub fn marker(latlng: &JsValue, options: &JsValue) -> Layer;
+
+    /// `L.divIcon(options)`: a marker's icon made of an element (`html`).
+    #[wasm_bindgen(js_namespace = L, js_name = divIcon)]
+    pub fn div_icon(options: &JsValue) -> JsValue;
+
     /// `L.canvas(options)`: a canvas renderer, for many markers.
     #[wasm_bindgen(js_namespace = L, js_name = canvas)]
     pub fn canvas(options: &JsValue) -> JsValue;
@@ -98,10 +106,6 @@ extern "C" {
     /// `path.setStyle(options)`.
     #[wasm_bindgen(method, js_name = setStyle)]
     pub fn set_style(this: &Layer, options: &JsValue);
-
-    /// `path.bringToFront()`.
-    #[wasm_bindgen(method, js_name = bringToFront)]
-    pub fn bring_to_front(this: &Layer);
 
     /// `layer.bindTooltip(element, options)`: an element, never HTML text, so a
     /// name is always shown as text.

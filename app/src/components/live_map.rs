@@ -10,15 +10,18 @@
 //! ([`super::track_map::StaticMap`]); it is also what a browser without JavaScript or
 //! without Leaflet keeps.
 //!
-//! Markers are circle markers on Leaflet's canvas renderer: a thousand of them move
-//! at 60 frames per second where DOM markers would not (see BENCHMARKS.md). Labels
-//! are Leaflet tooltips holding an element we build, so a name is always text.
+//! The field is circle markers on Leaflet's canvas renderer: a thousand elements
+//! would not move at 60 frames per second, a thousand circles on one canvas do.
+//! Followed runners, a handful, are markers of their own above it: they glide every
+//! frame, and moving an element is a transform where a moving canvas dot has the
+//! whole canvas redrawn and copied (see BENCHMARKS.md). Labels are Leaflet tooltips
+//! holding an element we build, so a name is always text.
 
 use leptos::prelude::*;
 
-use crate::protocol::{
-    LatLng, RunnerId,
-    race::{Mark, RaceView},
+use crate::{
+    protocol::{LatLng, RunnerId, race::Mark},
+    race_data::RaceSignals,
 };
 
 /// Above this many runners, only followed runners carry a permanent label.
@@ -186,7 +189,7 @@ pub fn LiveMap(
     /// The page's handle.
     handle: MapHandle,
     /// The event (course, marks, tiles) and the board (last known positions).
-    race: RwSignal<RaceView>,
+    race: RaceSignals,
     /// Followed runners, in follow order.
     follows: Signal<Vec<RunnerId>>,
 ) -> impl IntoView {
@@ -200,22 +203,21 @@ pub fn LiveMap(
             let Some(div) = container.get() else {
                 return false;
             };
-            let ok = handle
-                .model
-                .with_value(|m| browser::mount(m, &div, &race.get_untracked()));
+            let ok = handle.model.with_value(|m| browser::mount(m, &div, race));
             handle.ready.set(ok);
             ok
         });
         Effect::new(move |_| {
             let ids = follows.get();
-            let names = race.with(|r| r.event.clone());
-            handle
-                .model
-                .with_value(|m| m.borrow_mut().set_followed(ids, names.as_ref()));
+            race.event.with(|event| {
+                handle
+                    .model
+                    .with_value(|m| m.borrow_mut().set_followed(ids, event.as_ref()));
+            });
         });
         Effect::new(move |_| {
-            race.with(|r| {
-                if let Some(board) = &r.board {
+            race.board.with(|board| {
+                if let Some(board) = board {
                     handle.model.with_value(|m| m.borrow_mut().seed(board));
                 }
             });
@@ -228,8 +230,8 @@ pub fn LiveMap(
         })
     };
     let hint = move || {
-        race.with(|r| {
-            r.tiles.is_none().then_some(
+        race.tiles.with(|tiles| {
+            tiles.is_none().then_some(
                 "Map tiles are off: the course and runners are drawn on a plain background.",
             )
         })
@@ -267,8 +269,9 @@ mod browser {
         format::ago,
         protocol::{
             RunnerId,
-            race::{EventInfo, Leaderboard, RaceView, STALE_AFTER_MS},
+            race::{EventInfo, Leaderboard, STALE_AFTER_MS},
         },
+        race_data::RaceSignals,
     };
 
     const FOLLOWED: [&str; 8] = [
@@ -280,7 +283,11 @@ mod browser {
     type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 
     struct Marker {
+        /// A circle on the shared canvas, or (followed runners) a marker of its own.
         dot: Layer,
+        /// A followed runner's dot element, coloured by us (a canvas dot is styled
+        /// through Leaflet instead).
+        icon: Option<web_sys::HtmlElement>,
         colour: &'static str,
         tag: Option<web_sys::HtmlElement>,
         glide: Glide,
@@ -288,6 +295,7 @@ mod browser {
         stale: bool,
         trail: Option<(Layer, VecDeque<(f64, f64)>)>,
         _click: Closure<dyn FnMut()>,
+        _keys: Option<Closure<dyn FnMut(JsValue)>>,
     }
 
     struct Mounted {
@@ -502,15 +510,39 @@ mod browser {
             }
             let followed = follow_index.is_some();
             let colour = follow_index.map_or(FIELD, |i| FOLLOWED[i % FOLLOWED.len()]);
-            let opts = l::options(if followed {
-                r##"{"radius":9,"weight":3,"color":"#ffffff","fillOpacity":1}"##
+            // Followed runners glide every frame: as elements of their own, a frame
+            // moves them by a transform, where a dot on the canvas would have the
+            // whole canvas redrawn and copied to the compositor each frame (the
+            // largest cost measured with a thousand runners; BENCHMARKS.md). They are
+            // also what a keyboard reaches: Tab focuses them, Enter opens the panel.
+            let (dot, icon) = if followed {
+                let icon: web_sys::HtmlElement = document()
+                    .create_element("div")
+                    .expect("div")
+                    .unchecked_into();
+                icon.set_class_name("runner-dot");
+                let _ = icon.set_attribute("style", &format!("background-color:{colour}"));
+                let icon_opts = l::options(r#"{"className":"runner-dot-wrap","iconSize":[18,18]}"#);
+                l::set(&icon_opts, "html", icon.clone());
+                let opts = l::options(r#"{"keyboard":true,"zIndexOffset":1000}"#);
+                l::set(&opts, "icon", l::div_icon(&icon_opts));
+                let title = match &name {
+                    Some(name) => format!("{runner} {name}"),
+                    None => runner.to_string(),
+                };
+                l::set(&opts, "title", title);
+                let dot = l::marker(&l::latlng(lat, lng), &opts).add_to(&m.map);
+                (dot, Some(icon))
             } else {
-                // No outline on the field's dots: half the drawing per frame.
-                r##"{"radius":5,"stroke":false,"fillOpacity":0.85}"##
-            });
-            l::set(&opts, "fillColor", colour);
-            l::set(&opts, "renderer", m.renderer.clone());
-            let dot = l::circle_marker(&l::latlng(lat, lng), &opts).add_to(&m.map);
+                // No outline on the field's dots: half the drawing per redraw.
+                let opts = l::options(r##"{"radius":5,"stroke":false,"fillOpacity":0.85}"##);
+                l::set(&opts, "fillColor", colour);
+                l::set(&opts, "renderer", m.renderer.clone());
+                (
+                    l::circle_marker(&l::latlng(lat, lng), &opts).add_to(&m.map),
+                    None,
+                )
+            };
             let trail = followed.then(|| {
                 let line_opts = l::options(r#"{"weight":4,"opacity":0.75,"interactive":false}"#);
                 l::set(&line_opts, "color", colour);
@@ -520,9 +552,6 @@ mod browser {
                 points.push_back((lat, lng));
                 (line, points)
             });
-            if followed {
-                dot.bring_to_front();
-            }
             let tag = (followed || total <= LABEL_ALL_UP_TO).then(|| {
                 let doc = document();
                 let tag: web_sys::HtmlElement = doc
@@ -557,8 +586,25 @@ mod browser {
             let id = runner.clone();
             let click = Closure::<dyn FnMut()>::new(move || focus.set(Some(id.clone())));
             dot.on_layer("click", click.as_ref().unchecked_ref());
+            // Enter on a focused marker opens the panel, as a click does (Leaflet
+            // gives Enter to popups only).
+            let keys = icon.is_some().then(|| {
+                let id = runner.clone();
+                let keys = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                    let key = js_sys::Reflect::get(&event, &"originalEvent".into())
+                        .and_then(|e| js_sys::Reflect::get(&e, &"key".into()))
+                        .ok()
+                        .and_then(|k| k.as_string());
+                    if key.as_deref() == Some("Enter") {
+                        focus.set(Some(id.clone()));
+                    }
+                });
+                dot.on_layer("keypress", keys.as_ref().unchecked_ref());
+                keys
+            });
             let mut marker = Marker {
                 dot,
+                icon,
                 colour,
                 tag,
                 glide: Glide::still((lat, lng)),
@@ -566,6 +612,7 @@ mod browser {
                 stale: false,
                 trail,
                 _click: click,
+                _keys: keys,
             };
             refresh_stale(&mut marker, wall_ms());
             m.markers.insert(runner.clone(), marker);
@@ -665,12 +712,13 @@ mod browser {
         }
         if stale != marker.stale {
             marker.stale = stale;
+            let colour = if stale { STALE } else { marker.colour };
+            if let Some(icon) = &marker.icon {
+                let _ = icon.set_attribute("style", &format!("background-color:{colour}"));
+                return;
+            }
             let opts = js_sys::Object::new().into();
-            l::set(
-                &opts,
-                "fillColor",
-                if stale { STALE } else { marker.colour },
-            );
+            l::set(&opts, "fillColor", colour);
             marker.dot.set_style(&opts);
         }
     }
@@ -715,7 +763,7 @@ mod browser {
     pub(crate) fn mount(
         model: &Rc<RefCell<Model>>,
         div: &web_sys::HtmlDivElement,
-        race: &RaceView,
+        race: RaceSignals,
     ) -> bool {
         // No fade: a removed label goes at once, so a runner is never labelled twice.
         let map = match l::new_map(
@@ -730,7 +778,7 @@ mod browser {
                 return false;
             }
         };
-        if let Some(url) = &race.tiles {
+        if let Some(url) = &race.tiles.get_untracked() {
             let opts = l::options(
                 r#"{"maxZoom":19,"attribution":"&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors"}"#,
             );
@@ -742,7 +790,7 @@ mod browser {
         // (its pixels are copied to the compositor), measured in BENCHMARKS.md.
         let renderer = l::canvas(&l::options(r#"{"padding":0.1}"#));
         let mut course = Vec::new();
-        if let Some(event) = &race.event {
+        if let Some(event) = &race.event.get_untracked() {
             course = event.line.iter().map(|&[a, b]| (a, b)).collect();
             let opts = l::options(
                 r##"{"color":"#1c3d5a","weight":5,"opacity":0.55,"interactive":false}"##,

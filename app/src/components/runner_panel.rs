@@ -11,7 +11,8 @@ use crate::{
         track_map::Track,
     },
     format,
-    protocol::{RunnerId, race::RaceView},
+    protocol::RunnerId,
+    race_data::RaceSignals,
 };
 
 /// The panel of `runner`.
@@ -21,7 +22,7 @@ pub fn RunnerPanel(
     /// Whose panel.
     runner: RunnerId,
     /// Event and board.
-    race: RwSignal<RaceView>,
+    race: RaceSignals,
     /// Their recent fixes, if followed.
     track: Signal<Option<Track>>,
     /// Whether they are followed (only followed runners' fixes are kept).
@@ -33,9 +34,8 @@ pub fn RunnerPanel(
 ) -> impl IntoView {
     let bib = runner.clone();
     let standing = Memo::new(move |_| {
-        race.with(|r| {
-            r.board
-                .as_ref()
+        race.board.with(|b| {
+            b.as_ref()
                 .and_then(|b| b.standings.iter().find(|s| s.bib == bib).cloned())
         })
     });
@@ -60,11 +60,13 @@ pub fn RunnerPanel(
         None,
         &[("Elevation", "#5f6b7a", "m"), ("Here", "#d9480f", "m")],
     );
-    let has_profile =
-        Memo::new(move |_| race.with(|r| r.event.as_ref().is_some_and(|e| !e.profile.is_empty())));
+    let has_profile = Memo::new(move |_| {
+        race.event
+            .with(|e| e.as_ref().is_some_and(|e| !e.profile.is_empty()))
+    });
     Effect::new(move |_| {
-        race.with(|r| {
-            let Some(event) = &r.event else { return };
+        race.event.with(|event| {
+            let Some(event) = event else { return };
             profile.clear(0);
             for &[d, e] in &event.profile {
                 profile.push(0, d, e);
@@ -79,8 +81,9 @@ pub fn RunnerPanel(
         });
         profile.clear(1);
         if let Some(d) = at
-            && let Some(e) =
-                race.with_untracked(|r| r.event.as_ref().and_then(|e| elevation_at(&e.profile, d)))
+            && let Some(e) = race
+                .event
+                .with_untracked(|e| e.as_ref().and_then(|e| elevation_at(&e.profile, d)))
         {
             profile.push(1, d, e);
         }

@@ -9,9 +9,12 @@ use std::collections::VecDeque;
 
 use leptos::prelude::*;
 
-use crate::protocol::{
-    LatLng, RunnerId,
-    race::{RaceView, Standing, Status},
+use crate::{
+    protocol::{
+        LatLng, RunnerId,
+        race::{Standing, Status},
+    },
+    race_data::RaceSignals,
 };
 
 /// Points kept per trail.
@@ -122,19 +125,17 @@ impl Projection {
 #[component]
 pub fn StaticMap(
     /// The event and its board.
-    race: RwSignal<RaceView>,
+    race: RaceSignals,
     /// Followed runners (drawn larger, labelled with their name).
     follows: Signal<Vec<RunnerId>>,
 ) -> impl IntoView {
     let drawing = move || {
-        race.with(|race| {
-            let line: Vec<(f64, f64)> = race
-                .event
+        race.event.with(|event| race.board.with(|board| {
+            let line: Vec<(f64, f64)> = event
                 .as_ref()
                 .map(|e| e.line.iter().map(|&[a, b]| (a, b)).collect())
                 .unwrap_or_default();
-            let runners: Vec<(&Standing, f64, f64)> = race
-                .board
+            let runners: Vec<(&Standing, f64, f64)> = board
                 .iter()
                 .flat_map(|b| &b.standings)
                 .filter_map(|s| s.at.map(|[lat, lng]| (s, lat, lng)))
@@ -162,8 +163,7 @@ pub fn StaticMap(
                     format!("{x:.1},{y:.1} ")
                 })
                 .collect();
-            let marks = race
-                .event
+            let marks = event
                 .iter()
                 .flat_map(|e| super::live_map::drawn_marks(&e.marks))
                 .map(|(name, at, _)| {
@@ -203,7 +203,7 @@ pub fn StaticMap(
                 {dots}
             }
             .into_any()
-        })
+        }))
     };
     view! {
         <svg class="track-map static-map" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"

@@ -14,7 +14,7 @@
 //! [`Track`] for the panel's speed chart. The socket's `on_open` re-sends the whole
 //! list after a reconnect, resuming from the last sequence seen.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -71,13 +71,12 @@ pub fn RunnerMapPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let map = MapHandle::new(focus);
     let live = LiveSocket::expect();
-    let now_ms = use_clock(race.with_untracked(|r| r.now_ms));
+    let now_ms = use_clock(race.now_ms);
 
     // Everyone of the event, then followed ids outside it.
     let watched = Memo::new(move |_| {
-        let mut ids: Vec<RunnerId> = race.with(|r| {
-            r.event
-                .as_ref()
+        let mut ids: Vec<RunnerId> = race.event.with(|e| {
+            e.as_ref()
                 .map(|e| e.entrants.iter().map(|e| e.bib.clone()).collect())
                 .unwrap_or_default()
         });
@@ -87,6 +86,8 @@ pub fn RunnerMapPage() -> impl IntoView {
         ids.truncate(live.max_topics().get().saturating_sub(OTHER_TOPICS).max(1));
         ids
     });
+    // The same, for the check on every fix (a thousand a second in a large field).
+    let watching = Memo::new(move |_| watched.with(|w| w.iter().cloned().collect::<HashSet<_>>()));
 
     live.listen(
         move || {
@@ -112,7 +113,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                 topic: Topic::Runner(runner),
                 data: EventData::Fix { lat, lng, ts, t },
                 ..
-            } if watched.with_untracked(|w| w.contains(runner)) => {
+            } if watching.with_untracked(|w| w.contains(runner)) => {
                 // Timed by the device when it said: a late fix belongs to its own time.
                 let at = t.unwrap_or(*ts);
                 map.fix(runner, *lat, *lng, at);
@@ -195,15 +196,14 @@ pub fn RunnerMapPage() -> impl IntoView {
     });
     let rejected = move || follows.with(|f| f.rejected.clone());
     let title = move || {
-        race.with(|r| {
-            r.event
-                .as_ref()
+        race.event.with(|e| {
+            e.as_ref()
                 .map_or("Runner map".to_owned(), |e| e.name.clone())
         })
     };
     let subtitle = move || {
-        race.with(|r| {
-            r.event.as_ref().map(|e| {
+        race.event.with(|e| {
+            e.as_ref().map(|e| {
                 format!(
                     "{:.1} km course · {} runners",
                     e.course_m / 1000.0,
@@ -224,7 +224,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                     <FollowSearch race=race follows=follows set_follows=set_follows notice=notice/>
                     <For each=rejected key=String::clone children=|problem| view! { <p class="notice">{problem}</p> }/>
                     {move || notice.get().map(|n| view! { <p class="notice" role="alert">{n}</p> })}
-                    {move || (follows.with(|f| f.ids.is_empty()) && race.with(|r| r.event.is_none())).then(|| view! {
+                    {move || (follows.with(|f| f.ids.is_empty()) && race.event.with(Option::is_none)).then(|| view! {
                         <p class="hint">"Try the demo runners: " <a href="/?follow=1,2,3">"follow 1, 2 and 3"</a> "."</p>
                     })}
                     <LiveMap handle=map race=race follows=follow_ids/>
