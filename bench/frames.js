@@ -93,8 +93,10 @@ function percentile(sorted, p) {
     return Object.fromEntries(m.map((x) => [x.name, x.value]));
   };
   const before = process.env.PROFILE ? await metrics() : null;
-  if (process.env.TRACE) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  if (process.env.TRACE) await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   const [mapFrames, dashFrames] = await Promise.all([map?.evaluate(record, MEASURE_S), dash?.evaluate(record, MEASURE_S)]);
+  // DUMP=file: the raw intervals, for looking at when the long frames come.
+  if (process.env.DUMP) require('fs').writeFileSync(process.env.DUMP, JSON.stringify({ map: mapFrames, dashboard: dashFrames }));
   if (process.env.TRACE) {
     // Main-thread time by trace event (complete events only; nested ones overlap).
     const trace = JSON.parse((await browser.stopTracing()).toString());
@@ -104,6 +106,20 @@ function percentile(sorted, p) {
     }
     [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)
       .forEach(([k, ms]) => console.error(`${ms.toFixed(0).padStart(7)} ms  trace ${k}`));
+    // Busy time per thread: top-level tasks only (every process of the browser).
+    const names = new Map();
+    for (const e of trace.traceEvents) {
+      if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, e.args.name);
+    }
+    const busy = new Map();
+    for (const e of trace.traceEvents) {
+      if (e.ph === 'X' && e.dur && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask')) {
+        const k = names.get(`${e.pid}:${e.tid}`) || `${e.pid}:${e.tid}`;
+        busy.set(k, (busy.get(k) || 0) + e.dur / 1000);
+      }
+    }
+    [...busy.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)
+      .forEach(([k, ms]) => console.error(`${ms.toFixed(0).padStart(7)} ms  thread ${k}`));
   }
   if (cdp) {
     const after = await metrics();
