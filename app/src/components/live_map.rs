@@ -510,6 +510,11 @@ mod browser {
             }
             let followed = follow_index.is_some();
             let colour = follow_index.map_or(FIELD, |i| FOLLOWED[i % FOLLOWED.len()]);
+            // "3 Alan Turing" for a followed runner (label and marker title), else the bib.
+            let text = match (&name, followed) {
+                (Some(name), true) => format!("{runner} {name}"),
+                _ => runner.to_string(),
+            };
             // Followed runners glide every frame: as elements of their own, a frame
             // moves them by a transform, where a dot on the canvas would have the
             // whole canvas redrawn and copied to the compositor each frame (the
@@ -526,11 +531,7 @@ mod browser {
                 l::set(&icon_opts, "html", icon.clone());
                 let opts = l::options(r#"{"keyboard":true,"zIndexOffset":1000}"#);
                 l::set(&opts, "icon", l::div_icon(&icon_opts));
-                let title = match &name {
-                    Some(name) => format!("{runner} {name}"),
-                    None => runner.to_string(),
-                };
-                l::set(&opts, "title", title);
+                l::set(&opts, "title", text.as_str());
                 let dot = l::marker(&l::latlng(lat, lng), &opts).add_to(&m.map);
                 (dot, Some(icon))
             } else {
@@ -566,10 +567,6 @@ mod browser {
                 let _ = tag.set_attribute("data-runner", runner.as_str());
                 let _ = tag.set_attribute("data-lat", &lat.to_string());
                 let _ = tag.set_attribute("data-lng", &lng.to_string());
-                let text = match (&name, followed) {
-                    (Some(name), true) => format!("{runner} {name}"),
-                    _ => runner.to_string(),
-                };
                 let label = doc.create_element("b").expect("b");
                 label.set_text_content(Some(&text));
                 let _ = tag.append_child(&label);

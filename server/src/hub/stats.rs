@@ -46,7 +46,7 @@ pub struct Stats {
     registry: Registry,
     /// Open streaming HTTP responses (SSE / NDJSON).
     pub streams: AtomicUsize,
-    /// Frames written to sockets.
+    /// Messages written to sockets (each message of a batched frame counts).
     pub delivered: IntCounter,
     /// Events accepted, by topic kind.
     pub published: IntCounterVec,
@@ -74,8 +74,11 @@ impl Stats {
     pub fn new() -> Self {
         let registry =
             Registry::new_custom(Some("spectate".into()), None).expect("a valid metrics prefix");
-        let delivered = IntCounter::new("delivered_frames_total", "Frames written to sockets")
-            .expect("valid metric");
+        let delivered = IntCounter::new(
+            "delivered_frames_total",
+            "Messages written to sockets (each message of a batched frame counts)",
+        )
+        .expect("valid metric");
         let published = IntCounterVec::new(
             Opts::new("published_events_total", "Events accepted, by topic kind"),
             &["kind"],

@@ -30,23 +30,19 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Debug, Deserialize)]
-struct VersionQuery {
+/// The handshake's choices in the query string (`?token=` is read by the auth layer).
+#[derive(Debug, Default, Deserialize)]
+struct HandshakeQuery {
+    /// The protocol version.
     v: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct BatchQuery {
+    /// Batched frames.
     batch: Option<String>,
 }
 
 /// Whether the client asked for batched frames (`?batch=1`; see
 /// [`Connection::batch_frames`]). Anything else given is refused before the upgrade.
-fn wants_batches(request: &SocketRequest) -> Result<bool, String> {
-    let query = axum::extract::Query::<BatchQuery>::try_from_uri(&request.uri)
-        .map(|q| q.0.batch)
-        .unwrap_or(None);
-    match query.as_deref() {
+fn wants_batches(batch: Option<&str>) -> Result<bool, String> {
+    match batch {
         None | Some("0") => Ok(false),
         Some("1") => Ok(true),
         Some(other) => Err(format!(
@@ -56,7 +52,7 @@ fn wants_batches(request: &SocketRequest) -> Result<bool, String> {
 }
 
 /// Why the handshake's version choice was refused.
-fn check_version(request: &SocketRequest) -> Result<bool, String> {
+fn check_version(request: &SocketRequest, version: Option<&str>) -> Result<bool, String> {
     let offered: Vec<&str> = request
         .headers
         .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
@@ -71,10 +67,7 @@ fn check_version(request: &SocketRequest) -> Result<bool, String> {
             offered.join(", ")
         ));
     }
-    let query = axum::extract::Query::<VersionQuery>::try_from_uri(&request.uri)
-        .map(|q| q.0.v)
-        .unwrap_or(None);
-    match query.as_deref() {
+    match version {
         None | Some("1") => Ok(!offered.is_empty()),
         Some(other) => Err(format!(
             "unsupported protocol version {other:?}; this server speaks v{PROTOCOL_VERSION} (?v=1)"
@@ -84,12 +77,15 @@ fn check_version(request: &SocketRequest) -> Result<bool, String> {
 
 /// `GET /ws`: the v1 socket (`?token=` authenticates it at once).
 pub async fn upgrade(State(state): State<AppState>, mut request: SocketRequest) -> Response {
-    match check_version(&request) {
+    let query = axum::extract::Query::<HandshakeQuery>::try_from_uri(&request.uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    match check_version(&request, query.v.as_deref()) {
         Ok(true) => request.upgrade = request.upgrade.protocols([SUBPROTOCOL]),
         Ok(false) => {}
         Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     }
-    let batches = match wants_batches(&request) {
+    let batches = match wants_batches(query.batch.as_deref()) {
         Ok(batches) => batches,
         Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     };

@@ -170,11 +170,25 @@ pub struct Connection {
 /// A frame on its way out.
 #[derive(Debug)]
 enum Outgoing {
-    Text(Queued),
-    /// Several messages in one frame, already counted as delivered; when the oldest
-    /// of them was published.
-    Joined(Utf8Bytes, Option<Instant>),
+    /// One message, or several joined by [`Connection::batch_frames`].
+    Text {
+        frame: Utf8Bytes,
+        /// When the oldest message in it was published (for the latency histogram).
+        published: Option<Instant>,
+        /// How many messages it holds.
+        messages: u64,
+    },
     Ping,
+}
+
+impl Outgoing {
+    fn one(item: Queued) -> Self {
+        Self::Text {
+            frame: item.frame,
+            published: item.published,
+            messages: 1,
+        }
+    }
 }
 
 /// What the write side reached in one poll.
@@ -239,23 +253,18 @@ impl Connection {
                     Poll::Pending => break,
                 }
                 let message = match self.out.pop_front() {
-                    Some(Outgoing::Text(item)) => {
-                        if let Some(published) = item.published {
+                    Some(Outgoing::Text {
+                        frame,
+                        published,
+                        messages,
+                    }) => {
+                        if let Some(published) = published {
                             self.hub
                                 .stats
                                 .latency
                                 .observe(published.elapsed().as_secs_f64());
                         }
-                        self.hub.stats.delivered.inc();
-                        Message::Text(item.frame)
-                    }
-                    Some(Outgoing::Joined(frame, oldest)) => {
-                        if let Some(published) = oldest {
-                            self.hub
-                                .stats
-                                .latency
-                                .observe(published.elapsed().as_secs_f64());
-                        }
+                        self.hub.stats.delivered.inc_by(messages);
                         Message::Text(frame)
                     }
                     Some(Outgoing::Ping) => Message::Ping(Default::default()),
@@ -291,7 +300,7 @@ impl Connection {
                         self.join_batch();
                         self.pause = Some(Box::pin(tokio::time::sleep(BATCH_PAUSE)));
                     } else {
-                        self.out.extend(self.batch.drain(..).map(Outgoing::Text));
+                        self.out.extend(self.batch.drain(..).map(Outgoing::one));
                     }
                 }
                 Poll::Ready(Next::Ping) => self.out.push_back(Outgoing::Ping),
@@ -319,26 +328,30 @@ impl Connection {
     fn join_batch(&mut self) {
         let mut joined = String::new();
         let mut oldest: Option<Instant> = None;
+        let mut messages = 0;
         for item in self.batch.drain(..) {
-            if !joined.is_empty() && joined.len() + 1 + item.frame.len() > BATCH_BYTES {
-                self.out.push_back(Outgoing::Joined(
-                    std::mem::take(&mut joined).into(),
-                    oldest.take(),
-                ));
+            if messages > 0 && joined.len() + 1 + item.frame.len() > BATCH_BYTES {
+                self.out.push_back(Outgoing::Text {
+                    frame: std::mem::take(&mut joined).into(),
+                    published: oldest.take(),
+                    messages: std::mem::take(&mut messages),
+                });
             }
-            if !joined.is_empty() {
+            if messages > 0 {
                 joined.push('\n');
             }
             joined.push_str(item.frame.as_str());
+            messages += 1;
             if let Some(published) = item.published {
-                // Every message counts as delivered; latency is observed per frame
-                // (by its oldest message) when it is handed to the socket.
                 oldest = Some(oldest.map_or(published, |o| o.min(published)));
             }
-            self.hub.stats.delivered.inc();
         }
-        if !joined.is_empty() {
-            self.out.push_back(Outgoing::Joined(joined.into(), oldest));
+        if messages > 0 {
+            self.out.push_back(Outgoing::Text {
+                frame: joined.into(),
+                published: oldest,
+                messages,
+            });
         }
     }
 

@@ -347,6 +347,8 @@ async fn batch_1_puts_messages_taken_together_into_one_frame_one_per_line() {
     }
     assert_eq!(messages.len(), 300);
     assert!(frames < 300, "{frames} frames for 300 messages");
+    // Delivered counts messages, not frames: welcome, three snapshots, ack, 300 events.
+    assert_eq!(app.stats().await.delivered, 305);
     for (i, msg) in messages.iter().enumerate() {
         assert_eq!(msg["type"], "event", "{msg}");
         assert_eq!(msg["topic"], format!("runner:{}", i % 3 + 1));
