@@ -4,7 +4,7 @@
 #   2. frame times: the live map with 1,000 runners moving at 1 Hz (simulated phones
 #      posting through the real ingestion paths) and, in the same tab, the dashboard
 #      with a 10,000-point series and happiness both updating at 10 Hz.
-# Needs the release site: `cargo leptos build --release` (scripts/bootstrap.sh
+# Needs the release site: `scripts/build-release.sh` (scripts/bootstrap.sh run
 # installs the tools). The server and the simulated phones run on CPU 0, Chromium
 # alone on CPU 1, as a spectator's browser would not share its machine with the server.
 #
@@ -16,7 +16,7 @@ OUT=bench/results
 mkdir -p "$OUT"
 PORT=${PORT:-3990}
 BIN=target/release/spectate
-[[ -x $BIN && -f target/site/pkg/spectate.wasm ]] || { echo "run: cargo leptos build --release" >&2; exit 1; }
+[[ -x $BIN && -f target/site/pkg/spectate.wasm ]] || { echo "run: scripts/build-release.sh" >&2; exit 1; }
 
 node bench/bundle_size.js target/site >"$OUT/bundle.json"
 

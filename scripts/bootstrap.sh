@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, only where missing, every tool Spectate needs to build and test:
 # the wasm32 target, cargo-leptos, wasm-bindgen-cli at the Cargo.lock version,
-# wasm-opt (npm binaryen), Leaflet (npm, vendored), Chromium (Debian) and the end2end npm packages.
+# wasm-opt (npm binaryen), Leaflet (npm, vendored), Chromium (Debian), the end2end npm
+# packages and, for `run`, the nightly wasm32 std (optional; a smaller release bundle).
 # Safe to re-run: each step checks first and says what it did.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,23 @@ step_target() {
   else
     say "wasm32-unknown-unknown target: installing"
     rustup target add wasm32-unknown-unknown
+  fi
+}
+
+step_nightly_wasm() {
+  # Optional: the release bundle is smaller when built by nightly (scripts/build-release.sh).
+  # Only the image's own nightly is used (no other toolchain is installed), and a failure
+  # here only means the release wasm is built by stable.
+  if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    say "nightly: absent; the release wasm will be built by stable"
+  elif rustup +nightly target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown &&
+    rustup +nightly component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    say "nightly wasm32 std and rust-src: present"
+  else
+    say "nightly: adding the wasm32 std and rust-src (for the size-optimised release bundle)"
+    rustup target add wasm32-unknown-unknown --toolchain nightly &&
+      rustup component add rust-src --toolchain nightly ||
+      say "nightly: could not add them; the release wasm will be built by stable"
   fi
 }
 
@@ -103,7 +121,7 @@ step_vendor() {
 what="${1:-all}"
 case "$what" in
   all) step_target; step_vendor; step_wasm_opt; step_chromium; step_redis; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
-  run) step_target; step_vendor; step_wasm_opt; step_wasm_bindgen; step_cargo_leptos ;;
+  run) step_target; step_nightly_wasm; step_vendor; step_wasm_opt; step_wasm_bindgen; step_cargo_leptos ;;
   *) echo "usage: $0 [all|run]" >&2; exit 2 ;;
 esac
 say "done"

@@ -8,5 +8,5 @@ export PATH="$HOME/.cargo/bin:$PATH"
 ./scripts/bootstrap.sh run
 # --precompress writes .br and .gz beside each static file (brotli at its best quality);
 # the server sends those instead of compressing on the fly.
-cargo leptos build --release --precompress
+./scripts/build-release.sh --precompress
 exec target/release/spectate serve --demo --site-root target/site "$@"

@@ -4,7 +4,43 @@
 //! its [`ErrorCode`] and a readable message, and keeps working. Inputs that make the
 //! connection itself unusable end it with a [`CloseCode`] and a reason instead.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
+
+/// Echoes a piece of input in a message, quoted and escaped as `{:?}` would, but
+/// through `Display`: the release browser bundle is built without Debug formatting
+/// (`.cargo/wasm-size.toml`), where `{:?}` prints nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        for c in self.0.chars() {
+            // As Debug does for a string: a single quote needs no escape inside "".
+            match c {
+                '\'' => f.write_str("'")?,
+                c => write!(f, "{}", c.escape_debug())?,
+            }
+        }
+        f.write_str("\"")
+    }
+}
+
+/// A single character, quoted and escaped like [`Quoted`].
+#[derive(Clone, Copy, Debug)]
+pub struct QuotedChar(pub char);
+
+impl fmt::Display for QuotedChar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            // As Debug does for a char: a double quote needs no escape inside ''.
+            '"' => f.write_str("'\"'"),
+            c => write!(f, "'{}'", c.escape_debug()),
+        }
+    }
+}
 
 /// Machine-readable error codes carried by error frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

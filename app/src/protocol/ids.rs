@@ -9,7 +9,7 @@ use std::{fmt, sync::Arc};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
-use super::errors::ProtocolError;
+use super::errors::{ProtocolError, Quoted, QuotedChar};
 
 /// Longest runner id or series name we accept, in bytes.
 pub const MAX_ID_LEN: usize = 64;
@@ -145,7 +145,9 @@ fn parse_token<'a>(text: &'a str, what: &'static str) -> Result<&'a str, Protoco
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
         return Err(ProtocolError::BadId(format!(
-            "{what} {text:?} contains {bad:?}; use letters, digits, '-', '_' or '.'"
+            "{what} {} contains {}; use letters, digits, '-', '_' or '.'",
+            Quoted(text),
+            QuotedChar(bad)
         )));
     }
     Ok(text)
@@ -191,6 +193,24 @@ mod tests {
         assert!(RunnerId::parse(&"x".repeat(65)).is_err());
         let err = RunnerId::parse("<script>").unwrap_err();
         assert!(err.to_string().contains("'<'"), "{err}");
+    }
+
+    #[test]
+    fn echoed_input_is_quoted_and_escaped_without_debug_formatting() {
+        // The release wasm has no Debug formatting, so messages quote input through
+        // Display; it must read as `{:?}` did, control characters escaped.
+        for (input, quoted, bad) in [
+            ("a\"b", r#""a\"b""#, r#"'"'"#),
+            ("it's", r#""it's""#, r"'\''"),
+            ("ok\tno", r#""ok\tno""#, r"'\t'"),
+        ] {
+            let err = RunnerId::parse(input).unwrap_err().to_string();
+            assert_eq!(format!("{input:?}"), quoted);
+            assert!(
+                err.contains(&format!("runner id {quoted} contains {bad};")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

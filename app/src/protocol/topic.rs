@@ -12,7 +12,7 @@ use std::{fmt, sync::Arc};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
-use super::{ProtocolError, RunnerId, SeriesName};
+use super::{ProtocolError, RunnerId, SeriesName, errors::Quoted};
 
 /// The name of a room (same alphabet as a runner id).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -78,8 +78,8 @@ impl Topic {
         }
         let Some((kind, name)) = text.split_once(':') else {
             return Err(ProtocolError::BadMessage(format!(
-                "topic {:?} has no kind; write runner:<id>, series:<name>, room:<name> or presence",
-                truncate(text)
+                "topic {} has no kind; write runner:<id>, series:<name>, room:<name> or presence",
+                Quoted(truncate(text))
             )));
         };
         match kind {
@@ -87,8 +87,8 @@ impl Topic {
             "series" => SeriesName::parse(name).map(Self::Series),
             "room" => RoomName::parse(name).map(Self::Room),
             _ => Err(ProtocolError::BadMessage(format!(
-                "unknown topic kind {:?}; use runner, series, room or presence",
-                truncate(kind)
+                "unknown topic kind {}; use runner, series, room or presence",
+                Quoted(truncate(kind))
             ))),
         }
     }
