@@ -43,7 +43,10 @@ test('a published series can be added and charted', async ({ page, baseURL }) =>
   // A name the protocol refuses is said so, and nothing is subscribed.
   await page.fill('#series-input', 'no spaces!');
   await page.click('.series-form button');
-  await expect(page.locator('.series-chart').locator('..').locator('.notice')).toContainText('series name');
+  // The message echoes the name and the character, quoted: the release wasm has no
+  // Debug formatting, so this also checks that they are not written with `{:?}`.
+  await expect(page.locator('.series-chart').locator('..').locator('.notice'))
+    .toContainText(`series name "no spaces!" contains ' '`);
   await expect(page.locator('.series-chart .legend li')).toHaveCount(0);
   await page.fill('#series-input', 'e2e-pulse');
   await page.click('.series-form button');
