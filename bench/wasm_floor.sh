@@ -78,10 +78,11 @@ elif variant != "all":
         src = src.replace("<Routes fallback=NotFound>", '<Routes fallback=NotFound><Route path=path!("/") view=|| "x"/>')
 open(path, "w").write(src)
 PY
-  (cd "$WORK/src" && "${CARGO[@]}" build -q -p spectate-frontend --target wasm32-unknown-unknown \
-    --profile wasm-release "${EXTRA[@]}" 2>/dev/null) ||
-    (cd "$WORK/src" && "${CARGO[@]}" build -p spectate-frontend --target wasm32-unknown-unknown \
-      --profile wasm-release "${EXTRA[@]}" 2>&1 | grep -E '^error' -A5; exit 1)
+  if ! (cd "$WORK/src" && "${CARGO[@]}" build -p spectate-frontend --target wasm32-unknown-unknown \
+    --profile wasm-release "${EXTRA[@]}") >"$WORK/build.log" 2>&1; then
+    grep -E '^error' -A8 "$WORK/build.log" >&2
+    exit 1
+  fi
   rm -rf "$WORK/out" && mkdir -p "$WORK/out"
   wasm-bindgen --target web --no-typescript --out-dir "$WORK/out" --out-name spectate \
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/spectate_frontend.wasm"
@@ -89,11 +90,9 @@ PY
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     --strip-debug --strip-producers "$WORK/out/spectate_bg.wasm" -o "$WORK/out/opt.wasm"
   node -e '
-    const zlib = require("zlib"), buf = require("fs").readFileSync(process.argv[1]);
-    const br = zlib.brotliCompressSync(buf, { params: {
-      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length;
-    console.log(JSON.stringify({ variant: process.argv[2], nightly: process.argv[3] === "1",
-      wasm_raw: buf.length, wasm_br11: br }));
-  ' "$WORK/out/opt.wasm" "$variant" "${NIGHTLY:-0}"
+    const { br } = require(process.argv[1]);
+    const buf = require("fs").readFileSync(process.argv[2]);
+    console.log(JSON.stringify({ variant: process.argv[3], nightly: process.argv[4] === "1",
+      wasm_raw: buf.length, wasm_br11: br(buf, 11) }));
+  ' "$ROOT/bench/bundle_size.js" "$WORK/out/opt.wasm" "$variant" "${NIGHTLY:-0}"
 done

@@ -32,8 +32,7 @@ step_nightly_wasm() {
   # here only means the release wasm is built by stable.
   if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     say "nightly: absent; the release wasm will be built by stable"
-  elif rustup +nightly target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown &&
-    rustup +nightly component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  elif ./scripts/nightly-wasm-ready.sh; then
     say "nightly wasm32 std and rust-src: present"
   else
     say "nightly: adding the wasm32 std and rust-src (for the size-optimised release bundle)"

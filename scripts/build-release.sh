@@ -14,12 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-nightly_ready() {
-  rustup +nightly target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown &&
-    rustup +nightly component list --installed 2>/dev/null | grep -q '^rust-src'
-}
-
-if [[ "${SPECTATE_STABLE_WASM:-}" != 1 ]] && nightly_ready; then
+if [[ "${SPECTATE_STABLE_WASM:-}" != 1 ]] && ./scripts/nightly-wasm-ready.sh; then
   echo "[build-release] wasm: nightly, size settings from .cargo/wasm-size.toml; server: stable"
   RUSTUP_TOOLCHAIN=nightly LEPTOS_BIN_CARGO_COMMAND="cargo +stable" \
     cargo leptos build --release --lib-cargo-args=--config=.cargo/wasm-size.toml "$@"
