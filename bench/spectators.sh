@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Race scale: spectators on the map page of a big race (issue 15).
+#
+# A server with a RUNNERS-runner event on CPU 0; on CPU 1, `spectate simulate` runs
+# the race through the real ingestion paths (OsmAnd, OwnTracks, WebSocket; a fix every
+# 5 s per runner, stored), and after WARMUP s `spectate load spectators` brings
+# SPECTATORS spectators onto the map page (field + board + 3 followed runners over
+# /ws?batch=1), joining over JOIN_OVER s and staying until SECONDS s. RUNS runs, each
+# on a fresh server; one JSON summary per run in $OUT.
+#
+#   bench/spectators.sh                                  # 5,000 runners, 19,000 spectators
+#   RUNNERS=500 SPECTATORS=200 SECONDS=30 RUNS=1 bench/spectators.sh   # a quick check
+#     (SECONDS, or DURATION: seconds from the first join to the end; JOIN_OVER: half)
+#   SPECTATE_BIN=target/debug/spectate RUNNERS=500 SPECTATORS=50 RUNS=1 bench/spectators.sh
+#   PERF=1 ...   # also `perf record` the server for 4 s once everyone has joined
+#
+# Then `python3 bench/summarize_spectators.py $OUT` prints the table (medians).
+# Nothing else may run on the machine while it measures (no compiling).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNNERS=${RUNNERS:-5000}
+SPECTATORS=${SPECTATORS:-19000}
+# SECONDS is bash's own clock (0 at start unless set in the environment): read it
+# first; DURATION says the same without the trap.
+if ((SECONDS > 2)); then DURATION=${DURATION:-$SECONDS}; fi
+SECONDS_=${DURATION:-60}
+JOIN_OVER=${JOIN_OVER:-$((SECONDS_ / 2))}
+WARMUP=${WARMUP:-20}
+RUNS=${RUNS:-3}
+SAMPLE_EVERY=${SAMPLE_EVERY:-50}
+FIX_EVERY=${FIX_EVERY:-5}
+OUT=${OUT:-bench/data/$(date -u +%F)-spectators}
+BIN=${SPECTATE_BIN:-target/release/spectate}
+EXTRA_SERVER_FLAGS=${EXTRA_SERVER_FLAGS:-}
+mkdir -p "$OUT"
+ulimit -n "$(ulimit -Hn)"
+
+if [[ $BIN == target/release/spectate ]] && { [[ ! -x $BIN ]] || [[ -n ${REBUILD:-} ]]; }; then
+  cargo build --release -p spectate-server
+fi
+
+# The limits Spectate enforces by default would refuse a load test from one machine
+# (connections per address, publish rates): lifted for the benchmark.
+FLAGS=(--log-level warn --max-connections 100000 --max-connections-per-ip 100000
+  --publish-per-second 1000000 --publish-burst 1000000 --tile-url none)
+EVENT=/tmp/spectate-spectators-$RUNNERS.toml
+bench/event.sh "Big field" big "$RUNNERS" >"$EVENT"
+DATA=/tmp/spectate-spectators-data
+
+wait_port() {
+  for _ in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing listens on $1" >&2
+  return 1
+}
+
+port=4100
+for run in $(seq "$RUNS"); do
+  port=$((port + 1))
+  name="r$RUNNERS-s$SPECTATORS-run$run"
+  rm -rf "$DATA"
+  # shellcheck disable=SC2086
+  taskset -c 0 "$BIN" serve --addr "127.0.0.1:$port" --event "$EVENT" --data-dir "$DATA" \
+    "${FLAGS[@]}" $EXTRA_SERVER_FLAGS >"$OUT/$name.server.log" 2>&1 &
+  server=$!
+  wait_port "$port"
+  taskset -c 1 "$BIN" simulate --event "$EVENT" --url "http://127.0.0.1:$port" \
+    --fix-every "$FIX_EVERY" --speed 1 --data-dir "$DATA" \
+    --seconds $((WARMUP + SECONDS_ + 30)) >"$OUT/$name.simulate.log" 2>&1 &
+  simulate=$!
+  echo "== $name: race warming up for $WARMUP s" >&2
+  sleep "$WARMUP"
+  if [[ -n ${PERF:-} ]]; then
+    (sleep $((5 + 5 + JOIN_OVER + 2)) &&
+      taskset -c 1 perf record -F 999 -g -p "$server" -o "$OUT/$name.perf.data" -- sleep 4 \
+        >/dev/null 2>&1 &&
+      perf report -i "$OUT/$name.perf.data" --no-children --sort dso --stdio 2>/dev/null |
+      grep -v '^#' | grep -v '^$' | head -30 >"$OUT/$name.perf-dso.txt" &&
+      perf report -i "$OUT/$name.perf.data" --no-children --sort symbol --stdio -g none \
+        2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$OUT/$name.perf-symbols.txt" &&
+      rm -f "$OUT/$name.perf.data") &
+  fi
+  echo "== $name: $SPECTATORS spectators over $JOIN_OVER s, $SECONDS_ s" >&2
+  if ! taskset -c 1 "$BIN" load --url "ws://127.0.0.1:$port" --sources 8 --pid "$server" \
+    spectators --runners "$RUNNERS" --spectators "$SPECTATORS" --seconds "$SECONDS_" \
+    --join-over-secs "$JOIN_OVER" --sample-every "$SAMPLE_EVERY" --baseline-secs 5 \
+    >"$OUT/$name.json" 2>"$OUT/$name.load.log"; then
+    echo "   load failed; see $OUT/$name.load.log" >&2
+  fi
+  kill "$simulate" 2>/dev/null || true
+  wait "$simulate" 2>/dev/null || true
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  wait 2>/dev/null || true
+  python3 - "$OUT/$name.json" <<'PY' >&2 || true
+import json, sys
+d = json.load(open(sys.argv[1])); x = d["details"]
+p = lambda k: (x.get(k) or {}).get("p99_ms")
+print(f"   cut-offs {x['cut_offs']} {x['close_codes']}, connected {x['connected']}, "
+      f"lost followed {d['lost']}, staleness p99 {p('field_staleness')} ms, "
+      f"followed p99 {p('followed_fix_latency')} ms, join p99 {p('join_to_full_field')} ms, "
+      f"{(x['bytes_per_spectator_s'] or 0):.0f} B/spectator/s, "
+      f"cpu/spectator-s {x['server_cpu_s_per_spectator_s']}")
+PY
+  sleep 2
+done
+rm -rf "$DATA"
+echo "results in $OUT; now: python3 bench/summarize_spectators.py $OUT" >&2
