@@ -1,23 +1,30 @@
 //! The race a page starts from ([`RaceView`]): rendered by the server into the first
 //! paint, handed to the browser inside the page so hydration sees the very same data,
-//! then kept fresh by polling `GET /api/leaderboard`.
+//! then completed and kept fresh in the browser.
 //!
-//! Fixes arrive live over the socket; the board (distance along the course, pace,
-//! ETAs) is the server's computation, refreshed every [`BOARD_EVERY_MS`]: cheap for
-//! the server (one JSON per spectator every few seconds, compressed) and always the
-//! same numbers the organiser's board shows.
+//! The first paint stays small at any field size: it carries the course, the top of
+//! the board and the followed runners, not every runner. After hydration the browser
+//! fetches every entrant's name once (`GET /api/entrants`, cacheable) for search and
+//! labels. The board (distance along the course, pace, ETAs) is the server's
+//! computation, computed once for every spectator and pushed over the socket: the map
+//! page hands the `board` topic's tops to [`apply_board`] and its followed runners'
+//! rows to [`upsert_standing`]. Nothing here polls.
 
 use leptos::prelude::*;
 
-use crate::protocol::race::{EventInfo, Leaderboard, RaceView};
+use crate::protocol::{
+    RunnerId,
+    race::{EventInfo, Leaderboard, RaceView, Standing},
+};
 
-/// How often the leaderboard is refreshed, ms.
-pub const BOARD_EVERY_MS: u32 = 5_000;
-
-/// Where server rendering gets the view: provided by the server for each page.
+/// Where server rendering gets the view: provided by the server for each page. It is
+/// given the runners the page follows: the view carries the top of the board, those
+/// runners' rows and entries, and the course, not the whole field (a first paint
+/// stays small however large the race).
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
-pub struct RaceSource(pub std::sync::Arc<dyn Fn() -> RaceView + Send + Sync>);
+#[allow(clippy::type_complexity)]
+pub struct RaceSource(pub std::sync::Arc<dyn Fn(&[RunnerId]) -> RaceView + Send + Sync>);
 
 #[cfg(feature = "ssr")]
 impl std::fmt::Debug for RaceSource {
@@ -27,14 +34,14 @@ impl std::fmt::Debug for RaceSource {
 }
 
 /// The race a page shows, as signals, split by how often each part changes: the
-/// event (course, marks, entrants) is set once, the board every
-/// [`BOARD_EVERY_MS`]. Apart, a board refresh wakes only what reads the board, not
+/// event (course, marks, entrants) is set once (and completed with every entrant once),
+/// the board whenever the server pushes one. Apart, a board refresh wakes only what reads the board, not
 /// the search, the map's names or the course profile, which read the event.
 #[derive(Clone, Copy, Debug)]
 pub struct RaceSignals {
     /// The event, if the server tracks one.
     pub event: RwSignal<Option<EventInfo>>,
-    /// Its leaderboard, refreshed.
+    /// The top of its leaderboard and the followed runners' rows, as pushed.
     pub board: RwSignal<Option<Leaderboard>>,
     /// Map tiles: a URL template, or none (plain background).
     pub tiles: RwSignal<Option<String>>,
@@ -53,71 +60,174 @@ impl RaceSignals {
     }
 }
 
-/// The race as signals: the server's view at first paint, refreshed in the browser.
-pub fn use_race_view() -> RaceSignals {
+/// The race as signals: the server's view at first paint (for a page following
+/// `follows`), completed in the browser.
+pub fn use_race_view(follows: &[RunnerId]) -> RaceSignals {
     let initial = SharedValue::new(|| {
         #[cfg(feature = "ssr")]
         {
-            use_context::<RaceSource>().map_or_else(RaceView::default, |s| (s.0)())
+            use_context::<RaceSource>().map_or_else(RaceView::default, |s| (s.0)(follows))
         }
         // Reached in the browser only after a client-side navigation: fetched below.
         #[cfg(not(feature = "ssr"))]
         {
+            let _ = follows;
             RaceView::default()
         }
     })
     .into_inner();
     let race = RaceSignals::new(initial);
     #[cfg(feature = "hydrate")]
-    browser::keep_fresh(race);
+    browser::complete(race);
     race
 }
 
+/// A board pushed on the `board` topic: its top replaces ours; the rows of followed
+/// runners below it (from their own topics) are kept, in order of position.
+pub fn apply_board(
+    board: Option<Leaderboard>,
+    event: Option<&EventInfo>,
+    runners: usize,
+    top: &[Standing],
+    followed: &[RunnerId],
+) -> Leaderboard {
+    let mut standings = top.to_vec();
+    let (name, course_m) = match (&board, event) {
+        (Some(b), _) => (b.event.clone(), b.course_m),
+        (None, Some(e)) => (e.name.clone(), e.course_m),
+        (None, None) => (String::new(), 0.0),
+    };
+    for row in board.into_iter().flat_map(|b| b.standings) {
+        if followed.contains(&row.bib) && !top.iter().any(|t| t.bib == row.bib) {
+            standings.push(row);
+        }
+    }
+    if let Some(rest) = standings.get_mut(top.len()..) {
+        rest.sort_by_key(|s| s.position);
+    }
+    Leaderboard {
+        event: name,
+        course_m,
+        standings,
+        runners,
+    }
+}
+
+/// A followed runner's row, pushed on their topic: replaces theirs, or joins the
+/// board in order of position.
+pub fn upsert_standing(board: &mut Leaderboard, row: &Standing) {
+    if let Some(mine) = board.standings.iter_mut().find(|s| s.bib == row.bib) {
+        *mine = row.clone();
+    } else {
+        let at = board
+            .standings
+            .partition_point(|s| s.position <= row.position);
+        board.standings.insert(at, row.clone());
+    }
+}
+
+#[cfg(feature = "hydrate")]
+pub(crate) use browser::fetch_json;
+
 #[cfg(feature = "hydrate")]
 mod browser {
-    //! Fetching the view and refreshing its board.
+    //! Fetching the view (after a client-side navigation) and every entrant's name.
 
     use gloo_net::http::Request;
     use leptos::prelude::*;
 
-    use super::{BOARD_EVERY_MS, RaceSignals};
-    use crate::protocol::race::{Leaderboard, RaceView};
+    use super::RaceSignals;
+    use crate::protocol::race::{Entrant, RaceView};
 
-    pub(super) fn keep_fresh(race: RaceSignals) {
+    pub(super) fn complete(race: RaceSignals) {
         Effect::new(move |started: Option<()>| {
             if started.is_some() {
                 return;
             }
-            if race.event.with_untracked(Option::is_none)
-                && race.tiles.with_untracked(Option::is_none)
-            {
-                leptos::task::spawn_local(async move {
-                    if let Ok(fresh) = fetch::<RaceView>("/api/race").await {
-                        race.event.set(fresh.event);
-                        race.board.set(fresh.board);
-                        race.tiles.set(fresh.tiles);
-                    }
-                });
-            }
-            if let Ok(handle) = set_interval_with_handle(
-                move || {
-                    if race.event.with_untracked(Option::is_none) {
-                        return;
-                    }
-                    leptos::task::spawn_local(async move {
-                        if let Ok(board) = fetch::<Leaderboard>("/api/leaderboard").await {
-                            race.board.set(Some(board));
+            leptos::task::spawn_local(async move {
+                if race.event.with_untracked(Option::is_none)
+                    && race.tiles.with_untracked(Option::is_none)
+                    && let Ok(fresh) = fetch_json::<RaceView>("/api/race").await
+                {
+                    race.event.set(fresh.event);
+                    race.board.set(fresh.board);
+                    race.tiles.set(fresh.tiles);
+                }
+                // The page carries only the runners it shows: the rest of the names, once.
+                let partial = race
+                    .event
+                    .with_untracked(|e| e.as_ref().is_some_and(|e| e.entrants.len() < e.runners));
+                if partial && let Ok(all) = fetch_json::<Vec<Entrant>>("/api/entrants").await {
+                    race.event.update(|e| {
+                        if let Some(e) = e {
+                            e.entrants = all;
                         }
                     });
-                },
-                std::time::Duration::from_millis(u64::from(BOARD_EVERY_MS)),
-            ) {
-                on_cleanup(move || handle.clear());
-            }
+                }
+            });
         });
     }
 
-    async fn fetch<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, gloo_net::Error> {
+    /// GETs `url` and reads its JSON.
+    pub(crate) async fn fetch_json<T: serde::de::DeserializeOwned>(
+        url: &str,
+    ) -> Result<T, gloo_net::Error> {
         Request::get(url).send().await?.json::<T>().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::race::{Ahead, Status};
+
+    fn row(bib: &str, position: usize) -> Standing {
+        Standing {
+            position,
+            bib: RunnerId::parse(bib).unwrap(),
+            name: format!("Runner {bib}"),
+            category: None,
+            status: Status::Running,
+            distance_m: 0.0,
+            gap_m: 0.0,
+            pace_s_per_km: None,
+            last_seen_ms: None,
+            at: None,
+            next_checkpoint: None,
+            finish: Ahead {
+                name: "finish".into(),
+                distance_m: 0.0,
+                eta_ms: None,
+            },
+            finished_ms: None,
+        }
+    }
+
+    fn bibs(board: &Leaderboard) -> Vec<&str> {
+        board.standings.iter().map(|s| s.bib.as_str()).collect()
+    }
+
+    #[test]
+    fn a_pushed_board_replaces_the_top_and_keeps_followed_rows_below_it() {
+        let followed = [RunnerId::parse("9").unwrap(), RunnerId::parse("2").unwrap()];
+        let first = apply_board(None, None, 40, &[row("1", 1), row("2", 2)], &followed);
+        let mut board = first.clone();
+        upsert_standing(&mut board, &row("9", 30));
+        upsert_standing(&mut board, &row("7", 20));
+        assert_eq!(bibs(&board), ["1", "2", "7", "9"]);
+        // 2 moved up, 9 is still below the top; 7 is not followed and goes.
+        let next = apply_board(
+            Some(board),
+            None,
+            40,
+            &[row("2", 1), row("1", 2)],
+            &followed,
+        );
+        assert_eq!(bibs(&next), ["2", "1", "9"]);
+        assert_eq!(next.runners, 40);
+        // A followed row in the top is replaced where it is.
+        let mut next = next;
+        upsert_standing(&mut next, &row("2", 1));
+        assert_eq!(bibs(&next), ["2", "1", "9"]);
     }
 }

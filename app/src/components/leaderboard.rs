@@ -1,13 +1,47 @@
-//! The leaderboard panel: position, bib, name, distance, gap and pace of every runner,
-//! refreshed with the board; a row's name focuses the runner (their panel), its star
-//! follows or unfollows them. Narrow enough for a phone without scrolling sideways.
+//! The leaderboard panel: position, bib, name, distance, gap and pace of the top of
+//! the board and of every followed runner, as the server pushes them; a row's name
+//! focuses the runner (their panel), its star follows or unfollows them. Narrow
+//! enough for a phone without scrolling sideways.
+//!
+//! "Show all" fetches the rest of the board on demand, a page at a time
+//! (`/api/leaderboard?offset=..&limit=..`): a spectator who never asks never pays for
+//! a board of thousands, and one who does gets it as it is now, not pushed.
 
 use leptos::prelude::*;
 
-use crate::{format, protocol::RunnerId, race_data::RaceSignals};
+use crate::{
+    format,
+    protocol::{RunnerId, race::Standing},
+    race_data::RaceSignals,
+};
 
 /// Rows shown before "Show all".
 pub const TOP_ROWS: usize = 25;
+/// Rows fetched per page of the whole board.
+pub(crate) const PAGE_ROWS: usize = 500;
+
+/// Fetches the next page of the whole board into `all`.
+fn fetch_page(all: RwSignal<Option<Vec<Standing>>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let offset = all.with_untracked(|a| a.as_ref().map_or(0, Vec::len));
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/leaderboard?offset={offset}&limit={PAGE_ROWS}");
+            match crate::race_data::fetch_json::<crate::protocol::race::Leaderboard>(&url).await {
+                Ok(page) => all.update(|a| {
+                    let rows = a.get_or_insert_with(Vec::new);
+                    // A page asked twice (two quick clicks) is added once.
+                    if rows.len() == offset {
+                        rows.extend(page.standings);
+                    }
+                }),
+                Err(err) => leptos::logging::warn!("the leaderboard did not load: {err}"),
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = all;
+}
 
 /// The panel.
 #[component]
@@ -22,26 +56,42 @@ pub fn Leaderboard(
     focus: RwSignal<Option<RunnerId>>,
 ) -> impl IntoView {
     let show_all = RwSignal::new(false);
+    // The whole board, fetched page by page while "Show all" is on.
+    let all = RwSignal::new(None::<Vec<Standing>>);
     let total = move || {
         race.board
-            .with(|b| b.as_ref().map_or(0, |b| b.standings.len()))
+            .with(|b| b.as_ref().map_or(0, |b| b.runners.max(b.standings.len())))
     };
+    let loaded = move || all.with(|a| a.as_ref().map_or(0, Vec::len));
     // The top of the board and every followed runner; the rest on request (a
     // thousand rows would cost a phone every refresh).
     let rows = move || {
-        let all = show_all.get();
+        if show_all.get()
+            && let Some(rows) = all.get()
+        {
+            return rows;
+        }
         follows.with(|f| {
             race.board.with(|b| {
                 b.as_ref().map_or_else(Vec::new, |b| {
                     b.standings
                         .iter()
                         .enumerate()
-                        .filter(|(i, s)| all || *i < TOP_ROWS || f.contains(&s.bib))
+                        .filter(|(i, s)| *i < TOP_ROWS || f.contains(&s.bib))
                         .map(|(_, s)| s.clone())
                         .collect()
                 })
             })
         })
+    };
+    let toggle_all = move |_| {
+        let on = !show_all.get_untracked();
+        show_all.set(on);
+        // Each time it opens, the board as it is now.
+        all.set(None);
+        if on {
+            fetch_page(all);
+        }
     };
     view! {
         <section class="panel leaderboard" aria-labelledby="board-title">
@@ -84,9 +134,14 @@ pub fn Leaderboard(
                 </tbody>
             </table>
             </div>
+            {move || (show_all.get() && loaded() > 0 && loaded() < total()).then(|| view! {
+                <button type="button" class="show-more" on:click=move |_| fetch_page(all)>
+                    {move || format!("Show more ({} of {})", loaded(), total())}
+                </button>
+            })}
             {move || (total() > TOP_ROWS).then(|| view! {
                 <button type="button" class="show-all" aria-expanded=move || show_all.get().to_string()
-                    on:click=move |_| show_all.update(|a| *a = !*a)>
+                    on:click=toggle_all>
                     {move || if show_all.get() { "Show the top only".to_owned() } else { format!("Show all {}", total()) }}
                 </button>
             })}

@@ -88,11 +88,17 @@ pub fn RunnerPanel(
             profile.push(1, d, e);
         }
     });
+    // A runner of the field outside the top of the board has no row here: their name
+    // comes from the entrants.
+    let entrant = runner.clone();
     let name = move || {
-        standing
-            .get()
-            .map(|s| s.name)
-            .unwrap_or_else(|| "Not in this event".to_owned())
+        standing.get().map(|s| s.name).unwrap_or_else(|| {
+            race.event.with(|e| {
+                e.as_ref()
+                    .and_then(|e| e.entrant(&entrant))
+                    .map_or_else(|| "Not in this event".to_owned(), |e| e.name.clone())
+            })
+        })
     };
     let line = |label: &'static str, value: Box<dyn Fn() -> String + Send + Sync>| {
         view! { <div><dt>{label}</dt><dd>{value}</dd></div> }

@@ -7,14 +7,17 @@
 //! keeps them in local storage, and a bare `/` reopens with them. Changing follows
 //! navigates to the new URL (replacing the history entry).
 //!
-//! The page subscribes to every entrant's topic (as many as the server's
-//! per-connection limit allows, less [`OTHER_TOPICS`]; followed runners first) so the
-//! whole field moves on the map. Each fix goes
-//! straight to the map ([`MapHandle::fix`]); followed runners' fixes also build their
-//! [`Track`] for the panel's speed chart. The socket's `on_open` re-sends the whole
-//! list after a reconnect, resuming from the last sequence seen.
+//! The page's cost does not grow with the field. It subscribes to three kinds of
+//! topics: `field` (every runner's latest position, one frame a second for the whole
+//! field, straight to the map as one batch: [`MapHandle::field`]), `board` (the top of
+//! the leaderboard, pushed when it changes) and one `runner:<bib>` per followed runner
+//! (a trail, exact fixes for the map's gliding marker and the panel's speed chart, and
+//! their row of the board). Without an event on the server there is no field or
+//! board: only the followed runners' topics. The socket's `on_open` re-sends the whole
+//! list after a reconnect; runners resume from the last sequence seen, the field and
+//! the board answer with a fresh full frame.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -34,22 +37,24 @@ use crate::{
     follow_list::{FollowList, missing_from},
     live::LiveSocket,
     protocol::{ClientMsg, EventData, RunnerId, ServerMsg, Topic},
-    race_data::use_race_view,
+    race_data::{RaceSignals, apply_board, upsert_standing, use_race_view},
 };
 
-/// Topics of a connection left for rooms and series; runners get the rest of the
-/// server's per-connection limit.
-pub const OTHER_TOPICS: usize = 56;
 /// Where the browser keeps the follows.
 const STORAGE_KEY: &str = "spectate.follows";
 
-/// The `subscribe` for these runners' topics.
-fn subscribe(runners: Vec<RunnerId>) -> ClientMsg {
+/// The `subscribe` for these topics.
+fn subscribe(topics: Vec<Topic>) -> ClientMsg {
     ClientMsg::Subscribe {
         id: None,
-        topics: runners.into_iter().map(Topic::Runner).collect(),
+        topics,
         resume: None,
     }
+}
+
+/// The event's shared topics: the field and the board.
+fn event_topics() -> Vec<Topic> {
+    vec![Topic::Field, Topic::Board]
 }
 
 /// The runner map page.
@@ -65,7 +70,7 @@ pub fn RunnerMapPage() -> impl IntoView {
         })
     });
     let follow_ids = Signal::derive(move || follows.with(|f| f.ids.clone()));
-    let race = use_race_view();
+    let race = use_race_view(&follows.get_untracked().ids);
     let focus = RwSignal::new(None::<RunnerId>);
     let tracks = RwSignal::new(BTreeMap::<RunnerId, Track>::new());
     let notice = RwSignal::new(None::<String>);
@@ -73,91 +78,58 @@ pub fn RunnerMapPage() -> impl IntoView {
     let live = LiveSocket::expect();
     let now_ms = use_clock(race.now_ms);
 
-    // Everyone of the event, then followed ids outside it.
-    let watched = Memo::new(move |_| {
-        let mut ids: Vec<RunnerId> = race.event.with(|e| {
-            e.as_ref()
-                .map(|e| e.entrants.iter().map(|e| e.bib.clone()).collect())
-                .unwrap_or_default()
-        });
-        let followed = follows.with(|f| f.ids.clone());
-        ids.retain(|id| !followed.contains(id));
-        ids.splice(0..0, followed);
-        ids.truncate(live.max_topics().get().saturating_sub(OTHER_TOPICS).max(1));
-        ids
-    });
-    // The same, for the check on every fix (a thousand a second in a large field).
-    let watching = Memo::new(move |_| watched.with(|w| w.iter().cloned().collect::<HashSet<_>>()));
+    let has_event = Memo::new(move |_| race.event.with(Option::is_some));
 
     live.listen(
         move || {
-            let ids = watched.get_untracked();
-            if ids.is_empty() {
+            let mut topics = if has_event.get_untracked() {
+                event_topics()
+            } else {
+                Vec::new()
+            };
+            topics.extend(
+                follows
+                    .with_untracked(|f| f.ids.clone())
+                    .into_iter()
+                    .map(Topic::Runner),
+            );
+            if topics.is_empty() {
                 Vec::new()
             } else {
-                vec![subscribe(ids)]
+                vec![subscribe(topics)]
             }
         },
-        move |msg| match msg {
-            // A fresh snapshot replaces what we had of that runner.
-            ServerMsg::Snapshot {
-                topic: Topic::Runner(runner),
-                resumed: false,
-                ..
-            } => {
-                map.reset(runner);
-                tracks.update(|t| drop(t.remove(runner)));
-            }
-            // A fix may still arrive for a runner unwatched a moment ago: ignore it.
-            ServerMsg::Event {
-                topic: Topic::Runner(runner),
-                data: EventData::Fix { lat, lng, ts, t },
-                ..
-            } if watching.with_untracked(|w| w.contains(runner)) => {
-                // Timed by the device when it said: a late fix belongs to its own time.
-                let at = t.unwrap_or(*ts);
-                map.fix(runner, *lat, *lng, at);
-                if follows.with_untracked(|f| f.ids.contains(runner)) {
-                    tracks.update(|tr| tr.entry(runner.clone()).or_default().push(*lat, *lng, at));
-                }
-            }
-            ServerMsg::Error {
-                message,
-                topic: Some(Topic::Runner(_)),
-                ..
-            } => notice.set(Some(message.clone())),
-            _ => {}
-        },
+        move |msg| on_message(msg, race, map, follows, tracks, notice),
     );
 
-    // Subscribe and unsubscribe what changed.
+    // The field and the board, once the event is known (after a client-side
+    // navigation it is fetched after the socket opened).
+    Effect::new(move |was: Option<bool>| {
+        let now = has_event.get();
+        if was == Some(false) && now {
+            live.send(subscribe(event_topics()));
+        }
+        now
+    });
+    // Subscribe to the runners just followed and unsubscribe from those dropped. A
+    // runner dropped stays on the map as one of the field (unless there is no field).
     Effect::new(move |previous: Option<Vec<RunnerId>>| {
-        let current = watched.get();
+        let current = follows.with(|f| f.ids.clone());
         if let Some(previous) = previous {
             let removed = missing_from(&previous, &current);
             let added = missing_from(&current, &previous);
+            tracks.update(|t| t.retain(|r, _| current.contains(r)));
             if !removed.is_empty() {
-                removed.iter().for_each(|r| map.remove(r));
+                if !has_event.get_untracked() {
+                    removed.iter().for_each(|r| map.remove(r));
+                }
                 live.send(ClientMsg::Unsubscribe {
                     id: None,
                     topics: removed.into_iter().map(Topic::Runner).collect(),
                 });
             }
             if !added.is_empty() {
-                live.send(subscribe(added));
-            }
-        }
-        current
-    });
-    // A runner just followed has no track yet: their next snapshot would give one,
-    // but they are already subscribed, so ask again for their history.
-    Effect::new(move |previous: Option<Vec<RunnerId>>| {
-        let current = follows.with(|f| f.ids.clone());
-        if let Some(previous) = previous {
-            let added = missing_from(&current, &previous);
-            tracks.update(|t| t.retain(|r, _| current.contains(r)));
-            if !added.is_empty() {
-                live.send(subscribe(added));
+                live.send(subscribe(added.into_iter().map(Topic::Runner).collect()));
             }
         }
         current
@@ -207,7 +179,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                 format!(
                     "{:.1} km course · {} runners",
                     e.course_m / 1000.0,
-                    e.entrants.len()
+                    e.runners.max(e.entrants.len())
                 )
             })
         })
@@ -244,6 +216,63 @@ pub fn RunnerMapPage() -> impl IntoView {
                 </aside>
             </div>
         </section>
+    }
+}
+
+/// One message of the socket, for this page.
+fn on_message(
+    msg: &ServerMsg,
+    race: RaceSignals,
+    map: MapHandle,
+    follows: Memo<FollowList>,
+    tracks: RwSignal<BTreeMap<RunnerId, Track>>,
+    notice: RwSignal<Option<String>>,
+) {
+    let followed = |runner: &RunnerId| follows.with_untracked(|f| f.ids.contains(runner));
+    match msg {
+        ServerMsg::Field { full, o, t, r, .. } => map.field(*full, *o, *t, r),
+        ServerMsg::Board { runners, top, .. } => {
+            let ids = follows.with_untracked(|f| f.ids.clone());
+            race.event.with_untracked(|event| {
+                race.board.update(|b| {
+                    *b = Some(apply_board(b.take(), event.as_ref(), *runners, top, &ids));
+                });
+            });
+        }
+        ServerMsg::Standing {
+            topic: Topic::Runner(runner),
+            row,
+        } if followed(runner) => race.board.update(|b| {
+            if let Some(b) = b {
+                upsert_standing(b, row);
+            }
+        }),
+        // A fresh snapshot replaces what we had of that runner.
+        ServerMsg::Snapshot {
+            topic: Topic::Runner(runner),
+            resumed: false,
+            ..
+        } => {
+            map.reset(runner);
+            tracks.update(|t| drop(t.remove(runner)));
+        }
+        // A fix may still arrive for a runner unfollowed a moment ago: ignore it.
+        ServerMsg::Event {
+            topic: Topic::Runner(runner),
+            data: EventData::Fix { lat, lng, ts, t },
+            ..
+        } if followed(runner) => {
+            // Timed by the device when it said: a late fix belongs to its own time.
+            let at = t.unwrap_or(*ts);
+            map.fix(runner, *lat, *lng, at);
+            tracks.update(|tr| tr.entry(runner.clone()).or_default().push(*lat, *lng, at));
+        }
+        ServerMsg::Error {
+            message,
+            topic: Some(Topic::Runner(_)),
+            ..
+        } => notice.set(Some(message.clone())),
+        _ => {}
     }
 }
 

@@ -1,0 +1,246 @@
+//! Leaflet's side of the map: mounting it (tiles, course, marks, listeners), the
+//! markers it holds, and the animation frames that move gliding markers.
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::HashMap,
+    rc::Rc,
+};
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, prelude::*};
+
+use super::{
+    glide::Glide,
+    markers::{Kit, Marker, refresh_stale},
+    marks::drawn_marks,
+    model::{SharedModel, now, wall_ms},
+    positions::Seen,
+};
+use crate::{
+    components::leaflet::{self as l, Map},
+    protocol::RunnerId,
+    race_data::RaceSignals,
+};
+
+type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
+/// The map once Leaflet is up.
+pub(crate) struct Mounted {
+    pub(crate) map: Map,
+    /// The map's element; carries `data-markers` (how many runners are drawn), for
+    /// tests and the frame-time benchmark, which cannot look into the canvas.
+    container: web_sys::HtmlElement,
+    kit: Kit,
+    pub(crate) markers: HashMap<RunnerId, Marker>,
+    pub(crate) course: Vec<(f64, f64)>,
+    /// Set while we move the view ourselves, so only the user's moves end auto-fit.
+    pub(crate) programmatic: Rc<Cell<bool>>,
+    frame: FrameCallback,
+    frame_pending: Rc<Cell<bool>>,
+    _listeners: Vec<Closure<dyn FnMut()>>,
+    stale_timer: Option<IntervalHandle>,
+}
+
+impl Mounted {
+    /// Adds a marker for `runner` at `seen`, unless they have one.
+    pub(crate) fn add_marker(
+        &mut self,
+        runner: &RunnerId,
+        seen: Seen,
+        follow_index: Option<usize>,
+        name: Option<&str>,
+        labelled: bool,
+    ) {
+        if self.markers.contains_key(runner) {
+            return;
+        }
+        let marker = self.kit.make(
+            &self.map,
+            runner,
+            (seen.lat, seen.lng),
+            seen.seen_ms,
+            follow_index,
+            name,
+            labelled,
+            wall_ms(),
+        );
+        self.markers.insert(runner.clone(), marker);
+        // A batch of the field counts once, at its end.
+        if follow_index.is_some() {
+            self.count_markers();
+        }
+    }
+
+    /// Writes how many runners are drawn on the map's element.
+    pub(crate) fn count_markers(&self) {
+        let _ = self
+            .container
+            .set_attribute("data-markers", &self.markers.len().to_string());
+    }
+
+    /// Asks for an animation frame to move gliding markers, unless one is pending.
+    pub(crate) fn request_frame(&self) {
+        if self.frame_pending.replace(true) {
+            return;
+        }
+        if let Some(cb) = self.frame.borrow().as_ref() {
+            let _ = window().request_animation_frame(cb.as_ref().unchecked_ref());
+        }
+    }
+
+    pub(crate) fn restale(&mut self, now_ms: u64) {
+        for marker in self.markers.values_mut() {
+            refresh_stale(marker, now_ms);
+        }
+    }
+
+    pub(crate) fn unmount(self) {
+        self.frame.borrow_mut().take();
+        if let Some(t) = self.stale_timer {
+            t.clear();
+        }
+        for (_, marker) in self.markers {
+            marker.remove();
+        }
+        self.map.remove();
+    }
+}
+
+/// One animation frame: every gliding marker one step on; another frame if any is
+/// still moving.
+fn step(model: &SharedModel) {
+    let mut model = model.borrow_mut();
+    let Some(m) = model.mounted.as_mut() else {
+        return;
+    };
+    m.frame_pending.set(false);
+    let now = now();
+    let mut moving = false;
+    // Only gliding markers are touched: each move costs Leaflet a projection and a
+    // redraw request.
+    for marker in m.markers.values_mut().filter(|m| m.glide.is_gliding()) {
+        let ((lat, lng), still_moving) = marker.glide.at(now);
+        marker.dot.set_lat_lng(&l::latlng(lat, lng));
+        if still_moving {
+            moving = true;
+        } else {
+            marker.glide = Glide::still((lat, lng));
+        }
+    }
+    if moving {
+        m.request_frame();
+    }
+}
+
+/// Draws the course and its marks on the canvas; returns the course's points.
+fn draw_course(map: &Map, renderer: &JsValue, race: RaceSignals) -> Vec<(f64, f64)> {
+    let Some(event) = race.event.get_untracked() else {
+        return Vec::new();
+    };
+    let course: Vec<(f64, f64)> = event.line.iter().map(|&[a, b]| (a, b)).collect();
+    let opts = l::options(r##"{"color":"#1c3d5a","weight":5,"opacity":0.55,"interactive":false}"##);
+    l::set(&opts, "renderer", renderer.clone());
+    l::polyline(&l::latlngs(course.iter().copied()), &opts).add_to(map);
+    for (name, at, end) in drawn_marks(&event.marks) {
+        let opts = l::options(if end {
+            r##"{"radius":8,"weight":3,"color":"#1c3d5a","fillColor":"#ffffff","fillOpacity":1}"##
+        } else {
+            r##"{"radius":5,"weight":2,"color":"#1c3d5a","fillColor":"#ffd43b","fillOpacity":1}"##
+        });
+        l::set(&opts, "renderer", renderer.clone());
+        let dot = l::circle_marker(&l::latlng(at[0], at[1]), &opts).add_to(map);
+        let Ok(tag) = document().create_element("span") else {
+            continue;
+        };
+        let tag: web_sys::HtmlElement = tag.unchecked_into();
+        tag.set_class_name("mark-tag");
+        tag.set_text_content(Some(&name));
+        dot.bind_tooltip(
+            &tag,
+            &l::options(
+                r#"{"permanent":true,"direction":"top","offset":[0,-8],"className":"mark-label"}"#,
+            ),
+        );
+    }
+    course
+}
+
+/// Creates the Leaflet map in `div`. False if Leaflet is not there (the static map
+/// stays).
+pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: RaceSignals) -> bool {
+    // No fade: a removed label goes at once, so a runner is never labelled twice.
+    let map = match l::new_map(
+        div,
+        &l::options(
+            r#"{"zoomControl":true,"attributionControl":true,"preferCanvas":true,"minZoom":2,"fadeAnimation":false}"#,
+        ),
+    ) {
+        Ok(map) => map,
+        Err(_) => {
+            leptos::logging::warn!("the map library did not load; showing the static map");
+            return false;
+        }
+    };
+    if let Some(url) = &race.tiles.get_untracked() {
+        let opts = l::options(
+            r#"{"maxZoom":19,"attribution":"&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors"}"#,
+        );
+        l::tile_layer(url, &opts).add_to(&map);
+    } else {
+        let _ = div.class_list().add_1("no-tiles");
+    }
+    // Leaflet's default margin around the view: a larger canvas costs every frame (its
+    // pixels are copied to the compositor), measured in BENCHMARKS.md.
+    let renderer = l::canvas(&l::options(r#"{"padding":0.1}"#));
+    let course = draw_course(&map, &renderer, race);
+    let programmatic = Rc::new(Cell::new(false));
+    let mut model_ref = model.borrow_mut();
+    let autofit = model_ref.autofit;
+    let flag = programmatic.clone();
+    // Any move the user makes (drag, wheel, keys, buttons) ends auto-fit.
+    let on_move = Closure::<dyn FnMut()>::new(move || {
+        if !flag.get() {
+            autofit.set(false);
+        }
+    });
+    map.on("movestart", on_move.as_ref().unchecked_ref());
+    let weak = Rc::downgrade(model);
+    let frame: FrameCallback = Rc::new(RefCell::new(None));
+    *frame.borrow_mut() = Some(Closure::new(move |_t: f64| {
+        if let Some(model) = weak.upgrade() {
+            step(&model);
+        }
+    }));
+    let weak = Rc::downgrade(model);
+    let stale_timer = set_interval_with_handle(
+        move || {
+            if let Some(model) = weak.upgrade() {
+                model.borrow_mut().restale();
+            }
+        },
+        std::time::Duration::from_secs(5),
+    )
+    .ok();
+    model_ref.mounted = Some(Mounted {
+        map,
+        container: div.clone().into(),
+        kit: Kit::new(renderer, model_ref.focus),
+        markers: HashMap::new(),
+        course,
+        programmatic,
+        frame,
+        frame_pending: Rc::new(Cell::new(false)),
+        _listeners: vec![on_move],
+        stale_timer,
+    });
+    let runners: Vec<RunnerId> = model_ref.positions.iter().map(|(r, _)| r.clone()).collect();
+    for r in runners {
+        model_ref.ensure_marker(&r);
+    }
+    if let Some(m) = &model_ref.mounted {
+        m.count_markers();
+    }
+    model_ref.fit();
+    true
+}
