@@ -140,6 +140,11 @@ pub fn StaticMap(
                 .flat_map(|b| &b.standings)
                 .filter_map(|s| s.at.map(|[lat, lng]| (s, lat, lng)))
                 .collect();
+            // The event's size, not the rows the page was sent (the top of the board).
+            let field = event
+                .as_ref()
+                .map_or(0, |e| e.runners.max(e.entrants.len()))
+                .max(runners.len());
             let projection = Projection::fit(
                 line.iter()
                     .copied()
@@ -184,7 +189,7 @@ pub fn StaticMap(
                     let label = if followed {
                         Some(format!("{} {}", s.bib, s.name))
                     } else {
-                        (runners.len() <= super::live_map::LABEL_ALL_UP_TO).then(|| s.bib.to_string())
+                        (field <= super::live_map::LABEL_ALL_UP_TO).then(|| s.bib.to_string())
                     };
                     view! {
                         <g class="runner" class:followed=followed class:stale=s.status == Status::Stale

@@ -126,6 +126,9 @@ impl Model {
         if glides {
             m.request_frame();
         }
+        if fresh {
+            m.count_markers();
+        }
         // A followed runner's first position, or one that leaves the view, refits.
         if followed && autofit {
             let inside = !fresh

@@ -65,11 +65,8 @@ impl Mounted {
             labelled,
             wall_ms(),
         );
+        // Counted by the caller: a frame of the field counts once, at its end.
         self.markers.insert(runner.clone(), marker);
-        // A batch of the field counts once, at its end.
-        if follow_index.is_some() {
-            self.count_markers();
-        }
     }
 
     /// Writes how many runners are drawn on the map's element.
