@@ -1,0 +1,148 @@
+// A race at scale: a 500-runner event whose runners all have full histories, opened
+// mid-race while their phones keep reporting. The page must go Live at once, stay Live
+// (the page that subscribed to every runner's topic was cut off as a slow consumer,
+// close 4008, in a loop) and draw the whole field from the field stream.
+//
+// The spec starts its own server, on its own port, with its own event and store.
+const { spawn, execFileSync } = require('child_process');
+const path = require('path');
+const fs = require('fs');
+const { test, expect, snapshot } = require('./fixtures');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
+const PORT = Number(process.env.SPECTATE_E2E_SCALE_PORT || 3919);
+const BASE = `http://127.0.0.1:${PORT}`;
+const DIR = path.join(ROOT, 'target/e2e-scale');
+const RUNNERS = 500;
+/** Fixes of history per runner, one every 5 s: more than a catch-up of every runner fits. */
+const HISTORY = 120;
+const FIX_EVERY_MS = 5000;
+/** Metres a runner covers between two fixes (about 11 km/h). */
+const STEP_M = 15;
+
+test.describe.configure({ timeout: 180_000 });
+
+let server;
+let line;
+let ticker;
+/** When the runners' first fixes were taken. */
+let start;
+
+async function waitHealthy() {
+  for (let i = 0; i < 400; i++) {
+    try {
+      const r = await fetch(`${BASE}/healthz`);
+      if (r.ok) return;
+    } catch (_) { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('server did not start');
+}
+
+/** `[lat, lng]` about `metres` along the course (the view has a point per 25 m). */
+function along(metres) {
+  const i = Math.min(line.length - 1, Math.round(metres / 25));
+  return line[i];
+}
+
+/** Runner `bib`'s fix taken at `t`: each runner 7 m ahead of the previous bib, all at
+ * the same pace. */
+function fixAt(bib, t) {
+  const [lat, lng] = along(bib * 7 + ((t - start) / FIX_EVERY_MS) * STEP_M);
+  return { runner: bib, lat, lng, t };
+}
+
+async function post(fixes) {
+  const r = await fetch(`${BASE}/api/fixes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fixes),
+  });
+  if (!r.ok) throw new Error(`POST /api/fixes: ${r.status} ${await r.text()}`);
+}
+
+test.beforeAll(async () => {
+  fs.rmSync(DIR, { recursive: true, force: true });
+  fs.mkdirSync(DIR, { recursive: true });
+  const event = path.join(DIR, 'event.toml');
+  fs.writeFileSync(event, execFileSync(path.join(ROOT, 'bench/event.sh'), ['Big field', 'big', String(RUNNERS)]));
+  server = spawn(BIN, ['serve', '--open', '--addr', `127.0.0.1:${PORT}`, '--log-level', 'warn',
+    '--event', event, '--tile-url', 'none', '--data-dir', path.join(DIR, 'data'),
+    '--site-root', path.join(ROOT, 'target/site')], { stdio: 'inherit' });
+  await waitHealthy();
+  line = (await (await fetch(`${BASE}/api/race`)).json()).event.line;
+  // Every runner's full history, the newest fix a few seconds ago.
+  start = Date.now() - HISTORY * FIX_EVERY_MS;
+  for (let k = 0; k < HISTORY; k += 20) {
+    const batch = [];
+    for (let bib = 1; bib <= RUNNERS; bib++) {
+      for (let j = k; j < Math.min(k + 20, HISTORY); j++) batch.push(fixAt(bib, start + j * FIX_EVERY_MS));
+    }
+    await post(batch);
+  }
+  // The race goes on: a fifth of the field reports every second.
+  let tick = 0;
+  ticker = setInterval(() => {
+    const t = Date.now();
+    const batch = [];
+    for (let bib = 1 + (tick % 5); bib <= RUNNERS; bib += 5) batch.push(fixAt(bib, t));
+    tick += 1;
+    post(batch).catch(() => {});
+  }, 1000);
+});
+
+test.afterAll(async () => {
+  clearInterval(ticker);
+  if (server) {
+    await new Promise((resolve) => {
+      server.once('exit', resolve);
+      server.kill('SIGTERM');
+    });
+  }
+});
+
+/** The status's changes from now on, as the page sees them. */
+async function recordStatus(page) {
+  await page.evaluate(() => {
+    const status = document.querySelector('.status');
+    window.__statuses = [status.dataset.status];
+    new MutationObserver(() => window.__statuses.push(status.dataset.status))
+      .observe(status, { attributes: true, attributeFilter: ['data-status'] });
+  });
+}
+
+test('500 runners with full histories: the page opened mid-race goes Live in 2 s, stays Live and draws the whole field', async ({ page }) => {
+  await page.goto(`${BASE}/`);
+  const opened = Date.now();
+  await expect(page.locator('.status')).toHaveAttribute('data-status', 'live', { timeout: 2000 });
+  const liveAfterMs = Date.now() - opened;
+  await recordStatus(page);
+  const map = page.locator('.live-map');
+  await expect(map).toHaveAttribute('data-markers', String(RUNNERS), { timeout: 10_000 });
+  await page.waitForTimeout(10_000 - (Date.now() - opened - liveAfterMs));
+  expect(await page.evaluate(() => window.__statuses)).toEqual(['live']);
+  await expect(map).toHaveAttribute('data-markers', String(RUNNERS));
+  // The subtitle counts the whole field, not just the runners the page was sent.
+  await expect(page.locator('.race-head p')).toContainText(`${RUNNERS} runners`);
+  // The board is pushed: its top, and "Show all" for the rest.
+  await expect(page.locator('.leaderboard tbody tr')).toHaveCount(25);
+  await expect(page.locator('.show-all')).toHaveText(`Show all ${RUNNERS}`);
+  // Every name reached the search, not only those of the first paint.
+  await page.fill('#follow-input', 'Runner 437');
+  await expect(page.locator('#follow-suggestions [role=option]').first()).toHaveAttribute('data-runner', '437');
+  const dropped = await (await fetch(`${BASE}/metrics`)).text();
+  expect(dropped).not.toMatch(/spectate_dropped_total\{reason="slow_consumer"\} [1-9]/);
+});
+
+test('the 500-runner field at a phone and a laptop size, following three runners', async ({ page }) => {
+  for (const [w, h] of [[360, 740], [1366, 768]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(`${BASE}/?follow=1,250,437`);
+    await expect(page.locator('.status')).toHaveAttribute('data-status', 'live');
+    await expect(page.locator('.live-map')).toHaveAttribute('data-markers', String(RUNNERS));
+    await page.waitForTimeout(1500);
+    await snapshot(page, `race-scale-${w}x${h}`);
+    await page.screenshot({ path: path.join(ROOT, 'end2end/artifacts', `race-scale-${w}x${h}-view.png`) });
+  }
+});
