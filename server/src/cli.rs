@@ -171,6 +171,14 @@ pub struct ServeArgs {
     /// Milliseconds between happiness values.
     #[arg(long, default_value_t = 5000)]
     pub happiness_interval_ms: u64,
+    /// Milliseconds between two frames of the `field` topic (every runner that moved
+    /// since the previous frame, in one frame for all spectators).
+    #[arg(long, default_value_t = 1000)]
+    pub field_every_ms: u64,
+    /// Milliseconds between two computations of the leaderboard (pushed on `board`
+    /// and to followers, served by /api/leaderboard).
+    #[arg(long, default_value_t = 2000)]
+    pub board_every_ms: u64,
     /// Map tiles: a URL template with {z}, {x} and {y} (OpenStreetMap's by default),
     /// or `none` for a plain background (offline use, tests).
     #[arg(long, env = "SPECTATE_TILE_URL", default_value = crate::config::OSM_TILES, value_parser = tile_url)]
@@ -297,6 +305,8 @@ impl ServeArgs {
             secret: self.secret.clone(),
             allowed_origins: self.allowed_origins.clone(),
             happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),
+            field_every: Duration::from_millis(self.field_every_ms.max(50)),
+            board_every: Duration::from_millis(self.board_every_ms.max(100)),
             limits,
             site_root: self.site_root.clone(),
             tiles: self.tile_url.0.clone(),

@@ -26,6 +26,10 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// How often the happiness feed produces a value.
     pub happiness_interval: Duration,
+    /// How often the `field` topic sends a frame (`--field-every-ms`).
+    pub field_every: Duration,
+    /// How often the leaderboard is computed and pushed (`--board-every-ms`).
+    pub board_every: Duration,
     /// Limits every connection is held to.
     pub limits: Limits,
     /// Where the built site (`pkg/`, assets) is; `None` uses Leptos' default
@@ -165,6 +169,9 @@ impl Config {
             secret: Some("test-secret-test-secret-test-secret!".to_owned()),
             allowed_origins: Vec::new(),
             happiness_interval: Duration::from_millis(100),
+            field_every: Duration::from_millis(100),
+            // A read of the board right after a fix sees it (see `hub::board`).
+            board_every: Duration::from_millis(1),
             limits: Limits::default(),
             site_root: None,
             cluster: None,

@@ -60,6 +60,9 @@ pub struct Race {
     event: Arc<Event>,
     /// The event as pages draw it: fixed for the race, so made once, not per page.
     info: EventInfo,
+    /// The event's bibs, for the check on every fix (a field of 5,000 is 1,000 fixes
+    /// a second).
+    bibs: std::collections::HashSet<RunnerId>,
     runners: Mutex<HashMap<RunnerId, Progress>>,
 }
 
@@ -68,6 +71,7 @@ impl Race {
     pub fn new(event: Arc<Event>) -> Self {
         Self {
             info: describe(&event),
+            bibs: event.runners.iter().map(|r| r.bib.clone()).collect(),
             event,
             runners: Mutex::default(),
         }
@@ -92,10 +96,10 @@ impl Race {
     }
 
     /// Takes `runner`'s fix at `position`, received at `now_ms`. Fixes of runners not
-    /// in the event are ignored.
-    pub fn record(&self, runner: &RunnerId, position: LatLng, now_ms: u64) {
-        if self.event.runner(runner).is_none() {
-            return;
+    /// in the event are ignored (false).
+    pub fn record(&self, runner: &RunnerId, position: LatLng, now_ms: u64) -> bool {
+        if !self.bibs.contains(runner) {
+            return false;
         }
         let course = &self.event.course;
         let mut runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
@@ -113,7 +117,7 @@ impl Race {
         let candidates = course.candidates(position, OFF_COURSE_M);
         let Some(along) = choose(&candidates, expected) else {
             progress.off_course = true;
-            return;
+            return true;
         };
         progress.off_course = false;
         progress.started = true;
@@ -132,6 +136,7 @@ impl Race {
         {
             progress.finished_ms = Some(now_ms);
         }
+        true
     }
 
     /// The leaderboard as of `now_ms`.
@@ -206,6 +211,7 @@ impl Race {
         Leaderboard {
             event: self.event.name.clone(),
             course_m,
+            runners: lines.len(),
             standings: lines,
         }
     }
@@ -253,6 +259,7 @@ fn describe(event: &Event) -> EventInfo {
         line,
         marks,
         profile,
+        runners: event.runners.len(),
         entrants: event
             .runners
             .iter()

@@ -78,11 +78,18 @@ pub fn app(state: AppState) -> Router {
         .allow_origin(Any)
         .allow_methods(Any)
         .allow_headers(Any);
+    // The race's JSON reads are compressed (the board of 5,000 runners is 1.6 MB of
+    // JSON); the happiness streams are not, because a compressor buffers and would
+    // delay each event.
+    let race_reads = Router::new()
+        .route("/api/leaderboard", get(leaderboard::leaderboard))
+        .route("/api/entrants", get(leaderboard::entrants))
+        .route("/api/race", get(race::race))
+        .layer(CompressionLayer::new());
     let public_reads = Router::new()
         .route("/happiness", get(happiness_stream::happiness))
         .route("/api/stats", get(stats::stats))
-        .route("/api/leaderboard", get(leaderboard::leaderboard))
-        .route("/api/race", get(race::race))
+        .merge(race_reads)
         .layer(open_cors);
     // Pages and static files (the wasm bundle above all) are compressed; the live
     // streams are not, because a compressor buffers and would delay each event.
@@ -207,6 +214,8 @@ impl Application {
         background.extend([
             feeds::happiness::start(hub.clone(), config.happiness_interval),
             crate::hub::presence::start(hub.clone(), PRESENCE_INTERVAL),
+            crate::hub::field::start(hub.clone(), config.field_every),
+            crate::hub::board::start(hub.clone(), config.board_every),
             crate::hub::keepalive::start(hub.clone()),
         ]);
         if let Some(retention) = config.retention {

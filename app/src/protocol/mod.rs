@@ -12,9 +12,11 @@
 //! - [`v1`]: protocol v1 of `/ws` (subscribe, snapshot, resume, events), spoken by
 //!   Spectate's pages and tools.
 //! - [`race`]: the event and its leaderboard as pages read them over HTTP.
+//! - [`field`]: the rows of the `field` stream (every runner's latest position).
 //! - [`errors`]: error codes shared by every socket, and the close codes we send.
 
 pub mod errors;
+pub mod field;
 pub mod geo;
 pub mod ids;
 pub mod race;

@@ -92,8 +92,12 @@ pub struct Leaderboard {
     pub event: String,
     /// Course length, metres.
     pub course_m: f64,
-    /// Leader first; runners without a fix last, in bib order.
+    /// Leader first; runners without a fix last, in bib order. Possibly only part
+    /// of the board (the top and followed runners, or one page of it).
     pub standings: Vec<Standing>,
+    /// Runners on the whole board, when `standings` may be only part of it.
+    #[serde(default)]
+    pub runners: usize,
 }
 
 /// Metres between two points of [`EventInfo::profile`].
@@ -136,8 +140,12 @@ pub struct EventInfo {
     /// [`PROFILE_STEP_M`]; empty when the course file has no elevations.
     #[serde(default)]
     pub profile: Vec<[f64; 2]>,
-    /// Every runner, in bib order.
+    /// Every runner, in bib order; in a page rendered by the server, only those it
+    /// shows (the rest are fetched from `/api/entrants`).
     pub entrants: Vec<Entrant>,
+    /// How many runners the event has (`entrants` may list only some).
+    #[serde(default)]
+    pub runners: usize,
 }
 
 /// What a spectator's page starts from: `GET /api/race`, and the data the server
@@ -211,6 +219,7 @@ mod tests {
             line: vec![],
             marks: vec![],
             profile: vec![],
+            runners: 4,
             entrants: vec![
                 e("1", "Ada Lovelace"),
                 e("12", "Grace Hopper"),

@@ -6,7 +6,10 @@
 //! - `runner:<id>`: one runner's fixes;
 //! - `series:<name>`: a numeric series such as `series:happiness`;
 //! - `room:<name>`: a chat room where spectators send cheers;
-//! - `presence`: how many spectators are online and how many follow each runner.
+//! - `presence`: how many spectators are online and how many follow each runner;
+//! - `field`: every runner of the event's latest position, coalesced (one frame a
+//!   second for the whole field, see [`super::field`]);
+//! - `board`: the top of the event's leaderboard, pushed when it changes.
 
 use std::{fmt, sync::Arc};
 
@@ -55,6 +58,10 @@ pub enum Topic {
     Room(RoomName),
     /// `presence`: spectators online and followers per runner.
     Presence,
+    /// `field`: the whole field's latest positions, coalesced.
+    Field,
+    /// `board`: the top of the leaderboard.
+    Board,
 }
 
 /// The kind of a topic, for limits and history rules that differ by kind.
@@ -68,17 +75,24 @@ pub enum TopicKind {
     Room,
     /// Presence counts.
     Presence,
+    /// The field stream.
+    Field,
+    /// The pushed leaderboard.
+    Board,
 }
 
 impl Topic {
     /// Parses `kind:name`.
     pub fn parse(text: &str) -> Result<Self, ProtocolError> {
-        if text == "presence" {
-            return Ok(Self::Presence);
+        match text {
+            "presence" => return Ok(Self::Presence),
+            "field" => return Ok(Self::Field),
+            "board" => return Ok(Self::Board),
+            _ => {}
         }
         let Some((kind, name)) = text.split_once(':') else {
             return Err(ProtocolError::BadMessage(format!(
-                "topic {} has no kind; write runner:<id>, series:<name>, room:<name> or presence",
+                "topic {} has no kind; write runner:<id>, series:<name>, room:<name>, presence, field or board",
                 Quoted(truncate(text))
             )));
         };
@@ -100,6 +114,8 @@ impl Topic {
             Self::Series(_) => TopicKind::Series,
             Self::Room(_) => TopicKind::Room,
             Self::Presence => TopicKind::Presence,
+            Self::Field => TopicKind::Field,
+            Self::Board => TopicKind::Board,
         }
     }
 }
@@ -119,6 +135,8 @@ impl fmt::Display for Topic {
             Self::Series(name) => write!(f, "series:{}", name.as_str()),
             Self::Room(name) => write!(f, "room:{}", name.as_str()),
             Self::Presence => f.write_str("presence"),
+            Self::Field => f.write_str("field"),
+            Self::Board => f.write_str("board"),
         }
     }
 }
@@ -154,6 +172,8 @@ mod tests {
             "series:happiness",
             "room:lobby",
             "presence",
+            "field",
+            "board",
         ] {
             let topic = Topic::parse(text).unwrap();
             assert_eq!(topic.to_string(), text);

@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorCode, LatLng, ProtocolError, RoomName, RunnerId, SeriesName, Topic};
+use super::{
+    ErrorCode, LatLng, ProtocolError, RoomName, RunnerId, SeriesName, Topic, field::FieldRow,
+    race::Standing,
+};
 
 /// Version of this protocol, announced in [`ServerMsg::Welcome`].
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -219,8 +222,8 @@ impl Publication {
                 }),
                 _ => Err(shape("{\"text\":..}")),
             },
-            Topic::Presence => Err(ProtocolError::BadMessage(
-                "presence is kept by the server; nobody publishes on it".into(),
+            Topic::Presence | Topic::Field | Topic::Board => Err(ProtocolError::BadMessage(
+                format!("{topic} is kept by the server; nobody publishes on it"),
             )),
         }
     }
@@ -400,6 +403,42 @@ pub enum ServerMsg {
         /// On `presence`: followers per runner id (runners with none are left out).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         followers: Option<BTreeMap<String, usize>>,
+    },
+    /// The `field` topic: the latest position of every runner that moved since the
+    /// previous frame (`full`: of every runner with a position; the snapshot's one
+    /// frame). See [`super::field`].
+    Field {
+        /// Frames of the field are numbered from 1, one per cadence with a change.
+        seq: u64,
+        /// When the frame was made, ms since the Unix epoch.
+        t: u64,
+        /// True: every runner with a position (replace what you had); false: only
+        /// those that moved.
+        full: bool,
+        /// The origin of the rows' positions, `[lat, lng]` degrees.
+        o: [f64; 2],
+        /// The rows.
+        r: Vec<FieldRow>,
+    },
+    /// The `board` topic: the top of the leaderboard, sent when it changed.
+    Board {
+        /// The computation's number, from 1.
+        seq: u64,
+        /// When the board was computed, ms since the Unix epoch.
+        t: u64,
+        /// Runners on the whole board (the event's entrants).
+        runners: usize,
+        /// The first rows, leader first.
+        top: Vec<Standing>,
+    },
+    /// A followed runner's row of the leaderboard, sent to the subscribers of their
+    /// `runner:` topic that also take `board`, after its snapshot and whenever the
+    /// row changes.
+    Standing {
+        /// `runner:<bib>`.
+        topic: Topic,
+        /// The row (boxed: a row is ten times the size of any other message).
+        row: Box<Standing>,
     },
     /// The answer to a `ping`.
     Pong {

@@ -219,13 +219,11 @@ pub fn apply(hub: &Hub, cluster: &Cluster, topic: &Topic, events: Vec<Numbered>)
         .traffic
         .received
         .fetch_add(events.len() as u64, Relaxed);
-    let race = hub.race.get().filter(|_| matches!(topic, Topic::Runner(_)));
     let result = hub.topics.apply(topic, events, |numbered| {
-        if let (Some(race), Topic::Runner(runner), EventData::Fix { lat, lng, ts, t }) =
-            (race, topic, &numbered.data)
+        if let (Topic::Runner(runner), EventData::Fix { lat, lng, ts, t }) = (topic, &numbered.data)
             && let Ok(position) = LatLng::parse(*lat, *lng)
         {
-            race.record(runner, position, t.unwrap_or(*ts));
+            hub.record_fix(runner, position, t.unwrap_or(*ts));
         }
     });
     match result {

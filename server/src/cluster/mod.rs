@@ -279,7 +279,12 @@ impl Cluster {
     /// While Redis is down the topics are remembered and followed on reconnect.
     pub async fn follow(&self, hub: &Hub, topics: &[Topic]) {
         for topic in topics {
-            if matches!(topic.kind(), TopicKind::Presence) {
+            // Presence is reported apart; the field and the board are made on each
+            // node from the runners' fixes it already receives.
+            if matches!(
+                topic.kind(),
+                TopicKind::Presence | TopicKind::Field | TopicKind::Board
+            ) {
                 continue;
             }
             if self.follow_runners && matches!(topic, Topic::Runner(_)) {

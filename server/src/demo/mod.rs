@@ -79,6 +79,7 @@ fn edition_plan(state: &AppState, addr: SocketAddr, config: DemoConfig, edition:
     }
     if let Some(race) = state.hub.race.get() {
         race.restart();
+        state.hub.field.clear(now);
     }
     // Listening on every interface: the phones use loopback.
     let mut target = addr;

@@ -31,17 +31,14 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 /// `GET /api/stats`: the hub's figures as JSON.
 pub async fn stats(State(state): State<AppState>) -> Json<StatsSnapshot> {
     let hub = &state.hub;
-    Json(
-        hub.stats
-            .snapshot(&hub.topics.counts(), hub.connections.len()),
-    )
+    Json(hub.stats.snapshot(&hub.counts(), hub.connections.len()))
 }
 
 /// `GET /metrics`: the Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let hub = &state.hub;
     let mut body = hub.stats.render(
-        &hub.topics.counts(),
+        &hub.counts(),
         hub.connections.len(),
         hub.admission.addresses(),
     );

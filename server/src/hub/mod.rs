@@ -4,6 +4,9 @@
 //! runner holds. Its parts:
 //!
 //! - [`topics`]: every topic's subscribers, sequence numbers and history.
+//! - [`field`]: the `field` topic, every runner's latest position once a second.
+//! - [`board`]: the leaderboard computed once per interval, pushed (`board`, and each
+//!   followed runner's row) and cached for HTTP.
 //! - [`outbox`]: the bounded per-connection queue that all delivery goes into.
 //! - [`admission`]: connection limits, checked before a socket is upgraded.
 //! - [`connections`]: every open socket, for shutdown and [`keepalive`] to reach.
@@ -16,8 +19,10 @@
 //! 4008) instead of slowing anyone else down.
 
 pub mod admission;
+pub mod board;
 pub mod connections;
 pub mod every;
+pub(crate) mod field;
 pub mod keepalive;
 pub mod outbox;
 pub mod presence;
@@ -30,7 +35,9 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use spectate_app::protocol::{EventData, ProtocolError, Publication, TopicKind};
+use spectate_app::protocol::{
+    EventData, LatLng, ProtocolError, Publication, RunnerId, Topic, TopicKind,
+};
 use tokio::sync::watch;
 
 use crate::{auth::Access, config::Limits};
@@ -58,6 +65,10 @@ pub enum WireFormat {
 pub struct Hub {
     /// Every topic, its subscribers and history.
     pub topics: TopicRegistry,
+    /// The `field` topic.
+    pub(crate) field: field::Field,
+    /// The leaderboard's one computation, and the `board` topic.
+    pub(crate) board: board::Board,
     /// Metrics.
     pub stats: Stats,
     /// Limits every connection is held to.
@@ -94,6 +105,8 @@ impl Hub {
                     trail: limits.trail,
                 },
             ),
+            field: field::Field::default(),
+            board: board::Board::default(),
             stats: Stats::new(),
             admission: Admission::new(limits.max_connections, limits.max_connections_per_ip),
             connections: connections::Connections::default(),
@@ -184,10 +197,8 @@ impl Hub {
         let ts = now_ms();
         let cluster = self.cluster.get();
         // In a cluster the race hears every fix as it comes back from Redis.
-        if let (Publication::Fix { runner, position }, Some(race), None) =
-            (&publication, self.race.get(), cluster)
-        {
-            race.record(runner, *position, taken_ms.unwrap_or(ts));
+        if let (Publication::Fix { runner, position }, None) = (&publication, cluster) {
+            self.record_fix(runner, *position, taken_ms.unwrap_or(ts));
         }
         let data = event_data(publication, ts, taken_ms);
         if let Some(cluster) = cluster {
@@ -198,6 +209,88 @@ impl Hub {
         let fanout = self.topics.publish(&topic, data, from)?;
         self.count_published(&topic, fanout.conflated);
         Ok(fanout)
+    }
+
+    /// The one way a runner's fix reaches the race (progress, pace, the board) and
+    /// the field: on a single node when it is published, in a cluster when it comes
+    /// back from Redis numbered, on every node alike. Fixes of runners not in the
+    /// event stay out of both.
+    pub fn record_fix(&self, runner: &RunnerId, position: LatLng, taken_ms: u64) {
+        if let Some(race) = self.race.get()
+            && race.record(runner, position, taken_ms)
+        {
+            self.board.touch();
+            self.field.record(runner, position, taken_ms);
+        }
+    }
+
+    /// Subscribes `conn` to `topic`: the one way in for every socket, whatever the
+    /// topic. `field` and `board` are the hub's own (they need an event); every other
+    /// topic is the registry's, and for a connection that takes the board a runner's
+    /// snapshot is followed by their board row. Returns false if `conn` was already subscribed (it still gets the
+    /// snapshot, as asked).
+    pub fn subscribe(
+        &self,
+        conn: ConnId,
+        topic: &Topic,
+        subscriber: &topics::Subscriber,
+        from: topics::StartFrom,
+    ) -> Result<bool, ProtocolError> {
+        let no_event = || {
+            ProtocolError::BadMessage(format!("{topic} needs an event; this server tracks none"))
+        };
+        let app_only =
+            || ProtocolError::BadMessage(format!("{topic} is a protocol v1 topic (/ws)"));
+        match topic {
+            Topic::Field | Topic::Board if subscriber.format != WireFormat::App => Err(app_only()),
+            Topic::Field => match self.race.get() {
+                Some(_) => Ok(self.field.subscribe(conn, &subscriber.outbox, now_ms())),
+                None => Err(no_event()),
+            },
+            Topic::Board => match self.race.get() {
+                Some(race) => Ok(self.board.subscribe(conn, &subscriber.outbox, race)),
+                None => Err(no_event()),
+            },
+            _ => {
+                let presence = matches!(topic, Topic::Presence).then(|| {
+                    self.topics
+                        .presence_frame(self.connections.len(), &self.remote_audience())
+                });
+                let added = self
+                    .topics
+                    .subscribe(conn, topic, subscriber, from, presence)?;
+                if let Topic::Runner(runner) = topic
+                    && subscriber.format == WireFormat::App
+                    && let Some(row) = self.board.row_frame(conn, runner)
+                {
+                    subscriber.outbox.push_catchup(row);
+                }
+                Ok(added)
+            }
+        }
+    }
+
+    /// Counts by kind, the field's and the board's subscribers included (walks every
+    /// shard: for stats, not for hot paths).
+    pub fn counts(&self) -> topics::TopicCounts {
+        topics::TopicCounts {
+            field_subscriptions: self.field.subscribers(),
+            board_subscriptions: self.board.subscribers(),
+            ..self.topics.counts()
+        }
+    }
+
+    /// Removes `conn` from `topic`, if it was there.
+    pub fn unsubscribe(&self, conn: ConnId, topic: &Topic) {
+        match topic {
+            Topic::Field => {
+                self.field.unsubscribe(conn);
+            }
+            Topic::Board => {
+                self.board.unsubscribe(conn);
+            }
+            _ => self.topics.unsubscribe(conn, topic),
+        }
     }
 
     /// [`Self::publish_taken_at`] for a tracker's fix, resolving once it is taken: on
@@ -226,6 +319,8 @@ impl Hub {
             TopicKind::Series => "series",
             TopicKind::Room => "room",
             TopicKind::Presence => "presence",
+            TopicKind::Field => "field",
+            TopicKind::Board => "board",
         };
         self.stats.published.with_label_values(&[kind]).inc();
         self.stats

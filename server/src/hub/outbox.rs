@@ -17,6 +17,13 @@
 //! The writer takes everything queued in one go and writes it with one flush, so a
 //! client that is behind gets many frames per system call.
 //!
+//! A subscription's catch-up (a snapshot: a runner's trail, the field's every
+//! position) is queued under a budget of its own, [`CATCHUP_BUDGET`], not under the
+//! slow-consumer bound: a spectator who opens the map mid-race asks for a lot at once
+//! and has not read a byte yet, which says nothing about whether it keeps up. The
+//! bound applies to what is queued beyond the catch-up. (Before, 36 runners' trails
+//! were enough to cut a brand-new spectator off.)
+//!
 //! A close request or a ping request is a flag beside the queue rather than a queued
 //! frame, so that it jumps the queue: a close reaches the connection even while the
 //! queue is over its bound or the socket does not drain.
@@ -37,6 +44,13 @@ use spectate_app::protocol::CloseCode;
 
 /// Why and how the socket should close.
 pub type CloseRequest = (CloseCode, String);
+
+/// Bytes of catch-up (snapshots) a connection may have queued at once, besides the
+/// slow-consumer bound. Frames are shared, so this is accounting more than memory: a
+/// runner's trail snapshot is at most about 7 KB, 256 of them 1.8 MB, and the field's
+/// full frame about 25 bytes a runner (1 MB for 40,000). A client that asks for more
+/// than this without reading (subscribing again and again) is cut off as slow.
+pub const CATCHUP_BUDGET: usize = 8 * 1024 * 1024;
 
 /// How large a connection's queue may grow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +76,8 @@ pub struct Queued {
 struct Queue {
     items: VecDeque<Queued>,
     bytes: usize,
+    /// Of `bytes`, those of catch-up frames (under [`CATCHUP_BUDGET`]).
+    catchup_bytes: usize,
     /// While lagging: conflation key -> index in `items` of its waiting frame.
     waiting: HashMap<u64, usize>,
     /// The writer has gone: pushes are refused.
@@ -157,6 +173,35 @@ impl Outbox {
         })
     }
 
+    /// Queues a frame of a subscription's catch-up (snapshot header, history, the
+    /// field's full frame): counted against [`CATCHUP_BUDGET`], not the slow-consumer
+    /// bound, so a fresh subscriber is never cut off for what it asked for at once.
+    pub fn push_catchup(&self, frame: Utf8Bytes) -> Pushed {
+        let mut queue = self.0.lock();
+        if queue.gone || queue.ended {
+            return Pushed::Gone;
+        }
+        let len = frame.len();
+        if queue.catchup_bytes + len > CATCHUP_BUDGET {
+            drop(queue);
+            self.close(CloseCode::SlowConsumer, None);
+            return Pushed::Overflowed;
+        }
+        queue.catchup_bytes += len;
+        queue.bytes += len;
+        let was_empty = queue.items.is_empty();
+        queue.items.push_back(Queued {
+            frame,
+            published: None,
+            key: None,
+        });
+        drop(queue);
+        if was_empty {
+            self.0.ready.wake();
+        }
+        Pushed::Queued
+    }
+
     fn push_item(&self, item: Queued) -> Pushed {
         let bounds = self.0.bounds;
         let mut queue = self.0.lock();
@@ -164,8 +209,10 @@ impl Outbox {
             return Pushed::Gone;
         }
         let len = item.frame.len();
+        // What the client is behind by, besides the catch-up it asked for.
+        let live = queue.bytes - queue.catchup_bytes;
         // Only a lagging queue tracks keys: a client that keeps up pays nothing.
-        let key = item.key.filter(|_| queue.bytes > bounds.conflate_after);
+        let key = item.key.filter(|_| live > bounds.conflate_after);
         if let Some(key) = key
             && let Some(&index) = queue.waiting.get(&key)
         {
@@ -173,7 +220,7 @@ impl Outbox {
             queue.bytes = queue.bytes - old.frame.len() + len;
             return Pushed::Conflated;
         }
-        if queue.bytes + len > bounds.max_bytes {
+        if live + len > bounds.max_bytes {
             drop(queue);
             self.close(CloseCode::SlowConsumer, None);
             return Pushed::Overflowed;
@@ -252,6 +299,7 @@ impl OutboxReceiver {
             batch.clear();
             batch.extend(queue.items.drain(..));
             queue.bytes = 0;
+            queue.catchup_bytes = 0;
             queue.waiting.clear();
             return Poll::Ready(Next::Write);
         }
@@ -299,6 +347,7 @@ impl Drop for OutboxReceiver {
         queue.items = VecDeque::new();
         queue.waiting = HashMap::new();
         queue.bytes = 0;
+        queue.catchup_bytes = 0;
     }
 }
 
@@ -329,6 +378,28 @@ mod tests {
             panic!("no close")
         };
         assert_eq!(code, CloseCode::SlowConsumer);
+    }
+
+    #[tokio::test]
+    async fn a_catch_up_is_not_held_against_the_slow_consumer_bound() {
+        let (tx, mut rx) = outbox(bounds(100, 10));
+        // A snapshot far over the bound: queued, not a slow consumer.
+        for _ in 0..10 {
+            assert_eq!(tx.push_catchup("snapshot".into()), Pushed::Queued);
+        }
+        // Live frames are still held to the bound, beside the catch-up.
+        assert_eq!(tx.push("aaaa".into()), Pushed::Queued);
+        assert_eq!(tx.push("bbbb".into()), Pushed::Queued);
+        assert_eq!(tx.push("cccc".into()), Pushed::Overflowed);
+        assert!(matches!(
+            rx.next(&mut Vec::new()).await,
+            Next::Close((CloseCode::SlowConsumer, _))
+        ));
+        // The budget of its own is finite too.
+        let (tx, _rx) = outbox(bounds(100, 10));
+        let big: String = "x".repeat(CATCHUP_BUDGET / 2 + 1);
+        assert_eq!(tx.push_catchup(big.clone().into()), Pushed::Queued);
+        assert_eq!(tx.push_catchup(big.into()), Pushed::Overflowed);
     }
 
     #[tokio::test]

@@ -182,6 +182,8 @@ impl Stats {
             ("series_subscriptions", counts.series_subscriptions),
             ("room_members", counts.room_members),
             ("presence_subscriptions", counts.presence_subscriptions),
+            ("field_subscriptions", counts.field_subscriptions),
+            ("board_subscriptions", counts.board_subscriptions),
             ("client_addresses", addresses),
         ];
         for (what, value) in gauges {
@@ -205,6 +207,8 @@ impl Stats {
             series_subscriptions: counts.series_subscriptions,
             room_members: counts.room_members,
             topics: counts.topics,
+            field_subscriptions: counts.field_subscriptions,
+            board_subscriptions: counts.board_subscriptions,
             delivered: self.delivered.get(),
             slow_consumers: sum(&self.dropped, DropReason::SlowConsumer.label()),
             conflated: sum(&self.dropped, DropReason::Conflated.label()),
@@ -236,6 +240,12 @@ pub struct StatsSnapshot {
     pub room_members: usize,
     /// Topics in memory.
     pub topics: usize,
+    /// Connections on the `field` topic.
+    #[serde(default)]
+    pub field_subscriptions: usize,
+    /// Connections on the `board` topic.
+    #[serde(default)]
+    pub board_subscriptions: usize,
     /// Frames written since start.
     pub delivered: u64,
     /// Slow consumers cut off since start.

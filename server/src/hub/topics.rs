@@ -58,7 +58,7 @@ impl HistoryRules {
             TopicKind::Series => 300,
             // The room page keeps its own lines; a newcomer starts with a clean slate.
             TopicKind::Room => 0,
-            TopicKind::Presence => 0,
+            TopicKind::Presence | TopicKind::Field | TopicKind::Board => 0,
         };
         len.min(self.max_events)
     }
@@ -224,6 +224,10 @@ pub struct TopicCounts {
     pub room_members: usize,
     /// (connection, presence) pairs.
     pub presence_subscriptions: usize,
+    /// Connections on `field` (filled in by [`super::Hub::counts`]).
+    pub field_subscriptions: usize,
+    /// Connections on `board` (filled in by [`super::Hub::counts`]).
+    pub board_subscriptions: usize,
 }
 
 /// An event numbered by the cluster, to [`TopicRegistry::apply`].
@@ -386,12 +390,14 @@ impl TopicRegistry {
                 gap,
                 count: events.len(),
             };
-            subscriber.outbox.push(header.encode().into());
+            // The catch-up has a budget of its own: a fresh subscriber is never cut
+            // off as slow for what it asked for at once (see `outbox`).
+            subscriber.outbox.push_catchup(header.encode().into());
             for event in events {
-                subscriber.outbox.push(event.frame(WireFormat::App));
+                subscriber.outbox.push_catchup(event.frame(WireFormat::App));
             }
             if let Some(frame) = presence_frame {
-                subscriber.outbox.push(frame);
+                subscriber.outbox.push_catchup(frame);
             }
         }
         let added = match state.subscribers.entry(conn) {
@@ -413,6 +419,36 @@ impl TopicRegistry {
             }
         }
         Ok(added)
+    }
+
+    /// Queues `frame` to `topic`'s protocol v1 subscribers that `wants`, outside the
+    /// topic's numbering and history: a followed runner's board row beside their
+    /// fixes. While a subscriber lags, a newer row replaces the one still waiting.
+    /// Returns how many took it.
+    pub fn push_beside(
+        &self,
+        topic: &Topic,
+        frame: &Utf8Bytes,
+        wants: impl Fn(ConnId) -> bool,
+    ) -> usize {
+        let now = Instant::now();
+        let shard = self.shard(topic);
+        let Some(state) = shard.get(topic) else {
+            return 0;
+        };
+        // A key of its own, apart from the topic's fixes.
+        let key = Some(state.key | 1 << 63);
+        state
+            .subscribers
+            .iter()
+            .filter(|(conn, s)| s.format == WireFormat::App && wants(**conn))
+            .filter(|(_, s)| {
+                matches!(
+                    s.outbox.push_published(frame.clone(), now, key),
+                    Pushed::Queued | Pushed::Conflated
+                )
+            })
+            .count()
     }
 
     /// Removes `conn` from `topic`, if it was there.
@@ -711,6 +747,8 @@ impl TopicRegistry {
                     TopicKind::Series => counts.series_subscriptions += n,
                     TopicKind::Room => counts.room_members += n,
                     TopicKind::Presence => counts.presence_subscriptions += n,
+                    // Kept by the hub's field and board, not here.
+                    TopicKind::Field | TopicKind::Board => {}
                 }
             }
         }
@@ -771,13 +809,17 @@ fn snapshot(
     let now = Instant::now();
     let fresh = || {
         let skip = state.history.len().saturating_sub(fresh_len);
-        state
+        let events = state
             .history
             .iter()
             .skip(skip)
             .filter(|e| max_age.is_none_or(|age| now.saturating_duration_since(e.published) <= age))
             .cloned()
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        match max_age {
+            Some(_) => thin_trail(events),
+            None => events,
+        }
     };
     let gap = |after, reason| Some(Gap { after, reason });
     match from {
@@ -803,6 +845,30 @@ fn snapshot(
             }
         }
     }
+}
+
+/// Fixes a fresh runner snapshot carries at most: the newest [`TRAIL_RECENT`] as they
+/// are, older ones thinned evenly. A trail is drawn, not replayed: 64 fixes (about
+/// 7 KB) draw ten minutes of running as well as 256 (28 KB) do, and a spectator who
+/// follows several runners gets their trails at once.
+pub const TRAIL_SNAPSHOT_FIXES: usize = 64;
+/// Of [`TRAIL_SNAPSHOT_FIXES`], the newest fixes kept at full resolution.
+pub const TRAIL_RECENT: usize = 16;
+
+/// A trail bounded to [`TRAIL_SNAPSHOT_FIXES`], oldest first, keeping the oldest and
+/// the newest fixes.
+fn thin_trail(events: Vec<Arc<Event>>) -> Vec<Arc<Event>> {
+    if events.len() <= TRAIL_SNAPSHOT_FIXES {
+        return events;
+    }
+    let (older, recent) = events.split_at(events.len() - TRAIL_RECENT);
+    let keep = TRAIL_SNAPSHOT_FIXES - TRAIL_RECENT;
+    let mut out: Vec<Arc<Event>> = (0..keep)
+        .map(|i| older[i * (older.len() - 1) / (keep - 1)].clone())
+        .collect();
+    out.dedup_by_key(|e| e.seq);
+    out.extend(recent.iter().cloned());
+    out
 }
 
 fn room_presence(topic: &Topic, online: usize) -> Utf8Bytes {

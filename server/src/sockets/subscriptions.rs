@@ -7,7 +7,6 @@
 
 use std::{collections::BTreeSet, sync::Arc};
 
-use axum::extract::ws::Utf8Bytes;
 use spectate_app::protocol::{ProtocolError, Topic};
 
 use crate::hub::{
@@ -63,15 +62,8 @@ impl SubscriptionSet {
     /// Subscribes to `topic` (the snapshot is queued at once).
     pub fn add(&mut self, topic: &Topic, from: StartFrom) -> Result<(), ProtocolError> {
         self.check_room_for(std::slice::from_ref(topic))?;
-        let presence: Option<Utf8Bytes> = matches!(topic, Topic::Presence).then(|| {
-            let online = self.hub.connections.len();
-            self.hub
-                .topics
-                .presence_frame(online, &self.hub.remote_audience())
-        });
         self.hub
-            .topics
-            .subscribe(self.conn, topic, &self.subscriber, from, presence)?;
+            .subscribe(self.conn, topic, &self.subscriber, from)?;
         self.topics.insert(topic.clone());
         Ok(())
     }
@@ -79,7 +71,7 @@ impl SubscriptionSet {
     /// Unsubscribes from `topic`, if subscribed.
     pub fn remove(&mut self, topic: &Topic) {
         if self.topics.remove(topic) {
-            self.hub.topics.unsubscribe(self.conn, topic);
+            self.hub.unsubscribe(self.conn, topic);
         }
     }
 
@@ -113,7 +105,7 @@ impl SubscriptionSet {
 impl Drop for SubscriptionSet {
     fn drop(&mut self) {
         for topic in std::mem::take(&mut self.topics) {
-            self.hub.topics.unsubscribe(self.conn, &topic);
+            self.hub.unsubscribe(self.conn, &topic);
         }
     }
 }

@@ -15,6 +15,7 @@ mod ingest;
 mod load_tool;
 mod pages;
 mod protocol;
+mod race_scale;
 mod room;
 mod seed_spectate;
 mod shutdown;
