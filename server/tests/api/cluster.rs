@@ -571,3 +571,57 @@ async fn bad_cluster_and_load_options_are_refused_with_a_reason() {
     assert!(err.contains("only loopback"), "{err}");
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+#[tokio::test]
+async fn every_node_builds_the_field_and_the_board_from_the_fixes_redis_brings() {
+    let redis = Redis::start();
+    let nodes = [node(&redis).await, node(&redis).await];
+    // A spectator of the map page on node 1: the field and the board.
+    let (mut spectator, _, before) =
+        follower(&nodes[1], &["field", "board", "runner:4"], None).await;
+    let full = before
+        .iter()
+        .find(|f| f["type"] == "field")
+        .expect("the field's snapshot frame");
+    assert_eq!(full["full"], true);
+    // A runner's phone posts to node 0, on the course.
+    let course = spectate_server::event::Event::demo().course;
+    let p = course.position_at(2_000.0);
+    let url = nodes[0].url(&format!(
+        "/api/osmand?id=demo-4&lat={}&lon={}&timestamp={}",
+        p.lat(),
+        p.lng(),
+        now_ms() / 1000
+    ));
+    assert_eq!(reqwest::get(url).await.unwrap().status(), 200);
+    // Node 1 puts it in its field frame, its board and runner 4's row.
+    let (mut field_row, mut leader, mut row) = (None, None, None);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while (field_row.is_none() || leader.is_none() || row.is_none())
+        && tokio::time::Instant::now() < deadline
+    {
+        let frame = spectator.next_json().await;
+        match frame["type"].as_str() {
+            Some("field") => {
+                field_row = frame["r"].as_array().and_then(|r| r.first()).cloned();
+                let (lat, lng) = (
+                    frame["o"][0].as_f64().unwrap()
+                        + field_row.as_ref().unwrap()[1].as_f64().unwrap() / 1e5,
+                    frame["o"][1].as_f64().unwrap()
+                        + field_row.as_ref().unwrap()[2].as_f64().unwrap() / 1e5,
+                );
+                assert!((lat - p.lat()).abs() < 2e-5 && (lng - p.lng()).abs() < 2e-5);
+            }
+            Some("board") if frame["top"][0]["status"] == "running" => {
+                leader = Some(frame["top"][0]["bib"].clone());
+            }
+            Some("standing") if frame["row"]["status"] == "running" => {
+                row = Some(frame["row"]["position"].clone());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(field_row.map(|r| r[0].clone()), Some(json!(4)));
+    assert_eq!(leader, Some(json!(4)));
+    assert_eq!(row, Some(json!(1)));
+}
