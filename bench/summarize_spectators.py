@@ -30,7 +30,7 @@ def figures(d):
         "4008": x["slow_consumer_4008"],
         "errors": x["socket_errors"] + x["connect_failed"] + x["error_frames"],
         "lost followed": d["lost"],
-        "server conflated": x["followed"].get("server_conflated") or 0,
+        "server conflated": x["followed"].get("server_conflated"),
         "followed fixes": x["followed"]["fixes"],
         "staleness p50 ms": p(x, "field_staleness", "p50_ms"),
         "staleness p99 ms": p(x, "field_staleness"),

@@ -14,6 +14,10 @@
 //! - [`idle`]: N idle sockets, to measure the server's memory per connection.
 //! - [`ramp`]: websocket-shootout style; add clients in steps, 4 broadcasts in flight,
 //!   stop when the 95th percentile passes the limit.
+//! - [`spectators`]: N spectators on the map page of a race that `spectate simulate`
+//!   runs (field, board and 3 followed runners over `/ws?batch=1`, joins spread over
+//!   the run): field staleness, followed-fix latency and loss, time to the full field,
+//!   bytes per spectator, cut-offs.
 //!
 //! Every scenario can load a cluster: `--url` takes the nodes' addresses, and clients
 //! are spread over them round-robin.
@@ -31,6 +35,7 @@ pub mod race;
 pub mod ramp;
 pub mod report;
 pub mod seed;
+pub mod spectators;
 
 use clap::{Args, Subcommand};
 
@@ -79,6 +84,8 @@ pub enum Scenario {
     Ingest(ingest::IngestArgs),
     /// Clients added in steps until the p95 round trip passes a limit.
     Ramp(ramp::RampArgs),
+    /// Spectators on the map page (field, board, 3 followed runners) of a running race.
+    Spectators(spectators::SpectatorsArgs),
 }
 
 /// Why a load run could not go on.
@@ -110,5 +117,6 @@ pub async fn run(args: LoadArgs) -> Result<report::Summary, LoadError> {
         Scenario::Idle(s) => idle::run(&target, s).await,
         Scenario::Ingest(s) => ingest::run(&target, s).await,
         Scenario::Ramp(s) => ramp::run(&target, s).await,
+        Scenario::Spectators(s) => spectators::run(&target, s).await,
     }
 }

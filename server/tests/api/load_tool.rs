@@ -1,9 +1,16 @@
 //! The load tool's scenarios against the real server: exact delivery, checked by
 //! the tool itself (it exits non-zero otherwise), and its JSON summary says so.
 
-use spectate_server::config::Limits;
+use std::time::Duration;
 
-use crate::helpers::{TestApp, run_load, spawn_app, spawn_app_with_limits};
+use spectate_app::protocol::{LatLng, Publication, RunnerId};
+use spectate_server::{
+    config::{Config, Limits},
+    event::Event,
+    hub::now_ms,
+};
+
+use crate::helpers::{TestApp, run_load, spawn_app, spawn_app_with, spawn_app_with_limits};
 
 /// Runs `spectate load --quiet --url <app> <args>`, which must succeed, and returns
 /// its JSON summary.
@@ -90,4 +97,95 @@ async fn the_ingest_scenario_counts_acknowledged_fixes_and_they_are_stored() {
         stored += gpx.matches("<trkpt").count() as u64;
     }
     assert_eq!(stored, acked);
+}
+
+#[tokio::test]
+async fn the_spectators_scenario_sees_the_field_and_the_followed_fixes() {
+    // A 20-runner race over the demo's course, each runner sending a fix every 200 ms.
+    let dir = std::env::temp_dir().join(format!(
+        "spectate-load-spectators-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let course = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo/garmin-activity.gpx");
+    let mut toml = format!(
+        "name = \"Small field\"\nstart = \"2026-11-29T09:00:00+01:00\"\ntimezone = \"Europe/Paris\"\ncourse = {:?}\n",
+        course.to_string_lossy()
+    );
+    for i in 1..=20 {
+        toml.push_str(&format!(
+            "\n[[runners]]\nbib = {i}\nname = \"Runner {i}\"\ndevices = [\"small-{i}\"]\n"
+        ));
+    }
+    let path = dir.join("event.toml");
+    std::fs::write(&path, toml).unwrap();
+    let event = Event::load(&path).unwrap();
+    let app = spawn_app_with(Config {
+        event: Some(path),
+        ..Config::for_tests()
+    })
+    .await;
+    let hub = app.hub.clone();
+    let race = tokio::spawn(async move {
+        for k in 0u32.. {
+            for r in 1..=20u32 {
+                let along = (f64::from(k) * 3.0 + f64::from(r) * 5.0).min(event.course.length_m());
+                let p = event.course.position_at(along);
+                let fix = Publication::Fix {
+                    runner: RunnerId::parse(&r.to_string()).unwrap(),
+                    position: LatLng::parse(p.lat(), p.lng()).unwrap(),
+                };
+                hub.publish_taken_at(fix, None, Some(now_ms())).unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let pid = std::process::id().to_string();
+    let summary = load(
+        &app,
+        &[
+            "--pid",
+            &pid,
+            "spectators",
+            "--spectators",
+            "30",
+            "--seconds",
+            "3",
+            "--join-over-secs",
+            "1",
+            "--sample-every",
+            "5",
+            "--baseline-secs",
+            "0",
+        ],
+    )
+    .await;
+    race.abort();
+    let details = &summary["details"];
+    assert_eq!(summary["scenario"], "spectators");
+    assert_eq!(details["setup"]["runners"], 20, "{summary}");
+    assert_eq!(details["connected"], 30, "{summary}");
+    assert_eq!(details["cut_offs"], 0, "{summary}");
+    assert_eq!(details["error_frames"], 0, "{summary}");
+    assert_eq!(details["have_full_field"], 30, "{summary}");
+    assert!(
+        details["field"]["frames"].as_u64().unwrap() > 30,
+        "{summary}"
+    );
+    assert!(
+        details["field_staleness"]["samples"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    assert!(
+        details["followed"]["fixes"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    assert_eq!(summary["lost"], 0, "{summary}");
+    assert!(
+        details["bytes_per_spectator_s"].as_f64().unwrap() > 0.0,
+        "{summary}"
+    );
+    assert!(summary["server"]["cpu_s"].as_f64().is_some(), "{summary}");
 }
