@@ -182,12 +182,24 @@ impl Application {
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
             private: config.private || event.as_ref().is_some_and(|e| e.private),
         };
-        let hub = Arc::new(Hub::new(config.limits, access));
+        // The cluster first: the hub publishes through it from the start.
+        let cluster = match &config.cluster {
+            Some(cluster) => Some(Arc::new(crate::cluster::Cluster::new(
+                &cluster.redis_url,
+                &cluster.prefix,
+                event.is_some(),
+                config.limits.history_events,
+            )?)),
+            None => None,
+        };
+        let mut hub = Hub::new(config.limits, access);
         if let Some(event) = &event {
-            let _ = hub
-                .race
-                .set(Arc::new(crate::race::Race::new(event.clone())));
+            hub = hub.with_race(Arc::new(crate::race::Race::new(event.clone())));
         }
+        if let Some(cluster) = &cluster {
+            hub = hub.with_relay(cluster.clone());
+        }
+        let hub = Arc::new(hub);
         let store = Store::open(&config.data_dir)?;
         let intake = Arc::new(Intake::new(
             hub.clone(),
@@ -195,14 +207,7 @@ impl Application {
             config.limits.max_speed_mps,
         ));
         let mut background = Vec::new();
-        if let Some(cluster) = &config.cluster {
-            let cluster = Arc::new(crate::cluster::Cluster::new(
-                &cluster.redis_url,
-                &cluster.prefix,
-                event.is_some(),
-                config.limits.history_events,
-            )?);
-            let _ = hub.cluster.set(cluster.clone());
+        if let Some(cluster) = cluster {
             background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
             // Serve at once either way; a node that cannot reach Redis yet starts
             // degraded and joins when it can.
@@ -317,7 +322,7 @@ async fn restore(hub: &Hub, intake: &Intake, store: &Store) -> Result<(), Startu
     let count = fixes.len();
     for fix in fixes {
         intake.remember(&fix.runner, fix.taken_ms, fix.position);
-        if hub.cluster.get().is_some() {
+        if hub.in_cluster() {
             continue;
         }
         let publication = spectate_app::protocol::Publication::Fix {

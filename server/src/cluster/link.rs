@@ -140,7 +140,7 @@ async fn connect(hub: &Hub, cluster: &Cluster) -> redis::RedisResult<redis::aio:
                 .into_iter()
                 .filter(|t| matches!(t, Topic::Runner(_))),
         );
-        if let Some(race) = hub.race.get() {
+        if let Some(race) = hub.race() {
             topics.extend(
                 race.event()
                     .runners

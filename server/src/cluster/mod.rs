@@ -420,3 +420,51 @@ pub fn unavailable() -> ProtocolError {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// The hub knows the cluster only through this (see [`crate::hub::relay`]).
+impl crate::hub::relay::Relay for Cluster {
+    fn publish(
+        &self,
+        topic: Topic,
+        data: EventData,
+        from: Option<ConnId>,
+    ) -> Result<(), ProtocolError> {
+        Cluster::publish(self, topic, data, from)
+    }
+
+    fn publish_confirmed(
+        &self,
+        topic: Topic,
+        data: EventData,
+    ) -> crate::hub::relay::RelayFuture<'_, Result<(), ProtocolError>> {
+        Box::pin(Cluster::publish_confirmed(self, topic, data))
+    }
+
+    fn follow<'a>(
+        &'a self,
+        hub: &'a Hub,
+        topics: &'a [Topic],
+    ) -> crate::hub::relay::RelayFuture<'a, ()> {
+        Box::pin(Cluster::follow(self, hub, topics))
+    }
+
+    fn ready(&self) -> Result<(), ProtocolError> {
+        if self.is_up() {
+            Ok(())
+        } else {
+            Err(unavailable())
+        }
+    }
+
+    fn is_leader(&self) -> bool {
+        Cluster::is_leader(self)
+    }
+
+    fn remote_audience(&self) -> Audience {
+        Cluster::remote_audience(self)
+    }
+
+    fn render_metrics(&self) -> String {
+        Cluster::render_metrics(self)
+    }
+}

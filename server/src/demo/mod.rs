@@ -19,9 +19,8 @@ use tokio::task::JoinHandle;
 
 use crate::{
     config::DemoConfig,
-    hub::now_ms,
+    hub::{now_ms, wait_for_shutdown},
     simulate::{Plan, run_race},
-    sockets::wait_for_shutdown,
     state::AppState,
 };
 
@@ -77,7 +76,7 @@ fn edition_plan(state: &AppState, addr: SocketAddr, config: DemoConfig, edition:
             state.intake.forget(&runner.bib);
         }
     }
-    if let Some(race) = state.hub.race.get() {
+    if let Some(race) = state.hub.race() {
         race.restart();
         state.hub.field.clear(now);
     }

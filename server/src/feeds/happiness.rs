@@ -29,7 +29,7 @@ pub fn start(hub: Arc<Hub>, interval: Duration) -> JoinHandle<()> {
             value: next_value(&mut rng),
         };
         // In a cluster, one node (the lease holder) produces the series for all.
-        if hub.cluster.get().is_none_or(|c| c.is_leader()) {
+        if hub.is_feed_leader() {
             let _ = hub.publish(point, None);
         }
     })

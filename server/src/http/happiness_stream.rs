@@ -71,7 +71,7 @@ pub async fn happiness(State(state): State<AppState>, req: Request) -> Response 
 fn happiness_frames(hub: Arc<Hub>) -> impl Stream<Item = String> + Send + 'static {
     let (outbox, receiver) = outbox(hub.outbox_bounds());
     let mut feed = SubscriptionSet::new(hub.clone(), hub.next_conn_id(), outbox, WireFormat::Seed);
-    if hub.cluster.get().is_some() {
+    if hub.in_cluster() {
         // The seed format has no snapshot to line up with: following in the
         // background is enough.
         let hub = hub.clone();
@@ -81,7 +81,7 @@ fn happiness_frames(hub: Arc<Hub>) -> impl Stream<Item = String> + Send + 'stati
         .add(&Topic::Series(happiness_series()), StartFrom::Fresh)
         .is_ok();
     let mut shutdown = hub.shutdown_signal();
-    let stopped = async move { sockets::wait_for_shutdown(&mut shutdown).await };
+    let stopped = async move { crate::hub::wait_for_shutdown(&mut shutdown).await };
     // Counts the stream as open, and keeps the subscription, for exactly as long as
     // the response body lives.
     let open = (OpenStream::new(hub), feed);

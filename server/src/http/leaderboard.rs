@@ -42,7 +42,7 @@ pub async fn leaderboard(
     headers: HeaderMap,
     page: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Some(race) = state.hub.race.get() else {
+    let Some(race) = state.hub.race() else {
         return no_event();
     };
     let Ok(Query(page)) = page else {
@@ -102,7 +102,7 @@ pub async fn leaderboard(
 /// Every entrant (bib, name, category), in bib order: what the page searches and
 /// labels with, fetched once after the first paint.
 pub async fn entrants(State(state): State<AppState>) -> Response {
-    match state.hub.race.get() {
+    match state.hub.race() {
         Some(race) => Json(&race.event_info().entrants).into_response(),
         None => no_event(),
     }

@@ -32,7 +32,7 @@ pub struct RaceQuery {
 /// The view as of now for a page following `follows`; without an event, only the
 /// tiles.
 pub fn view(state: &AppState, follows: &[RunnerId]) -> RaceView {
-    let race = state.hub.race.get();
+    let race = state.hub.race();
     // One instant for the board and the clock the page counts "ago" from.
     let now = now_ms();
     let board = race.map(|r| state.hub.board.latest(r).view(follows));

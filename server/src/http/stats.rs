@@ -18,8 +18,8 @@ use crate::{hub::stats::StatsSnapshot, state::AppState};
 /// load balancer should send new ones to a node that delivers the whole cluster's
 /// events.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.hub.cluster.get() {
-        Some(cluster) if !cluster.is_up() => (
+    match state.hub.ready_to_publish() {
+        Err(_) if state.hub.in_cluster() => (
             StatusCode::SERVICE_UNAVAILABLE,
             "degraded: the cluster's Redis is unreachable; reconnecting\n",
         )
@@ -42,8 +42,8 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         hub.connections.len(),
         hub.admission.addresses(),
     );
-    if let Some(cluster) = hub.cluster.get() {
-        body.push_str(&cluster.render_metrics());
+    if let Some(relay) = hub.relay() {
+        body.push_str(&relay.render_metrics());
     }
     (
         [(

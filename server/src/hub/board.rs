@@ -317,7 +317,7 @@ fn standing_frame(topic: &Topic, row: &str) -> Utf8Bytes {
 pub(crate) fn start(hub: Arc<Hub>, period: Duration) -> JoinHandle<()> {
     hub.board.set_refresh(period);
     every(hub, period.max(Duration::from_millis(50)), |hub| {
-        if let Some(race) = hub.race.get() {
+        if let Some(race) = hub.race() {
             hub.board.tick(race, &hub.topics, now_ms());
         }
     })

@@ -21,7 +21,7 @@ pub fn every(
         loop {
             tokio::select! {
                 _ = ticker.tick() => tick(&hub),
-                () = crate::sockets::wait_for_shutdown(&mut shutdown) => break,
+                () = super::wait_for_shutdown(&mut shutdown) => break,
             }
         }
     })

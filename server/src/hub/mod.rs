@@ -27,11 +27,15 @@ pub mod keepalive;
 pub mod outbox;
 pub mod presence;
 pub mod rate_limit;
+pub mod relay;
 pub mod stats;
 pub mod topics;
 
 use std::{
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -77,13 +81,13 @@ pub struct Hub {
     pub access: Access,
     /// Connection limits.
     pub admission: Admission,
-    /// The race of the event being tracked, fed with every runner fix (set once at
-    /// start when there is an event).
-    pub race: std::sync::OnceLock<std::sync::Arc<crate::race::Race>>,
+    /// The race of the event being tracked, fed with every runner fix.
+    race: Option<Arc<crate::race::Race>>,
     /// Open sockets.
     pub connections: connections::Connections,
-    /// This node's membership of a cluster (`--redis-url`), set once at start.
-    pub cluster: std::sync::OnceLock<std::sync::Arc<crate::cluster::Cluster>>,
+    /// Where publications go beyond this process: the cluster (`--redis-url`), or
+    /// none on a single node.
+    relay: Option<Arc<dyn relay::Relay>>,
     /// Names this run of the server (or the cluster's shared state); sequence
     /// numbers are only comparable within one.
     epoch: std::sync::Mutex<String>,
@@ -110,16 +114,53 @@ impl Hub {
             stats: Stats::new(),
             admission: Admission::new(limits.max_connections, limits.max_connections_per_ip),
             connections: connections::Connections::default(),
-            race: std::sync::OnceLock::new(),
+            race: None,
             limits,
             access,
             // Random, so a restarted server never accepts a resume meant for the old one.
             epoch: std::sync::Mutex::new(format!("{:016x}", fastrand::u64(..))),
-            cluster: std::sync::OnceLock::new(),
+            relay: None,
             next_conn_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
             started: tokio::time::Instant::now(),
         }
+    }
+
+    /// The hub of a server tracking `race`.
+    pub fn with_race(self, race: Arc<crate::race::Race>) -> Self {
+        Self {
+            race: Some(race),
+            ..self
+        }
+    }
+
+    /// The hub of a node that publishes through `relay` (a cluster).
+    pub fn with_relay(self, relay: Arc<dyn relay::Relay>) -> Self {
+        Self {
+            relay: Some(relay),
+            ..self
+        }
+    }
+
+    /// The race of the event being tracked, if any.
+    pub fn race(&self) -> Option<&Arc<crate::race::Race>> {
+        self.race.as_ref()
+    }
+
+    /// The relay this node publishes through (a cluster), if any.
+    pub fn relay(&self) -> Option<&Arc<dyn relay::Relay>> {
+        self.relay.as_ref()
+    }
+
+    /// True on a node of a cluster.
+    pub fn in_cluster(&self) -> bool {
+        self.relay.is_some()
+    }
+
+    /// Whether this node produces the cluster-wide feeds: the leader of a cluster,
+    /// or a single node.
+    pub fn is_feed_leader(&self) -> bool {
+        self.relay.as_ref().is_none_or(|r| r.is_leader())
     }
 
     /// The epoch clients resume against.
@@ -134,27 +175,24 @@ impl Hub {
 
     /// What the cluster's other nodes report of their audience (empty on one node).
     pub fn remote_audience(&self) -> topics::Audience {
-        self.cluster
-            .get()
-            .map(|c| c.remote_audience())
+        self.relay
+            .as_ref()
+            .map(|r| r.remote_audience())
             .unwrap_or_default()
     }
 
     /// In a cluster, makes sure this node follows `topics` and has their history
     /// before a subscriber is served a snapshot; nothing to do on a single node.
     pub async fn follow(&self, topics: &[spectate_app::protocol::Topic]) {
-        if let Some(cluster) = self.cluster.get() {
-            cluster.follow(self, topics).await;
+        if let Some(relay) = &self.relay {
+            relay.follow(self, topics).await;
         }
     }
 
     /// Refuses with `unavailable` while this node is in a cluster whose Redis is
     /// unreachable: publishing would fail, so ingestion must not store either.
     pub fn ready_to_publish(&self) -> Result<(), ProtocolError> {
-        match self.cluster.get() {
-            Some(cluster) if !cluster.is_up() => Err(crate::cluster::unavailable()),
-            _ => Ok(()),
-        }
+        self.relay.as_ref().map_or(Ok(()), |r| r.ready())
     }
 
     /// Milliseconds since the hub started: the keepalive clock.
@@ -195,14 +233,13 @@ impl Hub {
     ) -> Result<Fanout, ProtocolError> {
         let topic = publication.topic();
         let ts = now_ms();
-        let cluster = self.cluster.get();
         // In a cluster the race hears every fix as it comes back from Redis.
-        if let (Publication::Fix { runner, position }, None) = (&publication, cluster) {
+        if let (Publication::Fix { runner, position }, None) = (&publication, &self.relay) {
             self.record_fix(runner, *position, taken_ms.unwrap_or(ts));
         }
         let data = event_data(publication, ts, taken_ms);
-        if let Some(cluster) = cluster {
-            cluster.publish(topic.clone(), data, from)?;
+        if let Some(relay) = &self.relay {
+            relay.publish(topic.clone(), data, from)?;
             self.count_published(&topic, 0);
             return Ok(Fanout::default());
         }
@@ -216,7 +253,7 @@ impl Hub {
     /// back from Redis numbered, on every node alike. Fixes of runners not in the
     /// event stay out of both.
     pub fn record_fix(&self, runner: &RunnerId, position: LatLng, taken_ms: u64) {
-        if let Some(race) = self.race.get()
+        if let Some(race) = self.race.as_ref()
             && race.record(runner, position, taken_ms)
         {
             self.board.touch();
@@ -243,11 +280,11 @@ impl Hub {
             || ProtocolError::BadMessage(format!("{topic} is a protocol v1 topic (/ws)"));
         match topic {
             Topic::Field | Topic::Board if subscriber.format != WireFormat::App => Err(app_only()),
-            Topic::Field => match self.race.get() {
+            Topic::Field => match self.race.as_ref() {
                 Some(_) => Ok(self.field.subscribe(conn, &subscriber.outbox, now_ms())),
                 None => Err(no_event()),
             },
-            Topic::Board => match self.race.get() {
+            Topic::Board => match self.race.as_ref() {
                 Some(race) => Ok(self.board.subscribe(conn, &subscriber.outbox, race)),
                 None => Err(no_event()),
             },
@@ -301,14 +338,14 @@ impl Hub {
         publication: Publication,
         taken_ms: Option<u64>,
     ) -> Result<(), ProtocolError> {
-        let Some(cluster) = self.cluster.get() else {
+        let Some(relay) = &self.relay else {
             return self
                 .publish_taken_at(publication, None, taken_ms)
                 .map(|_| ());
         };
         let topic = publication.topic();
         let data = event_data(publication, now_ms(), taken_ms);
-        cluster.publish_confirmed(topic.clone(), data).await?;
+        relay.publish_confirmed(topic.clone(), data).await?;
         self.count_published(&topic, 0);
         Ok(())
     }
@@ -339,6 +376,11 @@ impl Hub {
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
     }
+}
+
+/// Resolves once shutdown has begun (or the hub is gone).
+pub async fn wait_for_shutdown(signal: &mut watch::Receiver<bool>) {
+    let _ = signal.wait_for(|down| *down).await;
 }
 
 /// The event a publication becomes, received at `ts`.

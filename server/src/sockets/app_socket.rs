@@ -251,7 +251,7 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
                 topic: topic @ Topic::Runner(_),
                 data,
             }) => session.publish_fix(&hub, &intake, id, topic, data).await,
-            Ok(ClientMsg::Subscribe { id, topics, resume }) if hub.cluster.get().is_some() => {
+            Ok(ClientMsg::Subscribe { id, topics, resume }) if hub.in_cluster() => {
                 // In a cluster the node first follows the topics in Redis, so the
                 // snapshot (or resume) is the cluster's, not just this node's; and
                 // again after, in case the node left a topic meanwhile.

@@ -37,7 +37,6 @@ use axum::{
 };
 use futures::{Sink, SinkExt, Stream};
 use spectate_app::protocol::CloseCode;
-use tokio::sync::watch;
 
 use crate::auth::Handshake;
 use crate::hub::{
@@ -444,9 +443,4 @@ impl Connection {
         let _ =
             tokio::time::timeout(Duration::from_secs(1), SinkExt::close(&mut self.socket)).await;
     }
-}
-
-/// Resolves once shutdown has begun (or the hub is gone).
-pub async fn wait_for_shutdown(signal: &mut watch::Receiver<bool>) {
-    let _ = signal.wait_for(|down| *down).await;
 }

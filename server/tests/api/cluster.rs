@@ -541,11 +541,12 @@ async fn the_load_tool_spreads_its_clients_over_the_nodes_and_counts_exactly() {
     // The publisher (client 20) was on a. b's 10 subscribers got its 4 messages
     // through Redis, once for the node, not once each; a got its own back, numbered.
     for (name, app) in [("a", &a), ("b", &b)] {
-        let cluster = app.hub.cluster.get().unwrap();
-        let received = cluster
-            .traffic
-            .received
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let metrics = app.get_text("/metrics").await;
+        let received: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("spectate_cluster_received_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
         assert_eq!(received, 4, "{name} received {received} events from Redis");
     }
 }
