@@ -172,6 +172,23 @@ async fn a_spectator_opening_a_500_runner_race_mid_race_sees_the_whole_field_and
         (stats.field_subscriptions, stats.board_subscriptions),
         (1, 1)
     );
+
+    // A batched connection gets the large field frame in a frame of its own: the
+    // bytes every spectator shares, not a copy joined with other messages.
+    let mut other = app.connect("/ws?batch=1").await;
+    other.expect_welcome().await;
+    other
+        .send_json(json!({"type": "subscribe", "id": 2, "topics": ["field"]}))
+        .await;
+    loop {
+        let Seen::Text(frame) = other.next().await else {
+            panic!("closed");
+        };
+        if frame.contains(r#""type":"field""#) {
+            assert!(frame.starts_with(r#"{"type":"field""#) && !frame.contains('\n'));
+            break;
+        }
+    }
 }
 
 #[tokio::test]
