@@ -10,6 +10,8 @@ const BASE = process.argv[2] || 'http://127.0.0.1:3990';
 const MEASURE_S = Number(process.env.SECONDS_MEASURED || 20);
 // PAGES=map or PAGES=dashboard measures one page alone (to tell their costs apart).
 const PAGES = process.env.PAGES || 'both';
+// Runners on the map (bench/frames.sh sets it with the event it makes).
+const RUNNERS = Number(process.env.RUNNERS || 1000);
 const MAP_SRC = PAGES === 'dashboard' ? 'about:blank' : '/?follow=1,2,3';
 const DASH_SRC = PAGES === 'map' ? 'about:blank' : '/dashboard?series=bench';
 
@@ -51,9 +53,9 @@ function percentile(sorted, p) {
   await page.goto(`${BASE}/bench-harness`);
   const map = PAGES === 'dashboard' ? null : await (await page.$('#map')).contentFrame();
   const dash = PAGES === 'map' ? null : await (await page.$('#dash')).contentFrame();
-  // Wait for the field: 1,000 markers on the map, 10,000 points in the chart.
+  // Wait for the field: every runner on the map, 10,000 points in the chart.
   if (map) {
-    await map.waitForFunction(() => Number(document.querySelector('.live-map')?.dataset.markers || 0) >= 1000, null, { timeout: 120_000 });
+    await map.waitForFunction((n) => Number(document.querySelector('.live-map')?.dataset.markers || 0) >= n, RUNNERS, { timeout: 120_000 });
   }
   if (dash) {
     await dash.waitForFunction(() => document.querySelector('.status')?.dataset.status === 'live');
