@@ -17,13 +17,12 @@ use crate::{
 
 /// Rows shown before "Show all".
 pub const TOP_ROWS: usize = 25;
-/// Rows fetched per page of the whole board.
-pub(crate) const PAGE_ROWS: usize = 500;
-
 /// Fetches the next page of the whole board into `all`.
 fn fetch_page(all: RwSignal<Option<Vec<Standing>>>) {
     #[cfg(feature = "hydrate")]
     {
+        /// Rows fetched per page of the whole board.
+        const PAGE_ROWS: usize = 500;
         let offset = all.with_untracked(|a| a.as_ref().map_or(0, Vec::len));
         leptos::task::spawn_local(async move {
             let url = format!("/api/leaderboard?offset={offset}&limit={PAGE_ROWS}");
