@@ -103,6 +103,10 @@ extern "C" {
     #[wasm_bindgen(method, js_name = setLatLngs)]
     pub fn set_lat_lngs(this: &Layer, latlngs: &JsValue);
 
+    /// `path.bringToFront()`: drawn above the other paths of its renderer.
+    #[wasm_bindgen(method, js_name = bringToFront)]
+    pub fn bring_to_front(this: &Layer);
+
     /// `path.setStyle(options)`.
     #[wasm_bindgen(method, js_name = setStyle)]
     pub fn set_style(this: &Layer, options: &JsValue);

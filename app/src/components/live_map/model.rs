@@ -153,6 +153,7 @@ impl Model {
         let glides = self.field_size().max(rows.len()) <= GLIDE_ALL_UP_TO;
         let labelled = self.field_size().max(rows.len()) <= LABEL_ALL_UP_TO;
         let (now, wall) = (now(), wall_ms());
+        let mut added = false;
         for row in rows {
             let runner = row.runner();
             let followed = self.followed.contains(runner);
@@ -179,6 +180,7 @@ impl Model {
                 self.ensure_marker(runner);
             } else if let Some(seen) = self.positions.get(runner) {
                 m.add_marker(runner, seen, None, None, labelled);
+                added = true;
             }
         }
         if full {
@@ -194,6 +196,11 @@ impl Model {
             m.count_markers();
             if glides {
                 m.request_frame();
+            }
+            // New dots are drawn last, over the followed runners' trails (the same
+            // canvas): the trails go back on top.
+            if added {
+                m.trails_to_front();
             }
         }
     }

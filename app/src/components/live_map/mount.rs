@@ -86,6 +86,13 @@ impl Mounted {
         }
     }
 
+    /// Draws the followed runners' trails above the field's dots.
+    pub(crate) fn trails_to_front(&self) {
+        for (line, _) in self.markers.values().filter_map(|m| m.trail.as_ref()) {
+            line.bring_to_front();
+        }
+    }
+
     pub(crate) fn restale(&mut self, now_ms: u64) {
         for marker in self.markers.values_mut() {
             refresh_stale(marker, now_ms);
