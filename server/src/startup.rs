@@ -222,6 +222,7 @@ impl Application {
             crate::hub::field::start(hub.clone(), config.field_every),
             crate::hub::board::start(hub.clone(), config.board_every),
             crate::hub::keepalive::start(hub.clone()),
+            crate::hub::sweep::start(hub.clone()),
         ]);
         if let Some(retention) = config.retention {
             background.push(retain(hub.clone(), store.clone(), retention));

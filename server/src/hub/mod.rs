@@ -12,6 +12,7 @@
 //! - [`connections`]: every open socket, for shutdown and [`keepalive`] to reach.
 //! - [`presence`]: the timer that tells rooms and `presence` subscribers who is there.
 //! - [`rate_limit`]: the token bucket behind publish and room rate limits.
+//! - [`sweep`]: idle topics whose history aged out leave memory.
 //! - [`stats`]: Prometheus metrics and the `/api/stats` figures.
 //!
 //! Publishers never wait on a socket: delivery is a push into each subscriber's
@@ -29,6 +30,7 @@ pub mod presence;
 pub mod rate_limit;
 pub mod relay;
 pub mod stats;
+pub(crate) mod sweep;
 pub mod topics;
 
 use std::{
@@ -126,9 +128,11 @@ impl Hub {
         }
     }
 
-    /// The hub of a server tracking `race`.
+    /// The hub of a server tracking `race`: only its runners count in presence.
     pub fn with_race(self, race: Arc<crate::race::Race>) -> Self {
+        let entrants = race.event().runners.iter().map(|r| r.bib.clone());
         Self {
+            topics: self.topics.with_entrants(entrants),
             race: Some(race),
             ..self
         }

@@ -11,6 +11,7 @@ mod demo;
 mod durability;
 mod event_file;
 mod happiness;
+mod hardening;
 mod ingest;
 mod load_tool;
 mod pages;

@@ -239,3 +239,27 @@ impl TopicRegistry {
         out
     }
 }
+
+impl TopicRegistry {
+    /// Ages the history of the topics nobody here listens to, and drops those left
+    /// with nothing to remember: without it a room with one message, or a runner
+    /// followed once, stayed in memory until a restart. Returns the topics dropped.
+    pub fn sweep(&self, now: Instant) -> usize {
+        let rules = self.history;
+        let mut dropped = 0;
+        for mut shard in self.all_shards() {
+            shard.retain(|topic, state| {
+                if !state.subscribers.is_empty() {
+                    return true;
+                }
+                state.trim(rules.keep(topic.kind()), rules.max_age, now);
+                let keep = !state.history.is_empty();
+                dropped += usize::from(!keep);
+                keep
+            });
+        }
+        self.topics
+            .fetch_sub(dropped, std::sync::atomic::Ordering::Relaxed);
+        dropped
+    }
+}

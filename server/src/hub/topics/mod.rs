@@ -26,7 +26,7 @@ use std::{
 };
 
 use axum::extract::ws::Utf8Bytes;
-use spectate_app::protocol::{EventData, ProtocolError, ServerMsg, Topic, TopicKind};
+use spectate_app::protocol::{EventData, ProtocolError, RunnerId, ServerMsg, Topic, TopicKind};
 
 use super::{ConnId, Outbox, WireFormat, outbox::Pushed};
 
@@ -136,6 +136,8 @@ pub struct TopicRegistry {
     history: HistoryRules,
     /// The presence frame last sent, to send only changes.
     last_presence: Mutex<Option<(usize, BTreeMap<String, usize>)>>,
+    /// The event's runners: only they count in presence (any runner without an event).
+    entrants: Option<std::collections::HashSet<RunnerId>>,
 }
 
 impl TopicRegistry {
@@ -150,6 +152,15 @@ impl TopicRegistry {
             max_topics,
             history,
             last_presence: Mutex::new(None),
+            entrants: None,
+        }
+    }
+
+    /// The registry of a server tracking an event of `entrants`.
+    pub fn with_entrants(self, entrants: impl IntoIterator<Item = RunnerId>) -> Self {
+        Self {
+            entrants: Some(entrants.into_iter().collect()),
+            ..self
         }
     }
 

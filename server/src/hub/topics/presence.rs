@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::ws::Utf8Bytes;
-use spectate_app::protocol::{ServerMsg, Topic};
+use spectate_app::protocol::{RunnerId, ServerMsg, Topic};
 
 use super::TopicRegistry;
 use crate::hub::WireFormat;
@@ -39,6 +39,12 @@ impl Audience {
 }
 
 impl TopicRegistry {
+    /// Whether `runner`'s followers are counted: on an event server only the event's
+    /// runners are (anyone may follow any id, and an id nobody runs is not news).
+    fn counted(&self, runner: &RunnerId) -> bool {
+        self.entrants.as_ref().is_none_or(|e| e.contains(runner))
+    }
+
     /// This node's own audience: followers per runner and members per room, for the
     /// cluster's presence report.
     pub fn local_audience(&self) -> Audience {
@@ -47,7 +53,7 @@ impl TopicRegistry {
             for (topic, state) in shard.iter() {
                 let n = state.subscribers.len();
                 match topic {
-                    Topic::Runner(runner) if n > 0 => {
+                    Topic::Runner(runner) if n > 0 && self.counted(runner) => {
                         audience.followers.insert(runner.as_str().to_owned(), n);
                     }
                     Topic::Room(room) if n > 0 => {
@@ -63,23 +69,31 @@ impl TopicRegistry {
     /// The presence frame for `online` spectators: followers per runner.
     /// `remote` is what the cluster's other nodes reported (empty on a single node).
     pub fn presence_frame(&self, online: usize, remote: &Audience) -> Utf8Bytes {
-        let mut followers = self.followers();
-        for (runner, n) in &remote.followers {
-            *followers.entry(runner.clone()).or_default() += n;
-        }
-        presence_frame(online + remote.online, followers)
+        presence_frame(online + remote.online, self.followers(remote))
     }
 
-    fn followers(&self) -> BTreeMap<String, usize> {
+    /// Followers per counted runner, here and on the other nodes, at most
+    /// [`PRESENCE_MAX_RUNNERS`] (the most followed).
+    fn followers(&self, remote: &Audience) -> BTreeMap<String, usize> {
         let mut followers = BTreeMap::new();
         for shard in self.all_shards() {
             for (topic, state) in shard.iter() {
                 if let Topic::Runner(runner) = topic
                     && !state.subscribers.is_empty()
+                    && self.counted(runner)
                 {
                     followers.insert(runner.as_str().to_owned(), state.subscribers.len());
                 }
             }
+        }
+        for (runner, n) in &remote.followers {
+            *followers.entry(runner.clone()).or_default() += n;
+        }
+        if followers.len() > PRESENCE_MAX_RUNNERS {
+            let mut counts: Vec<(String, usize)> = followers.into_iter().collect();
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            counts.truncate(PRESENCE_MAX_RUNNERS);
+            followers = counts.into_iter().collect();
         }
         followers
     }
@@ -108,10 +122,7 @@ impl TopicRegistry {
                 }
             }
         }
-        let mut followers = self.followers();
-        for (runner, n) in &remote.followers {
-            *followers.entry(runner.clone()).or_default() += n;
-        }
+        let followers = self.followers(remote);
         let online = online + remote.online;
         {
             let mut last = self.last_presence.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,6 +143,10 @@ impl TopicRegistry {
         }
     }
 }
+
+/// Runners listed in a presence frame at most (the most followed): the frame stays
+/// under about 20 KB whatever ids clients follow.
+pub(crate) const PRESENCE_MAX_RUNNERS: usize = 1000;
 
 pub(super) fn room_presence(topic: &Topic, online: usize) -> Utf8Bytes {
     ServerMsg::Presence {
