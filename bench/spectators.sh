@@ -3,7 +3,7 @@
 #
 # A server with a RUNNERS-runner event on CPU 0; on CPU 1, `spectate simulate` runs
 # the race through the real ingestion paths (OsmAnd, OwnTracks, WebSocket; a fix every
-# 5 s per runner, stored), and after WARMUP s `spectate load spectators` brings
+# 5 s per runner, stored, spread over the period: see PHASES), and after WARMUP s `spectate load spectators` brings
 # SPECTATORS spectators onto the map page (field + board + 3 followed runners over
 # /ws?batch=1), joining over JOIN_OVER s and staying until SECONDS s. RUNS runs, each
 # on a fresh server; one JSON summary per run in $OUT.
@@ -45,6 +45,19 @@ FLAGS=(--log-level warn --max-connections 100000 --max-connections-per-ip 100000
   --publish-per-second 1000000 --publish-burst 1000000 --tile-url none)
 EVENT=/tmp/spectate-spectators-$RUNNERS.toml
 bench/event.sh "Big field" big "$RUNNERS" >"$EVENT"
+# `spectate simulate` starts every phone at race second 0, so all of them send at the
+# same instants: 5,000 fixes at once every 5 s, not 1,000 a second. The runners are
+# split over PHASES simulators (event files of disjoint bibs, the server's event has
+# them all) started FIX_EVERY/PHASES s apart, which spreads the fixes over the period.
+PHASES=${PHASES:-5}
+for ((p = 0; p < PHASES; p++)); do
+  {
+    sed -n '1,/^course/p' "$EVENT"
+    for ((i = p * RUNNERS / PHASES + 1; i <= (p + 1) * RUNNERS / PHASES; i++)); do
+      printf '\n[[runners]]\nbib = %d\nname = "Runner %d"\ndevices = ["big-%d"]\n' "$i" "$i" "$i"
+    done
+  } >"$EVENT.part$p"
+done
 DATA=/tmp/spectate-spectators-data
 
 wait_port() {
@@ -66,10 +79,14 @@ for run in $(seq "$RUNS"); do
     "${FLAGS[@]}" $EXTRA_SERVER_FLAGS >"$OUT/$name.server.log" 2>&1 &
   server=$!
   wait_port "$port"
-  taskset -c 1 "$BIN" simulate --event "$EVENT" --url "http://127.0.0.1:$port" \
-    --fix-every "$FIX_EVERY" --speed 1 --data-dir "$DATA" \
-    --seconds $((WARMUP + SECONDS_ + 30)) >"$OUT/$name.simulate.log" 2>&1 &
-  simulate=$!
+  simulators=()
+  for ((p = 0; p < PHASES; p++)); do
+    taskset -c 1 "$BIN" simulate --event "$EVENT.part$p" --url "http://127.0.0.1:$port" \
+      --fix-every "$FIX_EVERY" --speed 1 --data-dir "$DATA" --seed $((p + 1)) \
+      --seconds $((WARMUP + SECONDS_ + 30)) >"$OUT/$name.simulate-$p.log" 2>&1 &
+    simulators+=($!)
+    sleep "$(awk -v f="$FIX_EVERY" -v n="$PHASES" 'BEGIN {print f / n}')"
+  done
   echo "== $name: race warming up for $WARMUP s" >&2
   sleep "$WARMUP"
   if [[ -n ${PERF:-} ]]; then
@@ -89,8 +106,8 @@ for run in $(seq "$RUNS"); do
     >"$OUT/$name.json" 2>"$OUT/$name.load.log"; then
     echo "   load failed; see $OUT/$name.load.log" >&2
   fi
-  kill "$simulate" 2>/dev/null || true
-  wait "$simulate" 2>/dev/null || true
+  kill "${simulators[@]}" 2>/dev/null || true
+  wait "${simulators[@]}" 2>/dev/null || true
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
   wait 2>/dev/null || true

@@ -36,6 +36,9 @@ def figures(d):
         "staleness p99 ms": p(x, "field_staleness"),
         "staleness max ms": p(x, "field_staleness", "max_ms"),
         "field delay p99 ms": p(x, "field_delay"),
+        "fix to server p99 ms": p(x, "followed_fix_taken_to_server"),
+        "field frames/s": (x["field"]["frames"] - x["field"]["full_frames"])
+        / max(x["spectator_seconds"], 1e-9),
         "followed p50 ms": p(x, "followed_fix_latency", "p50_ms"),
         "followed p99 ms": p(x, "followed_fix_latency"),
         "join p50 ms": p(x, "join_to_full_field", "p50_ms"),

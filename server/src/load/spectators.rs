@@ -15,7 +15,8 @@
 //!   `t`, so that the load tool does not become what it measures.
 //! - **field delay**: receive time minus the frame's `t`, on every spectator.
 //! - **followed fixes**: latency (receive time minus the event's `ts`, the server's
-//!   receive time), and holes in each followed topic's `seq` after its snapshot
+//!   receive time; and `ts` minus `t`, the fix's way from the phone to the server,
+//!   which field staleness includes), and holes in each followed topic's `seq` after its snapshot
 //!   (lost, or conflated by the server for a lagging client: the server's own count of
 //!   conflations is read from `/metrics`).
 //! - **join to full field**: from the start of the TCP connect to the full field frame.
@@ -144,6 +145,8 @@ struct Shared {
     board_delay: Hist,
     /// Receive time minus a followed fix's `ts`.
     followed: Hist,
+    /// A followed fix's `ts` minus its `t`: from the phone's fix to the server.
+    ingest: Hist,
     /// Connect start to the full field frame.
     join: Hist,
     /// Sockets open now.
@@ -314,6 +317,10 @@ impl Seen {
                 self.fixes += 1;
                 if let Some(ts) = number_after(line, "\"ts\"") {
                     record_ms(&shared.followed, [now.saturating_sub(ts as u64)]);
+                    // The fix's own time: how long it took to reach the server.
+                    if let Some(t) = number_after(line, "\"t\"") {
+                        record_ms(&shared.ingest, [(ts as u64).saturating_sub(t as u64)]);
+                    }
                 }
             }
             "board" => {
@@ -574,6 +581,7 @@ pub async fn run(target: &Target, args: &SpectatorsArgs) -> Result<Summary, Load
         full_frame_age: histogram(),
         board_delay: histogram(),
         followed: histogram(),
+        ingest: histogram(),
         join: histogram(),
         open: AtomicUsize::new(0),
         have_field: AtomicUsize::new(0),
@@ -777,6 +785,7 @@ fn summarize(
         "full_frame_age": percentiles(&shared.full_frame_age),
         "board_delay": percentiles(&shared.board_delay),
         "followed_fix_latency": percentiles(&shared.followed),
+        "followed_fix_taken_to_server": percentiles(&shared.ingest),
         "followed": {
             "fixes": fixes,
             "lost_or_conflated": lost,
@@ -793,6 +802,9 @@ fn summarize(
         "field": {
             "frames": sum(|s| s.field_frames),
             "full_frames": sum(|s| s.field_full),
+            "delta_frames_per_spectator_s": (spectator_s > 0.0).then(|| {
+                sum(|s| s.field_frames - s.field_full) as f64 / spectator_s
+            }),
             "skipped_frames": sum(|s| s.field_skipped),
             "sampled_spectators": seen.iter().filter(|s| s.sampled).count(),
             "sampled_rows": sum(|s| s.rows),
@@ -844,6 +856,7 @@ mod tests {
             full_frame_age: histogram(),
             board_delay: histogram(),
             followed: histogram(),
+            ingest: histogram(),
             join: histogram(),
             open: AtomicUsize::new(0),
             have_field: AtomicUsize::new(0),
@@ -909,6 +922,7 @@ mod tests {
         let full = percentiles(&shared.staleness_full).unwrap();
         assert!(full.max_ms >= 3000.0, "{full:?}");
         assert_eq!(percentiles(&shared.followed).unwrap().samples, 2);
+        assert_eq!(percentiles(&shared.ingest).unwrap().samples, 1);
     }
 
     #[test]
