@@ -156,6 +156,8 @@ test('500 runners with full histories: the page opened mid-race goes Live in 2 s
   await expect(page.locator('#follow-suggestions [role=option]').first()).toHaveAttribute('data-runner', '437');
   const metrics = await (await fetch(`${BASE}/metrics`)).text();
   expect(metrics).not.toMatch(/spectate_dropped_total\{reason="slow_consumer"\} [1-9]/);
+  await page.keyboard.press('Escape');
+  await snapshot(page, 'race-scale-no-follows');
 });
 
 test('the 500-runner field at a phone and a laptop size, following three runners', async ({ page }) => {

@@ -162,5 +162,8 @@ mod tests {
         assert_eq!(gone, vec![id("3")]);
         assert_eq!(p.len(), 3);
         assert!(p.contains(&id("4")) && !p.contains(&id("3")));
+        // Unfollowed with no field to speak for them: forgotten.
+        p.remove(&id("4"));
+        assert_eq!(p.iter().count(), 2);
     }
 }
