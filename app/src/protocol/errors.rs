@@ -76,6 +76,8 @@ pub enum ErrorCode {
     OriginForbidden,
     /// The server could not store it just now; send it again.
     Unavailable,
+    /// No such thing here: a runner who is not in the event this server tracks.
+    NotFound,
 }
 
 impl ErrorCode {
@@ -95,6 +97,7 @@ impl ErrorCode {
             Self::TokenWrongSubject => "token_wrong_subject",
             Self::OriginForbidden => "origin_forbidden",
             Self::Unavailable => "unavailable",
+            Self::NotFound => "not_found",
         }
     }
 }
@@ -141,6 +144,9 @@ pub enum ProtocolError {
     /// See [`ErrorCode::Unavailable`].
     #[error("{0}")]
     Unavailable(String),
+    /// See [`ErrorCode::NotFound`].
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl ProtocolError {
@@ -160,6 +166,7 @@ impl ProtocolError {
             Self::TokenWrongSubject(_) => ErrorCode::TokenWrongSubject,
             Self::OriginForbidden(_) => ErrorCode::OriginForbidden,
             Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::NotFound(_) => ErrorCode::NotFound,
         }
     }
 

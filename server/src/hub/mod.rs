@@ -270,12 +270,17 @@ impl Hub {
     /// topic is the registry's, and for a connection that takes the board a runner's
     /// snapshot is followed by their board row. Returns false if `conn` was already subscribed (it still gets the
     /// snapshot, as asked).
+    ///
+    /// On an event server, a follower without a token (`trusted` false) cannot bring
+    /// a topic into memory for a runner who is not in the event (`not_found`): the
+    /// table is the server's, not any anonymous client's to fill.
     pub fn subscribe(
         &self,
         conn: ConnId,
         topic: &Topic,
         subscriber: &topics::Subscriber,
         from: topics::StartFrom,
+        trusted: bool,
     ) -> Result<bool, ProtocolError> {
         let no_event = || {
             ProtocolError::BadMessage(format!("{topic} needs an event; this server tracks none"))
@@ -292,6 +297,16 @@ impl Hub {
                 Some(race) => Ok(self.board.subscribe(conn, &subscriber.outbox, race)),
                 None => Err(no_event()),
             },
+            Topic::Runner(runner)
+                if !trusted
+                    && !self.topics.is_entrant(runner)
+                    && self.topics.seq(topic).is_none() =>
+            {
+                Err(ProtocolError::NotFound(format!(
+                    "runner {} is not in this event",
+                    runner.as_str()
+                )))
+            }
             _ => {
                 let presence = matches!(topic, Topic::Presence).then(|| {
                     self.topics

@@ -36,7 +36,9 @@ impl From<ProtocolError> for IngestError {
             ProtocolError::TokenWrongSubject(m) | ProtocolError::OriginForbidden(m) => {
                 Self::Forbidden(m)
             }
-            ProtocolError::Unavailable(m) => Self::Unavailable(m),
+            // A full topic table is a reason to try again, never to drop the fix:
+            // OsmAnd-protocol apps treat a 4xx as final.
+            ProtocolError::Unavailable(m) | ProtocolError::LimitReached(m) => Self::Unavailable(m),
             other => Self::BadInput(other.to_string()),
         }
     }

@@ -129,6 +129,7 @@ impl Session {
             ClientMsg::Subscribe { topics, resume, .. } => {
                 hub.access.check_follow(self.handshake.identity.as_ref())?;
                 self.topics.check_room_for(&topics)?;
+                self.topics.set_trusted(self.handshake.identity.is_some());
                 for topic in &topics {
                     let from = start_from(resume.as_ref(), topic, &hub.epoch());
                     self.topics.add(topic, from)?;

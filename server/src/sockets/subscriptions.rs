@@ -20,6 +20,8 @@ pub struct SubscriptionSet {
     conn: ConnId,
     subscriber: Subscriber,
     topics: BTreeSet<Topic>,
+    /// The connection holds a token (see [`Hub::subscribe`]).
+    trusted: bool,
 }
 
 impl std::fmt::Debug for SubscriptionSet {
@@ -39,7 +41,14 @@ impl SubscriptionSet {
             conn,
             subscriber: Subscriber { outbox, format },
             topics: BTreeSet::new(),
+            trusted: false,
         }
+    }
+
+    /// Whether the connection holds a token: one that does may follow ids outside
+    /// the event.
+    pub fn set_trusted(&mut self, trusted: bool) {
+        self.trusted = trusted;
     }
 
     /// Checks that subscribing to `topics` stays within the per-connection limit.
@@ -63,7 +72,7 @@ impl SubscriptionSet {
     pub fn add(&mut self, topic: &Topic, from: StartFrom) -> Result<(), ProtocolError> {
         self.check_room_for(std::slice::from_ref(topic))?;
         self.hub
-            .subscribe(self.conn, topic, &self.subscriber, from)?;
+            .subscribe(self.conn, topic, &self.subscriber, from, self.trusted)?;
         self.topics.insert(topic.clone());
         Ok(())
     }

@@ -4,9 +4,40 @@
 use std::{path::PathBuf, time::Duration};
 
 use serde_json::{Value, json};
-use spectate_server::config::{Config, Limits};
+use spectate_server::{
+    auth::{Subject, TokenKeys},
+    config::{Config, Limits},
+    event::Event,
+    hub::now_ms,
+};
 
-use super::helpers::{Client, PATIENCE, spawn_app_with};
+use super::helpers::{Client, PATIENCE, TestApp, spawn_app_with};
+
+fn demo_event() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")
+}
+
+/// A server tracking the demo event (12 runners) with these limits.
+async fn event_server(limits: Limits) -> TestApp {
+    spawn_app_with(Config {
+        event: Some(demo_event()),
+        limits,
+        ..Config::for_tests()
+    })
+    .await
+}
+
+/// A tracker's fix for demo runner `n`, over the OsmAnd protocol; its status.
+async fn osmand_fix(app: &TestApp, n: u32) -> u16 {
+    let p = Event::demo().course.position_at(100.0);
+    let url = app.url(&format!(
+        "/api/osmand?id=demo-{n}&lat={}&lon={}&timestamp={}",
+        p.lat(),
+        p.lng(),
+        now_ms() / 1000
+    ));
+    reqwest::get(url).await.unwrap().status().as_u16()
+}
 
 /// Reads `client` until a frame satisfies `ok`.
 async fn until(client: &mut Client, ok: impl Fn(&Value) -> bool) -> Value {
@@ -27,8 +58,11 @@ async fn presence_counts_only_the_events_runners_however_many_ids_are_followed()
         ..Config::for_tests()
     })
     .await;
-    // One client follows a runner of the event and 255 ids nobody runs.
-    let mut follower = app.connect("/ws").await;
+    // One client (with a token: it may follow any id) follows a runner of the event
+    // and 255 ids nobody runs.
+    let token = TokenKeys::new(b"test-secret-test-secret-test-secret!")
+        .issue(&Subject::Admin, Duration::from_secs(600));
+    let mut follower = app.connect(&format!("/ws?token={token}")).await;
     follower.expect_welcome().await;
     let mut topics: Vec<String> = (0..255).map(|i| format!("runner:ghost-{i}")).collect();
     topics.push("runner:3".into());
@@ -80,4 +114,74 @@ async fn a_room_nobody_listens_to_leaves_memory_once_its_history_ages_out() {
     // Its history ages out (1 s), and the sweep (every second here) lets it go.
     app.wait_for_stats("the idle room to leave", |s| s.topics == before)
         .await;
+}
+
+#[tokio::test]
+async fn an_anonymous_follower_cannot_bring_runners_outside_the_event_into_memory() {
+    let app = event_server(Limits::default()).await;
+    let before = app.stats().await.topics;
+    let mut anonymous = app.connect("/ws").await;
+    anonymous.expect_welcome().await;
+    anonymous
+        .send_json(json!({"type": "subscribe", "id": 1, "topics": ["runner:ghost-1"]}))
+        .await;
+    let refused = until(&mut anonymous, |f| f["id"] == 1).await;
+    assert_eq!(refused["code"], "not_found", "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("ghost-1"));
+    // The event's runners are followed as ever.
+    anonymous
+        .send_json(json!({"type": "subscribe", "id": 2, "topics": ["runner:7"]}))
+        .await;
+    assert_eq!(until(&mut anonymous, |f| f["id"] == 2).await["type"], "ack");
+    assert_eq!(app.stats().await.topics, before + 1);
+    // A client with a token (here the organiser's) may follow any id.
+    let token = TokenKeys::new(b"test-secret-test-secret-test-secret!")
+        .issue(&Subject::Admin, Duration::from_secs(600));
+    let mut organiser = app.connect(&format!("/ws?token={token}")).await;
+    organiser.expect_welcome().await;
+    organiser
+        .send_json(json!({"type": "subscribe", "id": 3, "topics": ["runner:ghost-1"]}))
+        .await;
+    assert_eq!(until(&mut organiser, |f| f["id"] == 3).await["type"], "ack");
+}
+
+#[tokio::test]
+async fn a_table_full_of_rooms_keeps_room_for_the_events_runners() {
+    // 30 topics, of which 13 are kept for the 12 runners and presence.
+    let app = event_server(Limits {
+        max_topics: 30,
+        ..Limits::default()
+    })
+    .await;
+    let mut filler = app.connect("/ws").await;
+    filler.expect_welcome().await;
+    let rooms: Vec<String> = (0..40).map(|i| format!("room:r{i}")).collect();
+    filler
+        .send_json(json!({"type": "subscribe", "id": 1, "topics": rooms}))
+        .await;
+    let refused = until(&mut filler, |f| f["id"] == 1).await;
+    assert_eq!(refused["code"], "limit_reached", "{refused}");
+    // Every runner's first fix still gets a topic, and is published.
+    for n in 1..=12 {
+        assert_eq!(osmand_fix(&app, n).await, 200, "runner {n}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_topic_table_asks_a_tracker_to_retry_never_to_give_up() {
+    // A table too small even for the kept places: the fix is stored, and the tracker
+    // is told 503 (send again), not 400 (which OsmAnd-protocol apps treat as final).
+    let app = event_server(Limits {
+        max_topics: 1,
+        ..Limits::default()
+    })
+    .await;
+    let mut status = osmand_fix(&app, 3).await;
+    for n in 4..=6 {
+        if status == 503 {
+            break;
+        }
+        status = osmand_fix(&app, n).await;
+    }
+    assert_eq!(status, 503);
 }

@@ -38,8 +38,17 @@ fn token(bib: &str) -> String {
 }
 
 async fn follower(app: &TestApp, bib: &str) -> Client {
-    let mut client = app.connect("/ws").await;
+    follower_at(app, bib, "/ws").await
+}
+
+/// A follower connected at `path` (with a `?token=`, it may follow a runner who is
+/// not in the event).
+async fn follower_at(app: &TestApp, bib: &str, path: &str) -> Client {
+    let mut client = app.connect(path).await;
     client.expect_welcome().await;
+    if path.contains("token=") {
+        assert_eq!(client.next_json().await["type"], "authed");
+    }
     client
         .send_json(json!({"type": "subscribe", "id": 1, "topics": [format!("runner:{bib}")]}))
         .await;
@@ -557,7 +566,8 @@ async fn a_batch_of_fixes_is_checked_whole_then_each_fix_gets_its_outcome() {
 #[tokio::test]
 async fn replay_plays_a_recorded_gpx_and_a_finished_event_through_the_hub() {
     let app = race().await;
-    let mut fan = follower(&app, "r1").await;
+    // r1 is not in the event: following it needs a token (here the runner's own).
+    let mut fan = follower_at(&app, "r1", &format!("/ws?token={}", token("r1"))).await;
     let dir = std::env::temp_dir().join(format!("spectate-replay-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut gpx = String::from(

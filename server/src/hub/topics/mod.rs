@@ -185,7 +185,14 @@ impl TopicRegistry {
         match shard.entry(topic.clone()) {
             Entry::Occupied(e) => Ok(e.into_mut()),
             Entry::Vacant(e) => {
-                if self.topics.fetch_add(1, Ordering::Relaxed) >= self.max_topics {
+                // The event's runners and presence have room kept for them: a table
+                // filled with other topics never refuses a runner's first fix.
+                let cap = if self.reserved(topic) {
+                    self.max_topics
+                } else {
+                    self.max_topics.saturating_sub(self.reserve())
+                };
+                if self.topics.fetch_add(1, Ordering::Relaxed) >= cap {
                     self.topics.fetch_sub(1, Ordering::Relaxed);
                     return Err(ProtocolError::LimitReached(format!(
                         "the server holds at most {} topics",
@@ -201,6 +208,26 @@ impl TopicRegistry {
                 }))
             }
         }
+    }
+
+    /// Whether `topic` has room kept for it in the table: the event's runners and
+    /// `presence`.
+    fn reserved(&self, topic: &Topic) -> bool {
+        match topic {
+            Topic::Presence => true,
+            Topic::Runner(runner) => self.entrants.as_ref().is_some_and(|e| e.contains(runner)),
+            _ => false,
+        }
+    }
+
+    /// Places kept for reserved topics.
+    fn reserve(&self) -> usize {
+        1 + self.entrants.as_ref().map_or(0, |e| e.len())
+    }
+
+    /// Whether `runner` is one of the event's (true for anyone without an event).
+    pub fn is_entrant(&self, runner: &RunnerId) -> bool {
+        self.entrants.as_ref().is_none_or(|e| e.contains(runner))
     }
 
     /// Adds `conn` to `topic`. App subscribers get the snapshot first (a `snapshot`

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::ws::Utf8Bytes;
-use spectate_app::protocol::{RunnerId, ServerMsg, Topic};
+use spectate_app::protocol::{ServerMsg, Topic};
 
 use super::TopicRegistry;
 use crate::hub::WireFormat;
@@ -39,12 +39,6 @@ impl Audience {
 }
 
 impl TopicRegistry {
-    /// Whether `runner`'s followers are counted: on an event server only the event's
-    /// runners are (anyone may follow any id, and an id nobody runs is not news).
-    fn counted(&self, runner: &RunnerId) -> bool {
-        self.entrants.as_ref().is_none_or(|e| e.contains(runner))
-    }
-
     /// This node's own audience: followers per runner and members per room, for the
     /// cluster's presence report.
     pub fn local_audience(&self) -> Audience {
@@ -53,7 +47,7 @@ impl TopicRegistry {
             for (topic, state) in shard.iter() {
                 let n = state.subscribers.len();
                 match topic {
-                    Topic::Runner(runner) if n > 0 && self.counted(runner) => {
+                    Topic::Runner(runner) if n > 0 && self.is_entrant(runner) => {
                         audience.followers.insert(runner.as_str().to_owned(), n);
                     }
                     Topic::Room(room) if n > 0 => {
@@ -72,7 +66,8 @@ impl TopicRegistry {
         presence_frame(online + remote.online, self.followers(remote))
     }
 
-    /// Followers per counted runner, here and on the other nodes, at most
+    /// Followers per runner (only the event's count: anyone may follow any id, and an
+    /// id nobody runs is not news), here and on the other nodes, at most
     /// [`PRESENCE_MAX_RUNNERS`] (the most followed).
     fn followers(&self, remote: &Audience) -> BTreeMap<String, usize> {
         let mut followers = BTreeMap::new();
@@ -80,7 +75,7 @@ impl TopicRegistry {
             for (topic, state) in shard.iter() {
                 if let Topic::Runner(runner) = topic
                     && !state.subscribers.is_empty()
-                    && self.counted(runner)
+                    && self.is_entrant(runner)
                 {
                     followers.insert(runner.as_str().to_owned(), state.subscribers.len());
                 }
