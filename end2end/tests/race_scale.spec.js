@@ -63,6 +63,8 @@ async function post(fixes) {
 }
 
 test.beforeAll(async () => {
+  // 60,000 fixes through the real ingestion path take a while on a busy machine.
+  test.setTimeout(170_000);
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
   const event = path.join(DIR, 'event.toml');
@@ -138,6 +140,7 @@ test('500 runners with full histories: the page opened mid-race goes Live in 2 s
   await expect(map).toHaveAttribute('data-markers', String(RUNNERS), { timeout: 10_000 });
   const drawn = await page.evaluate(() => performance.now());
   console.log(`${RUNNERS} markers ${Math.round(drawn - live.at)} ms after Live (at most that)`);
+  await page.screenshot({ path: path.join(ROOT, 'end2end/artifacts', 'race-scale-no-follows-view.png') });
   // Live for 10 s more: one socket, never anything but Live.
   await page.waitForTimeout(10_000);
   const after = await link();
