@@ -154,6 +154,12 @@ test('500 runners with full histories: the page opened mid-race goes Live in 2 s
   // The board is pushed: its top, and "Show all" for the rest.
   await expect(page.locator('.leaderboard tbody tr')).toHaveCount(25);
   await expect(page.locator('.show-all')).toHaveText(`Show all ${RUNNERS}`);
+  // "Show all" fetches the whole board (one page of 500), "Show the top only" goes back.
+  await page.click('.show-all');
+  await expect(page.locator('.leaderboard tbody tr')).toHaveCount(RUNNERS);
+  await expect(page.locator('.show-more')).toHaveCount(0);
+  await page.click('.show-all');
+  await expect(page.locator('.leaderboard tbody tr')).toHaveCount(25);
   // Every name reached the search, not only those of the first paint.
   await page.fill('#follow-input', 'Runner 437');
   await expect(page.locator('#follow-suggestions [role=option]').first()).toHaveAttribute('data-runner', '437');
