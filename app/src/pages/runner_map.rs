@@ -135,6 +135,20 @@ pub fn RunnerMapPage() -> impl IntoView {
         current
     });
 
+    // Leaving the page (to the dashboard, say) stops the field: a frame a second of a
+    // large field is too much to receive for nothing.
+    on_cleanup(move || {
+        let mut topics: Vec<Topic> = follows
+            .try_with_untracked(|f| f.ids.iter().cloned().map(Topic::Runner).collect())
+            .unwrap_or_default();
+        if has_event.try_get_untracked() == Some(true) {
+            topics.extend(event_topics());
+        }
+        if !topics.is_empty() {
+            live.send(ClientMsg::Unsubscribe { id: None, topics });
+        }
+    });
+
     let navigate = use_navigate();
     let set_follows = Callback::new(move |ids: Vec<RunnerId>| {
         navigate(
