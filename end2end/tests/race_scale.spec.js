@@ -180,3 +180,12 @@ test('the 500-runner field at a phone and a laptop size, following three runners
     await page.screenshot({ path: path.join(ROOT, 'end2end/artifacts', `race-scale-${w}x${h}-view.png`) });
   }
 });
+
+test('reached by a link from the dashboard, the map fetches the race, then subscribes to the field', async ({ page }) => {
+  await page.goto(`${BASE}/dashboard`);
+  await expect(page.locator('.status')).toHaveAttribute('data-status', 'live');
+  await page.click('nav a[href="/"]');
+  await expect(page.locator('h1')).toHaveText('Big field');
+  await expect(page.locator('.live-map')).toHaveAttribute('data-markers', String(RUNNERS));
+  await expect(page.locator('.leaderboard tbody tr')).toHaveCount(25);
+});
