@@ -27,7 +27,7 @@ use crate::{
     demo,
     event::Event,
     feeds,
-    http::{happiness_stream, leaderboard, race, stats, tracks, upgrades},
+    http::{happiness_stream, leaderboard, private, race, stats, tracks, upgrades},
     hub::Hub,
     ingest::{self, Intake},
     sockets,
@@ -85,6 +85,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/leaderboard", get(leaderboard::leaderboard))
         .route("/api/entrants", get(leaderboard::entrants))
         .route("/api/race", get(race::race))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            private::guard,
+        ))
         .layer(CompressionLayer::new());
     let public_reads = Router::new()
         .route("/happiness", get(happiness_stream::happiness))
@@ -108,6 +112,10 @@ pub fn app(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            private::remember_token,
+        ))
         .layer(CompressionLayer::new());
     // Tracker apps post fixes here; they are not browsers, so no CORS.
     let ingestion = Router::new()
@@ -117,7 +125,13 @@ pub fn app(state: AppState) -> Router {
             "/api/osmand",
             get(ingest::osmand::ingest).post(ingest::osmand::ingest),
         )
-        .route("/api/runners/{bib}/track.gpx", get(tracks::track_gpx));
+        .route(
+            "/api/runners/{bib}/track.gpx",
+            get(tracks::track_gpx).route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                private::guard,
+            )),
+        );
     Router::new()
         .merge(ingestion)
         .route("/spectate", get(sockets::seed_spectate::upgrade))

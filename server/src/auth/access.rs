@@ -1,6 +1,7 @@
 //! The access rules, and the identity a socket carries from its handshake.
 //!
-//! - Following and reading are open to everyone.
+//! - Following and reading are open to everyone, except on a private event, where
+//!   both need a token (`?token=`, or the cookie a page opened with one was given).
 //! - Publishing a runner's fixes needs a token for that runner (or the admin role),
 //!   unless the server runs open (demo / trusted network).
 //! - A token is accepted only on a socket whose `Origin` is trusted.
@@ -59,6 +60,22 @@ struct TokenQuery {
     token: Option<String>,
 }
 
+/// The cookie that carries a spectator's token once a page was opened with
+/// `?token=` (HttpOnly, SameSite=Strict): the page's socket and reads send it.
+pub const TOKEN_COOKIE: &str = "spectate_token";
+
+/// The [`TOKEN_COOKIE`] of a request, if it has one.
+fn token_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == TOKEN_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
 impl Access {
     /// Open publishing with a throwaway key: for tests and in-process tools.
     pub fn open_for_tests() -> Self {
@@ -70,13 +87,34 @@ impl Access {
         }
     }
 
-    /// Checks a handshake: a `?token=` must verify and come from a trusted origin.
-    pub fn handshake(&self, headers: &HeaderMap, uri: &Uri) -> Result<Handshake, Rejection> {
-        let origin_trusted = self.origins.trusts(headers);
-        let token = axum::extract::Query::<TokenQuery>::try_from_uri(uri)
+    /// The token a request carries: `?token=`, else the [`TOKEN_COOKIE`] a page
+    /// opened with `?token=` was given.
+    pub fn request_token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+        axum::extract::Query::<TokenQuery>::try_from_uri(uri)
             .ok()
             .and_then(|q| q.0.token)
-            .filter(|t| !t.is_empty());
+            .filter(|t| !t.is_empty())
+            .or_else(|| token_cookie(headers))
+    }
+
+    /// May this request read the event (its runners, positions, board, tracks)?
+    /// Always on a public event; on a private one only with a valid token, as
+    /// [`Self::check_follow`] says for sockets.
+    pub fn check_read(&self, headers: &HeaderMap, uri: &Uri) -> Result<(), ProtocolError> {
+        if !self.private {
+            return Ok(());
+        }
+        let identity = Self::request_token(headers, uri)
+            .map(|token| self.keys.verify(&token))
+            .transpose()?;
+        self.check_follow(identity.as_ref())
+    }
+
+    /// Checks a handshake: a token (`?token=` or the page's cookie) must verify and
+    /// come from a trusted origin.
+    pub fn handshake(&self, headers: &HeaderMap, uri: &Uri) -> Result<Handshake, Rejection> {
+        let origin_trusted = self.origins.trusts(headers);
+        let token = Self::request_token(headers, uri);
         let mut handshake = Handshake {
             identity: None,
             origin_trusted,

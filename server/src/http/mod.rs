@@ -8,9 +8,11 @@
 //! - [`tracks`]: stored tracks as GPX.
 //! - [`leaderboard`]: the race's standings, pace and ETAs as JSON.
 //! - [`race`]: the event, its board and the map tiles, for pages (JSON and SSR).
+//! - [`private`]: the reads of a private event need a token (query or cookie).
 
 pub mod happiness_stream;
 pub mod leaderboard;
+pub mod private;
 pub mod race;
 pub mod stats;
 pub mod tracks;

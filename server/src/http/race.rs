@@ -16,7 +16,10 @@ use axum::{
 };
 use serde::Deserialize;
 use spectate_app::{
-    protocol::{RunnerId, race::RaceView},
+    protocol::{
+        RunnerId,
+        race::{EventInfo, Leaderboard, RaceView},
+    },
     race_data::RaceSource,
 };
 
@@ -71,7 +74,43 @@ pub async fn race(
     Json(view(&state, &follows))
 }
 
-/// The source server rendering reads the view from, once per page.
+/// The view of a private event for a request without a valid token: the course and
+/// the marks, no runner.
+fn closed_view(state: &AppState) -> RaceView {
+    let race = state.hub.race();
+    RaceView {
+        event: race.map(|r| EventInfo {
+            entrants: Vec::new(),
+            runners: 0,
+            ..r.event_info().clone()
+        }),
+        board: race.map(|r| Leaderboard {
+            event: r.event_info().name.clone(),
+            course_m: r.event_info().course_m,
+            standings: Vec::new(),
+            runners: 0,
+        }),
+        tiles: state.tiles.clone(),
+        now_ms: now_ms(),
+    }
+}
+
+/// The source server rendering reads the view from, once per page. On a private
+/// event the page's request must carry a token (see [`super::private`]).
 pub fn source(state: AppState) -> RaceSource {
-    RaceSource(Arc::new(move |follows| view(&state, follows)))
+    RaceSource(Arc::new(move |follows| {
+        let readable = !state.hub.access.private
+            || leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+                state
+                    .hub
+                    .access
+                    .check_read(&parts.headers, &parts.uri)
+                    .is_ok()
+            });
+        if readable {
+            view(&state, follows)
+        } else {
+            closed_view(&state)
+        }
+    }))
 }

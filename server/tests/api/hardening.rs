@@ -185,3 +185,80 @@ async fn a_full_topic_table_asks_a_tracker_to_retry_never_to_give_up() {
     }
     assert_eq!(status, 503);
 }
+
+#[tokio::test]
+async fn a_private_event_is_read_only_with_a_token_over_http_too() {
+    let app = spawn_app_with(Config {
+        event: Some(demo_event()),
+        private: true,
+        ..Config::for_tests()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let status = |path: &str, cookie: Option<&str>| {
+        let mut request = http.get(app.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    // Nothing of the runners without a token.
+    for path in [
+        "/api/leaderboard",
+        "/api/race",
+        "/api/entrants",
+        "/api/runners/3/track.gpx",
+    ] {
+        let response = status(path, None).await;
+        assert_eq!(response.status(), 401, "{path}");
+        assert!(response.text().await.unwrap().contains("private"), "{path}");
+    }
+    let closed = app.get_text("/").await;
+    assert!(
+        closed.contains("Spectate demo run"),
+        "the course and the event's name"
+    );
+    assert!(!closed.contains("Ada Lovelace"), "no runner: {closed}");
+    // A spectator's link: the page shows the runners and keeps the token in a cookie
+    // that its reads and its socket then carry.
+    let token = TokenKeys::new(b"test-secret-test-secret-test-secret!")
+        .issue(&Subject::Spectator, Duration::from_secs(600));
+    assert_eq!(
+        status(&format!("/api/leaderboard?token={token}"), None)
+            .await
+            .status(),
+        200
+    );
+    let page = status(&format!("/?token={token}"), None).await;
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with(&format!("spectate_token={token};"))
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(page.text().await.unwrap().contains("Ada Lovelace"));
+    let jar = format!("spectate_token={token}");
+    assert_eq!(status("/api/entrants", Some(&jar)).await.status(), 200);
+    assert_eq!(
+        status("/api/race", Some("spectate_token=forged"))
+            .await
+            .status(),
+        401
+    );
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{}/ws",
+            app.addr
+        ))
+        .unwrap();
+    request.headers_mut().insert("cookie", jar.parse().unwrap());
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut spectator = Client { ws };
+    spectator.expect_welcome().await;
+    assert_eq!(spectator.next_json().await["type"], "authed");
+    spectator
+        .send_json(json!({"type": "subscribe", "id": 1, "topics": ["runner:3"]}))
+        .await;
+    assert_eq!(until(&mut spectator, |f| f["id"] == 1).await["type"], "ack");
+}
