@@ -17,10 +17,12 @@ fn demo_event() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")
 }
 
-/// A server tracking the demo event (12 runners) with these limits.
+/// A server tracking the demo event (12 runners) with these limits, publishing with
+/// tokens only.
 async fn event_server(limits: Limits) -> TestApp {
     spawn_app_with(Config {
         event: Some(demo_event()),
+        open_publishing: false,
         limits,
         ..Config::for_tests()
     })
