@@ -149,6 +149,8 @@ struct Shared {
     ingest: Hist,
     /// Connect start to the full field frame.
     join: Hist,
+    /// Connect start to the end of the WebSocket handshake.
+    connect: Hist,
     /// Sockets open now.
     open: AtomicUsize,
     /// Spectators that got the full field.
@@ -391,14 +393,22 @@ async fn spectator(target: Arc<Target>, shared: Arc<Shared>, plan: Plan) -> Seen
     };
     tokio::time::sleep_until(join_at).await;
     let joined = Instant::now();
-    let mut ws = match target.connect(index, &path).await {
-        Ok(ws) => ws,
-        Err(e) => {
+    // A connect the server does not answer before the end (a full accept queue: the
+    // kernel drops the SYN and the client retries 1, 3, 7... s later) counts as failed.
+    let mut ws = match tokio::time::timeout_at(end, target.connect(index, &path)).await {
+        Ok(Ok(ws)) => ws,
+        Ok(Err(e)) => {
             seen.connect_error = Some(e.to_string());
             shared.ended.fetch_add(1, Ordering::Relaxed);
             return seen;
         }
+        Err(_) => {
+            seen.connect_error = Some("no answer before the end of the run".into());
+            shared.ended.fetch_add(1, Ordering::Relaxed);
+            return seen;
+        }
     };
+    record_ms(&shared.connect, [joined.elapsed().as_millis() as u64]);
     shared.open.fetch_add(1, Ordering::Relaxed);
     let mut follows: Vec<Follow> = topics
         .iter()
@@ -583,6 +593,7 @@ pub async fn run(target: &Target, args: &SpectatorsArgs) -> Result<Summary, Load
         followed: histogram(),
         ingest: histogram(),
         join: histogram(),
+        connect: histogram(),
         open: AtomicUsize::new(0),
         have_field: AtomicUsize::new(0),
         ended: AtomicUsize::new(0),
@@ -779,6 +790,7 @@ fn summarize(
         "first_error_frame": first(|s| s.first_error_frame.as_ref()),
         "have_full_field": seen.iter().filter(|s| s.join_ms.is_some()).count(),
         "join_to_full_field": percentiles(&shared.join),
+        "join_to_connected": percentiles(&shared.connect),
         "field_staleness": percentiles(&shared.staleness),
         "field_staleness_full_frames": percentiles(&shared.staleness_full),
         "field_delay": percentiles(&shared.field_delay),
@@ -858,6 +870,7 @@ mod tests {
             followed: histogram(),
             ingest: histogram(),
             join: histogram(),
+            connect: histogram(),
             open: AtomicUsize::new(0),
             have_field: AtomicUsize::new(0),
             ended: AtomicUsize::new(0),
