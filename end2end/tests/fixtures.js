@@ -81,6 +81,18 @@ async function snapshot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
+/** Waits until the server at `url` answers `/healthz` (at most `tries` × 50 ms). */
+async function waitHealthy(url, tries = 400) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return;
+    } catch (_) { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('server did not start');
+}
+
 module.exports = {
-  test, expect: base.expect, watch, waitLive, openSocket, publisher, v1Publisher, raceView, snapshot,
+  test, expect: base.expect, watch, waitLive, openSocket, publisher, v1Publisher, raceView, snapshot, waitHealthy,
 };

@@ -7,7 +7,7 @@
 const { spawn, execFileSync } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { test, expect, snapshot } = require('./fixtures');
+const { test, expect, snapshot, waitHealthy } = require('./fixtures');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
@@ -29,16 +29,6 @@ let ticker;
 /** When the runners' first fixes were taken. */
 let start;
 
-async function waitHealthy() {
-  for (let i = 0; i < 400; i++) {
-    try {
-      const r = await fetch(`${BASE}/healthz`);
-      if (r.ok) return;
-    } catch (_) { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not start');
-}
 
 /** `[lat, lng]` about `metres` along the course (the view has a point per 25 m). */
 function along(metres) {
@@ -72,7 +62,7 @@ test.beforeAll(async () => {
   server = spawn(BIN, ['serve', '--open', '--addr', `127.0.0.1:${PORT}`, '--log-level', 'warn',
     '--event', event, '--tile-url', 'none', '--data-dir', path.join(DIR, 'data'),
     '--site-root', path.join(ROOT, 'target/site')], { stdio: 'inherit' });
-  await waitHealthy();
+  await waitHealthy(BASE);
   line = (await (await fetch(`${BASE}/api/race`)).json()).event.line;
   // Every runner's full history, the newest fix a few seconds ago.
   start = Date.now() - HISTORY * FIX_EVERY_MS;

@@ -3,7 +3,7 @@
 const { spawn } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { test, expect, waitLive, publisher } = require('./fixtures');
+const { test, expect, waitLive, publisher, waitHealthy } = require('./fixtures');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
@@ -18,16 +18,6 @@ function startServer() {
   return child;
 }
 
-async function waitHealthy() {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const r = await fetch(`${BASE}/healthz`);
-      if (r.ok) return;
-    } catch (_) { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not start');
-}
 
 function stopServer(child) {
   return new Promise((resolve) => {
@@ -39,7 +29,7 @@ function stopServer(child) {
 test('the page reconnects with backoff after a restart and follows again', async ({ browser }) => {
   fs.rmSync(DATA, { recursive: true, force: true });
   let server = startServer();
-  await waitHealthy();
+  await waitHealthy(BASE);
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
@@ -59,7 +49,7 @@ test('the page reconnects with backoff after a restart and follows again', async
     await expect(page.locator('.offline-banner')).toContainText('Connection lost');
 
     server = startServer();
-    await waitHealthy();
+    await waitHealthy(BASE);
     // Published while the page is still waiting to reconnect: it catches up on it.
     const phone = await publisher(BASE);
     phone.fix('e2e-restart', 10.5, 20.25);

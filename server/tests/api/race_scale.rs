@@ -220,6 +220,17 @@ async fn following_200_runners_with_full_histories_at_once_is_not_a_slow_consume
     assert_eq!(app.stats().await.slow_consumers, 0);
 }
 
+/// `GET path` as JSON.
+async fn json_at(http: &reqwest::Client, app: &TestApp, path: &str) -> Value {
+    http.get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_board_is_one_cached_computation_served_paged_with_an_etag_and_compressed() {
     let app = race_under_way(500, 3).await;
@@ -239,14 +250,7 @@ async fn the_board_is_one_cached_computation_served_paged_with_an_etag_and_compr
         .unwrap();
     assert_eq!(again.status(), 304);
     // One page of it.
-    let page: Value = http
-        .get(app.url("/api/leaderboard?offset=100&limit=50"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = json_at(&http, &app, "/api/leaderboard?offset=100&limit=50").await;
     let rows = page["standings"].as_array().unwrap();
     assert_eq!((rows.len(), rows[0]["position"].as_u64()), (50, Some(101)));
     assert_eq!(page["runners"], 500);
@@ -269,27 +273,13 @@ async fn the_board_is_one_cached_computation_served_paged_with_an_etag_and_compr
     }
     // The race view and the first paint carry the top of the board and the followed
     // runners, not the whole field.
-    let view: Value = http
-        .get(app.url("/api/race?follow=321"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = json_at(&http, &app, "/api/race?follow=321").await;
     let standings = view["board"]["standings"].as_array().unwrap();
     assert_eq!(standings.len(), 26, "the top 25 and runner 321");
     assert_eq!(standings[25]["bib"], 321);
     assert_eq!(view["event"]["runners"], 500);
     assert_eq!(view["event"]["entrants"].as_array().unwrap().len(), 26);
-    let entrants: Value = http
-        .get(app.url("/api/entrants"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let entrants = json_at(&http, &app, "/api/entrants").await;
     assert_eq!(entrants.as_array().unwrap().len(), 500);
     assert_eq!(entrants[499]["name"], "Runner 500");
     let html = app.get_text("/?follow=321").await;
