@@ -13,6 +13,8 @@
 #     (SECONDS, or DURATION: seconds from the first join to the end; JOIN_OVER: half)
 #   SPECTATE_BIN=target/debug/spectate RUNNERS=500 SPECTATORS=50 RUNS=1 bench/spectators.sh
 #   PERF=1 ...   # also `perf record` the server for 4 s once everyone has joined
+#   NODES=3 SPECTATORS=5000 bench/spectators.sh   # a cluster: 3 nodes + redis-server, all
+#     on CPU 0; simulator p posts to node p mod 3, spectator i joins node i mod 3
 #
 # Then `python3 bench/summarize_spectators.py $OUT` prints the table (medians).
 # Nothing else may run on the machine while it measures (no compiling).
@@ -69,20 +71,40 @@ wait_port() {
   return 1
 }
 
+NODES=${NODES:-1}
+REDIS_PORT=${REDIS_PORT:-6391}
 port=4100
 for run in $(seq "$RUNS"); do
-  port=$((port + 1))
   name="r$RUNNERS-s$SPECTATORS-run$run"
-  rm -rf "$DATA"
-  # shellcheck disable=SC2086
-  taskset -c 0 "$BIN" serve --addr "127.0.0.1:$port" --event "$EVENT" --data-dir "$DATA" \
-    "${FLAGS[@]}" $EXTRA_SERVER_FLAGS >"$OUT/$name.server.log" 2>&1 &
-  server=$!
-  wait_port "$port"
+  ((NODES > 1)) && name="n$NODES-$name"
+  cluster=()
+  redis=""
+  if ((NODES > 1)); then
+    taskset -c 0 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+      >"$OUT/$name.redis.log" 2>&1 &
+    redis=$!
+    wait_port "$REDIS_PORT"
+    cluster=(--redis-url "redis://127.0.0.1:$REDIS_PORT")
+  fi
+  servers=()
+  ports=()
+  for ((i = 0; i < NODES; i++)); do
+    port=$((port + 1))
+    rm -rf "$DATA-$i"
+    # shellcheck disable=SC2086
+    taskset -c 0 "$BIN" serve --addr "127.0.0.1:$port" --event "$EVENT" --data-dir "$DATA-$i" \
+      "${FLAGS[@]}" "${cluster[@]}" $EXTRA_SERVER_FLAGS >"$OUT/$name.server-$i.log" 2>&1 &
+    servers+=($!)
+    ports+=("$port")
+    wait_port "$port"
+  done
+  server=${servers[0]}
+  pids=$(IFS=,; echo "${servers[*]}${redis:+,$redis}")
+  urls=$(printf 'ws://127.0.0.1:%s,' "${ports[@]}")
   simulators=()
   for ((p = 0; p < PHASES; p++)); do
-    taskset -c 1 "$BIN" simulate --event "$EVENT.part$p" --url "http://127.0.0.1:$port" \
-      --fix-every "$FIX_EVERY" --speed 1 --data-dir "$DATA" --seed $((p + 1)) \
+    taskset -c 1 "$BIN" simulate --event "$EVENT.part$p" --url "http://127.0.0.1:${ports[p % NODES]}" \
+      --fix-every "$FIX_EVERY" --speed 1 --data-dir "$DATA-$((p % NODES))" --seed $((p + 1)) \
       --seconds $((WARMUP + SECONDS_ + 30)) >"$OUT/$name.simulate-$p.log" 2>&1 &
     simulators+=($!)
     sleep "$(awk -v f="$FIX_EVERY" -v n="$PHASES" 'BEGIN {print f / n}')"
@@ -100,7 +122,7 @@ for run in $(seq "$RUNS"); do
       rm -f "$OUT/$name.perf.data") &
   fi
   echo "== $name: $SPECTATORS spectators over $JOIN_OVER s, $SECONDS_ s" >&2
-  if ! taskset -c 1 "$BIN" load --url "ws://127.0.0.1:$port" --sources 8 --pid "$server" \
+  if ! taskset -c 1 "$BIN" load --url "${urls%,}" --sources 8 --pid "$pids" \
     spectators --runners "$RUNNERS" --spectators "$SPECTATORS" --seconds "$SECONDS_" \
     --join-over-secs "$JOIN_OVER" --sample-every "$SAMPLE_EVERY" --baseline-secs 5 \
     >"$OUT/$name.json" 2>"$OUT/$name.load.log"; then
@@ -108,8 +130,8 @@ for run in $(seq "$RUNS"); do
   fi
   kill "${simulators[@]}" 2>/dev/null || true
   wait "${simulators[@]}" 2>/dev/null || true
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
+  kill "${servers[@]}" $redis 2>/dev/null || true
+  wait "${servers[@]}" $redis 2>/dev/null || true
   wait 2>/dev/null || true
   python3 - "$OUT/$name.json" <<'PY' >&2 || true
 import json, sys
@@ -123,5 +145,5 @@ print(f"   cut-offs {x['cut_offs']} {x['close_codes']}, connected {x['connected'
 PY
   sleep 2
 done
-rm -rf "$DATA"
+rm -rf "$DATA"-*
 echo "results in $OUT; now: python3 bench/summarize_spectators.py $OUT" >&2
