@@ -151,9 +151,7 @@ impl Race {
                 let progress = runners.get(&runner.bib);
                 let speed = progress.and_then(Progress::speed_mps);
                 let distance_m = progress.map_or(0.0, |p| p.distance_m);
-                let eta = |at_m: f64| {
-                    speed.map(|v| now_ms + ((at_m - distance_m).max(0.0) / v * 1000.0) as u64)
-                };
+                let eta = |at_m: f64| speed.and_then(|v| eta_ms(now_ms, at_m - distance_m, v));
                 let status = match progress {
                     None => Status::NotStarted,
                     Some(p) if p.finished_ms.is_some() => Status::Finished,
@@ -316,10 +314,31 @@ fn choose(candidates: &[crate::course::Projection], expected: Option<Expected>) 
         .map(|c| c.along_m)
 }
 
+/// An ETA further ahead than this says nothing a spectator can use.
+const MAX_ETA_AHEAD_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
+
+/// When a runner at `speed_mps` covers `remaining_m` more, from `now_ms`; none for a
+/// runner so slow that the time would be days away (or past the clock's end).
+fn eta_ms(now_ms: u64, remaining_m: f64, speed_mps: f64) -> Option<u64> {
+    let ahead_ms = remaining_m.max(0.0) / speed_mps * 1000.0;
+    if !(0.0..=MAX_ETA_AHEAD_MS).contains(&ahead_ms) {
+        return None;
+    }
+    now_ms.checked_add(ahead_ms as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event::Event;
+
+    #[test]
+    fn a_crawl_has_no_eta_rather_than_one_that_wraps() {
+        assert_eq!(eta_ms(1_000, 5_000.0, 5.0), Some(1_001_000));
+        assert_eq!(eta_ms(1_000, -3.0, 5.0), Some(1_000));
+        assert_eq!(eta_ms(1_000, 5_000.0, 1e-20), None);
+        assert_eq!(eta_ms(u64::MAX - 10, 5_000.0, 5.0), None);
+    }
 
     fn race() -> Race {
         Race::new(Arc::new(Event::demo()))

@@ -95,6 +95,13 @@ impl Admission {
     }
 }
 
+impl Admitted {
+    /// The address admitted.
+    pub fn address(&self) -> IpAddr {
+        self.address
+    }
+}
+
 impl Drop for Admitted {
     fn drop(&mut self) {
         let mut counts = self.inner.counts.lock().unwrap_or_else(|e| e.into_inner());

@@ -265,38 +265,25 @@ impl Hub {
         }
     }
 
-    /// Subscribes `conn` to `topic`: the one way in for every socket, whatever the
-    /// topic. `field` and `board` are the hub's own (they need an event); every other
-    /// topic is the registry's, and for a connection that takes the board a runner's
-    /// snapshot is followed by their board row. Returns false if `conn` was already subscribed (it still gets the
-    /// snapshot, as asked).
-    ///
-    /// On an event server, a follower without a token (`trusted` false) cannot bring
-    /// a topic into memory for a runner who is not in the event (`not_found`): the
-    /// table is the server's, not any anonymous client's to fill.
-    pub fn subscribe(
+    /// Whether a connection of `format` (`trusted`: with a token, or on an open
+    /// server) may subscribe to `topic`; checked before anything is asked of the
+    /// cluster. `field` and `board` are the hub's own and need an event. On an event
+    /// server, a follower without a token cannot bring a topic into memory for a
+    /// runner who is not in the event (`not_found`): the table is the server's, not
+    /// any anonymous client's to fill.
+    pub fn check_subscribe(
         &self,
-        conn: ConnId,
         topic: &Topic,
-        subscriber: &topics::Subscriber,
-        from: topics::StartFrom,
+        format: WireFormat,
         trusted: bool,
-    ) -> Result<bool, ProtocolError> {
-        let no_event = || {
-            ProtocolError::BadMessage(format!("{topic} needs an event; this server tracks none"))
-        };
-        let app_only =
-            || ProtocolError::BadMessage(format!("{topic} is a protocol v1 topic (/ws)"));
+    ) -> Result<(), ProtocolError> {
         match topic {
-            Topic::Field | Topic::Board if subscriber.format != WireFormat::App => Err(app_only()),
-            Topic::Field => match self.race.as_ref() {
-                Some(_) => Ok(self.field.subscribe(conn, &subscriber.outbox, now_ms())),
-                None => Err(no_event()),
-            },
-            Topic::Board => match self.race.as_ref() {
-                Some(race) => Ok(self.board.subscribe(conn, &subscriber.outbox, race)),
-                None => Err(no_event()),
-            },
+            Topic::Field | Topic::Board if format != WireFormat::App => Err(
+                ProtocolError::BadMessage(format!("{topic} is a protocol v1 topic (/ws)")),
+            ),
+            Topic::Field | Topic::Board if self.race.is_none() => Err(ProtocolError::BadMessage(
+                format!("{topic} needs an event; this server tracks none"),
+            )),
             Topic::Runner(runner)
                 if !trusted
                     && !self.topics.is_entrant(runner)
@@ -307,6 +294,27 @@ impl Hub {
                     runner.as_str()
                 )))
             }
+            _ => Ok(()),
+        }
+    }
+
+    /// Subscribes `conn` to `topic`: the one way in for every socket, whatever the
+    /// topic, once [`Self::check_subscribe`] allows it. `field` and `board` are the
+    /// hub's own; every other topic is the registry's, and for a connection that
+    /// takes the board a runner's snapshot is followed by their board row. Returns
+    /// false if `conn` was already subscribed (it still gets the snapshot, as asked).
+    pub fn subscribe(
+        &self,
+        conn: ConnId,
+        topic: &Topic,
+        subscriber: &topics::Subscriber,
+        from: topics::StartFrom,
+        trusted: bool,
+    ) -> Result<bool, ProtocolError> {
+        self.check_subscribe(topic, subscriber.format, trusted)?;
+        match (topic, self.race.as_ref()) {
+            (Topic::Field, Some(_)) => Ok(self.field.subscribe(conn, &subscriber.outbox, now_ms())),
+            (Topic::Board, Some(race)) => Ok(self.board.subscribe(conn, &subscriber.outbox, race)),
             _ => {
                 let presence = matches!(topic, Topic::Presence).then(|| {
                     self.topics

@@ -45,8 +45,8 @@ impl SubscriptionSet {
         }
     }
 
-    /// Whether the connection holds a token: one that does may follow ids outside
-    /// the event.
+    /// Whether the connection holds a token (or the server is open): one that does
+    /// may follow ids outside the event.
     pub fn set_trusted(&mut self, trusted: bool) {
         self.trusted = trusted;
     }
@@ -71,6 +71,11 @@ impl SubscriptionSet {
     /// Subscribes to `topic` (the snapshot is queued at once).
     pub fn add(&mut self, topic: &Topic, from: StartFrom) -> Result<(), ProtocolError> {
         self.check_room_for(std::slice::from_ref(topic))?;
+        self.subscribe(topic, from)
+    }
+
+    /// Subscribes to `topic`, without the per-connection check (the caller made it).
+    fn subscribe(&mut self, topic: &Topic, from: StartFrom) -> Result<(), ProtocolError> {
         self.hub
             .subscribe(self.conn, topic, &self.subscriber, from, self.trusted)?;
         self.topics.insert(topic.clone());
@@ -89,24 +94,44 @@ impl SubscriptionSet {
         self.topics.contains(topic)
     }
 
-    /// Makes the set exactly `wanted` (the seed hello replaces the follow list);
-    /// topics kept are not re-subscribed.
-    pub fn replace(&mut self, wanted: &[Topic]) -> Result<(), ProtocolError> {
+    /// Checks that the set may become exactly `wanted`: the per-connection limit.
+    pub fn check_replace(&self, wanted: &[Topic]) -> Result<(), ProtocolError> {
         let keep: BTreeSet<&Topic> = wanted.iter().collect();
+        let limit = self.hub.limits.max_topics_per_conn;
+        if keep.len() > limit {
+            return Err(ProtocolError::LimitReached(format!(
+                "a connection may hold at most {limit} topics; this asks for {}",
+                keep.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Makes the set exactly `wanted` (the seed hello replaces the follow list), or
+    /// leaves it as it was and says why: all or nothing. Topics kept are not
+    /// re-subscribed.
+    pub fn replace(&mut self, wanted: &[Topic]) -> Result<(), ProtocolError> {
+        self.check_replace(wanted)?;
+        let keep: BTreeSet<&Topic> = wanted.iter().collect();
+        let new: Vec<Topic> = keep
+            .iter()
+            .filter(|t| !self.topics.contains(**t))
+            .map(|t| (*t).clone())
+            .collect();
+        // The new ones first, so that a refusal halfway leaves the old list whole.
+        for (i, topic) in new.iter().enumerate() {
+            if let Err(err) = self.subscribe(topic, StartFrom::Fresh) {
+                new[..i].iter().for_each(|t| self.remove(t));
+                return Err(err);
+            }
+        }
         let stale: Vec<Topic> = self
             .topics
             .iter()
             .filter(|t| !keep.contains(t))
             .cloned()
             .collect();
-        for topic in &stale {
-            self.remove(topic);
-        }
-        for topic in wanted {
-            if !self.topics.contains(topic) {
-                self.add(topic, StartFrom::Fresh)?;
-            }
-        }
+        stale.iter().for_each(|t| self.remove(t));
         Ok(())
     }
 }
