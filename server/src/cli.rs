@@ -216,6 +216,10 @@ pub struct ServeArgs {
     /// Open WebSocket connections from one client address (429 beyond).
     #[arg(long, default_value_t = Limits::default().max_connections_per_ip)]
     pub max_connections_per_ip: usize,
+    /// Distinct topics the sockets of one address without a token may hold together
+    /// (`limit_reached` beyond; the event's runners and presence do not count).
+    #[arg(long, default_value_t = Limits::default().max_topics_per_ip)]
+    pub max_topics_per_ip: usize,
     /// Open HTTP connections (before any upgrade) from one address (429 beyond).
     #[arg(long, default_value_t = Limits::default().max_http_connections_per_ip)]
     pub max_http_connections_per_ip: usize,
@@ -289,6 +293,7 @@ impl ServeArgs {
             trail: Duration::from_secs(self.trail_minutes * 60),
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_connections_per_ip,
+            max_topics_per_ip: self.max_topics_per_ip,
             max_http_connections_per_ip: self.max_http_connections_per_ip.max(1),
             publish_per_second: self.publish_per_second,
             publish_burst: self.publish_burst,

@@ -100,6 +100,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// Open WebSocket connections from one client address.
     pub max_connections_per_ip: usize,
+    /// Distinct topics the connections of one address without a token may hold.
+    pub max_topics_per_ip: usize,
     /// Open HTTP connections (not yet upgraded) from one address.
     pub max_http_connections_per_ip: usize,
     /// Publishes a connection may send in a burst.
@@ -141,6 +143,7 @@ impl Default for Limits {
             trail: Duration::from_secs(10 * 60),
             max_connections: 50_000,
             max_connections_per_ip: 1_000,
+            max_topics_per_ip: 1_024,
             max_http_connections_per_ip: 256,
             publish_burst: 50,
             publish_per_second: 20.0,

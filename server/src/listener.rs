@@ -74,7 +74,7 @@ pub async fn serve(
         .header_read_timeout(options.handshake_timeout);
     // Only the connection count per address matters here; the total is the
     // process's file limit.
-    let per_address = Admission::new(usize::MAX, options.max_connections_per_ip);
+    let per_address = Admission::new(usize::MAX, options.max_connections_per_ip, 0);
     // Each connection task holds a clone of `open`; `drained` ends when all are gone.
     let (open, mut drained) = mpsc::channel::<()>(1);
     let (stopping, stop) = watch::channel(false);

@@ -8,7 +8,8 @@
 //! - [`board`]: the leaderboard computed once per interval, pushed (`board`, and each
 //!   followed runner's row) and cached for HTTP.
 //! - [`outbox`]: the bounded per-connection queue that all delivery goes into.
-//! - [`admission`]: connection limits, checked before a socket is upgraded.
+//! - [`admission`]: connection limits, checked before a socket is upgraded, and the
+//!   topics one address may hold.
 //! - [`connections`]: every open socket, for shutdown and [`keepalive`] to reach.
 //! - [`presence`]: the timer that tells rooms and `presence` subscribers who is there.
 //! - [`rate_limit`]: the token bucket behind publish and room rate limits.
@@ -114,7 +115,11 @@ impl Hub {
             field: field::Field::default(),
             board: board::Board::default(),
             stats: Stats::new(),
-            admission: Admission::new(limits.max_connections, limits.max_connections_per_ip),
+            admission: Admission::new(
+                limits.max_connections,
+                limits.max_connections_per_ip,
+                limits.max_topics_per_ip,
+            ),
             connections: connections::Connections::default(),
             race: None,
             limits,

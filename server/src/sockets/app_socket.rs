@@ -122,7 +122,7 @@ impl Session {
     fn admissible(&mut self, hub: &Hub, topics: &[Topic]) -> Result<(), ProtocolError> {
         hub.access.check_follow(self.handshake.identity.as_ref())?;
         // With a token, or on an open server (where anyone may publish, and so bring,
-        // any topic), a follower may follow any id.
+        // any topic), a follower may follow any id, beyond its address's quota.
         let trusted = self.handshake.identity.is_some() || hub.access.open_publishing;
         self.topics.set_trusted(trusted);
         self.topics.check_room_for(topics)?;
@@ -252,7 +252,8 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
         conn.send(authed(None, identity));
     }
     let mut session = Session {
-        topics: SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::App),
+        topics: SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::App)
+            .counted_for(conn.peer),
         gate: PublishGate::new(&hub),
         handshake,
     };

@@ -34,7 +34,8 @@ pub async fn upgrade(State(state): State<AppState>, request: SocketRequest) -> R
 async fn run(mut conn: Connection, mut handshake: Handshake) {
     let hub = conn.hub.clone();
     let mut follows =
-        SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed);
+        SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed)
+            .counted_for(conn.peer);
     let mut gate = PublishGate::new(&hub);
     while let Inbound::Text(text) = conn.next_text().await {
         let parsed = SeedInbound::parse(&text);

@@ -24,4 +24,5 @@ mod room;
 mod seed_spectate;
 mod shutdown;
 mod slow_consumer;
+mod topic_quota;
 mod trusted_proxy;
