@@ -13,6 +13,7 @@
 //! - [`connections`]: every open socket, for shutdown and [`keepalive`] to reach.
 //! - [`presence`]: the timer that tells rooms and `presence` subscribers who is there.
 //! - [`rate_limit`]: the token bucket behind publish and room rate limits.
+//! - `subscribing`: the one way in (and out) for every socket's subscriptions.
 //! - [`sweep`]: idle topics whose history aged out leave memory.
 //! - [`stats`]: Prometheus metrics and the `/api/stats` figures.
 //!
@@ -31,6 +32,7 @@ pub mod presence;
 pub mod rate_limit;
 pub mod relay;
 pub mod stats;
+mod subscribing;
 pub(crate) mod sweep;
 pub mod topics;
 
@@ -42,9 +44,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use spectate_app::protocol::{
-    EventData, LatLng, ProtocolError, Publication, RunnerId, Topic, TopicKind,
-};
+use spectate_app::protocol::{EventData, LatLng, ProtocolError, Publication, RunnerId, TopicKind};
 use tokio::sync::watch;
 
 use crate::{auth::Access, config::Limits};
@@ -270,75 +270,6 @@ impl Hub {
         }
     }
 
-    /// Whether a connection of `format` (`trusted`: with a token, or on an open
-    /// server) may subscribe to `topic`; checked before anything is asked of the
-    /// cluster. `field` and `board` are the hub's own and need an event. On an event
-    /// server, a follower without a token cannot bring a topic into memory for a
-    /// runner who is not in the event (`not_found`): the table is the server's, not
-    /// any anonymous client's to fill.
-    pub fn check_subscribe(
-        &self,
-        topic: &Topic,
-        format: WireFormat,
-        trusted: bool,
-    ) -> Result<(), ProtocolError> {
-        match topic {
-            Topic::Field | Topic::Board if format != WireFormat::App => Err(
-                ProtocolError::BadMessage(format!("{topic} is a protocol v1 topic (/ws)")),
-            ),
-            Topic::Field | Topic::Board if self.race.is_none() => Err(ProtocolError::BadMessage(
-                format!("{topic} needs an event; this server tracks none"),
-            )),
-            Topic::Runner(runner)
-                if !trusted
-                    && !self.topics.is_entrant(runner)
-                    && self.topics.seq(topic).is_none() =>
-            {
-                Err(ProtocolError::NotFound(format!(
-                    "runner {} is not in this event",
-                    runner.as_str()
-                )))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Subscribes `conn` to `topic`: the one way in for every socket, whatever the
-    /// topic, once [`Self::check_subscribe`] allows it. `field` and `board` are the
-    /// hub's own; every other topic is the registry's, and for a connection that
-    /// takes the board a runner's snapshot is followed by their board row. Returns
-    /// false if `conn` was already subscribed (it still gets the snapshot, as asked).
-    pub fn subscribe(
-        &self,
-        conn: ConnId,
-        topic: &Topic,
-        subscriber: &topics::Subscriber,
-        from: topics::StartFrom,
-        trusted: bool,
-    ) -> Result<bool, ProtocolError> {
-        self.check_subscribe(topic, subscriber.format, trusted)?;
-        match (topic, self.race.as_ref()) {
-            (Topic::Field, Some(_)) => Ok(self.field.subscribe(conn, &subscriber.outbox, now_ms())),
-            (Topic::Board, Some(race)) => Ok(self.board.subscribe(conn, &subscriber.outbox, race)),
-            _ => {
-                let presence = matches!(topic, Topic::Presence).then(|| {
-                    self.topics
-                        .presence_frame(self.connections.len(), &self.remote_audience())
-                });
-                let added = self
-                    .topics
-                    .subscribe(conn, topic, subscriber, from, presence)?;
-                if let Topic::Runner(runner) = topic
-                    && subscriber.format == WireFormat::App
-                    && let Some(row) = self.board.row_frame(conn, runner)
-                {
-                    subscriber.outbox.push_catchup(row);
-                }
-                Ok(added)
-            }
-        }
-    }
-
     /// Counts by kind, the field's and the board's subscribers included (walks every
     /// shard: for stats, not for hot paths).
     pub fn counts(&self) -> topics::TopicCounts {
@@ -346,19 +277,6 @@ impl Hub {
             field_subscriptions: self.field.subscribers(),
             board_subscriptions: self.board.subscribers(),
             ..self.topics.counts()
-        }
-    }
-
-    /// Removes `conn` from `topic`, if it was there.
-    pub fn unsubscribe(&self, conn: ConnId, topic: &Topic) {
-        match topic {
-            Topic::Field => {
-                self.field.unsubscribe(conn);
-            }
-            Topic::Board => {
-                self.board.unsubscribe(conn);
-            }
-            _ => self.topics.unsubscribe(conn, topic),
         }
     }
 
