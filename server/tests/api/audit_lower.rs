@@ -13,46 +13,18 @@ use spectate_server::{
 };
 use tokio_tungstenite::tungstenite::{
     Message,
-    client::IntoClientRequest,
     protocol::frame::{
         Frame,
         coding::{Data, OpCode},
     },
 };
 
-use super::helpers::{Client, TestApp, spawn_app, spawn_app_with};
+use super::helpers::{spawn_app, spawn_app_with};
 
 const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
 fn admin_token() -> String {
     TokenKeys::new(SECRET).issue(&Subject::Admin, Duration::from_secs(600))
-}
-
-/// Opens `path` with these extra headers: the socket, or the refusal's status and
-/// body.
-async fn open(
-    app: &TestApp,
-    path: &str,
-    headers: &[(&'static str, String)],
-) -> Result<Client, (u16, String)> {
-    let mut request = format!("ws://{}{path}", app.addr)
-        .into_client_request()
-        .unwrap();
-    for (name, value) in headers {
-        request.headers_mut().insert(*name, value.parse().unwrap());
-    }
-    match tokio_tungstenite::connect_async(request).await {
-        Ok((ws, _)) => Ok(Client { ws }),
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            let body = response
-                .body()
-                .as_deref()
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default();
-            Err((response.status().as_u16(), body))
-        }
-        Err(err) => panic!("{err}"),
-    }
 }
 
 #[tokio::test]
@@ -61,10 +33,10 @@ async fn the_origin_check_compares_the_scheme_too() {
     let own = |scheme: &str| ("origin", format!("{scheme}://{}", app.addr));
     let path = format!("/ws?token={}", admin_token());
     // The server speaks plain HTTP: a page from https://<its host> is another origin.
-    let refused = open(&app, &path, &[own("https")]).await.err();
+    let refused = app.connect_with(&path, &[own("https")]).await.err();
     assert_eq!(refused.as_ref().map(|r| r.0), Some(403), "{refused:?}");
     assert!(refused.unwrap().1.contains("origin_forbidden"));
-    assert!(open(&app, &path, &[own("http")]).await.is_ok());
+    assert!(app.connect_with(&path, &[own("http")]).await.is_ok());
 
     // Behind a trusted TLS proxy that says so, the page's origin is https.
     let proxied = spawn_app_with(Config {
@@ -78,9 +50,10 @@ async fn the_origin_check_compares_the_scheme_too() {
             ("x-forwarded-proto", "https".to_owned()),
         ]
     };
-    assert!(open(&proxied, &path, &behind("https")).await.is_ok());
+    assert!(proxied.connect_with(&path, &behind("https")).await.is_ok());
     assert_eq!(
-        open(&proxied, &path, &behind("http"))
+        proxied
+            .connect_with(&path, &behind("http"))
             .await
             .err()
             .map(|r| r.0),
@@ -96,7 +69,8 @@ async fn a_repeated_token_in_the_query_is_refused_not_ignored() {
     })
     .await;
     let token = admin_token();
-    let refused = open(&app, &format!("/ws?token={token}&token={token}"), &[])
+    let refused = app
+        .connect_with(&format!("/ws?token={token}&token={token}"), &[])
         .await
         .err();
     assert_eq!(refused.as_ref().map(|r| r.0), Some(400), "{refused:?}");
@@ -107,7 +81,11 @@ async fn a_repeated_token_in_the_query_is_refused_not_ignored() {
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("once"));
     // Once is fine.
-    assert!(open(&app, &format!("/ws?token={token}"), &[]).await.is_ok());
+    assert!(
+        app.connect_with(&format!("/ws?token={token}"), &[])
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -121,7 +99,10 @@ async fn a_token_that_is_not_valid_yet_is_refused() {
         &jsonwebtoken::EncodingKey::from_secret(SECRET),
     )
     .unwrap();
-    let refused = open(&app, &format!("/ws?token={early}"), &[]).await.err();
+    let refused = app
+        .connect_with(&format!("/ws?token={early}"), &[])
+        .await
+        .err();
     assert_eq!(refused.as_ref().map(|r| r.0), Some(401), "{refused:?}");
     let body = refused.unwrap().1;
     assert!(

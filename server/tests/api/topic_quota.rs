@@ -4,15 +4,13 @@
 
 use std::time::Duration;
 
+use super::helpers::{Client, PATIENCE, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 use spectate_server::{
     auth::{Subject, TokenKeys},
     config::{Config, Limits},
     proxy::{TrustedProxies, parse_cidr},
 };
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-use super::helpers::{Client, PATIENCE, TestApp, spawn_app_with};
 
 /// A server publishing with tokens, without an event (so any runner id is
 /// followable), where an address may hold 10 topics, behind a proxy on 127.0.0.1.
@@ -32,14 +30,10 @@ async fn quota_server() -> TestApp {
 /// `/ws` for the client at `address` (as the proxy forwards it), with `token`.
 async fn client_at(app: &TestApp, address: &str, token: Option<&str>) -> Client {
     let path = token.map_or("/ws".to_owned(), |t| format!("/ws?token={t}"));
-    let mut request = format!("ws://{}{path}", app.addr)
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("x-forwarded-for", address.parse().unwrap());
-    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let mut client = Client { ws };
+    let mut client = app
+        .connect_with(&path, &[("x-forwarded-for", address.to_owned())])
+        .await
+        .expect("the socket opens");
     client.expect_welcome().await;
     client
 }

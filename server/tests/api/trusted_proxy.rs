@@ -2,13 +2,11 @@
 //! to each client that `X-Forwarded-For` names, never to the proxy as a whole, and
 //! the header is believed from that proxy only.
 
+use super::helpers::{Client, TestApp, spawn_app_with};
 use spectate_server::{
     config::{Config, Limits},
     proxy::{TrustedProxies, parse_cidr},
 };
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-use super::helpers::{Client, TestApp, spawn_app_with};
 
 /// A server allowing one socket per address, behind `proxies`.
 async fn one_socket_per_address(proxies: &[&str]) -> TestApp {
@@ -26,23 +24,12 @@ async fn one_socket_per_address(proxies: &[&str]) -> TestApp {
 /// Opens `/ws` with `X-Forwarded-For: forwarded_for`; the socket, or the refusal's
 /// status.
 async fn connect_as(app: &TestApp, forwarded_for: &str) -> Result<Client, u16> {
-    let mut request = format!("ws://{}/ws", app.addr)
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("x-forwarded-for", forwarded_for.parse().unwrap());
-    match tokio_tungstenite::connect_async(request).await {
-        Ok((ws, _)) => {
-            let mut client = Client { ws };
-            client.expect_welcome().await;
-            Ok(client)
-        }
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            Err(response.status().as_u16())
-        }
-        Err(err) => panic!("{err}"),
-    }
+    let mut client = app
+        .connect_with("/ws", &[("x-forwarded-for", forwarded_for.to_owned())])
+        .await
+        .map_err(|(status, _)| status)?;
+    client.expect_welcome().await;
+    Ok(client)
 }
 
 #[tokio::test]
