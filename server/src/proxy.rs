@@ -12,14 +12,15 @@
 //! what its own proxy appends. A connection from anywhere else keeps its peer
 //! address, whatever headers it sends.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 
-/// The proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+/// The proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (shared:
+/// every connection's service holds a clone).
 #[derive(Clone, Debug, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies(Arc<[IpNet]>);
 
 /// The client behind a request, as the per-address limits and the Origin check see
 /// it (a request extension set by the accept loop).
