@@ -24,7 +24,7 @@ if [[ ! -x target/release/spectate ]] || [[ -n "${REBUILD:-}" ]]; then
   cargo build --release -p spectate-server
 fi
 FLAGS=(--open --log-level warn --max-connections 100000
-  --max-connections-per-ip 100000 --publish-per-second 1000000 --publish-burst 1000000
+  --max-connections-per-ip 100000 --max-http-connections-per-ip 100000 --publish-per-second 1000000 --publish-burst 1000000
   --room-per-second 1000000 --room-max-chars 100000)
 REDIS_PORT=6391
 

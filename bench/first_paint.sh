@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 bench/event.sh "Big field" big "$runners" >"$work/event.toml"
 "$bin" serve --open --addr "127.0.0.1:$port" --event "$work/event.toml" --tile-url none \
-  --data-dir "$work/data" --max-connections-per-ip 100000 --log-level warn >"$work/server.log" 2>&1 &
+  --data-dir "$work/data" --max-connections-per-ip 100000 --max-http-connections-per-ip 100000 --log-level warn >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 "$bin" simulate --event "$work/event.toml" --url "http://127.0.0.1:$port" --speed 10 \

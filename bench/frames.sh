@@ -35,7 +35,7 @@ rm -rf "$DATA"
 taskset -c 0 "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$DATA" --open --log-level warn \
   --event "$EVENT" --tile-url none --site-root target/site \
   --happiness-interval-ms 100 --history-events 12000 --history-secs 7200 \
-  --max-connections-per-ip 100000 \
+  --max-connections-per-ip 100000 --max-http-connections-per-ip 100000 \
   --publish-per-second 1000000 --publish-burst 1000000 >"$OUT/frames-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER $SIM 2>/dev/null || true' EXIT

@@ -32,7 +32,7 @@ LOAD=(taskset -c 1 target/release/spectate load --quiet --sources 8)
 # The limits Spectate enforces by default would refuse a load test from one machine
 # (per-address connections, publish and room rates): lift them for the benchmark.
 SPECTATE_FLAGS=(--open --log-level warn --max-connections 100000
-  --max-connections-per-ip 100000 --publish-per-second 1000000 --publish-burst 1000000
+  --max-connections-per-ip 100000 --max-http-connections-per-ip 100000 --publish-per-second 1000000 --publish-burst 1000000
   --room-per-second 1000000 --room-max-chars 100000)
 
 # The OsmAnd ingest scenario needs its phones' device ids in the event: 1,000 runners

@@ -43,7 +43,7 @@ fi
 
 # The limits Spectate enforces by default would refuse a load test from one machine
 # (connections per address, publish rates): lifted for the benchmark.
-FLAGS=(--log-level warn --max-connections 100000 --max-connections-per-ip 100000
+FLAGS=(--log-level warn --max-connections 100000 --max-connections-per-ip 100000 --max-http-connections-per-ip 100000
   --publish-per-second 1000000 --publish-burst 1000000 --tile-url none)
 EVENT=/tmp/spectate-spectators-$RUNNERS.toml
 bench/event.sh "Big field" big "$RUNNERS" >"$EVENT"

@@ -216,6 +216,17 @@ pub struct ServeArgs {
     /// Open WebSocket connections from one client address (429 beyond).
     #[arg(long, default_value_t = Limits::default().max_connections_per_ip)]
     pub max_connections_per_ip: usize,
+    /// Distinct topics the sockets of one address without a token may hold together
+    /// (`limit_reached` beyond; the event's runners and presence do not count).
+    #[arg(long, default_value_t = Limits::default().max_topics_per_ip)]
+    pub max_topics_per_ip: usize,
+    /// Open HTTP connections (before any upgrade) from one address (429 beyond).
+    #[arg(long, default_value_t = Limits::default().max_http_connections_per_ip)]
+    pub max_http_connections_per_ip: usize,
+    /// Reverse proxy whose X-Forwarded-For names the client (repeatable), e.g.
+    /// 127.0.0.1 or 10.0.0.0/8: per-address limits then apply to each client.
+    #[arg(long = "trusted-proxy", env = "SPECTATE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::proxy::parse_cidr)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Publishes per second one connection may sustain.
     #[arg(long, default_value_t = Limits::default().publish_per_second)]
     pub publish_per_second: f64,
@@ -228,6 +239,9 @@ pub struct ServeArgs {
     /// Seconds a client has to send its request headers (the WebSocket handshake).
     #[arg(long, default_value_t = Limits::default().handshake_timeout.as_secs())]
     pub handshake_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body (408 after).
+    #[arg(long, default_value_t = Limits::default().body_timeout.as_secs())]
+    pub body_timeout_secs: u64,
     /// Disable Nagle's algorithm on client sockets: lower latency at light load, a few
     /// percent fewer deliveries per CPU-second under heavy fan-out (see BENCHMARKS.md).
     #[arg(long)]
@@ -279,11 +293,14 @@ impl ServeArgs {
             trail: Duration::from_secs(self.trail_minutes * 60),
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_connections_per_ip,
+            max_topics_per_ip: self.max_topics_per_ip,
+            max_http_connections_per_ip: self.max_http_connections_per_ip.max(1),
             publish_per_second: self.publish_per_second,
             publish_burst: self.publish_burst,
             heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
             handshake_timeout: Duration::from_secs(self.handshake_timeout_secs.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout_secs.max(1)),
             tcp_nodelay: self.tcp_nodelay,
             max_speed_mps: self.max_speed_mps,
             room_max_chars: self.room_max_chars,
@@ -314,6 +331,9 @@ impl ServeArgs {
                 redis_url,
                 prefix: self.redis_prefix.clone(),
             }),
+            trusted_proxies: crate::proxy::TrustedProxies::new(
+                self.trusted_proxies.iter().copied(),
+            ),
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct Config {
     /// Map tiles for the pages (`--tile-url`): a URL template with `{z}`, `{x}` and
     /// `{y}`, or `None` for a plain background (offline, tests).
     pub tiles: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: crate::proxy::TrustedProxies,
 }
 
 /// OpenStreetMap's standard tiles, the default; their use policy asks for the
@@ -98,6 +100,10 @@ pub struct Limits {
     pub max_connections: usize,
     /// Open WebSocket connections from one client address.
     pub max_connections_per_ip: usize,
+    /// Distinct topics the connections of one address without a token may hold.
+    pub max_topics_per_ip: usize,
+    /// Open HTTP connections (not yet upgraded) from one address.
+    pub max_http_connections_per_ip: usize,
     /// Publishes a connection may send in a burst.
     pub publish_burst: u32,
     /// Publishes per second a connection may sustain.
@@ -109,6 +115,8 @@ pub struct Limits {
     /// A connection must send its complete request headers (the WebSocket handshake
     /// included) within this time, or it is closed.
     pub handshake_timeout: Duration,
+    /// A request's whole body must arrive within this time, or it is answered 408.
+    pub body_timeout: Duration,
     /// Set TCP_NODELAY on accepted sockets (lower latency, more CPU under fan-out).
     pub tcp_nodelay: bool,
     /// Fastest believable speed between two tracker fixes, m/s; faster jumps are
@@ -135,11 +143,14 @@ impl Default for Limits {
             trail: Duration::from_secs(10 * 60),
             max_connections: 50_000,
             max_connections_per_ip: 1_000,
+            max_topics_per_ip: 1_024,
+            max_http_connections_per_ip: 256,
             publish_burst: 50,
             publish_per_second: 20.0,
             heartbeat: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
             handshake_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
             tcp_nodelay: false,
             max_speed_mps: 12.0,
             room_max_chars: 500,
@@ -176,6 +187,7 @@ impl Config {
             site_root: None,
             cluster: None,
             tiles: None,
+            trusted_proxies: crate::proxy::TrustedProxies::default(),
         }
     }
 }

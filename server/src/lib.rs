@@ -11,16 +11,19 @@
 //! 3. [`sockets`]: each follower's writer task flushes its outbox to the socket, and the
 //!    page (in `spectate_app`) moves the marker.
 //!
-//! Around that path: [`startup`] builds the router and runs it on [`listener`], [`config`] and [`cli`]
-//! say how, [`http`] has the plain endpoints, [`feeds`] the happiness feed, [`demo`]
-//! the simulated runners, [`state`] what handlers share, and [`load`] the load tool
-//! (`spectate load`) that measures all of it from outside.
+//! Around that path: [`startup`] builds the router and runs it on [`listener`] (which
+//! learns from [`proxy`] who each client is behind a reverse proxy), [`config`] and
+//! [`cli`] say how, [`data_dir`] keeps the data directory private, [`http`] has the
+//! plain endpoints, [`feeds`] the happiness feed, [`demo`] the simulated runners,
+//! [`state`] what handlers share, and [`load`] the load tool (`spectate load`) that
+//! measures all of it from outside.
 
 pub mod auth;
 pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod course;
+pub mod data_dir;
 pub mod demo;
 pub mod event;
 pub mod feeds;
@@ -29,6 +32,7 @@ pub mod hub;
 pub mod ingest;
 pub mod listener;
 pub mod load;
+pub mod proxy;
 pub mod qr;
 pub mod race;
 pub mod replay;

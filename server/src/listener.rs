@@ -1,28 +1,51 @@
-//! The accept loop: every TCP connection gets hyper's HTTP/1 server with a deadline for
-//! its request headers, and the loop stops cleanly on shutdown.
+//! The accept loop: every TCP connection gets hyper's HTTP/1 server, under limits
+//! that keep one client from taking the server's sockets, and the loop stops cleanly
+//! on shutdown.
 //!
-//! `axum::serve` would do, except that it sets no timer on hyper, so a client that
-//! opens a connection and never finishes its request (slowloris) would hold a socket
-//! and a task forever. Here the handshake deadline (`--handshake-timeout-secs`) closes
-//! it. Upgraded WebSockets leave hyper's hands after the handshake, so their life is
+//! `axum::serve` would do, except that it sets no timer on hyper and has no limits:
+//!
+//! - **Request headers** must arrive within `--handshake-timeout-secs`, counted from
+//!   the connection's start and again whenever a kept-alive connection waits for its
+//!   next request, so a client that never finishes a request (slowloris), or holds
+//!   an idle connection open, loses it. Request **bodies** have their own deadline
+//!   ([`crate::http::body_deadline`]).
+//! - **HTTP/1 only.** Cleartext HTTP/2 (h2c) has no header or idle deadline in
+//!   hyper, and nothing needs it: browsers speak HTTP/2 only over TLS, to the proxy
+//!   in front. An h2c preface is refused like any other malformed request.
+//! - **Connections per address** (`--max-http-connections-per-ip`): one more is
+//!   answered 429 with the reason and closed. A connection stops counting once it
+//!   becomes a WebSocket, which the hub's own limits then govern. Trusted proxies
+//!   ([`crate::proxy`]) carry many clients and are not capped.
+//! - **Failed accepts** (out of file descriptors) pause the loop with a growing delay
+//!   and are logged once in a while ([`accept_errors`]), instead of spinning.
+//!
+//! Upgraded WebSockets leave hyper's hands after the handshake, so their life is
 //! governed by the hub's keepalive instead.
+
+mod accept_errors;
+pub mod open_files;
 
 use std::{convert::Infallible, future::Future, net::SocketAddr, time::Duration};
 
 use axum::{Router, extract::ConnectInfo};
-use hyper::body::Incoming;
+use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{
-    rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::{conn::auto::Builder, graceful::GracefulShutdown},
+    rt::{TokioIo, TokioTimer},
     service::TowerToHyperService,
 };
-use tokio::net::TcpListener;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::{mpsc, watch},
+};
 use tower::ServiceExt;
 
+use crate::{hub::admission::Admission, proxy::TrustedProxies};
+
 /// How connections are accepted.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ServeOptions {
-    /// Deadline for a connection's request headers.
+    /// Deadline for a request's headers (and for an idle kept-alive connection).
     pub handshake_timeout: Duration,
     /// How long in-flight HTTP exchanges may take to finish at shutdown.
     pub drain: Duration,
@@ -31,6 +54,10 @@ pub struct ServeOptions {
     /// successive flushes saves more CPU than it costs in latency (BENCHMARKS.md has
     /// both measurements).
     pub tcp_nodelay: bool,
+    /// Open HTTP connections (not yet upgraded) from one address.
+    pub max_connections_per_ip: usize,
+    /// Proxies whose forwarded headers name the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting and
@@ -41,53 +68,115 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) {
-    let ServeOptions {
-        handshake_timeout,
-        drain,
-        tcp_nodelay,
-    } = options;
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(handshake_timeout);
-    let graceful = GracefulShutdown::new();
+        .header_read_timeout(options.handshake_timeout);
+    // Only the connection count per address matters here; the total is the
+    // process's file limit.
+    let per_address = Admission::new(usize::MAX, options.max_connections_per_ip, 0);
+    // Each connection task holds a clone of `open`; `drained` ends when all are gone.
+    let (open, mut drained) = mpsc::channel::<()>(1);
+    let (stopping, stop) = watch::channel(false);
+    let mut errors = accept_errors::AcceptErrors::default();
     tokio::pin!(shutdown);
     loop {
+        if let Some(pause) = errors.pause() {
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = &mut shutdown => break,
+            }
+        }
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
+                Ok(accepted) => {
+                    errors.succeeded();
+                    accepted
+                }
                 Err(err) => {
-                    // Out of file descriptors, or a connection reset before accept:
-                    // wait a moment instead of spinning, and keep serving.
-                    tracing::warn!(%err, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    errors.failed(&err);
                     continue;
                 }
             },
             () = &mut shutdown => break,
         };
-        if tcp_nodelay {
+        if options.tcp_nodelay {
             let _ = stream.set_nodelay(true);
         }
+        let slot = if options.trusted_proxies.trusts(peer.ip()) {
+            None
+        } else {
+            match per_address.admit(peer.ip().to_canonical()) {
+                Ok(slot) => Some(slot),
+                Err(refused) => {
+                    tokio::spawn(refuse(stream, refused.to_string()));
+                    continue;
+                }
+            }
+        };
+        let proxies = options.trusted_proxies.clone();
         let service = router
             .clone()
             .map_request(move |mut request: axum::http::Request<Incoming>| {
-                request
-                    .extensions_mut()
-                    .insert(ConnectInfo::<SocketAddr>(peer));
+                // Per request: behind a proxy, one connection carries many clients.
+                let client = proxies.client(peer.ip(), request.headers());
+                let extensions = request.extensions_mut();
+                extensions.insert(ConnectInfo::<SocketAddr>(peer));
+                extensions.insert(client);
                 request
             })
             .map_err(|never: Infallible| never);
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+            .with_upgrades();
+        let mut stop = stop.clone();
+        let open = open.clone();
         tokio::spawn(async move {
-            // A failed exchange (client gone, handshake deadline) ends only this one.
-            let _ = connection.await;
+            let _open = open;
+            // The place is held until the exchange ends or the socket is upgraded
+            // (the connection future then resolves).
+            let _slot = slot;
+            tokio::pin!(connection);
+            let shutdown = async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            };
+            // A failed exchange (client gone, a deadline) ends only this one.
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = shutdown => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
         });
     }
     drop(listener);
-    let _ = tokio::time::timeout(drain, graceful.shutdown()).await;
+    stopping.send_replace(true);
+    drop(open);
+    let _ = tokio::time::timeout(options.drain, drained.recv()).await;
+}
+
+/// Answers a connection over its address's limit with 429 and the reason, then
+/// closes it. What the client already sent is read and dropped first, so that the
+/// close does not reset the connection before the answer is read.
+async fn refuse(mut stream: TcpStream, reason: String) {
+    let body = format!("{reason}\n");
+    let answer = format!(
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let exchange = async {
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        let mut left: usize = 64 * 1024;
+        while left > 0 {
+            match stream.read(&mut sink).await? {
+                0 => break,
+                n => left = left.saturating_sub(n),
+            }
+        }
+        std::io::Result::Ok(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), exchange).await;
 }

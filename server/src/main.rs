@@ -159,6 +159,8 @@ fn token(args: &TokenArgs) -> std::process::ExitCode {
 
 async fn serve(args: &ServeArgs) -> std::process::ExitCode {
     init_logging(args);
+    // Every socket is a file descriptor: take all the system allows.
+    spectate_server::listener::open_files::raise_to_hard_limit();
     let app = match Application::build(args.config()).await {
         Ok(app) => app,
         Err(err) => {

@@ -27,7 +27,7 @@ use crate::{
     demo,
     event::Event,
     feeds,
-    http::{happiness_stream, leaderboard, private, race, stats, tracks, upgrades},
+    http::{body_deadline, happiness_stream, leaderboard, private, race, stats, tracks, upgrades},
     hub::Hub,
     ingest::{self, Intake},
     sockets,
@@ -144,6 +144,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             upgrades::route_seed_upgrades,
         ))
+        .layer(middleware::from_fn_with_state(
+            body_deadline::BodyDeadline(state.hub.limits.body_timeout),
+            body_deadline::guard,
+        ))
         .with_state(state)
 }
 
@@ -160,12 +164,13 @@ pub struct Application {
     addr: SocketAddr,
     state: AppState,
     background: Vec<JoinHandle<()>>,
+    trusted_proxies: crate::proxy::TrustedProxies,
 }
 
 impl Application {
     /// Binds the listener and starts the feeds (and the demo runners, if asked).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+        crate::data_dir::create(&config.data_dir).map_err(|source| StartupError::DataDir {
             path: config.data_dir.clone(),
             source,
         })?;
@@ -259,6 +264,7 @@ impl Application {
             addr,
             state,
             background,
+            trusted_proxies: config.trusted_proxies,
         })
     }
 
@@ -290,6 +296,8 @@ impl Application {
             handshake_timeout: hub.limits.handshake_timeout,
             drain: Duration::from_secs(5),
             tcp_nodelay: hub.limits.tcp_nodelay,
+            max_connections_per_ip: hub.limits.max_http_connections_per_ip,
+            trusted_proxies: self.trusted_proxies,
         };
         tracing::info!(addr = %self.addr, "listening");
         crate::listener::serve(self.listener, router, options, async move {

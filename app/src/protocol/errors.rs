@@ -200,6 +200,8 @@ pub enum CloseCode {
     GoingAway,
     /// 1003: a binary frame arrived where only JSON text is accepted.
     UnsupportedData,
+    /// 1007: a text frame that is not valid UTF-8.
+    InvalidPayload,
     /// 1008: the client broke a policy (e.g. kept flooding after errors).
     PolicyViolation,
     /// 1009: a frame larger than the endpoint's limit.
@@ -218,6 +220,7 @@ impl CloseCode {
         match self {
             Self::GoingAway => 1001,
             Self::UnsupportedData => 1003,
+            Self::InvalidPayload => 1007,
             Self::PolicyViolation => 1008,
             Self::MessageTooBig => 1009,
             Self::InternalError => 1011,
@@ -231,6 +234,7 @@ impl CloseCode {
         match self {
             Self::GoingAway => "server shutting down; reconnect shortly",
             Self::UnsupportedData => "binary frames are not accepted; send JSON text",
+            Self::InvalidPayload => "a text frame must be valid UTF-8",
             Self::PolicyViolation => "policy violation",
             Self::MessageTooBig => "frame exceeds the size limit",
             Self::InternalError => "internal server error",

@@ -47,6 +47,7 @@ impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         let status = match self.0 {
             ProtocolError::OriginForbidden(_) => StatusCode::FORBIDDEN,
+            ProtocolError::BadMessage(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::UNAUTHORIZED,
         };
         let body: serde_json::Value =
@@ -55,14 +56,14 @@ impl IntoResponse for Rejection {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
-}
-
 /// The cookie that carries a spectator's token once a page was opened with
 /// `?token=` (HttpOnly, SameSite=Strict): the page's socket and reads send it.
 pub const TOKEN_COOKIE: &str = "spectate_token";
+
+/// The decoded `name=value` pairs of a query string (none if it is malformed).
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query).unwrap_or_default()
+}
 
 /// The [`TOKEN_COOKIE`] of a request, if it has one.
 fn token_cookie(headers: &HeaderMap) -> Option<String> {
@@ -88,13 +89,22 @@ impl Access {
     }
 
     /// The token a request carries: `?token=`, else the [`TOKEN_COOKIE`] a page
-    /// opened with `?token=` was given.
-    pub fn request_token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
-        axum::extract::Query::<TokenQuery>::try_from_uri(uri)
-            .ok()
-            .and_then(|q| q.0.token)
+    /// opened with `?token=` was given. A query that names `token` twice is refused:
+    /// which one counts would be a guess, and a proxy or a cache may guess otherwise.
+    pub fn request_token(headers: &HeaderMap, uri: &Uri) -> Result<Option<String>, ProtocolError> {
+        let mut given = query_pairs(uri.query().unwrap_or_default())
+            .into_iter()
+            .filter(|(name, _)| name == "token")
+            .map(|(_, value)| value);
+        let token = given.next();
+        if given.next().is_some() {
+            return Err(ProtocolError::BadMessage(
+                "the URL names ?token= more than once; give it once".into(),
+            ));
+        }
+        Ok(token
             .filter(|t| !t.is_empty())
-            .or_else(|| token_cookie(headers))
+            .or_else(|| token_cookie(headers)))
     }
 
     /// May this request read the event (its runners, positions, board, tracks)?
@@ -104,17 +114,23 @@ impl Access {
         if !self.private {
             return Ok(());
         }
-        let identity = Self::request_token(headers, uri)
+        let identity = Self::request_token(headers, uri)?
             .map(|token| self.keys.verify(&token))
             .transpose()?;
         self.check_follow(identity.as_ref())
     }
 
     /// Checks a handshake: a token (`?token=` or the page's cookie) must verify and
-    /// come from a trusted origin.
-    pub fn handshake(&self, headers: &HeaderMap, uri: &Uri) -> Result<Handshake, Rejection> {
-        let origin_trusted = self.origins.trusts(headers);
-        let token = Self::request_token(headers, uri);
+    /// come from a trusted origin (`https`: the client came over TLS, as a trusted
+    /// proxy says).
+    pub fn handshake(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+        https: bool,
+    ) -> Result<Handshake, Rejection> {
+        let origin_trusted = self.origins.trusts(headers, https);
+        let token = Self::request_token(headers, uri).map_err(Rejection)?;
         let mut handshake = Handshake {
             identity: None,
             origin_trusted,
@@ -284,14 +300,16 @@ mod tests {
         let access = closed();
         let token = access.keys.issue(&Subject::Admin, Duration::from_secs(60));
         let uri: Uri = format!("/ws?x=1&token={token}").parse().unwrap();
-        let handshake = access.handshake(&HeaderMap::new(), &uri).unwrap();
+        let handshake = access.handshake(&HeaderMap::new(), &uri, false).unwrap();
         assert_eq!(handshake.identity.unwrap().subject, Subject::Admin);
         let bad: Uri = "/ws?token=nope".parse().unwrap();
-        assert!(access.handshake(&HeaderMap::new(), &bad).is_err());
+        assert!(access.handshake(&HeaderMap::new(), &bad, false).is_err());
+        let twice: Uri = format!("/ws?token={token}&token={token}").parse().unwrap();
+        assert!(access.handshake(&HeaderMap::new(), &twice, false).is_err());
         let none: Uri = "/ws".parse().unwrap();
         assert!(
             access
-                .handshake(&HeaderMap::new(), &none)
+                .handshake(&HeaderMap::new(), &none, false)
                 .unwrap()
                 .identity
                 .is_none()

@@ -14,32 +14,46 @@ pub struct OriginPolicy {
     allowed: Vec<String>,
 }
 
+/// An origin as compared: lower case, without a trailing `/` or its scheme's
+/// default port (`https://race.example:443` is `https://race.example`).
+fn normalize(origin: &str) -> String {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    for (scheme, port) in [("http://", ":80"), ("https://", ":443")] {
+        if origin.starts_with(scheme)
+            && let Some(bare) = origin.strip_suffix(port)
+        {
+            return bare.to_owned();
+        }
+    }
+    origin
+}
+
 impl OriginPolicy {
     /// A policy allowing the server's own origin and `allowed` (e.g. `https://race.example`).
     pub fn new(allowed: impl IntoIterator<Item = String>) -> Self {
         Self {
-            allowed: allowed
-                .into_iter()
-                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-                .collect(),
+            allowed: allowed.into_iter().map(|o| normalize(&o)).collect(),
         }
     }
 
-    /// True if a socket with these handshake headers may carry a token.
-    pub fn trusts(&self, headers: &HeaderMap) -> bool {
+    /// True if a socket with these handshake headers may carry a token. The server's
+    /// own origin is its scheme (`https` when a trusted proxy says the client came
+    /// over TLS, else `http`: the server itself speaks plain HTTP) and its `Host`:
+    /// a page from `https://host` is not the page of `http://host`, nor the other
+    /// way round.
+    pub fn trusts(&self, headers: &HeaderMap, https: bool) -> bool {
         let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
             return true;
         };
-        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        let origin = normalize(origin);
         if self.allowed.contains(&origin) {
             return true;
         }
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_ascii_lowercase);
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-        matches!((origin_host, host), (Some(o), Some(h)) if o == h)
+        let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        let scheme = if https { "https" } else { "http" };
+        origin == normalize(&format!("{scheme}://{host}"))
     }
 }
 
@@ -60,17 +74,40 @@ mod tests {
 
     #[test]
     fn same_host_listed_and_absent_origins_are_trusted() {
-        let policy = OriginPolicy::new(["https://Race.example/".to_owned()]);
-        assert!(policy.trusts(&headers(None, "127.0.0.1:3000")));
-        assert!(policy.trusts(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000")));
-        assert!(policy.trusts(&headers(Some("https://race.example"), "127.0.0.1:3000")));
+        let policy = OriginPolicy::new(["https://Race.example:443/".to_owned()]);
+        assert!(policy.trusts(&headers(None, "127.0.0.1:3000"), false));
+        assert!(policy.trusts(
+            &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
+            false
+        ));
+        assert!(policy.trusts(
+            &headers(Some("https://race.example"), "127.0.0.1:3000"),
+            false
+        ));
+        // Behind a TLS proxy: the page is https, the Host the public name.
+        assert!(policy.trusts(&headers(Some("https://live.example"), "live.example"), true));
+        assert!(policy.trusts(
+            &headers(Some("http://live.example"), "live.example:80"),
+            false
+        ));
     }
 
     #[test]
-    fn other_sites_are_not() {
+    fn other_sites_and_other_schemes_are_not() {
         let policy = OriginPolicy::default();
-        assert!(!policy.trusts(&headers(Some("https://evil.example"), "127.0.0.1:3000")));
-        assert!(!policy.trusts(&headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000")));
-        assert!(!policy.trusts(&headers(Some("null"), "127.0.0.1:3000")));
+        assert!(!policy.trusts(
+            &headers(Some("https://evil.example"), "127.0.0.1:3000"),
+            false
+        ));
+        assert!(!policy.trusts(
+            &headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000"),
+            false
+        ));
+        assert!(!policy.trusts(&headers(Some("null"), "127.0.0.1:3000"), false));
+        assert!(!policy.trusts(
+            &headers(Some("https://127.0.0.1:3000"), "127.0.0.1:3000"),
+            false
+        ));
+        assert!(!policy.trusts(&headers(Some("http://live.example"), "live.example"), true));
     }
 }

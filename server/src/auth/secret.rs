@@ -38,7 +38,7 @@ pub fn load_or_create(given: Option<&str>, data_dir: &Path) -> Result<Vec<u8>, S
     match std::fs::read_to_string(&path) {
         Ok(text) => check(text.trim().as_bytes().to_vec()),
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(data_dir).map_err(file_error)?;
+            crate::data_dir::create(data_dir).map_err(file_error)?;
             let mut bytes = [0u8; 32];
             getrandom::fill(&mut bytes).map_err(|e| SecretError::Random(e.to_string()))?;
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

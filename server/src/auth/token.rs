@@ -2,8 +2,8 @@
 //!
 //! We use the `jsonwebtoken` crate rather than our own signing code; its error kinds
 //! let every failure reach the client as its own code: a missing token, a forged or
-//! malformed one, an expired one, and one for somebody else are different problems
-//! with different fixes.
+//! malformed one (or one whose `nbf` is still ahead), an expired one, and one for
+//! somebody else are different problems with different fixes.
 
 use std::{fmt, time::Duration};
 
@@ -122,12 +122,17 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         // Our own server issues and checks tokens: no clock skew to allow for.
         validation.leeway = 0;
+        // A token may say when it starts to be valid (`nbf`); before then it is not.
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation)
             .map_err(|err| match err.kind() {
                 ErrorKind::ExpiredSignature => {
                     ProtocolError::TokenExpired("the token has expired; ask for a new one".into())
                 }
+                ErrorKind::ImmatureSignature => ProtocolError::TokenInvalid(
+                    "the token is not valid yet (its nbf is in the future)".into(),
+                ),
                 ErrorKind::InvalidSignature => ProtocolError::TokenInvalid(
                     "the token's signature does not match: it is forged or from another server"
                         .into(),
@@ -189,6 +194,22 @@ mod tests {
             keys().verify("").unwrap_err().code(),
             ErrorCode::TokenInvalid
         );
+    }
+
+    #[test]
+    fn a_token_before_its_nbf_is_not_valid_yet() {
+        let now = now_ms() / 1000;
+        let claims =
+            serde_json::json!({"sub": "admin", "iat": now, "nbf": now + 60, "exp": now + 120});
+        let early = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&[7u8; 32]),
+        )
+        .unwrap();
+        let err = keys().verify(&early).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::TokenInvalid);
+        assert!(err.to_string().contains("not valid yet"), "{err}");
     }
 
     #[test]

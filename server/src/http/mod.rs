@@ -9,7 +9,9 @@
 //! - [`leaderboard`]: the race's standings, pace and ETAs as JSON.
 //! - [`race`]: the event, its board and the map tiles, for pages (JSON and SSR).
 //! - [`private`]: the reads of a private event need a token (query or cookie).
+//! - [`body_deadline`]: a request's body must arrive within `--body-timeout-secs`.
 
+pub mod body_deadline;
 pub mod happiness_stream;
 pub mod leaderboard;
 pub mod private;

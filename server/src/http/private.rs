@@ -14,6 +14,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use spectate_app::protocol::ProtocolError;
+
 use crate::{
     auth::{Access, access::TOKEN_COOKIE},
     hub::now_ms,
@@ -29,6 +31,9 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .check_read(request.headers(), request.uri())
     {
         Ok(()) => next.run(request).await,
+        Err(err @ ProtocolError::BadMessage(_)) => {
+            (StatusCode::BAD_REQUEST, format!("{err}\n")).into_response()
+        }
         Err(err) => (StatusCode::UNAUTHORIZED, format!("{err}\n")).into_response(),
     }
 }
@@ -39,7 +44,9 @@ pub async fn remember_token(
     request: Request,
     next: Next,
 ) -> Response {
-    let from_query = Access::request_token(&Default::default(), request.uri());
+    let from_query = Access::request_token(&Default::default(), request.uri())
+        .ok()
+        .flatten();
     let verified = from_query.as_deref().and_then(|t| {
         state
             .hub

@@ -1,9 +1,13 @@
-//! Connection limits at the door: connections in total and per client address.
+//! Limits at the door: connections in total and per client address, and the topics
+//! the connections of one address may hold ([`topic_quota`]).
 //!
 //! A socket is admitted before the upgrade, so a refused client gets a plain HTTP
 //! answer with the reason (503 when the server is full, 429 when its address holds
 //! too many) instead of a socket that closes at once. The returned [`Admitted`] guard
-//! gives the place back when the connection ends, however it ends.
+//! gives the place back when the connection ends, however it ends. The accept loop
+//! uses a door of its own for the HTTP connections of each address.
+
+pub mod topic_quota;
 
 use std::{
     collections::HashMap,
@@ -33,6 +37,7 @@ struct Inner {
     counts: Mutex<Counts>,
     max_total: usize,
     max_per_address: usize,
+    topics: topic_quota::TopicQuota,
 }
 
 /// The door keeper.
@@ -47,13 +52,20 @@ pub struct Admitted {
 }
 
 impl Admission {
-    /// Limits of `max_total` connections, `max_per_address` from one address.
-    pub fn new(max_total: usize, max_per_address: usize) -> Self {
+    /// Limits of `max_total` connections, `max_per_address` from one address, and
+    /// `max_topics_per_address` topics held by one address without a token.
+    pub fn new(max_total: usize, max_per_address: usize, max_topics_per_address: usize) -> Self {
         Self(Arc::new(Inner {
             counts: Mutex::default(),
             max_total,
             max_per_address,
+            topics: topic_quota::TopicQuota::new(max_topics_per_address),
         }))
+    }
+
+    /// The topics each address holds (see [`topic_quota`]).
+    pub fn topics(&self) -> &topic_quota::TopicQuota {
+        &self.0.topics
     }
 
     /// Admits a connection from `address`, or says why not.
@@ -95,6 +107,13 @@ impl Admission {
     }
 }
 
+impl Admitted {
+    /// The address admitted.
+    pub fn address(&self) -> IpAddr {
+        self.address
+    }
+}
+
 impl Drop for Admitted {
     fn drop(&mut self) {
         let mut counts = self.inner.counts.lock().unwrap_or_else(|e| e.into_inner());
@@ -114,7 +133,7 @@ mod tests {
 
     #[test]
     fn limits_hold_and_places_come_back() {
-        let door = Admission::new(3, 2);
+        let door = Admission::new(3, 2, 0);
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
         let first = door.admit(a).unwrap();

@@ -8,10 +8,12 @@
 //! - [`board`]: the leaderboard computed once per interval, pushed (`board`, and each
 //!   followed runner's row) and cached for HTTP.
 //! - [`outbox`]: the bounded per-connection queue that all delivery goes into.
-//! - [`admission`]: connection limits, checked before a socket is upgraded.
+//! - [`admission`]: connection limits, checked before a socket is upgraded, and the
+//!   topics one address may hold.
 //! - [`connections`]: every open socket, for shutdown and [`keepalive`] to reach.
 //! - [`presence`]: the timer that tells rooms and `presence` subscribers who is there.
 //! - [`rate_limit`]: the token bucket behind publish and room rate limits.
+//! - `subscribing`: the one way in (and out) for every socket's subscriptions.
 //! - [`sweep`]: idle topics whose history aged out leave memory.
 //! - [`stats`]: Prometheus metrics and the `/api/stats` figures.
 //!
@@ -30,6 +32,7 @@ pub mod presence;
 pub mod rate_limit;
 pub mod relay;
 pub mod stats;
+mod subscribing;
 pub(crate) mod sweep;
 pub mod topics;
 
@@ -41,9 +44,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use spectate_app::protocol::{
-    EventData, LatLng, ProtocolError, Publication, RunnerId, Topic, TopicKind,
-};
+use spectate_app::protocol::{EventData, LatLng, ProtocolError, Publication, RunnerId, TopicKind};
 use tokio::sync::watch;
 
 use crate::{auth::Access, config::Limits};
@@ -114,7 +115,11 @@ impl Hub {
             field: field::Field::default(),
             board: board::Board::default(),
             stats: Stats::new(),
-            admission: Admission::new(limits.max_connections, limits.max_connections_per_ip),
+            admission: Admission::new(
+                limits.max_connections,
+                limits.max_connections_per_ip,
+                limits.max_topics_per_ip,
+            ),
             connections: connections::Connections::default(),
             race: None,
             limits,
@@ -265,67 +270,6 @@ impl Hub {
         }
     }
 
-    /// Subscribes `conn` to `topic`: the one way in for every socket, whatever the
-    /// topic. `field` and `board` are the hub's own (they need an event); every other
-    /// topic is the registry's, and for a connection that takes the board a runner's
-    /// snapshot is followed by their board row. Returns false if `conn` was already subscribed (it still gets the
-    /// snapshot, as asked).
-    ///
-    /// On an event server, a follower without a token (`trusted` false) cannot bring
-    /// a topic into memory for a runner who is not in the event (`not_found`): the
-    /// table is the server's, not any anonymous client's to fill.
-    pub fn subscribe(
-        &self,
-        conn: ConnId,
-        topic: &Topic,
-        subscriber: &topics::Subscriber,
-        from: topics::StartFrom,
-        trusted: bool,
-    ) -> Result<bool, ProtocolError> {
-        let no_event = || {
-            ProtocolError::BadMessage(format!("{topic} needs an event; this server tracks none"))
-        };
-        let app_only =
-            || ProtocolError::BadMessage(format!("{topic} is a protocol v1 topic (/ws)"));
-        match topic {
-            Topic::Field | Topic::Board if subscriber.format != WireFormat::App => Err(app_only()),
-            Topic::Field => match self.race.as_ref() {
-                Some(_) => Ok(self.field.subscribe(conn, &subscriber.outbox, now_ms())),
-                None => Err(no_event()),
-            },
-            Topic::Board => match self.race.as_ref() {
-                Some(race) => Ok(self.board.subscribe(conn, &subscriber.outbox, race)),
-                None => Err(no_event()),
-            },
-            Topic::Runner(runner)
-                if !trusted
-                    && !self.topics.is_entrant(runner)
-                    && self.topics.seq(topic).is_none() =>
-            {
-                Err(ProtocolError::NotFound(format!(
-                    "runner {} is not in this event",
-                    runner.as_str()
-                )))
-            }
-            _ => {
-                let presence = matches!(topic, Topic::Presence).then(|| {
-                    self.topics
-                        .presence_frame(self.connections.len(), &self.remote_audience())
-                });
-                let added = self
-                    .topics
-                    .subscribe(conn, topic, subscriber, from, presence)?;
-                if let Topic::Runner(runner) = topic
-                    && subscriber.format == WireFormat::App
-                    && let Some(row) = self.board.row_frame(conn, runner)
-                {
-                    subscriber.outbox.push_catchup(row);
-                }
-                Ok(added)
-            }
-        }
-    }
-
     /// Counts by kind, the field's and the board's subscribers included (walks every
     /// shard: for stats, not for hot paths).
     pub fn counts(&self) -> topics::TopicCounts {
@@ -333,19 +277,6 @@ impl Hub {
             field_subscriptions: self.field.subscribers(),
             board_subscriptions: self.board.subscribers(),
             ..self.topics.counts()
-        }
-    }
-
-    /// Removes `conn` from `topic`, if it was there.
-    pub fn unsubscribe(&self, conn: ConnId, topic: &Topic) {
-        match topic {
-            Topic::Field => {
-                self.field.unsubscribe(conn);
-            }
-            Topic::Board => {
-                self.board.unsubscribe(conn);
-            }
-            _ => self.topics.unsubscribe(conn, topic),
         }
     }
 

@@ -116,6 +116,21 @@ fn authed(id: Option<u64>, identity: &Verified) -> String {
 }
 
 impl Session {
+    /// Whether this connection may subscribe to all of `topics`: its token (on a
+    /// private event), its limits, and each topic's own rules. Checked before
+    /// anything is asked of the cluster.
+    fn admissible(&mut self, hub: &Hub, topics: &[Topic]) -> Result<(), ProtocolError> {
+        hub.access.check_follow(self.handshake.identity.as_ref())?;
+        // With a token, or on an open server (where anyone may publish, and so bring,
+        // any topic), a follower may follow any id, beyond its address's quota.
+        let trusted = self.handshake.identity.is_some() || hub.access.open_publishing;
+        self.topics.set_trusted(trusted);
+        self.topics.check_room_for(topics)?;
+        topics
+            .iter()
+            .try_for_each(|topic| hub.check_subscribe(topic, WireFormat::App, trusted))
+    }
+
     /// Handles one request; `Ok(Some(frame))` is the reply to send, if any.
     fn handle(
         &mut self,
@@ -127,12 +142,7 @@ impl Session {
         let ack = || id.map(|id| ServerMsg::Ack { id }.encode());
         match msg {
             ClientMsg::Subscribe { topics, resume, .. } => {
-                hub.access.check_follow(self.handshake.identity.as_ref())?;
-                self.topics.check_room_for(&topics)?;
-                // With a token, or on an open server (where anyone may publish, and so
-                // bring, any topic), a follower may follow any id.
-                self.topics
-                    .set_trusted(self.handshake.identity.is_some() || hub.access.open_publishing);
+                self.admissible(hub, &topics)?;
                 for topic in &topics {
                     let from = start_from(resume.as_ref(), topic, &hub.epoch());
                     self.topics.add(topic, from)?;
@@ -242,7 +252,8 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
         conn.send(authed(None, identity));
     }
     let mut session = Session {
-        topics: SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::App),
+        topics: SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::App)
+            .counted_for(conn.peer),
         gate: PublishGate::new(&hub),
         handshake,
     };
@@ -258,18 +269,24 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
             Ok(ClientMsg::Subscribe { id, topics, resume }) if hub.in_cluster() => {
                 // In a cluster the node first follows the topics in Redis, so the
                 // snapshot (or resume) is the cluster's, not just this node's; and
-                // again after, in case the node left a topic meanwhile.
-                hub.follow(&topics).await;
-                let outcome = session.handle(
-                    &conn,
-                    ClientMsg::Subscribe {
-                        id,
-                        topics: topics.clone(),
-                        resume,
-                    },
-                );
-                hub.follow(&topics).await;
-                outcome
+                // again after, in case the node left a topic meanwhile. Only once
+                // the client may have them: Redis is asked for nothing refused.
+                match session.admissible(&hub, &topics) {
+                    Err(err) => Err(err),
+                    Ok(()) => {
+                        hub.follow(&topics).await;
+                        let outcome = session.handle(
+                            &conn,
+                            ClientMsg::Subscribe {
+                                id,
+                                topics: topics.clone(),
+                                resume,
+                            },
+                        );
+                        hub.follow(&topics).await;
+                        outcome
+                    }
+                }
             }
             other => other.and_then(|msg| session.handle(&conn, msg)),
         };

@@ -10,6 +10,9 @@
 //! - [`seed_room`]: the seed broadcast room on `/room`.
 //! - [`happiness`]: the seed happiness feed on `/happiness`.
 //! - [`app_socket`]: Spectate's own typed protocol on `/ws`.
+//!
+//! Every one comes in through [`accept`] (in `upgrade`): connection limits, the
+//! handshake's token and Origin, then the upgrade.
 
 pub mod app_socket;
 pub mod happiness;
@@ -17,110 +20,30 @@ pub mod publishing;
 pub mod seed_room;
 pub mod seed_spectate;
 pub mod subscriptions;
+mod upgrade;
+
+pub use upgrade::{SocketRequest, accept, configure};
 
 use std::{
     collections::VecDeque,
-    net::{IpAddr, Ipv4Addr, SocketAddr},
+    net::IpAddr,
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
     time::{Duration, Instant},
 };
 
-use axum::{
-    extract::{
-        ConnectInfo, FromRequestParts, WebSocketUpgrade,
-        ws::{CloseFrame, Message, Utf8Bytes, WebSocket},
-    },
-    http::{HeaderMap, StatusCode, Uri, request::Parts},
-    response::{IntoResponse, Response},
-};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures::{Sink, SinkExt, Stream};
 use spectate_app::protocol::CloseCode;
 
-use crate::auth::Handshake;
 use crate::hub::{
     ConnId, Hub, Outbox, OutboxReceiver,
-    admission::{Admitted, Refused},
+    admission::Admitted,
     connections::{Connections, Registration},
     outbox::{Next, Queued, outbox},
     stats::DropReason,
 };
-
-/// Everything a socket endpoint needs from the upgrade request.
-#[derive(Debug)]
-pub struct SocketRequest {
-    /// The pending upgrade.
-    pub upgrade: WebSocketUpgrade,
-    /// Request headers (Origin, subprotocols).
-    pub headers: HeaderMap,
-    /// The request URI (`?token=`, `?v=`).
-    pub uri: Uri,
-    /// The client's address, for per-address limits.
-    pub peer: IpAddr,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for SocketRequest {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let upgrade = WebSocketUpgrade::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        // Without connect info (a router used without it), all clients share one slot.
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-        Ok(Self {
-            upgrade,
-            headers: parts.headers.clone(),
-            uri: parts.uri.clone(),
-            peer,
-        })
-    }
-}
-
-/// Applies the frame-size limits to an upgrade. Tungstenite's own limit sits well above
-/// ours so that an oversized frame normally reaches [`Connection::next_text`], which
-/// closes with 1009 and a reason; only absurd frames are cut off by tungstenite itself.
-pub fn configure(upgrade: WebSocketUpgrade, hub: &Hub) -> WebSocketUpgrade {
-    let ours = hub.limits.max_frame_bytes;
-    let hard = ours.saturating_mul(4).max(64 * 1024);
-    upgrade
-        .max_message_size(hard)
-        .max_frame_size(hard)
-        // Small buffers: most sockets are idle spectators.
-        .read_buffer_size(512)
-        .write_buffer_size(8 * 1024)
-}
-
-/// Admits the connection (total and per-address limits), checks the handshake (token,
-/// Origin) and upgrades; or answers 503/429/401/403 with the reason. `run` then serves
-/// the socket with what the handshake established.
-pub fn accept<F, Fut>(hub: Arc<Hub>, request: SocketRequest, run: F) -> Response
-where
-    F: FnOnce(Connection, Handshake) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let admitted = match hub.admission.admit(request.peer) {
-        Ok(admitted) => admitted,
-        Err(refused) => {
-            hub.stats.dropped(DropReason::ConnectionLimit, 1);
-            let status = match refused {
-                Refused::Full(_) => StatusCode::SERVICE_UNAVAILABLE,
-                Refused::TooManyFromAddress(_) => StatusCode::TOO_MANY_REQUESTS,
-            };
-            return (status, refused.to_string()).into_response();
-        }
-    };
-    match hub.access.handshake(&request.headers, &request.uri) {
-        Ok(handshake) => configure(request.upgrade, &hub).on_upgrade(move |socket| {
-            run(Connection::open(socket, hub, Some(admitted)), handshake)
-        }),
-        Err(rejection) => rejection.into_response(),
-    }
-}
 
 /// The largest frame [`Connection::batch_frames`] builds (a single larger message
 /// still goes alone): a phone parses one frame at a time, and 64 KB is a few
@@ -154,6 +77,8 @@ pub struct Connection {
     pub outbox: Outbox,
     /// The hub, for the protocol handler.
     pub hub: Arc<Hub>,
+    /// The client's address (see [`SocketRequest::peer`]), for per-address limits.
+    pub peer: Option<IpAddr>,
     socket: WebSocket,
     receiver: OutboxReceiver,
     /// Frames taken from the outbox and not yet handed to the socket.
@@ -229,6 +154,7 @@ impl Connection {
         Self {
             id,
             outbox,
+            peer: admitted.as_ref().map(Admitted::address),
             hub,
             socket,
             receiver,
@@ -376,19 +302,24 @@ impl Connection {
         }
     }
 
-    /// Waits for the next text frame, writing queued frames meanwhile. Binary and
-    /// oversized frames close the socket with their own code and reason; pings are
-    /// answered by the library.
+    /// Waits for the next text frame, writing queued frames meanwhile. Binary,
+    /// oversized and non-UTF-8 frames close the socket with their own code and
+    /// reason; pings are answered by the library.
     pub async fn next_text(&mut self) -> Inbound {
         let limits = self.hub.limits;
         loop {
             let message = match std::future::poll_fn(|cx| self.poll_inbound(cx)).await {
                 Some(Ok(message)) => message,
                 Some(Err(err)) => {
-                    // Tungstenite reports a frame over its hard limit as an error; say so.
-                    if err.to_string().contains("too long") {
+                    // Tungstenite reports a frame over its hard limit, and a text
+                    // frame that is not UTF-8, as errors; say which.
+                    let err = err.to_string();
+                    if err.contains("too long") {
                         self.hub.stats.reject("too_large");
                         self.outbox.close(CloseCode::MessageTooBig, None);
+                    } else if err.contains("UTF-8") {
+                        self.hub.stats.reject("invalid_utf8");
+                        self.outbox.close(CloseCode::InvalidPayload, None);
                     }
                     return Inbound::End;
                 }

@@ -27,11 +27,14 @@ async fn run(mut conn: Connection, handshake: Handshake) {
     let room = RoomName::lobby();
     let mut membership =
         SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed);
-    hub.follow(&[Topic::Room(room.clone())]).await;
-    let joined = hub
-        .access
-        .check_follow(handshake.identity.as_ref())
-        .and_then(|()| membership.add(&Topic::Room(room.clone()), StartFrom::Fresh));
+    // Redis is asked for the room (in a cluster) only once the client may join it.
+    let joined = match hub.access.check_follow(handshake.identity.as_ref()) {
+        Ok(()) => {
+            hub.follow(&[Topic::Room(room.clone())]).await;
+            membership.add(&Topic::Room(room.clone()), StartFrom::Fresh)
+        }
+        Err(err) => Err(err),
+    };
     if let Err(err) = joined {
         conn.send(SeedError::encode(&err));
         drop(membership);

@@ -1,11 +1,13 @@
 //! One connection's subscriptions, released when the connection ends.
 //!
 //! A [`SubscriptionSet`] is the only way a socket (or stream) subscribes to topics.
-//! It enforces the per-connection topic limit and, because it unsubscribes everything
-//! in `Drop`, no exit path of a handler (error, close, panic, cancellation) can leave a
-//! dead connection registered in the hub.
+//! It enforces the per-connection topic limit and, for a connection without a token,
+//! its address's topic quota (see [`crate::hub::admission::topic_quota`]); because it
+//! unsubscribes everything in `Drop`, no exit path of a handler (error, close, panic,
+//! cancellation) can leave a dead connection registered in the hub or holding its
+//! address's quota.
 
-use std::{collections::BTreeSet, sync::Arc};
+use std::{collections::BTreeSet, net::IpAddr, sync::Arc};
 
 use spectate_app::protocol::{ProtocolError, Topic};
 
@@ -22,6 +24,10 @@ pub struct SubscriptionSet {
     topics: BTreeSet<Topic>,
     /// The connection holds a token (see [`Hub::subscribe`]).
     trusted: bool,
+    /// The address whose topic quota an untrusted connection counts against.
+    address: Option<IpAddr>,
+    /// The topics this set holds in its address's quota.
+    counted: BTreeSet<Topic>,
 }
 
 impl std::fmt::Debug for SubscriptionSet {
@@ -42,16 +48,35 @@ impl SubscriptionSet {
             subscriber: Subscriber { outbox, format },
             topics: BTreeSet::new(),
             trusted: false,
+            address: None,
+            counted: BTreeSet::new(),
         }
     }
 
-    /// Whether the connection holds a token: one that does may follow ids outside
-    /// the event.
+    /// Counts the topics of this set against `address`'s quota while the connection
+    /// holds no token.
+    pub fn counted_for(mut self, address: Option<IpAddr>) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Whether the connection holds a token (or the server is open): one that does
+    /// may follow ids outside the event, and its address's quota does not apply.
     pub fn set_trusted(&mut self, trusted: bool) {
         self.trusted = trusted;
     }
 
-    /// Checks that subscribing to `topics` stays within the per-connection limit.
+    /// The address whose quota `topic` would count against, if any: topics with
+    /// room kept in the table and the hub's own cannot fill it.
+    fn quota_for(&self, topic: &Topic) -> Option<IpAddr> {
+        let counts = !matches!(topic, Topic::Field | Topic::Board)
+            && !self.hub.topics.reserved(topic)
+            && !self.topics.contains(topic);
+        self.address.filter(|_| counts && !self.trusted)
+    }
+
+    /// Checks that subscribing to `topics` stays within the per-connection limit and
+    /// the address's quota.
     pub fn check_room_for(&self, topics: &[Topic]) -> Result<(), ProtocolError> {
         let limit = self.hub.limits.max_topics_per_conn;
         let new: BTreeSet<&Topic> = topics
@@ -65,14 +90,52 @@ impl SubscriptionSet {
                 new.len()
             )));
         }
-        Ok(())
+        self.check_quota(new.into_iter())
+    }
+
+    /// Checks the address's quota for `topics`.
+    fn check_quota<'t>(
+        &self,
+        topics: impl Iterator<Item = &'t Topic>,
+    ) -> Result<(), ProtocolError> {
+        let Some(address) = self.address.filter(|_| !self.trusted) else {
+            return Ok(());
+        };
+        let counted: Vec<Topic> = topics
+            .filter(|t| self.quota_for(t).is_some())
+            .cloned()
+            .collect();
+        self.hub.admission.topics().check(address, &counted)
     }
 
     /// Subscribes to `topic` (the snapshot is queued at once).
     pub fn add(&mut self, topic: &Topic, from: StartFrom) -> Result<(), ProtocolError> {
         self.check_room_for(std::slice::from_ref(topic))?;
-        self.hub
-            .subscribe(self.conn, topic, &self.subscriber, from, self.trusted)?;
+        self.subscribe(topic, from)
+    }
+
+    /// Subscribes to `topic` within the address's quota, without the per-connection
+    /// check (the caller made it).
+    fn subscribe(&mut self, topic: &Topic, from: StartFrom) -> Result<(), ProtocolError> {
+        let quota = self.quota_for(topic);
+        if let Some(address) = quota {
+            self.hub.admission.topics().hold(address, topic)?;
+        }
+        let subscribed = self
+            .hub
+            .subscribe(self.conn, topic, &self.subscriber, from, self.trusted);
+        match (subscribed, quota) {
+            (Ok(_), Some(_)) => {
+                self.counted.insert(topic.clone());
+            }
+            (Ok(_), None) => {}
+            (Err(err), quota) => {
+                if let Some(address) = quota {
+                    self.hub.admission.topics().release(address, topic);
+                }
+                return Err(err);
+            }
+        }
         self.topics.insert(topic.clone());
         Ok(())
     }
@@ -81,6 +144,15 @@ impl SubscriptionSet {
     pub fn remove(&mut self, topic: &Topic) {
         if self.topics.remove(topic) {
             self.hub.unsubscribe(self.conn, topic);
+            self.release(topic);
+        }
+    }
+
+    fn release(&mut self, topic: &Topic) {
+        if let Some(address) = self.address
+            && self.counted.remove(topic)
+        {
+            self.hub.admission.topics().release(address, topic);
         }
     }
 
@@ -89,24 +161,45 @@ impl SubscriptionSet {
         self.topics.contains(topic)
     }
 
-    /// Makes the set exactly `wanted` (the seed hello replaces the follow list);
-    /// topics kept are not re-subscribed.
-    pub fn replace(&mut self, wanted: &[Topic]) -> Result<(), ProtocolError> {
+    /// Checks that the set may become exactly `wanted`: the per-connection limit
+    /// and the address's quota.
+    pub fn check_replace(&self, wanted: &[Topic]) -> Result<(), ProtocolError> {
         let keep: BTreeSet<&Topic> = wanted.iter().collect();
+        let limit = self.hub.limits.max_topics_per_conn;
+        if keep.len() > limit {
+            return Err(ProtocolError::LimitReached(format!(
+                "a connection may hold at most {limit} topics; this asks for {}",
+                keep.len()
+            )));
+        }
+        self.check_quota(keep.into_iter())
+    }
+
+    /// Makes the set exactly `wanted` (the seed hello replaces the follow list), or
+    /// leaves it as it was and says why: all or nothing. Topics kept are not
+    /// re-subscribed.
+    pub fn replace(&mut self, wanted: &[Topic]) -> Result<(), ProtocolError> {
+        self.check_replace(wanted)?;
+        let keep: BTreeSet<&Topic> = wanted.iter().collect();
+        let new: Vec<Topic> = keep
+            .iter()
+            .filter(|t| !self.topics.contains(**t))
+            .map(|t| (*t).clone())
+            .collect();
+        // The new ones first, so that a refusal halfway leaves the old list whole.
+        for (i, topic) in new.iter().enumerate() {
+            if let Err(err) = self.subscribe(topic, StartFrom::Fresh) {
+                new[..i].iter().for_each(|t| self.remove(t));
+                return Err(err);
+            }
+        }
         let stale: Vec<Topic> = self
             .topics
             .iter()
             .filter(|t| !keep.contains(t))
             .cloned()
             .collect();
-        for topic in &stale {
-            self.remove(topic);
-        }
-        for topic in wanted {
-            if !self.topics.contains(topic) {
-                self.add(topic, StartFrom::Fresh)?;
-            }
-        }
+        stale.iter().for_each(|t| self.remove(t));
         Ok(())
     }
 }
@@ -115,6 +208,7 @@ impl Drop for SubscriptionSet {
     fn drop(&mut self) {
         for topic in std::mem::take(&mut self.topics) {
             self.hub.unsubscribe(self.conn, &topic);
+            self.release(&topic);
         }
     }
 }

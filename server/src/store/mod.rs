@@ -97,6 +97,18 @@ impl Store {
             path: path.clone(),
             source,
         };
+        // Every runner's track: the server's alone (SQLite gives the WAL the same mode).
+        for file in [
+            path.clone(),
+            path.with_extension("db-wal"),
+            path.with_extension("db-shm"),
+        ] {
+            if file == path || file.exists() {
+                crate::data_dir::private_file(&file).map_err(|e| {
+                    StoreError::Failed(format!("cannot make {} private: {e}", file.display()))
+                })?;
+            }
+        }
         let mut connection = Connection::open(&path).map_err(failed)?;
         connection
             .execute_batch(

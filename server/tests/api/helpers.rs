@@ -80,6 +80,34 @@ impl TestApp {
         Client { ws }
     }
 
+    /// Opens a WebSocket on `path` with these extra request headers: the client, or
+    /// the refusal's status and body.
+    pub(crate) async fn connect_with(
+        &self,
+        path: &str,
+        headers: &[(&'static str, String)],
+    ) -> Result<Client, (u16, String)> {
+        use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
+        let mut request = format!("ws://{}{path}", self.addr)
+            .into_client_request()
+            .unwrap();
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse().unwrap());
+        }
+        match connect_async(request).await {
+            Ok((ws, _)) => Ok(Client { ws }),
+            Err(tungstenite::Error::Http(response)) => {
+                let body = response
+                    .body()
+                    .as_deref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
+                Err((response.status().as_u16(), body))
+            }
+            Err(err) => panic!("{err}"),
+        }
+    }
+
     /// The body of `GET path`, as text.
     pub(crate) async fn get_text(&self, path: &str) -> String {
         reqwest::get(self.url(path))

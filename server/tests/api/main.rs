@@ -3,15 +3,18 @@
 
 mod helpers;
 
+mod audit_lower;
 mod auth;
 mod bad_input;
 mod cleanup;
 mod cluster;
+mod cluster_checks;
 mod demo;
 mod durability;
 mod event_file;
 mod happiness;
 mod hardening;
+mod http_limits;
 mod ingest;
 mod load_tool;
 mod pages;
@@ -21,3 +24,5 @@ mod room;
 mod seed_spectate;
 mod shutdown;
 mod slow_consumer;
+mod topic_quota;
+mod trusted_proxy;

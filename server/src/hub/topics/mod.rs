@@ -212,7 +212,7 @@ impl TopicRegistry {
 
     /// Whether `topic` has room kept for it in the table: the event's runners and
     /// `presence`.
-    fn reserved(&self, topic: &Topic) -> bool {
+    pub(crate) fn reserved(&self, topic: &Topic) -> bool {
         match topic {
             Topic::Presence => true,
             Topic::Runner(runner) => self.entrants.as_ref().is_some_and(|e| e.contains(runner)),

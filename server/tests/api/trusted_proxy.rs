@@ -1,0 +1,63 @@
+//! Behind a trusted reverse proxy (issue 16, item 11): the per-address limits apply
+//! to each client that `X-Forwarded-For` names, never to the proxy as a whole, and
+//! the header is believed from that proxy only.
+
+use super::helpers::{Client, TestApp, spawn_app_with};
+use spectate_server::{
+    config::{Config, Limits},
+    proxy::{TrustedProxies, parse_cidr},
+};
+
+/// A server allowing one socket per address, behind `proxies`.
+async fn one_socket_per_address(proxies: &[&str]) -> TestApp {
+    spawn_app_with(Config {
+        limits: Limits {
+            max_connections_per_ip: 1,
+            ..Limits::default()
+        },
+        trusted_proxies: TrustedProxies::new(proxies.iter().map(|p| parse_cidr(p).unwrap())),
+        ..Config::for_tests()
+    })
+    .await
+}
+
+/// Opens `/ws` with `X-Forwarded-For: forwarded_for`; the socket, or the refusal's
+/// status.
+async fn connect_as(app: &TestApp, forwarded_for: &str) -> Result<Client, u16> {
+    let mut client = app
+        .connect_with("/ws", &[("x-forwarded-for", forwarded_for.to_owned())])
+        .await
+        .map_err(|(status, _)| status)?;
+    client.expect_welcome().await;
+    Ok(client)
+}
+
+#[tokio::test]
+async fn each_client_behind_a_trusted_proxy_has_its_own_limits() {
+    let app = one_socket_per_address(&["127.0.0.1/32"]).await;
+    let _first = connect_as(&app, "203.0.113.1").await.expect("first client");
+    let _second = connect_as(&app, "203.0.113.2")
+        .await
+        .expect("another client behind the same proxy has its own place");
+    assert_eq!(connect_as(&app, "203.0.113.1").await.err(), Some(429));
+    // Only the right-most address is the proxy's word: what the client wrote to its
+    // left gets it no new place.
+    assert_eq!(
+        connect_as(&app, "198.51.100.7, 203.0.113.1").await.err(),
+        Some(429)
+    );
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_forwarded_addresses_are_ignored() {
+    // The header comes from a peer that is not a trusted proxy (none is, or another).
+    for proxies in [&[][..], &["10.0.0.0/8"][..]] {
+        let app = one_socket_per_address(proxies).await;
+        let _first = connect_as(&app, "203.0.113.1").await.expect("first client");
+        assert_eq!(
+            connect_as(&app, "203.0.113.2").await.err(),
+            Some(429),
+            "one peer address, one place ({proxies:?})"
+        );
+    }
+}
