@@ -7,6 +7,8 @@ use axum::{
 };
 use spectate_app::protocol::ProtocolError;
 
+use super::Refusal;
+
 /// A refused ingestion request.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -25,6 +27,18 @@ pub enum IngestError {
     /// The fix could not be stored; the tracker should send it again.
     #[error("{0}")]
     Unavailable(String),
+}
+
+/// Each refusal of the intake as a tracker understands it: a fix it must fix (400),
+/// or one to send again (503).
+impl From<Refusal> for IngestError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::FromTheFuture { .. } => Self::BadInput(refusal.to_string()),
+            Refusal::NotStored(_) => Self::Unavailable(refusal.to_string()),
+            Refusal::NotPublished(err) => err.into(),
+        }
+    }
 }
 
 impl From<ProtocolError> for IngestError {

@@ -24,7 +24,7 @@ use spectate_app::protocol::{LatLng, RunnerId};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use super::{DeviceFix, error::IngestError};
-use crate::{hub::now_ms, state::AppState};
+use crate::state::AppState;
 
 /// Knots to metres per second.
 const KNOT_MPS: f64 = 0.514_444;
@@ -55,7 +55,7 @@ pub async fn ingest(
     };
     let runner = runner_for(&state, &device)?;
     let outcome = state.intake.accept(&runner, &fix, "osmand").await?;
-    Ok(([("x-spectate-outcome", outcome.label())], "OK\n").into_response())
+    Ok(([("x-spectate-outcome", outcome.as_str())], "OK\n").into_response())
 }
 
 fn runner_for(state: &AppState, device: &str) -> Result<RunnerId, IngestError> {
@@ -105,10 +105,10 @@ fn from_params(params: &HashMap<String, String>) -> Result<(String, DeviceFix), 
             (parse(lat)?, parse(lon)?)
         }
     };
-    let taken_ms = match params.get("timestamp") {
-        None => now_ms(),
-        Some(text) => parse_time(text)?,
-    };
+    let taken_ms = params
+        .get("timestamp")
+        .map(|text| parse_time(text))
+        .transpose()?;
     Ok((
         device,
         DeviceFix {
@@ -179,9 +179,9 @@ fn from_json(body: &[u8]) -> Result<(String, DeviceFix), IngestError> {
         .map_err(|e| IngestError::BadInput(format!("not a Traccar Client location: {e}")))?;
     let location = json.location;
     let taken_ms = match &location.timestamp {
-        None => now_ms(),
-        Some(serde_json::Value::String(text)) => parse_time(text)?,
-        Some(serde_json::Value::Number(n)) => parse_time(&n.to_string())?,
+        None => None,
+        Some(serde_json::Value::String(text)) => Some(parse_time(text)?),
+        Some(serde_json::Value::Number(n)) => Some(parse_time(&n.to_string())?),
         Some(other) => return Err(IngestError::BadInput(format!("bad timestamp {other}"))),
     };
     let coords = location.coords;
@@ -220,7 +220,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(device, "d1");
-        assert_eq!(a.taken_ms, 1_700_000_000_000);
+        assert_eq!(a.taken_ms, Some(1_700_000_000_000));
         assert!((a.speed_mps.unwrap() - 5.14444).abs() < 1e-6);
         let (_, b) = from_params(&params(&[
             ("deviceid", "d1"),
@@ -262,7 +262,7 @@ mod tests {
         let body = br#"{"location":{"timestamp":"2023-11-14T22:13:20.000Z","coords":{"latitude":48.5,"longitude":2.25,"accuracy":5,"speed":3.5,"heading":90,"altitude":35},"battery":{"level":0.8}},"device_id":"d9"}"#;
         let (device, fix) = from_json(body).unwrap();
         assert_eq!(device, "d9");
-        assert_eq!(fix.taken_ms, 1_700_000_000_000);
+        assert_eq!(fix.taken_ms, Some(1_700_000_000_000));
         assert_eq!(fix.speed_mps, Some(3.5));
         assert_eq!(fix.battery_pct, Some(80.0));
     }

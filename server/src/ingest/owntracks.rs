@@ -16,8 +16,8 @@ use base64::Engine;
 use serde::Deserialize;
 use spectate_app::protocol::{LatLng, RunnerId};
 
-use super::{DeviceFix, Outcome, error::IngestError};
-use crate::{hub::now_ms, state::AppState};
+use super::{DeviceFix, FixOutcome, error::IngestError};
+use crate::state::AppState;
 
 /// The parts of an OwnTracks message we use.
 #[derive(Debug, Deserialize)]
@@ -54,7 +54,7 @@ pub async fn ingest(
     };
     let fix = DeviceFix {
         position: LatLng::parse(lat, lon)?,
-        taken_ms: message.tst.map_or_else(now_ms, |s| s.saturating_mul(1000)),
+        taken_ms: message.tst.map(|s| s.saturating_mul(1000)),
         speed_mps: message.vel.map(|kmh| kmh / 3.6),
         accuracy_m: message.acc,
         altitude_m: message.alt,
@@ -111,7 +111,7 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// `[]`, as the app expects, with the outcome in a header for people and tests.
-fn reply(outcome: Option<Outcome>) -> Response {
+fn reply(outcome: Option<FixOutcome>) -> Response {
     let mut response = (
         [(
             header::CONTENT_TYPE,
@@ -123,7 +123,7 @@ fn reply(outcome: Option<Outcome>) -> Response {
     if let Some(outcome) = outcome {
         response.headers_mut().insert(
             "x-spectate-outcome",
-            HeaderValue::from_static(outcome.label()),
+            HeaderValue::from_static(outcome.as_str()),
         );
     }
     response

@@ -6,26 +6,38 @@
 //! closes, a second hello replaces the follow list, and publishing needs a token for
 //! that runner (`?token=` on the URL, or a `"token"` field in the hello) unless the
 //! server runs open (demo); a refused fix gets an error frame with the reason's code.
-//! Fixes go through the same topics as protocol v1, so both kinds of client see the
-//! same runners.
+//! Fixes go through the same intake as every other way in (rules, store, then
+//! publish) and the same topics as protocol v1, so both kinds of client see the same
+//! runners. The protocol has no acknowledgements: a fix the rules drop (a duplicate,
+//! an impossible jump) is dropped silently, as its followers would want.
+
+use std::sync::Arc;
 
 use axum::{extract::State, response::Response};
 use spectate_app::protocol::{
-    Publication, Topic,
+    ProtocolError, RunnerId, Topic,
     seed::{SeedError, SeedInbound},
 };
 
 use super::{
     Connection, Inbound, SocketRequest, publishing::PublishGate, subscriptions::SubscriptionSet,
 };
-use crate::{auth::Handshake, hub::WireFormat, state::AppState};
+use crate::{
+    auth::Handshake,
+    hub::{Hub, WireFormat},
+    ingest::{DeviceFix, Intake},
+    state::AppState,
+};
 
 /// `GET /spectate` (and an upgrade on `/`): the seed spectate socket.
 pub async fn upgrade(State(state): State<AppState>, request: SocketRequest) -> Response {
-    super::accept(state.hub.clone(), request, run)
+    let intake = state.intake.clone();
+    super::accept(state.hub.clone(), request, move |conn, handshake| {
+        run(conn, handshake, intake)
+    })
 }
 
-async fn run(mut conn: Connection, mut handshake: Handshake) {
+async fn run(mut conn: Connection, mut handshake: Handshake, intake: Arc<Intake>) {
     let hub = conn.hub.clone();
     let mut follows =
         SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed);
@@ -36,34 +48,32 @@ async fn run(mut conn: Connection, mut handshake: Handshake) {
             let topics: Vec<Topic> = following.iter().cloned().map(Topic::Runner).collect();
             hub.follow(&topics).await;
         }
-        let outcome = parsed.and_then(|msg| match msg {
-            SeedInbound::Hello {
+        let outcome = match parsed {
+            Ok(SeedInbound::Hello {
                 following,
                 user_id: _,
                 token,
-            } => {
-                if let Some(token) = token {
-                    handshake.authenticate(&hub.access, &token)?;
-                }
-                if !following.is_empty() {
-                    hub.access.check_follow(handshake.identity.as_ref())?;
-                }
-                let topics: Vec<Topic> = following.into_iter().map(Topic::Runner).collect();
-                follows.replace(&topics)
-            }
-            SeedInbound::Fix { user_id, position } => gate
-                .publish(
+            }) => greet(
+                &hub,
+                &mut handshake,
+                &mut follows,
+                following,
+                token.as_deref(),
+            ),
+            // The seed's fixes carry no time: the intake stamps them on arrival.
+            Ok(SeedInbound::Fix { user_id, position }) => gate
+                .take_fix(
                     &hub,
+                    &intake,
                     handshake.identity.as_ref(),
-                    Publication::Fix {
-                        runner: user_id,
-                        position,
-                    },
-                    conn.id,
-                    None,
+                    &user_id,
+                    &DeviceFix::at(position, None),
+                    "seed",
                 )
+                .await
                 .map(|_| ()),
-        });
+            Err(err) => Err(err),
+        };
         if let Err(err) = outcome {
             hub.stats.reject(err.code().as_str());
             conn.send(SeedError::encode(&err));
@@ -71,4 +81,22 @@ async fn run(mut conn: Connection, mut handshake: Handshake) {
     }
     drop(follows);
     conn.finish().await;
+}
+
+/// A hello: its token, if any, then its follow list, which replaces the last one.
+fn greet(
+    hub: &Hub,
+    handshake: &mut Handshake,
+    follows: &mut SubscriptionSet,
+    following: Vec<RunnerId>,
+    token: Option<&str>,
+) -> Result<(), ProtocolError> {
+    if let Some(token) = token {
+        handshake.authenticate(&hub.access, token)?;
+    }
+    if !following.is_empty() {
+        hub.access.check_follow(handshake.identity.as_ref())?;
+    }
+    let topics: Vec<Topic> = following.into_iter().map(Topic::Runner).collect();
+    follows.replace(&topics)
 }

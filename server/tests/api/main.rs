@@ -13,6 +13,7 @@ mod event_file;
 mod happiness;
 mod hardening;
 mod ingest;
+mod intake;
 mod load_tool;
 mod pages;
 mod protocol;

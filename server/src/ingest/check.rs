@@ -1,0 +1,96 @@
+//! The rules a fix must pass before anything else, needing no history: the time not
+//! in the far future; and [`Refusal`],
+//! every reason the intake refuses a fix, which each door turns into its own answer.
+
+use spectate_app::protocol::ProtocolError;
+
+use super::DeviceFix;
+
+/// How far ahead of the server's clock a device's time may be.
+pub const MAX_CLOCK_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+/// Why the intake refused a fix: none of it was stored or published (except after a
+/// failed publish, see [`Refusal::NotPublished`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The device's clock is ahead of the server's by more than [`MAX_CLOCK_AHEAD_MS`].
+    #[error("the fix is timestamped {ahead_s} s in the future; check the device's clock")]
+    FromTheFuture {
+        /// How far ahead, in seconds.
+        ahead_s: u64,
+    },
+    /// The store could not commit it (a full disk, a locked database): send it again.
+    #[error("the fix could not be stored ({0}); send it again")]
+    NotStored(String),
+    /// It cannot be published: in a cluster whose Redis is unreachable (refused before
+    /// anything is stored), or when the topic table is full.
+    #[error("{0}")]
+    NotPublished(#[from] ProtocolError),
+}
+
+impl Refusal {
+    /// The label counted in `spectate_ingest_total{outcome}`.
+    pub(super) fn label(&self) -> &'static str {
+        match self {
+            Self::FromTheFuture { .. } => "far_future",
+            Self::NotStored(_) => "store_failed",
+            Self::NotPublished(_) => "not_published",
+        }
+    }
+}
+
+/// A fix that passed the rules that need no history: its time not in the future.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckedFix {
+    pub(super) fix: DeviceFix,
+    pub(super) taken_ms: u64,
+    /// Whether `taken_ms` is the device's own time (else the arrival time).
+    pub(super) device_time: bool,
+    pub(super) received_ms: u64,
+}
+
+impl CheckedFix {
+    /// When it was taken, ms since the Unix epoch.
+    pub fn taken_ms(&self) -> u64 {
+        self.taken_ms
+    }
+}
+
+/// The rules that need no history, with `now` as the server's time.
+pub(super) fn check_at(fix: &DeviceFix, now: u64) -> Result<CheckedFix, Refusal> {
+    let (taken_ms, device_time) = fix.taken_ms.map_or((now, false), |t| (t, true));
+    if taken_ms > now + MAX_CLOCK_AHEAD_MS {
+        return Err(Refusal::FromTheFuture {
+            ahead_s: (taken_ms - now) / 1000,
+        });
+    }
+    Ok(CheckedFix {
+        fix: fix.clone(),
+        taken_ms,
+        device_time,
+        received_ms: now,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use spectate_app::protocol::LatLng;
+
+    use super::*;
+
+    #[test]
+    fn a_fix_from_the_far_future_is_refused_and_one_without_a_time_is_stamped() {
+        let now = 1_700_000_000_000;
+        let future = check_at(
+            &DeviceFix::at(LatLng::parse(1.0, 0.0).unwrap(), Some(now + 3_600_000)),
+            now,
+        )
+        .unwrap_err();
+        assert!(matches!(future, Refusal::FromTheFuture { ahead_s: 3600 }));
+        let untimed = check_at(&DeviceFix::at(LatLng::parse(1.0, 0.0).unwrap(), None), now);
+        assert_eq!(
+            untimed.map(|f| (f.taken_ms, f.device_time)).unwrap(),
+            (now, false)
+        );
+    }
+}
