@@ -2,7 +2,7 @@
 //! and a sentence a person can read.
 
 use axum::{
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use spectate_app::protocol::ProtocolError;
@@ -27,6 +27,14 @@ pub enum IngestError {
     /// The fix could not be stored; the tracker should send it again.
     #[error("{0}")]
     Unavailable(String),
+    /// This address named too many unknown device ids; it may try again later.
+    #[error("{message}")]
+    TooManyLookups {
+        /// What happened and what to do.
+        message: String,
+        /// Seconds until the address may try again (`Retry-After`).
+        retry_after_s: u64,
+    },
 }
 
 /// Each refusal of the intake as a tracker understands it: a fix it must fix (400),
@@ -66,6 +74,14 @@ impl IntoResponse for IngestError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::UnknownDevice(_) => StatusCode::NOT_FOUND,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyLookups { retry_after_s, .. } => {
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, retry_after_s.to_string())],
+                    format!("{self}\n"),
+                )
+                    .into_response();
+            }
         };
         (status, format!("{self}\n")).into_response()
     }

@@ -7,7 +7,8 @@
 //!
 //! - [`owntracks`]: OwnTracks in HTTP mode (`POST /api/owntracks`).
 //! - [`osmand`]: the OsmAnd protocol as Traccar Client and OsmAnd send it
-//!   (`/api/osmand`, query or form parameters, or Traccar Client 9's JSON).
+//!   (`/api/osmand`, query or form parameters, or Traccar Client 9's JSON), with
+//!   [`device_lookups`] keeping one address from enumerating device ids.
 //! - [`batch`]: a JSON array of fixes (`POST /api/fixes`, bearer token).
 //! - the sockets: protocol v1 (`/ws`) and the seed protocol (`/spectate`), in
 //!   `crate::sockets`.
@@ -23,6 +24,7 @@
 
 pub mod batch;
 pub mod check;
+pub mod device_lookups;
 pub mod error;
 pub mod intake;
 pub mod osmand;

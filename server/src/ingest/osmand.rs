@@ -9,13 +9,19 @@
 //!
 //! The protocol has no credentials: the device id must be registered to a runner in
 //! the event file (`devices = [...]`), so give devices ids nobody can guess. Unknown
-//! ids are answered 404.
+//! ids are answered 404, and an address that names too many is answered 429 for a
+//! while, whatever id it names ([`super::device_lookups`]).
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    time::Instant,
+};
 
 use axum::{
+    Extension,
     body::Bytes,
-    extract::{RawQuery, State},
+    extract::{ConnectInfo, RawQuery, State},
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
@@ -32,10 +38,27 @@ const KNOT_MPS: f64 = 0.514_444;
 /// `GET` or `POST /api/osmand`.
 pub async fn ingest(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, IngestError> {
+    // Without connect info (a router used without it), all clients share one slot.
+    let peer = peer.map_or(
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        |Extension(ConnectInfo(addr))| addr.ip(),
+    );
+    let lookups = &state.device_lookups;
+    lookups.admit(peer, Instant::now()).map_err(|wait| {
+        let retry_after_s = wait.as_secs() + 1;
+        IngestError::TooManyLookups {
+            message: format!(
+                "too many unknown device ids from this address (at most {} a minute); try again in {retry_after_s} s",
+                lookups.per_minute(),
+            ),
+            retry_after_s,
+        }
+    })?;
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -53,7 +76,9 @@ pub async fn ingest(
         }
         from_params(&params)?
     };
-    let runner = runner_for(&state, &device)?;
+    let runner = runner_for(&state, &device).inspect_err(|_| {
+        lookups.missed(peer, Instant::now());
+    })?;
     let outcome = state.intake.accept(&runner, &fix, "osmand").await?;
     Ok(([("x-spectate-outcome", outcome.as_str())], "OK\n").into_response())
 }

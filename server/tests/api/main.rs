@@ -22,3 +22,4 @@ mod room;
 mod seed_spectate;
 mod shutdown;
 mod slow_consumer;
+mod tracker_input;
