@@ -1,5 +1,5 @@
-//! The rules a fix must pass before anything else, needing no history: the time not
-//! in the far future; and [`Refusal`],
+//! The rules a fix must pass before anything else, needing no history: every reading
+//! finite (impossible ones dropped), the time not in the far future; and [`Refusal`],
 //! every reason the intake refuses a fix, which each door turns into its own answer.
 
 use spectate_app::protocol::ProtocolError;
@@ -19,6 +19,12 @@ pub enum Refusal {
         /// How far ahead, in seconds.
         ahead_s: u64,
     },
+    /// A reading is NaN or infinite.
+    #[error("{reading} is not a finite number")]
+    NotFinite {
+        /// Which reading.
+        reading: &'static str,
+    },
     /// The store could not commit it (a full disk, a locked database): send it again.
     #[error("the fix could not be stored ({0}); send it again")]
     NotStored(String),
@@ -33,13 +39,15 @@ impl Refusal {
     pub(super) fn label(&self) -> &'static str {
         match self {
             Self::FromTheFuture { .. } => "far_future",
+            Self::NotFinite { .. } => "not_finite",
             Self::NotStored(_) => "store_failed",
             Self::NotPublished(_) => "not_published",
         }
     }
 }
 
-/// A fix that passed the rules that need no history: its time not in the future.
+/// A fix that passed the rules that need no history: its readings finite (impossible
+/// ones dropped), its time not in the future.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckedFix {
     pub(super) fix: DeviceFix,
@@ -58,6 +66,18 @@ impl CheckedFix {
 
 /// The rules that need no history, with `now` as the server's time.
 pub(super) fn check_at(fix: &DeviceFix, now: u64) -> Result<CheckedFix, Refusal> {
+    let finite = |reading, value: Option<f64>| match value {
+        Some(v) if !v.is_finite() => Err(Refusal::NotFinite { reading }),
+        other => Ok(other),
+    };
+    // A negative speed or accuracy and a battery outside 0..=100 are how apps say
+    // they do not know (Traccar Client sends a battery of -1): dropped, not refused,
+    // so that the position, which is good, is kept.
+    let speed_mps = finite("speed", fix.speed_mps)?.filter(|s| *s >= 0.0);
+    let accuracy_m = finite("accuracy", fix.accuracy_m)?.filter(|a| *a >= 0.0);
+    // Below sea level is real: the shore of the Dead Sea is at -430 m.
+    let altitude_m = finite("altitude", fix.altitude_m)?;
+    let battery_pct = finite("battery", fix.battery_pct)?.filter(|b| (0.0..=100.0).contains(b));
     let (taken_ms, device_time) = fix.taken_ms.map_or((now, false), |t| (t, true));
     if taken_ms > now + MAX_CLOCK_AHEAD_MS {
         return Err(Refusal::FromTheFuture {
@@ -65,7 +85,14 @@ pub(super) fn check_at(fix: &DeviceFix, now: u64) -> Result<CheckedFix, Refusal>
         });
     }
     Ok(CheckedFix {
-        fix: fix.clone(),
+        fix: DeviceFix {
+            speed_mps,
+            accuracy_m,
+            altitude_m,
+            battery_pct,
+            position: fix.position,
+            taken_ms: fix.taken_ms,
+        },
         taken_ms,
         device_time,
         received_ms: now,
@@ -79,8 +106,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_fix_from_the_far_future_is_refused_and_one_without_a_time_is_stamped() {
+    fn readings_must_be_finite_and_impossible_ones_are_dropped() {
         let now = 1_700_000_000_000;
+        let with = |speed, accuracy, altitude, battery| DeviceFix {
+            speed_mps: speed,
+            accuracy_m: accuracy,
+            altitude_m: altitude,
+            battery_pct: battery,
+            ..DeviceFix::at(LatLng::parse(1.0, 0.0).unwrap(), Some(now))
+        };
+        let refused = |f: DeviceFix| check_at(&f, now).unwrap_err().to_string();
+        assert!(refused(with(Some(f64::INFINITY), None, None, None)).contains("speed"));
+        assert!(refused(with(None, Some(f64::NAN), None, None)).contains("accuracy"));
+        assert!(refused(with(None, None, Some(f64::NEG_INFINITY), None)).contains("altitude"));
+        assert!(refused(with(None, None, None, Some(f64::NAN))).contains("battery"));
+        let kept = check_at(&with(Some(-1.0), Some(-5.0), Some(-12.0), Some(-1.0)), now).unwrap();
+        assert_eq!(
+            (
+                kept.fix.speed_mps,
+                kept.fix.accuracy_m,
+                kept.fix.altitude_m,
+                kept.fix.battery_pct
+            ),
+            (None, None, Some(-12.0), None)
+        );
         let future = check_at(
             &DeviceFix::at(LatLng::parse(1.0, 0.0).unwrap(), Some(now + 3_600_000)),
             now,

@@ -42,7 +42,9 @@ pub enum IngestError {
 impl From<Refusal> for IngestError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::FromTheFuture { .. } => Self::BadInput(refusal.to_string()),
+            Refusal::FromTheFuture { .. } | Refusal::NotFinite { .. } => {
+                Self::BadInput(refusal.to_string())
+            }
             Refusal::NotStored(_) => Self::Unavailable(refusal.to_string()),
             Refusal::NotPublished(err) => err.into(),
         }

@@ -1,7 +1,7 @@
 //! The intake: the one way in for a runner's fix, whichever door it came through.
 //!
 //! First the rules that need no history ([`Intake::check`], see [`super::check`]):
-//! the time not in the far future. Then, for one request's fixes at once
+//! every reading finite, the time not in the far future. Then, for one request's fixes at once
 //! ([`Intake::take`]), the rules that need each runner's latest fix (duplicate,
 //! impossible jump), one transaction for every fix that is kept, and only after the
 //! commit the publication of each runner's newest. So a fix a follower sees is on disk,

@@ -215,7 +215,7 @@ fn from_json(body: &[u8]) -> Result<(String, DeviceFix), IngestError> {
         DeviceFix {
             position: LatLng::parse(coords.latitude, coords.longitude)?,
             taken_ms,
-            speed_mps: coords.speed.filter(|s| *s >= 0.0),
+            speed_mps: coords.speed,
             accuracy_m: coords.accuracy,
             altitude_m: coords.altitude,
             battery_pct: location.battery.and_then(|b| b.level).map(|l| l * 100.0),

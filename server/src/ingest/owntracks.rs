@@ -5,7 +5,10 @@
 //! (where anyone may publish) may the `X-Limit-U` header (a bib) or `X-Limit-D` (a
 //! device registered in the event file) name the runner instead: a header is no
 //! credential. The app expects a JSON array in reply: `[]`. Messages other than
-//! `location` (waypoints, transitions, cards) are answered `[]` and ignored.
+//! `location` (waypoints, transitions, cards) are answered `[]` and ignored, and so is
+//! an empty body (the app sends one when a contact is cleared) once the sender is
+//! identified: anything but a 2xx makes the app queue it again and hold back its
+//! locations behind it.
 
 use axum::{
     body::Bytes,
@@ -42,6 +45,10 @@ pub async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, IngestError> {
+    if body.trim_ascii().is_empty() {
+        identify(&state, &headers)?;
+        return Ok(reply(None));
+    }
     let message: Message = serde_json::from_slice(&body)
         .map_err(|e| IngestError::BadInput(format!("not an OwnTracks message: {e}")))?;
     if message.kind != "location" {

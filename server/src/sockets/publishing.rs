@@ -21,7 +21,9 @@ use crate::{
 impl From<Refusal> for ProtocolError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::FromTheFuture { .. } => Self::BadMessage(refusal.to_string()),
+            Refusal::FromTheFuture { .. } | Refusal::NotFinite { .. } => {
+                Self::BadMessage(refusal.to_string())
+            }
             Refusal::NotStored(_) => Self::Unavailable(refusal.to_string()),
             Refusal::NotPublished(err) => err,
         }
