@@ -13,15 +13,16 @@
 //! - the sockets: protocol v1 (`/ws`) and the seed protocol (`/spectate`), in
 //!   `crate::sockets`.
 //!
-//! [`check`] and [`intake`] hold the rules, in order: the readings are finite (non-finite is
-//! refused, an impossible speed, accuracy or battery is dropped); not from the far
-//! future; an exact duplicate is dropped; a jump faster than the event's speed limit
-//! is dropped; a fix older than the runner's latest is stored (it belongs to the
-//! track) but never replaces the live position. Then the fix is stored, and only once
-//! the [`crate::store::Store`] has committed it is it published (`Hub`'s publishing,
-//! which feeds the race and the field through `Hub::record_fix`) and acknowledged.
-//! What became of it is one [`FixOutcome`], or one [`Refusal`]; each door turns them
-//! into its own answer ([`error`] for HTTP, `sockets::publishing` for error frames).
+//! [`check`] and [`intake`] hold the rules, in order: the readings are finite
+//! (non-finite is refused; an impossible speed, accuracy or battery is dropped); not
+//! from the far future; an exact duplicate is dropped; a jump faster than the event's
+//! speed limit, by the device's own times, is dropped; a fix older than the runner's
+//! latest is stored (it belongs to the track) but never replaces the live position.
+//! Then the fix is stored, and only once the [`crate::store::Store`] has committed it
+//! is it published (`Hub`'s publishing, which feeds the race and the field through
+//! `Hub::record_fix`) and acknowledged. What became of it is one [`FixOutcome`], or
+//! one [`Refusal`]; each door turns them into its own answer ([`error`] for HTTP,
+//! `sockets::publishing` for error frames).
 //! Each outcome is counted in `/metrics` (`spectate_ingest_total{outcome}`).
 
 pub mod batch;
