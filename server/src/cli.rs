@@ -250,6 +250,11 @@ pub struct ServeArgs {
     /// jumps are dropped as GPS glitches.
     #[arg(long, default_value_t = Limits::default().max_speed_mps)]
     pub max_speed_mps: f64,
+    /// Unknown device ids one address may name on /api/osmand per minute (and at
+    /// once); past it, every OsmAnd request from that address is answered 429 until
+    /// the allowance refills, so device ids cannot be found by trying.
+    #[arg(long, default_value_t = Limits::default().unknown_devices_per_minute)]
+    pub unknown_devices_per_minute: u32,
     /// Seconds of silence (no frame, no pong) after which a socket is closed (4000).
     #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
     pub idle_timeout_secs: u64,
@@ -303,6 +308,7 @@ impl ServeArgs {
             body_timeout: Duration::from_secs(self.body_timeout_secs.max(1)),
             tcp_nodelay: self.tcp_nodelay,
             max_speed_mps: self.max_speed_mps,
+            unknown_devices_per_minute: self.unknown_devices_per_minute,
             room_max_chars: self.room_max_chars,
             room_per_second: self.room_per_second,
             ..Limits::default()

@@ -128,6 +128,9 @@ pub struct Limits {
     pub room_burst: u32,
     /// Room messages per second a connection may sustain.
     pub room_per_second: f64,
+    /// Unknown device ids one address may name on `/api/osmand` per minute (and at
+    /// once); past it, every OsmAnd request from the address gets 429 for a while.
+    pub unknown_devices_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -156,6 +159,7 @@ impl Default for Limits {
             room_max_chars: 500,
             room_burst: 5,
             room_per_second: 1.0,
+            unknown_devices_per_minute: 10,
         }
     }
 }

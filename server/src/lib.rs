@@ -3,12 +3,16 @@
 //!
 //! The path of a fix, from a phone to a marker on a spectator's map:
 //!
-//! 1. [`sockets`]: a socket handler (`seed_spectate` or `app_socket`) parses the frame
-//!    into protocol types from `spectate_app::protocol`, and `sockets::publishing`
-//!    checks the sender's rights and rate.
-//! 2. [`hub::topics`]: the registry numbers the fix, keeps it in the runner's history
+//! 1. A door parses it: a socket handler (`seed_spectate` or `app_socket`) into
+//!    protocol types from `spectate_app::protocol`, with `sockets::publishing`
+//!    checking the sender's rights and rate; or a tracker endpoint of [`ingest`]
+//!    (OwnTracks, OsmAnd, `/api/fixes`), with the tracker's credentials.
+//! 2. [`ingest::Intake`], the one way in for every door: the rules (finite readings,
+//!    not from the future, duplicates, jumps, late fixes), then the [`store`] commits
+//!    it, then the hub publishes it (`Hub::record_fix` feeds the race and the field).
+//! 3. [`hub::topics`]: the registry numbers the fix, keeps it in the runner's history
 //!    and queues one shared encoding into the [`hub::outbox`] of every follower.
-//! 3. [`sockets`]: each follower's writer task flushes its outbox to the socket, and the
+//! 4. [`sockets`]: each follower's writer task flushes its outbox to the socket, and the
 //!    page (in `spectate_app`) moves the marker.
 //!
 //! Around that path: [`startup`] builds the router and runs it on [`listener`] (which

@@ -250,6 +250,9 @@ impl Application {
             leptos_options,
             intake,
             store,
+            device_lookups: ingest::device_lookups::DeviceLookups::new(
+                config.limits.unknown_devices_per_minute,
+            ),
             hub,
             event,
             tiles: config.tiles.clone(),

@@ -29,6 +29,8 @@ pub struct Shared {
     pub intake: Arc<crate::ingest::Intake>,
     /// Every stored fix.
     pub store: crate::store::Store,
+    /// Each address's allowance of unknown OsmAnd device ids.
+    pub device_lookups: crate::ingest::device_lookups::DeviceLookups,
     /// Map tiles for the pages (`--tile-url`), `None` for a plain background.
     pub tiles: Option<String>,
 }

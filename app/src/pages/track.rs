@@ -69,7 +69,7 @@ pub fn TrackPage() -> impl IntoView {
                     "This link is for {subject}, not for a runner: ask the organiser for your own link."
                 ))),
             },
-            ServerMsg::Ack { id } => {
+            ServerMsg::Ack { id, .. } => {
                 let Some(r) = runner.get_untracked() else {
                     return;
                 };

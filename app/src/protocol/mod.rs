@@ -14,11 +14,13 @@
 //! - [`race`]: the event and its leaderboard as pages read them over HTTP.
 //! - [`field`]: the rows of the `field` stream (every runner's latest position).
 //! - [`errors`]: error codes shared by every socket, and the close codes we send.
+//! - [`outcome`]: [`FixOutcome`], what became of a fix the server took in.
 
 pub mod errors;
 pub mod field;
 pub mod geo;
 pub mod ids;
+pub mod outcome;
 pub mod race;
 pub mod seed;
 pub mod topic;
@@ -27,5 +29,6 @@ pub mod v1;
 pub use errors::{CloseCode, ErrorCode, ProtocolError};
 pub use geo::LatLng;
 pub use ids::{RunnerId, SeriesName};
+pub use outcome::FixOutcome;
 pub use topic::{RoomName, Topic, TopicKind};
 pub use v1::{ClientMsg, EventData, PROTOCOL_VERSION, Publication, ServerMsg};

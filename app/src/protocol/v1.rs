@@ -358,6 +358,10 @@ pub enum ServerMsg {
     Ack {
         /// The request's `id`.
         id: u64,
+        /// For a runner's fix that was taken in but not published (a duplicate, a
+        /// late fix, an impossible jump): what became of it. Absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<super::FixOutcome>,
     },
     /// The token presented with `auth` (or `?token=`) was accepted.
     Authed {

@@ -1,8 +1,10 @@
-//! `/healthz` for load balancers, `/api/stats` for people and tests, `/metrics` for
-//! Prometheus.
+//! `/healthz` for load balancers (is Redis reachable, do the store's writes work),
+//! `/api/stats` for people and tests, `/metrics` for Prometheus.
 //!
 //! `/api/stats` reports live gauges (connections, subscriptions, room members) so a
 //! test can check that every subscription is gone after its clients disconnect.
+
+use std::time::Duration;
 
 use axum::{
     Json,
@@ -13,18 +15,24 @@ use axum::{
 
 use crate::{hub::stats::StatsSnapshot, state::AppState};
 
-/// `GET /healthz`: 200 "ok" while the server runs; 503 "degraded: ..." while a cluster
-/// node cannot reach Redis. A degraded node still serves its connected clients, but a
-/// load balancer should send new ones to a node that delivers the whole cluster's
-/// events.
+/// How long `/healthz` waits for the store's write probe.
+const PROBE_WAIT: Duration = Duration::from_secs(1);
+
+/// `GET /healthz`: 200 "ok" while the server can take fixes in; 503 "degraded: ..."
+/// while a cluster node cannot reach Redis, or while the store's writes fail (a full
+/// disk): trackers are then told to send again (503) and nothing is published. A
+/// degraded node still serves its connected clients, but a load balancer should send
+/// new ones to a node that delivers the whole cluster's events and stores their fixes.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.hub.ready_to_publish() {
-        Err(_) if state.hub.in_cluster() => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "degraded: the cluster's Redis is unreachable; reconnecting\n",
-        )
-            .into_response(),
-        _ => "ok".into_response(),
+    let degraded = |why: String| (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+    if state.hub.in_cluster() && state.hub.ready_to_publish().is_err() {
+        return degraded("degraded: the cluster's Redis is unreachable; reconnecting\n".into());
+    }
+    match state.store.check_writes(PROBE_WAIT).await {
+        Some(failure) => degraded(format!(
+            "degraded: the store cannot write ({failure}); fixes are refused until it can\n"
+        )),
+        None => "ok".into_response(),
     }
 }
 

@@ -222,8 +222,8 @@ impl Hub {
         }
     }
 
-    /// Publishes a checked publication (access was checked by the caller) and counts
-    /// it. `from` is not sent its own room messages.
+    /// Publishes a checked point or room message (access was checked by the caller)
+    /// and counts it. `from` is not sent its own room messages. (Fixes: the intake.)
     pub fn publish(
         &self,
         publication: Publication,
@@ -280,7 +280,7 @@ impl Hub {
         }
     }
 
-    /// [`Self::publish_taken_at`] for a tracker's fix, resolving once it is taken: on
+    /// [`Self::publish_taken_at`] for a fix the intake stored, resolving once it is taken: on
     /// a single node at once, in a cluster once Redis has numbered it, so an
     /// acknowledgement means every node will deliver it.
     pub async fn publish_confirmed(

@@ -1,6 +1,6 @@
 //! A token bucket: a burst allowance that refills at a steady rate.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Allows `burst` actions at once and `per_second` on average.
 #[derive(Debug, Clone)]
@@ -25,22 +25,39 @@ impl TokenBucket {
 
     /// Takes one token if there is one.
     pub fn try_take(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
-        if self.tokens >= 1.0 {
+        if self.has_token(now) {
             self.tokens -= 1.0;
             true
         } else {
             false
         }
     }
+
+    /// Whether a token is there at `now`, taking none.
+    pub fn has_token(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
+        self.tokens >= 1.0
+    }
+
+    /// Whether the bucket has refilled to its burst by `now`.
+    pub fn is_full(&self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens + elapsed * self.per_second >= self.burst
+    }
+
+    /// How long after the last look until a token is there (zero if one is).
+    pub fn wait(&self) -> Duration {
+        if self.tokens >= 1.0 || self.per_second <= 0.0 {
+            return Duration::ZERO;
+        }
+        Duration::from_secs_f64((1.0 - self.tokens) / self.per_second)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]

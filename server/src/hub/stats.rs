@@ -54,7 +54,7 @@ pub struct Stats {
     pub dropped: IntCounterVec,
     /// Inputs rejected with an error frame or close, by error code.
     pub rejected: IntCounterVec,
-    /// Tracker fixes received over HTTP, by what became of them.
+    /// Runner fixes taken in, whichever way they came, by what became of them.
     pub ingested: IntCounterVec,
     /// Seconds from an event's publish to its frame being written to a socket.
     pub latency: Histogram,
@@ -100,7 +100,7 @@ impl Stats {
         let ingested = IntCounterVec::new(
             Opts::new(
                 "ingest_total",
-                "Tracker fixes received over HTTP, by outcome",
+                "Runner fixes taken in (every way in), by outcome",
             ),
             &["outcome"],
         )

@@ -8,11 +8,13 @@
 //! ```
 //!
 //! `t` is milliseconds since the epoch (the server's time if absent); speed is m/s.
-//! Each fix passes the same rules as every other ingestion path (taken oldest first,
-//! so each runner's newest fix ends up live) and the answer lists each one's outcome
-//! in the order of the request: `{"outcomes": ["published", "late", ...]}`. The
-//! request is refused as a whole (400) if any fix is malformed, so a client never
-//! has to guess which half was taken.
+//! Every fix is checked before any is taken: the request is refused as a whole (400,
+//! naming the fix) if any is malformed, from the far future or not the sender's to
+//! publish. Then the intake takes them all at once (oldest first, so each runner's
+//! newest fix ends up live) and stores every kept fix in one transaction: a request
+//! answered 503 stored nothing, so sending it again duplicates nothing. The answer
+//! lists each fix's outcome in the order of the request:
+//! `{"outcomes": ["published", "late", ...]}`.
 
 use axum::{
     Json,
@@ -21,10 +23,10 @@ use axum::{
     http::{HeaderMap, header},
 };
 use serde::{Deserialize, Serialize};
-use spectate_app::protocol::{LatLng, RunnerId};
+use spectate_app::protocol::{FixOutcome, LatLng, RunnerId};
 
 use super::{DeviceFix, error::IngestError};
-use crate::{hub::now_ms, state::AppState};
+use crate::state::AppState;
 
 /// Fixes one request may carry.
 pub const MAX_BATCH: usize = 10_000;
@@ -45,7 +47,7 @@ struct BatchFix {
 /// The answer: one outcome per fix, in order.
 #[derive(Debug, Serialize)]
 pub struct BatchOutcome {
-    outcomes: Vec<&'static str>,
+    outcomes: Vec<FixOutcome>,
 }
 
 /// `POST /api/fixes`.
@@ -69,29 +71,25 @@ pub async fn ingest(
     let access = &state.hub.access;
     let identity = token.map(|t| access.keys.verify(t)).transpose()?;
     // Check everything before taking anything.
-    let mut parsed = Vec::with_capacity(fixes.len());
+    let mut checked = Vec::with_capacity(fixes.len());
     for (i, fix) in fixes.into_iter().enumerate() {
         access.check_publish(identity.as_ref(), &fix.runner)?;
         let position = LatLng::parse(fix.lat, fix.lng)
             .map_err(|e| IngestError::BadInput(format!("fix {i}: {e}")))?;
-        parsed.push((
-            i,
-            fix.runner,
-            DeviceFix {
-                position,
-                taken_ms: fix.t.unwrap_or_else(now_ms),
-                speed_mps: fix.speed,
-                accuracy_m: fix.accuracy,
-                altitude_m: fix.altitude,
-                battery_pct: fix.battery,
-            },
-        ));
+        let device_fix = DeviceFix {
+            position,
+            taken_ms: fix.t,
+            speed_mps: fix.speed,
+            accuracy_m: fix.accuracy,
+            altitude_m: fix.altitude,
+            battery_pct: fix.battery,
+        };
+        let device_fix = state
+            .intake
+            .check(&device_fix)
+            .map_err(|refusal| IngestError::BadInput(format!("fix {i}: {refusal}")))?;
+        checked.push((fix.runner, device_fix));
     }
-    // Oldest first, so that each runner's newest fix is the one left live.
-    parsed.sort_by_key(|(_, _, fix)| fix.taken_ms);
-    let mut outcomes = vec![""; parsed.len()];
-    for (i, runner, fix) in &parsed {
-        outcomes[*i] = state.intake.accept(runner, fix, "batch").await?.label();
-    }
+    let outcomes = state.intake.take(&checked, "batch").await?;
     Ok(Json(BatchOutcome { outcomes }))
 }

@@ -2,10 +2,12 @@
 //! and a sentence a person can read.
 
 use axum::{
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use spectate_app::protocol::ProtocolError;
+
+use super::Refusal;
 
 /// A refused ingestion request.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +27,28 @@ pub enum IngestError {
     /// The fix could not be stored; the tracker should send it again.
     #[error("{0}")]
     Unavailable(String),
+    /// This address named too many unknown device ids; it may try again later.
+    #[error("{message}")]
+    TooManyLookups {
+        /// What happened and what to do.
+        message: String,
+        /// Seconds until the address may try again (`Retry-After`).
+        retry_after_s: u64,
+    },
+}
+
+/// Each refusal of the intake as a tracker understands it: a fix it must fix (400),
+/// or one to send again (503).
+impl From<Refusal> for IngestError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::FromTheFuture { .. } | Refusal::NotFinite { .. } => {
+                Self::BadInput(refusal.to_string())
+            }
+            Refusal::NotStored(_) => Self::Unavailable(refusal.to_string()),
+            Refusal::NotPublished(err) => err.into(),
+        }
+    }
 }
 
 impl From<ProtocolError> for IngestError {
@@ -52,6 +76,14 @@ impl IntoResponse for IngestError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::UnknownDevice(_) => StatusCode::NOT_FOUND,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyLookups { retry_after_s, .. } => {
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, retry_after_s.to_string())],
+                    format!("{self}\n"),
+                )
+                    .into_response();
+            }
         };
         (status, format!("{self}\n")).into_response()
     }

@@ -9,13 +9,19 @@
 //!
 //! The protocol has no credentials: the device id must be registered to a runner in
 //! the event file (`devices = [...]`), so give devices ids nobody can guess. Unknown
-//! ids are answered 404.
+//! ids are answered 404, and an address that names too many is answered 429 for a
+//! while, whatever id it names ([`super::device_lookups`]).
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    time::Instant,
+};
 
 use axum::{
+    Extension,
     body::Bytes,
-    extract::{RawQuery, State},
+    extract::{ConnectInfo, RawQuery, State},
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
@@ -24,7 +30,7 @@ use spectate_app::protocol::{LatLng, RunnerId};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use super::{DeviceFix, error::IngestError};
-use crate::{hub::now_ms, state::AppState};
+use crate::state::AppState;
 
 /// Knots to metres per second.
 const KNOT_MPS: f64 = 0.514_444;
@@ -32,10 +38,27 @@ const KNOT_MPS: f64 = 0.514_444;
 /// `GET` or `POST /api/osmand`.
 pub async fn ingest(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, IngestError> {
+    // Without connect info (a router used without it), all clients share one slot.
+    let peer = peer.map_or(
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        |Extension(ConnectInfo(addr))| addr.ip(),
+    );
+    let lookups = &state.device_lookups;
+    lookups.admit(peer, Instant::now()).map_err(|wait| {
+        let retry_after_s = wait.as_secs() + 1;
+        IngestError::TooManyLookups {
+            message: format!(
+                "too many unknown device ids from this address (at most {} a minute); try again in {retry_after_s} s",
+                lookups.per_minute(),
+            ),
+            retry_after_s,
+        }
+    })?;
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -53,9 +76,11 @@ pub async fn ingest(
         }
         from_params(&params)?
     };
-    let runner = runner_for(&state, &device)?;
+    let runner = runner_for(&state, &device).inspect_err(|_| {
+        lookups.missed(peer, Instant::now());
+    })?;
     let outcome = state.intake.accept(&runner, &fix, "osmand").await?;
-    Ok(([("x-spectate-outcome", outcome.label())], "OK\n").into_response())
+    Ok(([("x-spectate-outcome", outcome.as_str())], "OK\n").into_response())
 }
 
 fn runner_for(state: &AppState, device: &str) -> Result<RunnerId, IngestError> {
@@ -105,10 +130,10 @@ fn from_params(params: &HashMap<String, String>) -> Result<(String, DeviceFix), 
             (parse(lat)?, parse(lon)?)
         }
     };
-    let taken_ms = match params.get("timestamp") {
-        None => now_ms(),
-        Some(text) => parse_time(text)?,
-    };
+    let taken_ms = params
+        .get("timestamp")
+        .map(|text| parse_time(text))
+        .transpose()?;
     Ok((
         device,
         DeviceFix {
@@ -179,9 +204,9 @@ fn from_json(body: &[u8]) -> Result<(String, DeviceFix), IngestError> {
         .map_err(|e| IngestError::BadInput(format!("not a Traccar Client location: {e}")))?;
     let location = json.location;
     let taken_ms = match &location.timestamp {
-        None => now_ms(),
-        Some(serde_json::Value::String(text)) => parse_time(text)?,
-        Some(serde_json::Value::Number(n)) => parse_time(&n.to_string())?,
+        None => None,
+        Some(serde_json::Value::String(text)) => Some(parse_time(text)?),
+        Some(serde_json::Value::Number(n)) => Some(parse_time(&n.to_string())?),
         Some(other) => return Err(IngestError::BadInput(format!("bad timestamp {other}"))),
     };
     let coords = location.coords;
@@ -190,7 +215,7 @@ fn from_json(body: &[u8]) -> Result<(String, DeviceFix), IngestError> {
         DeviceFix {
             position: LatLng::parse(coords.latitude, coords.longitude)?,
             taken_ms,
-            speed_mps: coords.speed.filter(|s| *s >= 0.0),
+            speed_mps: coords.speed,
             accuracy_m: coords.accuracy,
             altitude_m: coords.altitude,
             battery_pct: location.battery.and_then(|b| b.level).map(|l| l * 100.0),
@@ -220,7 +245,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(device, "d1");
-        assert_eq!(a.taken_ms, 1_700_000_000_000);
+        assert_eq!(a.taken_ms, Some(1_700_000_000_000));
         assert!((a.speed_mps.unwrap() - 5.14444).abs() < 1e-6);
         let (_, b) = from_params(&params(&[
             ("deviceid", "d1"),
@@ -262,7 +287,7 @@ mod tests {
         let body = br#"{"location":{"timestamp":"2023-11-14T22:13:20.000Z","coords":{"latitude":48.5,"longitude":2.25,"accuracy":5,"speed":3.5,"heading":90,"altitude":35},"battery":{"level":0.8}},"device_id":"d9"}"#;
         let (device, fix) = from_json(body).unwrap();
         assert_eq!(device, "d9");
-        assert_eq!(fix.taken_ms, 1_700_000_000_000);
+        assert_eq!(fix.taken_ms, Some(1_700_000_000_000));
         assert_eq!(fix.speed_mps, Some(3.5));
         assert_eq!(fix.battery_pct, Some(80.0));
     }

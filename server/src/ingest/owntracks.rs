@@ -1,10 +1,14 @@
 //! OwnTracks in HTTP mode: `POST /api/owntracks` with the app's JSON.
 //!
 //! Identity comes from HTTP Basic auth, as the app sends it (user = the runner's bib,
-//! password = the runner's token from `spectate token --bib`), or, on an open server
-//! or for a registered device, from the `X-Limit-U` / `X-Limit-D` headers. The app
-//! expects a JSON array in reply: `[]`. Messages other than `location` (waypoints,
-//! transitions, cards) are answered `[]` and ignored.
+//! password = the runner's token from `spectate token --bib`). Only on an open server
+//! (where anyone may publish) may the `X-Limit-U` header (a bib) or `X-Limit-D` (a
+//! device registered in the event file) name the runner instead: a header is no
+//! credential. The app expects a JSON array in reply: `[]`. Messages other than
+//! `location` (waypoints, transitions, cards) are answered `[]` and ignored, and so is
+//! an empty body (the app sends one when a contact is cleared) once the sender is
+//! identified: anything but a 2xx makes the app queue it again and hold back its
+//! locations behind it.
 
 use axum::{
     body::Bytes,
@@ -16,8 +20,8 @@ use base64::Engine;
 use serde::Deserialize;
 use spectate_app::protocol::{LatLng, RunnerId};
 
-use super::{DeviceFix, Outcome, error::IngestError};
-use crate::{hub::now_ms, state::AppState};
+use super::{DeviceFix, FixOutcome, error::IngestError};
+use crate::state::AppState;
 
 /// The parts of an OwnTracks message we use.
 #[derive(Debug, Deserialize)]
@@ -41,6 +45,10 @@ pub async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, IngestError> {
+    if body.trim_ascii().is_empty() {
+        identify(&state, &headers)?;
+        return Ok(reply(None));
+    }
     let message: Message = serde_json::from_slice(&body)
         .map_err(|e| IngestError::BadInput(format!("not an OwnTracks message: {e}")))?;
     if message.kind != "location" {
@@ -54,7 +62,7 @@ pub async fn ingest(
     };
     let fix = DeviceFix {
         position: LatLng::parse(lat, lon)?,
-        taken_ms: message.tst.map_or_else(now_ms, |s| s.saturating_mul(1000)),
+        taken_ms: message.tst.map(|s| s.saturating_mul(1000)),
         speed_mps: message.vel.map(|kmh| kmh / 3.6),
         accuracy_m: message.acc,
         altitude_m: message.alt,
@@ -64,7 +72,8 @@ pub async fn ingest(
     Ok(reply(Some(outcome)))
 }
 
-/// Who is publishing: Basic auth (bib + token), else the X-Limit headers.
+/// Who is publishing: Basic auth (bib + token), else, on an open server only, the
+/// X-Limit headers.
 fn identify(state: &AppState, headers: &HeaderMap) -> Result<RunnerId, IngestError> {
     let access = &state.hub.access;
     if let Some((user, password)) = basic_auth(headers) {
@@ -77,25 +86,21 @@ fn identify(state: &AppState, headers: &HeaderMap) -> Result<RunnerId, IngestErr
         access.check_publish(identity.as_ref(), &runner)?;
         return Ok(runner);
     }
-    let device = headers.get("x-limit-d").and_then(|v| v.to_str().ok());
-    let user = headers.get("x-limit-u").and_then(|v| v.to_str().ok());
-    // A registered device names its runner; on an open server the user name may.
-    if let Some(runner) = device.and_then(|d| state.event.as_ref()?.runner_for_device(d)) {
-        access.check_publish(None, runner).or_else(|err| {
-            // Registered devices publish without a token: the event file vouches.
-            if matches!(err, spectate_app::protocol::ProtocolError::TokenMissing(_)) {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        })?;
-        return Ok(runner.clone());
-    }
-    match user {
-        Some(user) if access.open_publishing => Ok(RunnerId::parse(user)?),
-        _ => Err(IngestError::Unauthorized(
+    let unidentified = || {
+        IngestError::Unauthorized(
             "identify with HTTP Basic auth: user = your bib, password = your token (spectate token --bib N)".into(),
-        )),
+        )
+    };
+    if !access.open_publishing {
+        return Err(unidentified());
+    }
+    // An open server: the headers may name the runner, a registered device first.
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let device = header("x-limit-d").and_then(|d| state.event.as_ref()?.runner_for_device(d));
+    match (device, header("x-limit-u")) {
+        (Some(runner), _) => Ok(runner.clone()),
+        (None, Some(user)) => Ok(RunnerId::parse(user)?),
+        (None, None) => Err(unidentified()),
     }
 }
 
@@ -111,7 +116,7 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// `[]`, as the app expects, with the outcome in a header for people and tests.
-fn reply(outcome: Option<Outcome>) -> Response {
+fn reply(outcome: Option<FixOutcome>) -> Response {
     let mut response = (
         [(
             header::CONTENT_TYPE,
@@ -123,7 +128,7 @@ fn reply(outcome: Option<Outcome>) -> Response {
     if let Some(outcome) = outcome {
         response.headers_mut().insert(
             "x-spectate-outcome",
-            HeaderValue::from_static(outcome.label()),
+            HeaderValue::from_static(outcome.as_str()),
         );
     }
     response

@@ -16,8 +16,8 @@ use axum::{
 };
 use serde::Deserialize;
 use spectate_app::protocol::{
-    ClientMsg, PROTOCOL_VERSION, ProtocolError, Publication, ServerMsg, Topic,
-    v1::{AnnouncedLimits, Payload, Resume, SUBPROTOCOL},
+    ClientMsg, FixOutcome, PROTOCOL_VERSION, ProtocolError, Publication, ServerMsg, Topic,
+    v1::{AnnouncedLimits, Resume, SUBPROTOCOL},
 };
 
 use super::{
@@ -25,8 +25,8 @@ use super::{
 };
 use crate::{
     auth::{Handshake, Verified},
-    hub::{Hub, WireFormat, now_ms, topics::StartFrom},
-    ingest::{Intake, error::IngestError},
+    hub::{ConnId, Hub, WireFormat, topics::StartFrom},
+    ingest::{DeviceFix, Intake},
     state::AppState,
 };
 
@@ -103,6 +103,7 @@ struct Session {
     topics: SubscriptionSet,
     gate: PublishGate,
     handshake: Handshake,
+    intake: Arc<Intake>,
 }
 
 /// The frame that confirms a token.
@@ -132,14 +133,14 @@ impl Session {
     }
 
     /// Handles one request; `Ok(Some(frame))` is the reply to send, if any.
-    fn handle(
+    async fn handle(
         &mut self,
-        conn: &Connection,
+        hub: &Hub,
+        conn: ConnId,
         msg: ClientMsg,
     ) -> Result<Option<String>, ProtocolError> {
-        let hub = &conn.hub;
         let id = msg.id();
-        let ack = || id.map(|id| ServerMsg::Ack { id }.encode());
+        let ack = || id.map(|id| ServerMsg::Ack { id, outcome: None }.encode());
         match msg {
             ClientMsg::Subscribe { topics, resume, .. } => {
                 self.admissible(hub, &topics)?;
@@ -162,22 +163,24 @@ impl Session {
                     )));
                 }
                 let taken_ms = data.t;
-                if let Some(t) = taken_ms
-                    && t > now_ms() + crate::ingest::MAX_CLOCK_AHEAD_MS
-                {
-                    return Err(ProtocolError::BadMessage(
-                        "t is in the future; check the device's clock".into(),
-                    ));
+                let identity = self.handshake.identity.as_ref();
+                match Publication::parse(&topic, data)? {
+                    // A runner's fix: the ack comes only once the store has committed
+                    // it, so a phone that got its ack can forget the fix.
+                    Publication::Fix { runner, position } => {
+                        let fix = DeviceFix::at(position, taken_ms);
+                        let outcome = self
+                            .gate
+                            .take_fix(hub, &self.intake, identity, &runner, &fix, "websocket")
+                            .await?;
+                        let outcome = (outcome != FixOutcome::Published).then_some(outcome);
+                        Ok(id.map(|id| ServerMsg::Ack { id, outcome }.encode()))
+                    }
+                    publication => {
+                        self.gate.publish(hub, identity, publication, conn)?;
+                        Ok(ack())
+                    }
                 }
-                let publication = Publication::parse(&topic, data)?;
-                self.gate.publish(
-                    hub,
-                    self.handshake.identity.as_ref(),
-                    publication,
-                    conn.id,
-                    taken_ms,
-                )?;
-                Ok(ack())
             }
             ClientMsg::Auth { token, .. } => {
                 let identity = self.handshake.authenticate(&hub.access, &token)?;
@@ -185,42 +188,6 @@ impl Session {
             }
             ClientMsg::Ping { .. } => Ok(Some(ServerMsg::Pong { id }.encode())),
         }
-    }
-}
-
-impl Session {
-    /// A runner's fix: checked like any publish, then stored and published; the
-    /// `ack` comes only once the store has committed it, so a phone that got its ack
-    /// can forget the fix.
-    async fn publish_fix(
-        &mut self,
-        hub: &Hub,
-        intake: &Intake,
-        id: Option<u64>,
-        topic: Topic,
-        data: Payload,
-    ) -> Result<Option<String>, ProtocolError> {
-        let now = now_ms();
-        let taken_ms = data.t.unwrap_or(now);
-        if taken_ms > now + crate::ingest::MAX_CLOCK_AHEAD_MS {
-            return Err(ProtocolError::BadMessage(
-                "t is in the future; check the device's clock".into(),
-            ));
-        }
-        let publication = Publication::parse(&topic, data)?;
-        self.gate
-            .admit(hub, self.handshake.identity.as_ref(), &publication)?;
-        let Publication::Fix { runner, position } = publication else {
-            unreachable!("a runner topic parses into a fix");
-        };
-        intake
-            .record(&runner, position, taken_ms, "websocket")
-            .await
-            .map_err(|e| match e {
-                IngestError::Unavailable(m) => ProtocolError::Unavailable(m),
-                other => ProtocolError::BadMessage(other.to_string()),
-            })?;
-        Ok(id.map(|id| ServerMsg::Ack { id }.encode()))
     }
 }
 
@@ -256,16 +223,12 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
             .counted_for(conn.peer),
         gate: PublishGate::new(&hub),
         handshake,
+        intake,
     };
     while let Inbound::Text(text) = conn.next_text().await {
         let msg = ClientMsg::parse(&text);
         let id = msg.as_ref().ok().and_then(ClientMsg::id);
         let outcome = match msg {
-            Ok(ClientMsg::Publish {
-                id,
-                topic: topic @ Topic::Runner(_),
-                data,
-            }) => session.publish_fix(&hub, &intake, id, topic, data).await,
             Ok(ClientMsg::Subscribe { id, topics, resume }) if hub.in_cluster() => {
                 // In a cluster the node first follows the topics in Redis, so the
                 // snapshot (or resume) is the cluster's, not just this node's; and
@@ -275,20 +238,24 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
                     Err(err) => Err(err),
                     Ok(()) => {
                         hub.follow(&topics).await;
-                        let outcome = session.handle(
-                            &conn,
-                            ClientMsg::Subscribe {
-                                id,
-                                topics: topics.clone(),
-                                resume,
-                            },
-                        );
+                        let outcome = session
+                            .handle(
+                                &hub,
+                                conn.id,
+                                ClientMsg::Subscribe {
+                                    id,
+                                    topics: topics.clone(),
+                                    resume,
+                                },
+                            )
+                            .await;
                         hub.follow(&topics).await;
                         outcome
                     }
                 }
             }
-            other => other.and_then(|msg| session.handle(&conn, msg)),
+            Ok(msg) => session.handle(&hub, conn.id, msg).await,
+            Err(err) => Err(err),
         };
         match outcome {
             Ok(Some(reply)) => conn.send(reply),

@@ -8,12 +8,16 @@
 //! server runs open (demo); a refused fix gets an error frame with the reason's code.
 //! A hello is all or nothing: one that cannot be followed whole (over a limit, a
 //! runner not in the event) leaves the follow list as it was.
-//! Fixes go through the same topics as protocol v1, so both kinds of client see the
-//! same runners.
+//! Fixes go through the same intake as every other way in (rules, store, then
+//! publish) and the same topics as protocol v1, so both kinds of client see the same
+//! runners. The protocol has no acknowledgements: a fix the rules drop (a duplicate,
+//! an impossible jump) is dropped silently, as its followers would want.
+
+use std::sync::Arc;
 
 use axum::{extract::State, response::Response};
 use spectate_app::protocol::{
-    ProtocolError, Publication, Topic,
+    ProtocolError, Topic,
     seed::{SeedError, SeedInbound},
 };
 
@@ -23,15 +27,19 @@ use super::{
 use crate::{
     auth::Handshake,
     hub::{Hub, WireFormat},
+    ingest::{DeviceFix, Intake},
     state::AppState,
 };
 
 /// `GET /spectate` (and an upgrade on `/`): the seed spectate socket.
 pub async fn upgrade(State(state): State<AppState>, request: SocketRequest) -> Response {
-    super::accept(state.hub.clone(), request, run)
+    let intake = state.intake.clone();
+    super::accept(state.hub.clone(), request, move |conn, handshake| {
+        run(conn, handshake, intake)
+    })
 }
 
-async fn run(mut conn: Connection, mut handshake: Handshake) {
+async fn run(mut conn: Connection, mut handshake: Handshake, intake: Arc<Intake>) {
     let hub = conn.hub.clone();
     let mut follows =
         SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed)
@@ -52,12 +60,12 @@ async fn run(mut conn: Connection, mut handshake: Handshake) {
                 hub.follow(&topics).await;
             }
         }
-        let outcome = parsed.and_then(|msg| match msg {
-            SeedInbound::Hello {
+        let outcome = match parsed {
+            Ok(SeedInbound::Hello {
                 following,
                 user_id: _,
                 token,
-            } => {
+            }) => {
                 let topics: Vec<Topic> = following.into_iter().map(Topic::Runner).collect();
                 hello_allowed(
                     &hub,
@@ -65,22 +73,23 @@ async fn run(mut conn: Connection, mut handshake: Handshake) {
                     token.as_deref(),
                     &mut follows,
                     &topics,
-                )?;
-                follows.replace(&topics)
-            }
-            SeedInbound::Fix { user_id, position } => gate
-                .publish(
-                    &hub,
-                    handshake.identity.as_ref(),
-                    Publication::Fix {
-                        runner: user_id,
-                        position,
-                    },
-                    conn.id,
-                    None,
                 )
+                .and_then(|()| follows.replace(&topics))
+            }
+            // The seed's fixes carry no time: the intake stamps them on arrival.
+            Ok(SeedInbound::Fix { user_id, position }) => gate
+                .take_fix(
+                    &hub,
+                    &intake,
+                    handshake.identity.as_ref(),
+                    &user_id,
+                    &DeviceFix::at(position, None),
+                    "seed",
+                )
+                .await
                 .map(|_| ()),
-        });
+            Err(err) => Err(err),
+        };
         if let Err(err) = outcome {
             hub.stats.reject(err.code().as_str());
             conn.send(SeedError::encode(&err));

@@ -1,28 +1,35 @@
 //! The durable store: every accepted tracker fix, in SQLite (WAL) in the data dir.
 //!
-//! One thread owns the database connection. Appends queue up while it commits, and it
-//! writes everything queued in one transaction, so a burst of fixes costs one commit
-//! (one fsync) instead of one each. A fix is acknowledged to its sender only after the
-//! transaction that holds it has committed: an HTTP 200 means the fix is on disk.
+//! One thread owns the database connection ([`writer`]): appends queue up while it
+//! commits, and it writes everything queued in one transaction. A fix is acknowledged
+//! to its sender only after the transaction that holds it has committed: an HTTP 200
+//! means the fix is on disk. The store keeps the outcome of its last write
+//! ([`Store::failure`]), so `/healthz` can say when writes fail (a full disk).
 //!
 //! - [`schema`]: the migrations, applied in order at open (`PRAGMA user_version`).
+//! - [`writer`]: the store's thread and its SQL.
 //! - [`gpx_export`]: a runner's stored track as a GPX document.
 
 pub mod gpx_export;
 pub mod schema;
+mod writer;
 
 use std::{
     path::{Path, PathBuf},
-    sync::mpsc as std_mpsc,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+        mpsc as std_mpsc,
+    },
     thread,
+    time::Duration,
 };
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use spectate_app::protocol::{LatLng, RunnerId};
 use tokio::sync::oneshot;
 
-/// Appends committed in one transaction, at most.
-const MAX_BATCH: usize = 1000;
+use writer::{COLUMNS, Command, row_to_fix};
 
 /// One stored fix.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,11 +76,25 @@ pub enum StoreError {
     },
 }
 
-enum Command {
-    Append(StoredFix, oneshot::Sender<Result<(), String>>),
-    Track(RunnerId, oneshot::Sender<Result<Vec<StoredFix>, String>>),
-    Recent(usize, oneshot::Sender<Result<Vec<StoredFix>, String>>),
-    Prune(u64, oneshot::Sender<Result<usize, String>>),
+/// The outcome of the store's last write, shared by its handles and its thread.
+#[derive(Debug, Default)]
+pub(crate) struct Health {
+    /// Why the last write failed; `None` after a success.
+    failure: Mutex<Option<String>>,
+    /// A probe is queued: `/healthz` asks for one at a time.
+    probing: AtomicBool,
+}
+
+impl Health {
+    /// Records a write's result.
+    fn record(&self, outcome: &Result<(), String>) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        *failure = outcome.as_ref().err().cloned();
+    }
+
+    fn probed(&self) {
+        self.probing.store(false, Ordering::Release);
+    }
 }
 
 /// A handle to the store; cheap to clone.
@@ -81,12 +102,7 @@ enum Command {
 pub struct Store {
     commands: std_mpsc::Sender<Command>,
     path: PathBuf,
-}
-
-impl std::fmt::Debug for Command {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Command")
-    }
+    health: Arc<Health>,
 }
 
 impl Store {
@@ -124,11 +140,17 @@ impl Store {
             .map_err(failed)?;
         schema::migrate(&mut connection).map_err(failed)?;
         let (commands, receiver) = std_mpsc::channel();
+        let health = Arc::new(Health::default());
+        let thread_health = health.clone();
         thread::Builder::new()
             .name("spectate-store".into())
-            .spawn(move || run(connection, &receiver))
+            .spawn(move || writer::run(connection, &receiver, &thread_health))
             .map_err(|e| failed(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
-        Ok(Self { commands, path })
+        Ok(Self {
+            commands,
+            path,
+            health,
+        })
     }
 
     /// The database file.
@@ -138,7 +160,13 @@ impl Store {
 
     /// Stores `fix`; returns once it is committed.
     pub async fn append(&self, fix: StoredFix) -> Result<(), StoreError> {
-        self.ask(|reply| Command::Append(fix, reply)).await
+        self.append_all(vec![fix]).await
+    }
+
+    /// Stores `fixes` in one transaction: all of them or, on error, none. Returns
+    /// once they are committed.
+    pub async fn append_all(&self, fixes: Vec<StoredFix>) -> Result<(), StoreError> {
+        self.ask(|reply| Command::Append(fixes, reply)).await
     }
 
     /// `runner`'s stored fixes, oldest first (by device time).
@@ -157,18 +185,50 @@ impl Store {
         self.ask(|reply| Command::Recent(per_runner, reply)).await
     }
 
+    /// Why the store's last write failed, or `None` if it succeeded.
+    pub fn failure(&self) -> Option<String> {
+        let failure = self
+            .health
+            .failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        failure.clone()
+    }
+
+    /// `None` if writes work; else why not. While the last write failed, this tries
+    /// one more (a write of no fix), waiting for it at most `wait`: a node that a
+    /// balancer took out gets no fixes, and must still learn when it can take them
+    /// again. One probe at a time is queued, however often this is asked.
+    pub async fn check_writes(&self, wait: Duration) -> Option<String> {
+        let failure = self.failure()?;
+        if self.health.probing.swap(true, Ordering::AcqRel) {
+            return Some(failure);
+        }
+        let probe = self.ask(Command::Probe);
+        match tokio::time::timeout(wait, probe).await {
+            Ok(Ok(())) => None,
+            Ok(Err(err)) => {
+                self.health.probed();
+                Some(err.to_string())
+            }
+            Err(_) => Some(failure),
+        }
+    }
+
     /// Sends a command to the store thread and waits for its answer.
     async fn ask<T>(
         &self,
         command: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Command,
     ) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(command(reply))
-            .map_err(|_| StoreError::Closed)?;
+        let closed = || {
+            self.health.record(&Err(StoreError::Closed.to_string()));
+            StoreError::Closed
+        };
+        self.commands.send(command(reply)).map_err(|_| closed())?;
         answer
             .await
-            .map_err(|_| StoreError::Closed)?
+            .map_err(|_| closed())?
             .map_err(StoreError::Failed)
     }
 }
@@ -189,126 +249,6 @@ pub fn read_all(data_dir: &Path) -> Result<Vec<StoredFix>, StoreError> {
     Ok(rows
         .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?)
-}
-
-/// The store thread: commands until every handle is gone.
-fn run(mut connection: Connection, commands: &std_mpsc::Receiver<Command>) {
-    let mut pending = Vec::new();
-    while let Ok(first) = commands.recv() {
-        let mut next = Some(first);
-        while let Some(command) = next.take() {
-            match command {
-                Command::Append(fix, reply) => {
-                    pending.push((fix, reply));
-                    if pending.len() < MAX_BATCH
-                        && let Ok(more) = commands.try_recv()
-                    {
-                        next = Some(more);
-                        continue;
-                    }
-                    commit(&mut connection, &mut pending);
-                }
-                Command::Track(runner, reply) => {
-                    commit(&mut connection, &mut pending);
-                    let _ = reply.send(read_track(&connection, &runner).map_err(|e| e.to_string()));
-                }
-                Command::Recent(n, reply) => {
-                    commit(&mut connection, &mut pending);
-                    let _ = reply.send(read_recent(&connection, n).map_err(|e| e.to_string()));
-                }
-                Command::Prune(before_ms, reply) => {
-                    commit(&mut connection, &mut pending);
-                    let deleted = connection
-                        .execute(
-                            "DELETE FROM fixes WHERE received_ms < ?1",
-                            [before_ms as i64],
-                        )
-                        .map_err(|e| e.to_string());
-                    let _ = reply.send(deleted);
-                }
-            }
-        }
-        commit(&mut connection, &mut pending);
-    }
-}
-
-/// Writes the pending appends in one transaction and answers each.
-fn commit(
-    connection: &mut Connection,
-    pending: &mut Vec<(StoredFix, oneshot::Sender<Result<(), String>>)>,
-) {
-    if pending.is_empty() {
-        return;
-    }
-    let outcome = (|| -> rusqlite::Result<()> {
-        let tx = connection.transaction()?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO fixes (runner, taken_ms, received_ms, lat, lng, speed_mps, accuracy_m, altitude_m, battery_pct, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            for (fix, _) in pending.iter() {
-                insert.execute(params![
-                    fix.runner.as_str(),
-                    fix.taken_ms as i64,
-                    fix.received_ms as i64,
-                    fix.position.lat(),
-                    fix.position.lng(),
-                    fix.speed_mps,
-                    fix.accuracy_m,
-                    fix.altitude_m,
-                    fix.battery_pct,
-                    fix.source,
-                ])?;
-            }
-        }
-        tx.commit()
-    })()
-    .map_err(|e| e.to_string());
-    for (_, reply) in pending.drain(..) {
-        let _ = reply.send(outcome.clone());
-    }
-}
-
-fn row_to_fix(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredFix>> {
-    let runner: String = row.get(0)?;
-    let (lat, lng): (f64, f64) = (row.get(3)?, row.get(4)?);
-    let source: String = row.get(9)?;
-    let (Ok(runner), Ok(position)) = (RunnerId::parse(&runner), LatLng::parse(lat, lng)) else {
-        return Ok(None);
-    };
-    Ok(Some(StoredFix {
-        runner,
-        position,
-        taken_ms: row.get::<_, i64>(1)? as u64,
-        received_ms: row.get::<_, i64>(2)? as u64,
-        speed_mps: row.get(5)?,
-        accuracy_m: row.get(6)?,
-        altitude_m: row.get(7)?,
-        battery_pct: row.get(8)?,
-        source: schema::source_name(&source),
-    }))
-}
-
-const COLUMNS: &str = "runner, taken_ms, received_ms, lat, lng, speed_mps, accuracy_m, altitude_m, battery_pct, source";
-
-fn read_track(connection: &Connection, runner: &RunnerId) -> rusqlite::Result<Vec<StoredFix>> {
-    let mut query = connection.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM fixes WHERE runner = ?1 ORDER BY taken_ms, id"
-    ))?;
-    let rows = query.query_map([runner.as_str()], row_to_fix)?;
-    rows.filter_map(Result::transpose).collect()
-}
-
-fn read_recent(connection: &Connection, per_runner: usize) -> rusqlite::Result<Vec<StoredFix>> {
-    let mut query = connection.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM (
-            SELECT *, ROW_NUMBER() OVER (PARTITION BY runner ORDER BY taken_ms DESC, id DESC) AS n
-            FROM fixes)
-         WHERE n <= ?1 ORDER BY taken_ms, id"
-    ))?;
-    let rows = query.query_map([per_runner as i64], row_to_fix)?;
-    rows.filter_map(Result::transpose).collect()
 }
 
 #[cfg(test)]

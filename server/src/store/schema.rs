@@ -6,7 +6,8 @@ use rusqlite::Connection;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Never edit one that
 /// has shipped: add another.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE fixes (
         id          INTEGER PRIMARY KEY,
         runner      TEXT    NOT NULL,
@@ -21,7 +22,15 @@ const MIGRATIONS: &[&str] = &["
         source      TEXT    NOT NULL
     );
     CREATE INDEX fixes_by_runner_time ON fixes (runner, taken_ms);
-"];
+",
+    "
+    -- One row, rewritten by the store's write probe (`/healthz` while writes fail).
+    CREATE TABLE probe (
+        id    INTEGER PRIMARY KEY CHECK (id = 1),
+        at_ms INTEGER NOT NULL
+    );
+",
+];
 
 /// Applies the migrations the database has not seen.
 pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
@@ -44,6 +53,7 @@ pub fn source_name(text: &str) -> &'static str {
         "osmand" => "osmand",
         "websocket" => "websocket",
         "batch" => "batch",
+        "seed" => "seed",
         _ => "other",
     }
 }

@@ -14,10 +14,10 @@ use spectate_server::{
 
 use crate::helpers::{Client, TestApp, spawn_app_with};
 
-const SECRET: &str = "ingest-test-secret-ingest-test-secret!";
+pub(crate) const SECRET: &str = "ingest-test-secret-ingest-test-secret!";
 
 /// A closed server tracking the demo event.
-fn race_config() -> Config {
+pub(crate) fn race_config() -> Config {
     Config {
         open_publishing: false,
         secret: Some(SECRET.to_owned()),
@@ -26,18 +26,18 @@ fn race_config() -> Config {
     }
 }
 
-async fn race() -> TestApp {
+pub(crate) async fn race() -> TestApp {
     spawn_app_with(race_config()).await
 }
 
-fn token(bib: &str) -> String {
+pub(crate) fn token(bib: &str) -> String {
     TokenKeys::new(SECRET.as_bytes()).issue(
         &Subject::Runner(RunnerId::parse(bib).unwrap()),
         Duration::from_secs(600),
     )
 }
 
-async fn follower(app: &TestApp, bib: &str) -> Client {
+pub(crate) async fn follower(app: &TestApp, bib: &str) -> Client {
     follower_at(app, bib, "/ws").await
 }
 
@@ -57,7 +57,7 @@ async fn follower_at(app: &TestApp, bib: &str, path: &str) -> Client {
     client
 }
 
-fn basic(user: &str, password: &str) -> String {
+pub(crate) fn basic(user: &str, password: &str) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     format!("Basic {encoded}")
 }
