@@ -14,7 +14,8 @@
 //! Around that path: [`startup`] builds the router and runs it on [`listener`], [`config`] and [`cli`]
 //! say how, [`http`] has the plain endpoints, [`feeds`] the happiness feed, [`demo`]
 //! the simulated runners, [`state`] what handlers share, and [`load`] the load tool
-//! (`spectate load`) that measures all of it from outside.
+//! (`spectate load`) that measures all of it from outside. `fuzz_api` (feature `fuzzing`)
+//! opens the decoders of outside input to the fuzz targets in `fuzz/`.
 
 pub mod auth;
 pub mod cli;
@@ -24,6 +25,8 @@ pub mod course;
 pub mod demo;
 pub mod event;
 pub mod feeds;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz_api;
 pub mod http;
 pub mod hub;
 pub mod ingest;
