@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, then runs
-# formatting, lints (server and wasm), unit and integration tests, the wasm build,
-# and the browser tests in Debian's Chromium. Safe to re-run.
+# formatting, lints (server and wasm), unit and integration tests, a short run of
+# every fuzz target, the wasm build, and the browser tests in Debian's Chromium.
+# Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -24,6 +25,9 @@ cargo clippy -p spectate-frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "Unit and integration tests (real server on port 0)"
 cargo test 2>&1 | tee "$logs/cargo-test.log"
+
+step "Fuzz smoke: every fuzz target for 30 s (nightly, cargo-fuzz; FUZZING.md)"
+./scripts/fuzz-smoke.sh 2>&1 | tee "$logs/fuzz-smoke.log"
 
 step "Build the site (server + wasm bundle) with cargo-leptos"
 cargo leptos build

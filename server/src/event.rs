@@ -117,7 +117,7 @@ impl Event {
     }
 
     /// [`Self::parse`], reading the course through `read_course`.
-    fn parse_with(
+    pub(crate) fn parse_with(
         text: &str,
         path: &Path,
         read_course: impl Fn(&Path) -> std::io::Result<String>,

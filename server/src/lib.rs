@@ -20,7 +20,8 @@
 //! [`cli`] say how, [`data_dir`] keeps the data directory private, [`http`] has the
 //! plain endpoints, [`feeds`] the happiness feed, [`demo`] the simulated runners,
 //! [`state`] what handlers share, and [`load`] the load tool (`spectate load`) that
-//! measures all of it from outside.
+//! measures all of it from outside. `fuzz_api` (feature `fuzzing`) opens the decoders
+//! of outside input to the fuzz targets in `fuzz/`.
 
 pub mod auth;
 pub mod cli;
@@ -31,6 +32,8 @@ pub mod data_dir;
 pub mod demo;
 pub mod event;
 pub mod feeds;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz_api;
 pub mod http;
 pub mod hub;
 pub mod ingest;

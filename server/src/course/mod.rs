@@ -44,8 +44,9 @@ pub struct Course {
     waypoints: Vec<(String, LatLng)>,
     /// Elevation in metres at each point, where the GPX file gives it.
     elevations: Vec<Option<f64>>,
-    /// The segments near each place, for [`Course::candidates`].
-    grid: SegmentGrid,
+    /// The segments near each place, for [`Course::candidates`]; `None` for a course
+    /// too sparse to index (its candidates come from a full scan).
+    grid: Option<SegmentGrid>,
 }
 
 impl Course {
@@ -103,10 +104,11 @@ impl Course {
     /// point and how far `p` is from it. A loop or an out-and-back passes some places
     /// twice; the caller picks the candidate consistent with the runner's progress.
     pub fn candidates(&self, p: LatLng, max_off_m: f64) -> Vec<Projection> {
-        if max_off_m <= grid::REACH_M {
-            self.project(p, max_off_m, self.grid.near(p).iter().map(|&i| i as usize))
-        } else {
-            self.project(p, max_off_m, 1..self.points.len())
+        match &self.grid {
+            Some(grid) if max_off_m <= grid::REACH_M => {
+                self.project(p, max_off_m, grid.near(p).iter().map(|&i| i as usize))
+            }
+            _ => self.project(p, max_off_m, 1..self.points.len()),
         }
     }
 
@@ -303,6 +305,23 @@ mod tests {
             (length - haversine).abs() / haversine < 0.005,
             "{length} m against {haversine} m"
         );
+    }
+
+    #[test]
+    fn a_course_across_the_globe_is_read_without_indexing_billions_of_cells() {
+        // Found by the `course_gpx` fuzz target: one segment from (-80, -179) to
+        // (80, 179) would be listed in 11 billion grid cells (a hang, then out of memory).
+        let gpx = r#"<?xml version="1.0"?>
+<gpx version="1.1" creator="fuzz"><trk><trkseg>
+<trkpt lat="-80" lon="-179"></trkpt><trkpt lat="80" lon="179"></trkpt>
+</trkseg></trk></gpx>"#;
+        let course = Course::from_gpx(gpx).unwrap();
+        assert!(course.grid.is_none());
+        let start = course.position_at(0.0);
+        assert_eq!(course.candidates(start, 50.0).len(), 1);
+        assert_eq!(course.candidates(start, grid::REACH_M).len(), 1);
+        // A real course still has its grid.
+        assert!(Course::demo().grid.is_some());
     }
 
     #[test]

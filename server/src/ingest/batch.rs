@@ -33,7 +33,7 @@ pub const MAX_BATCH: usize = 10_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BatchFix {
+pub(crate) struct BatchFix {
     runner: RunnerId,
     lat: f64,
     lng: f64,
@@ -56,14 +56,7 @@ pub async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<BatchOutcome>, IngestError> {
-    let fixes: Vec<BatchFix> = serde_json::from_slice(&body)
-        .map_err(|e| IngestError::BadInput(format!("expected a JSON array of fixes: {e}")))?;
-    if fixes.len() > MAX_BATCH {
-        return Err(IngestError::BadInput(format!(
-            "{} fixes in one request; the limit is {MAX_BATCH}",
-            fixes.len()
-        )));
-    }
+    let fixes = parse(&body)?;
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -74,22 +67,46 @@ pub async fn ingest(
     let mut checked = Vec::with_capacity(fixes.len());
     for (i, fix) in fixes.into_iter().enumerate() {
         access.check_publish(identity.as_ref(), &fix.runner)?;
-        let position = LatLng::parse(fix.lat, fix.lng)
-            .map_err(|e| IngestError::BadInput(format!("fix {i}: {e}")))?;
-        let device_fix = DeviceFix {
-            position,
-            taken_ms: fix.t,
-            speed_mps: fix.speed,
-            accuracy_m: fix.accuracy,
-            altitude_m: fix.altitude,
-            battery_pct: fix.battery,
-        };
+        let (runner, device_fix) = fix.into_device_fix(i)?;
         let device_fix = state
             .intake
             .check(&device_fix)
             .map_err(|refusal| IngestError::BadInput(format!("fix {i}: {refusal}")))?;
-        checked.push((fix.runner, device_fix));
+        checked.push((runner, device_fix));
     }
     let outcomes = state.intake.take(&checked, "batch").await?;
     Ok(Json(BatchOutcome { outcomes }))
+}
+
+/// Reads a request body: a JSON array of at most [`MAX_BATCH`] fixes.
+pub(crate) fn parse(body: &[u8]) -> Result<Vec<BatchFix>, IngestError> {
+    let fixes: Vec<BatchFix> = serde_json::from_slice(body)
+        .map_err(|e| IngestError::BadInput(format!("expected a JSON array of fixes: {e}")))?;
+    if fixes.len() > MAX_BATCH {
+        return Err(IngestError::BadInput(format!(
+            "{} fixes in one request; the limit is {MAX_BATCH}",
+            fixes.len()
+        )));
+    }
+    Ok(fixes)
+}
+
+impl BatchFix {
+    /// The runner and the fix in our units; `i` (its place in the batch) names it in
+    /// errors.
+    pub(crate) fn into_device_fix(self, i: usize) -> Result<(RunnerId, DeviceFix), IngestError> {
+        let position = LatLng::parse(self.lat, self.lng)
+            .map_err(|e| IngestError::BadInput(format!("fix {i}: {e}")))?;
+        Ok((
+            self.runner,
+            DeviceFix {
+                position,
+                taken_ms: self.t,
+                speed_mps: self.speed,
+                accuracy_m: self.accuracy,
+                altitude_m: self.altitude,
+                battery_pct: self.battery,
+            },
+        ))
+    }
 }

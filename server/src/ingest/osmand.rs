@@ -63,24 +63,32 @@ pub async fn ingest(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let (device, fix) = if is_json {
-        from_json(&body)?
-    } else {
-        let mut params: HashMap<String, String> =
-            serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
-                .map_err(|e| IngestError::BadInput(format!("bad query: {e}")))?;
-        if !body.is_empty() {
-            let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body)
-                .map_err(|e| IngestError::BadInput(format!("bad form body: {e}")))?;
-            params.extend(form);
-        }
-        from_params(&params)?
-    };
+    let (device, fix) = decode(is_json, query.as_deref(), &body)?;
     let runner = runner_for(&state, &device).inspect_err(|_| {
         lookups.missed(peer, Instant::now());
     })?;
     let outcome = state.intake.accept(&runner, &fix, "osmand").await?;
     Ok(([("x-spectate-outcome", outcome.as_str())], "OK\n").into_response())
+}
+
+/// The device id and fix a request carries: Traccar Client's JSON body when `is_json`,
+/// else the query parameters and the form body (the body's win).
+pub(crate) fn decode(
+    is_json: bool,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<(String, DeviceFix), IngestError> {
+    if is_json {
+        return from_json(body);
+    }
+    let mut params: HashMap<String, String> = serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|e| IngestError::BadInput(format!("bad query: {e}")))?;
+    if !body.is_empty() {
+        let form: HashMap<String, String> = serde_urlencoded::from_bytes(body)
+            .map_err(|e| IngestError::BadInput(format!("bad form body: {e}")))?;
+        params.extend(form);
+    }
+    from_params(&params)
 }
 
 fn runner_for(state: &AppState, device: &str) -> Result<RunnerId, IngestError> {

@@ -25,7 +25,7 @@ use crate::state::AppState;
 
 /// The parts of an OwnTracks message we use.
 #[derive(Debug, Deserialize)]
-struct Message {
+pub(crate) struct Message {
     #[serde(rename = "_type")]
     kind: String,
     lat: Option<f64>,
@@ -49,27 +49,44 @@ pub async fn ingest(
         identify(&state, &headers)?;
         return Ok(reply(None));
     }
-    let message: Message = serde_json::from_slice(&body)
-        .map_err(|e| IngestError::BadInput(format!("not an OwnTracks message: {e}")))?;
-    if message.kind != "location" {
+    let message = Message::parse(&body)?;
+    if !message.is_location() {
         return Ok(reply(None));
     }
     let runner = identify(&state, &headers)?;
-    let (Some(lat), Some(lon)) = (message.lat, message.lon) else {
-        return Err(IngestError::BadInput(
-            "a location needs both lat and lon".into(),
-        ));
-    };
-    let fix = DeviceFix {
-        position: LatLng::parse(lat, lon)?,
-        taken_ms: message.tst.map(|s| s.saturating_mul(1000)),
-        speed_mps: message.vel.map(|kmh| kmh / 3.6),
-        accuracy_m: message.acc,
-        altitude_m: message.alt,
-        battery_pct: message.batt,
-    };
+    let fix = message.fix()?;
     let outcome = state.intake.accept(&runner, &fix, "owntracks").await?;
     Ok(reply(Some(outcome)))
+}
+
+impl Message {
+    /// Reads a request body.
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, IngestError> {
+        serde_json::from_slice(body)
+            .map_err(|e| IngestError::BadInput(format!("not an OwnTracks message: {e}")))
+    }
+
+    /// Only `location` messages carry a fix; the others are answered and ignored.
+    pub(crate) fn is_location(&self) -> bool {
+        self.kind == "location"
+    }
+
+    /// The fix of a `location` message, in our units.
+    pub(crate) fn fix(&self) -> Result<DeviceFix, IngestError> {
+        let (Some(lat), Some(lon)) = (self.lat, self.lon) else {
+            return Err(IngestError::BadInput(
+                "a location needs both lat and lon".into(),
+            ));
+        };
+        Ok(DeviceFix {
+            position: LatLng::parse(lat, lon)?,
+            taken_ms: self.tst.map(|s| s.saturating_mul(1000)),
+            speed_mps: self.vel.map(|kmh| kmh / 3.6),
+            accuracy_m: self.acc,
+            altitude_m: self.alt,
+            battery_pct: self.batt,
+        })
+    }
 }
 
 /// Who is publishing: Basic auth (bib + token), else, on an open server only, the
