@@ -50,8 +50,13 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(value) = HeaderValue::from_str(cookie) {
                 headers.insert(header::COOKIE, value);
             }
-            if let Some(token) = Access::request_token(&headers, &uri) {
-                check(&keys, &token);
+            // A repeated `?token=` is refused with an error; any other is checked.
+            match Access::request_token(&headers, &uri) {
+                Ok(Some(token)) => check(&keys, &token),
+                Ok(None) => {}
+                Err(err) => {
+                    let _ = err.to_string();
+                }
             }
         }
     }
