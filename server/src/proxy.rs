@@ -14,7 +14,10 @@
 
 use std::{net::IpAddr, sync::Arc};
 
-use axum::http::HeaderMap;
+use axum::{
+    extract::ConnectInfo,
+    http::{Extensions, HeaderMap},
+};
 use ipnet::IpNet;
 
 /// The proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (shared:
@@ -31,6 +34,25 @@ pub struct Client {
     /// Whether the client reached us over HTTPS (a trusted proxy said so); the
     /// server itself speaks plain HTTP.
     pub https: bool,
+}
+
+impl Client {
+    /// The client of a request: what the accept loop found, else (a router served some
+    /// other way) the peer address, else an unspecified address that all such clients
+    /// share. Every per-address limit reads it from here.
+    pub(crate) fn of(extensions: &Extensions) -> Self {
+        extensions
+            .get::<Client>()
+            .copied()
+            .unwrap_or_else(|| Client {
+                ip: extensions
+                    .get::<ConnectInfo<std::net::SocketAddr>>()
+                    .map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |info| {
+                        info.0.ip()
+                    }),
+                https: false,
+            })
+    }
 }
 
 /// Parses `--trusted-proxy`: a CIDR range (`10.0.0.0/8`, `fd00::/8`) or one address.

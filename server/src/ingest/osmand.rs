@@ -12,17 +12,12 @@
 //! ids are answered 404, and an address that names too many is answered 429 for a
 //! while, whatever id it names ([`super::device_lookups`]).
 
-use std::{
-    collections::HashMap,
-    net::{IpAddr, Ipv4Addr, SocketAddr},
-    time::Instant,
-};
+use std::{collections::HashMap, time::Instant};
 
 use axum::{
-    Extension,
     body::Bytes,
-    extract::{ConnectInfo, RawQuery, State},
-    http::{HeaderMap, header},
+    extract::{RawQuery, State},
+    http::{Extensions, HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -30,6 +25,7 @@ use spectate_app::protocol::{LatLng, RunnerId};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use super::{DeviceFix, error::IngestError};
+use crate::proxy::Client;
 use crate::state::AppState;
 
 /// Knots to metres per second.
@@ -38,16 +34,14 @@ const KNOT_MPS: f64 = 0.514_444;
 /// `GET` or `POST /api/osmand`.
 pub async fn ingest(
     State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    extensions: Extensions,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, IngestError> {
-    // Without connect info (a router used without it), all clients share one slot.
-    let peer = peer.map_or(
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        |Extension(ConnectInfo(addr))| addr.ip(),
-    );
+    // The client as every per-address limit sees it (behind a trusted proxy, the
+    // address it forwarded), so one guesser behind the proxy holds back only itself.
+    let peer = Client::of(&extensions).ip;
     let lookups = &state.device_lookups;
     lookups.admit(peer, Instant::now()).map_err(|wait| {
         let retry_after_s = wait.as_secs() + 1;

@@ -2,13 +2,10 @@
 //! connection limits, the handshake's checks (token, Origin) and the upgrade
 //! ([`accept`]). A refused client gets a plain HTTP answer with the reason.
 
-use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
-    sync::Arc,
-};
+use std::{net::IpAddr, sync::Arc};
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, WebSocketUpgrade},
+    extract::{FromRequestParts, WebSocketUpgrade},
     http::{HeaderMap, StatusCode, Uri, request::Parts},
     response::{IntoResponse, Response},
 };
@@ -43,22 +40,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SocketRequest {
         let upgrade = WebSocketUpgrade::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        // The accept loop says who the client is; without it (a router served some
-        // other way), the peer address, else all clients share one slot.
-        let client = parts
-            .extensions
-            .get::<Client>()
-            .copied()
-            .unwrap_or_else(|| {
-                let peer = parts
-                    .extensions
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-                Client {
-                    ip: peer,
-                    https: false,
-                }
-            });
+        let client = Client::of(&parts.extensions);
         Ok(Self {
             upgrade,
             headers: parts.headers.clone(),
