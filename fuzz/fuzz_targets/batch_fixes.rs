@@ -2,8 +2,11 @@
 //!
 //! Every body decodes to at most `MAX_BATCH` fixes or to one error with a message,
 //! never a panic; the fixes, written out again in the documented format, decode to
-//! the same fixes in the same order.
+//! the same fixes in the same order; the intake's checks refuse each with a reason or
+//! keep only finite, possible readings.
 #![no_main]
+
+mod common;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
@@ -18,6 +21,9 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     assert!(fixes.len() <= MAX_BATCH);
+    for (_, fix) in &fixes {
+        common::assert_checked(fix);
+    }
     let written: Vec<serde_json::Value> = fixes
         .iter()
         .map(|(runner, fix)| {

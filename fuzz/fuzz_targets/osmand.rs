@@ -5,8 +5,11 @@
 //! `application/json`; then, for JSON, the body; otherwise the query string, a
 //! newline, and the form body. A query string that is not a valid URI is skipped: the
 //! HTTP layer refuses it before the handler runs. Every request decodes to a device
-//! id and a fix on Earth, or to an error with a message, never a panic.
+//! id and a fix on Earth, or to an error with a message, never a panic; the intake's
+//! checks then refuse the fix with a reason or keep only finite, possible readings.
 #![no_main]
+
+mod common;
 
 use libfuzzer_sys::fuzz_target;
 use spectate_server::fuzz_api;
@@ -32,10 +35,7 @@ fuzz_target!(|data: &[u8]| {
         )
     };
     match fuzz_api::osmand(is_json, query.as_deref(), body) {
-        Ok((_device, fix)) => {
-            let p = fix.position;
-            assert!((-90.0..=90.0).contains(&p.lat()) && (-180.0..=180.0).contains(&p.lng()));
-        }
+        Ok((_device, fix)) => common::assert_checked(&fix),
         Err(err) => {
             let _ = err.to_string();
         }

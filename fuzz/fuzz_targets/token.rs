@@ -11,9 +11,10 @@
 //! - 3: the rest is a request path and query, a newline and a `Cookie` header, read by
 //!   `Access::request_token` as a handshake or a read of a private event does.
 //!
-//! Verification never panics; a token that verifies has not expired, its header says
-//! HS256, its subject survives print -> parse, and signing the same subject and expiry
-//! again gives a token that verifies to the same thing.
+//! Verification never panics; a token that verifies has not expired, its `nbf` (if
+//! any) is a time not ahead of now, its header says HS256, its subject survives
+//! print -> parse, and signing the same subject and expiry again gives a token that
+//! verifies to the same thing.
 #![no_main]
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -75,6 +76,15 @@ fn signed(header: &[u8], claims: &[u8]) -> String {
     format!("{message}.{signature}")
 }
 
+/// The claim `name` of a token's payload, if it has a JSON object there.
+fn claim(token: &str, name: &str) -> Option<serde_json::Value> {
+    let payload = token.trim().split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let mut claims: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).ok()?;
+    claims.remove(name)
+}
+
 fn check(keys: &TokenKeys, token: &str) {
     let verified = match keys.verify(token) {
         Ok(verified) => verified,
@@ -88,7 +98,15 @@ fn check(keys: &TokenKeys, token: &str) {
         "{token}: expired at {}",
         verified.expires
     );
-    assert!(verified.expires > now_ms() / 1000);
+    let now_s = now_ms() / 1000;
+    assert!(verified.expires > now_s);
+    // A token whose `nbf` (not before) is ahead, or is not a time, does not verify.
+    if let Some(nbf) = claim(token, "nbf") {
+        assert!(
+            nbf.as_u64().is_some_and(|nbf| nbf <= now_s),
+            "{token}: nbf {nbf}"
+        );
+    }
     let header = jsonwebtoken::decode_header(token.trim()).expect("a verified token has a header");
     assert_eq!(header.alg, Algorithm::HS256, "{token}");
     let subject = verified.subject.to_string();

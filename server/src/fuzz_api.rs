@@ -9,10 +9,10 @@ use std::path::Path;
 
 use spectate_app::protocol::RunnerId;
 
-pub use crate::ingest::{DeviceFix, error::IngestError};
+pub use crate::ingest::{DeviceFix, Refusal, error::IngestError};
 use crate::{
     event::{Event, EventErrors},
-    ingest::{batch, osmand, owntracks},
+    ingest::{batch, check, osmand, owntracks},
 };
 
 /// `/api/osmand`: the device id and fix of a request with this query string and
@@ -50,4 +50,11 @@ pub fn batch(body: &[u8]) -> Result<Vec<(RunnerId, DeviceFix)>, IngestError> {
 /// file names), as `spectate serve --event` and `spectate event check` read it.
 pub fn event(text: &str, course_gpx: &str) -> Result<Event, EventErrors> {
     Event::parse_with(text, Path::new("event.toml"), |_| Ok(course_gpx.to_owned()))
+}
+
+/// The intake's rules that need no history, which every door runs on a decoded fix
+/// with `now_ms` as the server's time: the fix as it would be stored (impossible
+/// readings dropped) and the time it is stored under, or why it is refused.
+pub fn check(fix: &DeviceFix, now_ms: u64) -> Result<(DeviceFix, u64), Refusal> {
+    check::check_at(fix, now_ms).map(|checked| (checked.fix, checked.taken_ms))
 }

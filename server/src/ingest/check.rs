@@ -50,8 +50,8 @@ impl Refusal {
 /// ones dropped), its time not in the future.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckedFix {
-    pub(super) fix: DeviceFix,
-    pub(super) taken_ms: u64,
+    pub(crate) fix: DeviceFix,
+    pub(crate) taken_ms: u64,
     /// Whether `taken_ms` is the device's own time (else the arrival time).
     pub(super) device_time: bool,
     pub(super) received_ms: u64,
@@ -65,7 +65,7 @@ impl CheckedFix {
 }
 
 /// The rules that need no history, with `now` as the server's time.
-pub(super) fn check_at(fix: &DeviceFix, now: u64) -> Result<CheckedFix, Refusal> {
+pub(crate) fn check_at(fix: &DeviceFix, now: u64) -> Result<CheckedFix, Refusal> {
     let finite = |reading, value: Option<f64>| match value {
         Some(v) if !v.is_finite() => Err(Refusal::NotFinite { reading }),
         other => Ok(other),
