@@ -333,7 +333,10 @@ mod draw {
         let max_ticks = (plot_w / 90.0).floor().max(2.0) as usize;
         for (x, label) in m.x_ticks(range, max_ticks) {
             let px = LEFT + (x - range.0) / (range.1 - range.0) * plot_w;
-            let _ = ctx.fill_text(&label, px, h - 6.0);
+            // A label near an edge stays whole ("08:10", not "08:1"): about 7 px a
+            // character at 12 px.
+            let half = label.len() as f64 * 3.5;
+            let _ = ctx.fill_text(&label, px.clamp(half, (w - half).max(half)), h - 6.0);
         }
         // Series, reduced to four values per pixel column.
         let cols_n = plot_w.max(1.0) as usize;

@@ -22,7 +22,7 @@ const COLOURS: [&str; 6] = [
 ];
 /// Series one dashboard may add.
 const MAX_SERIES: usize = 6;
-/// Polls (two seconds each) the hub's message rate is averaged over.
+/// Polls (two seconds apart) the hub's message rate is taken over.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const RATE_POLLS: usize = 5;
 
@@ -185,13 +185,13 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 /// Polls `/api/stats` every two seconds into `chart`: connections, and frames
-/// delivered per second over the last [`RATE_POLLS`] intervals.
+/// delivered per second over the last [`RATE_POLLS`] polls (10 s).
 ///
-/// The rate starts from the first full interval: the one in which this page opened
-/// holds its own catch-up (the recent history of every series it subscribed to, up to
-/// hundreds of frames at once), which would show as a spike of a rate no one has. It is
-/// averaged over several intervals because a feed that ticks every 5 s delivers
-/// nothing in most 2 s intervals, which read 0.0.
+/// The rate starts from the first full interval of 10 s after the page opened: the
+/// poll in which it opened holds its own catch-up (the recent history of every series
+/// it subscribed to, up to hundreds of frames at once), which would show as a spike of
+/// a rate no one has; and it is taken over 10 s because a feed that ticks every 5 s
+/// delivers nothing in most 2 s intervals, which read 0.0.
 fn hub_figures(chart: Chart) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
@@ -224,6 +224,9 @@ fn hub_figures(chart: Chart) {
                     polls.push_back((now, f.delivered));
                     if polls.len() > RATE_POLLS + 1 {
                         polls.pop_front();
+                    }
+                    if polls.len() <= RATE_POLLS {
+                        return None;
                     }
                     let (&(t0, d0), &(t1, d1)) = (polls.front()?, polls.back()?);
                     (t1 > t0).then(|| d1.saturating_sub(d0) as f64 / ((t1 - t0) / 1000.0))
