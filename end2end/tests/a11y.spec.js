@@ -1,20 +1,9 @@
 // Accessibility: axe-core (from npm, run inside the page) finds no serious or
 // critical problem on any page, with the board, a runner panel and the charts drawn;
-// and a skip link takes a keyboard user past the header to the page's content.
-const AxeBuilder = require('@axe-core/playwright').default;
+// and a skip link takes a keyboard user past the header to the page's content. (At
+// race size: race_scale.spec.js.)
 const { test, expect, waitLive, v1Publisher, raceView } = require('./fixtures');
-
-/** axe-core's serious and critical violations on the page, one line each. Besides its
- * default rules: a control's accessible name must contain its visible text (WCAG
- * 2.5.3), an experimental rule that axe leaves off by default. */
-async function seriousProblems(page) {
-  const { violations } = await new AxeBuilder({ page })
-    .options({ rules: { 'label-content-name-mismatch': { enabled: true } } })
-    .analyze();
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const { seriousProblems } = require('./axe');
 
 test('the map page with its board and a runner panel has no serious axe violation', async ({ page, baseURL }) => {
   // Two runners on the course, so that the board has ranked rows with gaps and paces.
