@@ -143,7 +143,7 @@ pub fn Leaderboard(
                                     on:click=move |_| focus.set(Some(focus_bib.clone()))>
                                     <span class="bib">{bib.to_string()}</span>" "{s.name.clone()}</button>
                                     {no_signal(&s).map(|last| view! {
-                                        <small class="no-signal">{move || format::no_signal_since(last, race.event.with(|e| e.as_ref().map_or(0, |e| e.utc_offset_min)))}</small>
+                                        <small class="no-signal">{move || format::no_signal_since(last, race.utc_offset_min())}</small>
                                     })}</td>
                                 <td class="distance">{format::distance(s.distance_m)}</td>
                                 <td class="gap">{if s.last_seen_ms.is_some() { format::gap(s.gap_m) } else { s.status.label().to_owned() }}</td>

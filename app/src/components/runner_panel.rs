@@ -143,7 +143,7 @@ pub fn RunnerPanel(
             </header>
             <dl class="facts">
                 {line("Status", Box::new(move || {
-                    let offset = race.event.with(|e| e.as_ref().map_or(0, |e| e.utc_offset_min));
+                    let offset = race.utc_offset_min();
                     standing.with(|s| s.as_ref().map_or("–".to_owned(), |s| format::status(s, offset)))
                 }))}
                 {line("Distance", with(|s, _| format::distance(s.distance_m)))}
