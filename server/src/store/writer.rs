@@ -109,9 +109,17 @@ fn commit(
     let outcome = (|| -> rusqlite::Result<()> {
         let tx = connection.transaction()?;
         {
+            // A fix already stored (same runner, time and place) is not stored again:
+            // a phone that did not hear our answer sends its whole queue again, and the
+            // intake's duplicate rule sees only each runner's latest fix, so the older
+            // ones of a resent request would otherwise be stored twice. The lookup is
+            // on the (runner, taken_ms) index.
             let mut insert = tx.prepare_cached(
                 "INSERT INTO fixes (runner, taken_ms, received_ms, lat, lng, speed_mps, accuracy_m, altitude_m, battery_pct, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+                 WHERE NOT EXISTS (
+                     SELECT 1 FROM fixes WHERE runner = ?1 AND taken_ms = ?2 AND lat = ?4 AND lng = ?5
+                 )",
             )?;
             for fix in pending.iter().flat_map(|(fixes, _)| fixes) {
                 insert.execute(params![

@@ -165,3 +165,30 @@ async fn a_refused_batch_stores_nothing_so_sending_it_again_duplicates_nothing()
     let gpx = app.get_text("/api/runners/7/track.gpx").await;
     assert_eq!(gpx.matches("<trkpt").count(), 2, "{gpx}");
 }
+
+/// A phone that did not hear the answer sends its queue again: the fixes older than
+/// the runner's latest are answered `late` again, but not stored twice.
+#[tokio::test]
+async fn a_resent_request_stores_none_of_its_fixes_twice() {
+    let app = race().await;
+    let http = reqwest::Client::new();
+    let t = now_ms() - 60_000;
+    let fix = |lat: f64, t: u64| json!({"runner": "7", "lat": lat, "lng": 2.3, "t": t});
+    let queue = json!([
+        fix(48.7, t),
+        fix(48.7001, t + 5_000),
+        fix(48.7002, t + 10_000)
+    ]);
+    for _ in 0..2 {
+        let sent = http
+            .post(app.url("/api/fixes"))
+            .bearer_auth(token("7"))
+            .json(&queue)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 200);
+    }
+    let gpx = app.get_text("/api/runners/7/track.gpx").await;
+    assert_eq!(gpx.matches("<trkpt").count(), 3, "{gpx}");
+}
