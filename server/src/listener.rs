@@ -40,7 +40,10 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::{hub::admission::Admission, proxy::TrustedProxies};
+use crate::{
+    hub::admission::Admission,
+    proxy::{self, TrustedProxies},
+};
 
 /// How connections are accepted.
 #[derive(Clone, Debug)]
@@ -106,7 +109,7 @@ pub async fn serve(
         let slot = if options.trusted_proxies.trusts(peer.ip()) {
             None
         } else {
-            match per_address.admit(peer.ip().to_canonical()) {
+            match per_address.admit(proxy::limit_key(peer.ip())) {
                 Ok(slot) => Some(slot),
                 Err(refused) => {
                     tokio::spawn(refuse(stream, refused.to_string()));

@@ -53,6 +53,25 @@ impl Client {
                 https: false,
             })
     }
+
+    /// What the per-address limits count this client under ([`limit_key`]).
+    pub(crate) fn limit_key(&self) -> IpAddr {
+        limit_key(self.ip)
+    }
+}
+
+/// The key a per-address limit counts `ip` under: an IPv4 address as it is (an
+/// IPv4-mapped IPv6 one as the IPv4 address), an IPv6 address by its /64 prefix. An
+/// IPv6 customer is normally given a whole /64 and picks any address in it, so limits
+/// counted per IPv6 address would give one client 2^64 allowances.
+pub(crate) fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
+    }
 }
 
 /// Parses `--trusted-proxy`: a CIDR range (`10.0.0.0/8`, `fd00::/8`) or one address.
@@ -239,5 +258,17 @@ mod tests {
         assert_eq!(parse_cidr("10.1.2.3/8").unwrap().to_string(), "10.0.0.0/8");
         assert!(parse_cidr("10.0.0.0/33").is_err());
         assert!(parse_cidr("proxy.example").is_err());
+    }
+
+    #[test]
+    fn limits_count_an_ipv6_client_by_its_64_prefix() {
+        assert_eq!(limit_key(ip("2001:db8:0:1::7")), ip("2001:db8:0:1::"));
+        assert_eq!(
+            limit_key(ip("2001:db8:0:1:ffff:ffff:ffff:ffff")),
+            ip("2001:db8:0:1::")
+        );
+        assert_ne!(limit_key(ip("2001:db8:0:2::7")), ip("2001:db8:0:1::"));
+        assert_eq!(limit_key(ip("203.0.113.9")), ip("203.0.113.9"));
+        assert_eq!(limit_key(ip("::ffff:203.0.113.9")), ip("203.0.113.9"));
     }
 }

@@ -41,7 +41,7 @@ pub async fn ingest(
 ) -> Result<Response, IngestError> {
     // The client as every per-address limit sees it (behind a trusted proxy, the
     // address it forwarded), so one guesser behind the proxy holds back only itself.
-    let peer = Client::of(&extensions).ip;
+    let peer = Client::of(&extensions).limit_key();
     let lookups = &state.device_lookups;
     lookups.admit(peer, Instant::now()).map_err(|wait| {
         let retry_after_s = wait.as_secs() + 1;

@@ -26,8 +26,9 @@ pub struct SocketRequest {
     pub headers: HeaderMap,
     /// The request URI (`?token=`, `?v=`).
     pub uri: Uri,
-    /// The client's address, for per-address limits: the peer's, or the one a
-    /// trusted proxy forwarded (see [`crate::proxy`]).
+    /// The client's address as per-address limits count it ([`Client::limit_key`]:
+    /// an IPv6 client by its /64): the peer's, or the one a trusted proxy forwarded
+    /// (see [`crate::proxy`]).
     pub peer: IpAddr,
     /// Whether the client reached us over HTTPS (a trusted proxy says so).
     pub https: bool,
@@ -45,7 +46,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SocketRequest {
             upgrade,
             headers: parts.headers.clone(),
             uri: parts.uri.clone(),
-            peer: client.ip,
+            peer: client.limit_key(),
             https: client.https,
         })
     }

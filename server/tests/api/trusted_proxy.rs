@@ -61,3 +61,21 @@ async fn without_a_trusted_proxy_forwarded_addresses_are_ignored() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_ipv6_client_is_limited_by_its_64_prefix() {
+    // An IPv6 customer is given a /64 and may use any address in it: one client, one
+    // place, whichever of its addresses it comes from; the next /64 is someone else.
+    let app = one_socket_per_address(&["127.0.0.1/32"]).await;
+    let _first = connect_as(&app, "2001:db8:0:1::1")
+        .await
+        .expect("first client");
+    assert_eq!(
+        connect_as(&app, "2001:db8:0:1:ffff::2").await.err(),
+        Some(429),
+        "another address of the same /64"
+    );
+    let _other = connect_as(&app, "2001:db8:0:2::1")
+        .await
+        .expect("the next /64 is another client");
+}
