@@ -6,6 +6,7 @@
 //!   components take over in the browser and open the live socket. Browser-only code
 //!   (the WebSocket, timers) lives behind `hydrate` and runs only inside effects.
 
+pub mod alert_book;
 pub mod fix_queue;
 pub mod format;
 pub mod protocol;
