@@ -166,17 +166,26 @@ pub fn CourseProgress(
         visible().then(|| view! {
             <section class="panel course-progress" aria-labelledby="progress-title">
                 <h2 id="progress-title">"Your runners"</h2>
-                <svg class="progress-profile" viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none"
-                    role="img" aria-label="The course from start to finish, its elevation, and where each followed runner is">
-                    <path class="profile-area" d=move || path.get().unwrap_or_default()/>
+                // The drawing stretches to the panel's width; the labels and the runners'
+                // dots sit on it as HTML, placed in percent, so text is never squashed.
+                <div class="progress-drawing" role="img"
+                    aria-label="The course from start to finish, its elevation, and where each followed runner is">
+                    <svg class="progress-profile" viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" aria-hidden="true">
+                        <path class="profile-area" d=move || path.get().unwrap_or_default()/>
+                        {move || marks().into_iter().map(|(m, s)| {
+                            let x = format!("{:.1}", s.x(m.distance_m));
+                            view! { <line class="progress-mark" x1=x.clone() x2=x y1=TOP.to_string() y2=BOTTOM.to_string()/> }
+                        }).collect_view()}
+                    </svg>
                     {move || marks().into_iter().map(|(m, s)| {
-                        let x = s.x(m.distance_m);
-                        let anchor = if x < 40.0 { "start" } else if x > WIDTH - 40.0 { "end" } else { "middle" };
+                        let x = s.x(m.distance_m) / WIDTH * 100.0;
+                        // The end labels stay inside the drawing.
+                        let shift = if x < 4.0 { "0%" } else if x > 96.0 { "-100%" } else { "-50%" };
                         view! {
-                            <g class="progress-mark">
-                                <line x1=format!("{x:.1}") x2=format!("{x:.1}") y1=TOP.to_string() y2=BOTTOM.to_string()/>
-                                <text x=format!("{x:.1}") y=(BOTTOM + 18.0).to_string() text-anchor=anchor>{m.name.clone()}</text>
-                            </g>
+                            <span class="progress-mark-label" aria-hidden="true"
+                                style=format!("left:{x:.2}%;top:{}px;transform:translateX({shift})", BOTTOM + 4.0)>
+                                {m.name.clone()}
+                            </span>
                         }
                     }).collect_view()}
                     {move || {
@@ -184,19 +193,20 @@ pub fn CourseProgress(
                         let profile = race.event.with(|e| e.as_ref().map(|e| e.profile.clone()).unwrap_or_default());
                         rows.get().into_iter().enumerate().filter_map(|(i, (bib, row))| {
                             let row = row.filter(|r| r.last_seen_ms.is_some())?;
-                            let x = s.x(row.distance_m);
+                            let x = s.x(row.distance_m) / WIDTH * 100.0;
                             let y = s.y(elevation_at(&profile, row.distance_m));
-                            // Labels alternate above, so neighbours overlap less.
-                            let label_y = if i % 2 == 0 { -10.0 } else { -22.0 };
+                            // Labels alternate in height, so neighbours overlap less.
+                            let lift = if i % 2 == 0 { "" } else { " high" };
                             Some(view! {
-                                <g class="progress-runner" data-runner=bib.to_string() transform=format!("translate({x:.1},{y:.1})")>
-                                    <circle r="6"/>
-                                    <text y=label_y.to_string() text-anchor="middle">{bib.to_string()}</text>
-                                </g>
+                                <span class=format!("progress-runner{lift}") data-runner=bib.to_string() aria-hidden="true"
+                                    style=format!("left:{x:.2}%;top:{y:.1}px")>
+                                    <span class="progress-dot"></span>
+                                    <span class="progress-bib">{bib.to_string()}</span>
+                                </span>
                             })
                         }).collect::<Vec<_>>()
                     }}
-                </svg>
+                </div>
                 <ul class="progress-list">
                     {move || rows.get().into_iter().map(|(bib, row)| {
                         let name = name_of(&bib, &row).unwrap_or_default();

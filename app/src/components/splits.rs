@@ -31,8 +31,8 @@ pub fn SplitsTable(
                     <th scope="col">"Checkpoint"</th>
                     <th scope="col">"Time"</th>
                     <th scope="col">"Elapsed"</th>
-                    <th scope="col">"Pace"</th>
-                    <th scope="col">"Rank"</th>
+                    <th scope="col">"Pace/km"</th>
+                    <th scope="col"><span aria-hidden="true">"#"</span><span class="visually-hidden">"Rank"</span></th>
                 </tr></thead>
                 <tbody>
                     <For each=move || splits.get() key=|s| (s.point, s.at_ms, s.rank) children=|s| view! {
@@ -40,7 +40,8 @@ pub fn SplitsTable(
                             <th scope="row" class="checkpoint">{s.name.clone()}</th>
                             <td class="time">{s.time.clone()}</td>
                             <td class="elapsed">{s.elapsed_ms.map_or_else(|| "–".to_owned(), race_time)}</td>
-                            <td class="pace">{format::pace(s.pace_s_per_km)}</td>
+                            // The unit is in the header: the table fits a phone.
+                            <td class="pace">{format::pace(s.pace_s_per_km).trim_end_matches(" /km").to_owned()}</td>
                             <td class="rank">{s.rank.to_string()}</td>
                         </tr>
                     }/>
