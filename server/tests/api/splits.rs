@@ -151,6 +151,11 @@ async fn a_split_is_interpolated_ranked_published_once_stored_and_served() {
     let app = spawn_app_with(config(&dir)).await;
     let start = unix_ms(Event::demo().start);
     let mut fan = follower(&app, &["runner:1"]).await;
+    // A seed-protocol follower knows fixes only: it never gets a split.
+    let mut seed_fan = app.connect("/spectate").await;
+    seed_fan
+        .send_json(json!({"initialRequest": true, "following": [1]}))
+        .await;
     let mut phone = Phone::new(&app).await;
     // Runner 1 passes 3 km halfway between a fix at 2.9 km and one at 3.1 km 40 s later.
     let t0 = now_ms() - 20 * 60_000;
@@ -196,6 +201,17 @@ async fn a_split_is_interpolated_ranked_published_once_stored_and_served() {
             .is_none(),
         "a split is published once"
     );
+
+    let mut seed_frames = 0;
+    while let Some(crate::helpers::Seen::Text(text)) =
+        seed_fan.next_within(Duration::from_millis(300)).await
+    {
+        let frame: Value = serde_json::from_str(&text).unwrap();
+        assert!(frame.get("lat").is_some(), "a seed follower got {frame}");
+        seed_frames += 1;
+    }
+    assert_eq!(seed_frames, 44, "runner 1's fixes, each once");
+    drop(seed_fan);
 
     let mine = json_until(&app, "/api/runners/1/splits", |b| {
         b["splits"][0]["rank"] == 2
