@@ -38,6 +38,16 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
     }
   });
 
+  // A browser where the spectator allowed notifications: each one is recorded.
+  await page.addInitScript(() => {
+    window.shown = [];
+    window.Notification = class {
+      static get permission() { return 'granted'; }
+      static requestPermission() { return Promise.resolve('granted'); }
+      constructor(title, options) { window.shown.push({ title, ...options }); }
+    };
+  });
+
   await page.goto('/?follow=12');
   await waitLive(page);
   const panel = page.locator('.runner-panel[data-runner="12"]');
@@ -124,6 +134,10 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
     await expect(page.locator(`.split-alert[data-runner="12"][data-point="${point}"]`)).toHaveCount(1);
   }
   await expect(panel.locator('table.splits tbody tr')).toHaveCount(3);
+  // One system notification per split too, never repeated.
+  const shown = await page.evaluate(() => window.shown);
+  expect(shown.map((n) => n.tag)).toEqual(['split-12-0', 'split-12-1', 'split-12-2']);
+  expect(shown[1].body).toContain('12 Tony Hoare passed Halfway at');
   // A notice goes when dismissed.
   await notices.first().locator('button.close').click();
   await expect(notices).toHaveCount(2);
@@ -136,4 +150,24 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
   await page.locator('.course-progress').screenshot({ path: 'artifacts/timing-progress-360.png' });
 
   phone.close();
+});
+
+test('the spectator is asked once for system notifications, from the followed runners panel', async ({ page }) => {
+  await page.addInitScript(() => {
+    window.permission = 'default';
+    window.Notification = class {
+      static get permission() { return window.permission; }
+      static requestPermission() {
+        window.permission = 'granted';
+        return Promise.resolve('granted');
+      }
+    };
+  });
+  await page.goto('/?follow=12');
+  await waitLive(page);
+  const ask = page.locator('.course-progress button.notify');
+  await expect(ask).toHaveText('Notify me of their splits');
+  await ask.click();
+  await expect(ask).toHaveCount(0);
+  expect(await page.evaluate(() => window.permission)).toBe('granted');
 });
