@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/spectate.css"/>
         <Title text="Spectate"/>
         <Router>
+            <a class="skip-link" href="#main" on:click=|ev| skip_to_main(&ev)>"Skip to content"</a>
             <header class="topbar">
                 <a class="brand" href="/">"Spectate"</a>
                 <nav aria-label="Pages">
@@ -60,7 +61,7 @@ pub fn App() -> impl IntoView {
                 <ConnectionStatus/>
             </header>
             <OfflineBanner/>
-            <main>
+            <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=RunnerMapPage/>
                     <Route path=path!("/dashboard") view=DashboardPage/>
@@ -70,6 +71,25 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// The skip link: focus moves to the page's content, past the header, so the next Tab
+/// is inside it (the router would otherwise take the click for a navigation; without
+/// JavaScript the link's own `#main` does the same).
+fn skip_to_main(ev: &leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(main) = document()
+            .get_element_by_id("main")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            ev.prevent_default();
+            let _ = main.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
 }
 
 /// Shown for unknown paths.

@@ -1,6 +1,8 @@
 //! How numbers read on screen: distances, paces, gaps, times. Pure functions, shared
 //! by every panel so a pace reads the same in the leaderboard and the runner panel.
 
+use crate::protocol::race::{Standing, Status};
+
 /// "850 m", "3.42 km".
 pub fn distance(m: f64) -> String {
     if m < 1000.0 {
@@ -43,6 +45,30 @@ pub fn ago(now_ms: u64, then_ms: u64) -> String {
     }
 }
 
+/// "09:42": the time of day of `at_ms` (ms since the Unix epoch) at `offset_min`
+/// minutes east of UTC (the event's, [`crate::protocol::race::EventInfo::utc_offset_min`]).
+pub fn clock(at_ms: u64, offset_min: i32) -> String {
+    let s = (at_ms / 1000) as i64 + i64::from(offset_min) * 60;
+    let minute_of_day = s.div_euclid(60).rem_euclid(24 * 60);
+    format!("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60)
+}
+
+/// "no signal since 09:42": how the board, the map and the runner panel mark a runner
+/// whose last fix (at `last_ms`) is older than
+/// [`crate::protocol::race::STALE_AFTER_MS`], in the event's time of day.
+pub fn no_signal_since(last_ms: u64, offset_min: i32) -> String {
+    format!("no signal since {}", clock(last_ms, offset_min))
+}
+
+/// A runner's status as the runner panel reads it: "running", "finished"... and
+/// "no signal since 09:42" for one without signal.
+pub fn status(standing: &Standing, offset_min: i32) -> String {
+    match (standing.status, standing.last_seen_ms) {
+        (Status::Stale, Some(last)) => no_signal_since(last, offset_min),
+        (status, _) => status.label().to_owned(),
+    }
+}
+
 /// "in 40 s", "in 12 min", "in 1 h 05", or "–".
 pub fn eta(now_ms: u64, at_ms: Option<u64>) -> String {
     let Some(at) = at_ms else {
@@ -77,5 +103,11 @@ mod tests {
         assert_eq!(eta(0, Some(720_000)), "in 12 min");
         assert_eq!(eta(0, Some(3_900_000)), "in 1 h 05");
         assert_eq!(eta(0, None), "–");
+        // 08:42:59 UTC is 09:42 in Paris in November, 03:42 in New York.
+        let t = (8 * 3600 + 42 * 60 + 59) * 1000;
+        assert_eq!(clock(t, 60), "09:42");
+        assert_eq!(clock(t, -300), "03:42");
+        assert_eq!(clock(t + 16 * 3600 * 1000, 60), "01:42", "past midnight");
+        assert_eq!(no_signal_since(t, 60), "no signal since 09:42");
     }
 }

@@ -5,10 +5,13 @@
 //! - With the `ssr` feature the pages render on the server; with `hydrate` the same
 //!   components take over in the browser and open the live socket. Browser-only code
 //!   (the WebSocket, timers) lives behind `hydrate` and runs only inside effects.
+//! - [`format`] and [`pace`] are the pure rules every side shares: how figures read,
+//!   and how pace and speed are measured.
 
 pub mod alert_book;
 pub mod fix_queue;
 pub mod format;
+pub mod pace;
 pub mod protocol;
 pub mod resume_book;
 

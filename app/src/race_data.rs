@@ -60,6 +60,15 @@ impl RaceSignals {
     }
 }
 
+impl RaceSignals {
+    /// The event's time of day, minutes east of UTC (0 without an event): clock times
+    /// on screen ("no signal since 09:42") are the event's.
+    pub fn utc_offset_min(&self) -> i32 {
+        self.event
+            .with(|e| e.as_ref().map_or(0, |e| e.utc_offset_min))
+    }
+}
+
 /// The race as signals: the server's view at first paint (for a page following
 /// `follows`), completed in the browser.
 pub fn use_race_view(follows: &[RunnerId]) -> RaceSignals {

@@ -61,3 +61,33 @@ test('a published series can be added and charted', async ({ page, baseURL }) =>
   await expect(page.locator('.series-chart .legend .latest')).toHaveText('64.0');
   ws.close();
 });
+
+test('the hub chart starts from a full interval, and the happiness chart says what it shows', async ({ page }) => {
+  await page.goto('/dashboard');
+  // Messages per second as the hub chart's legend shows them, from its first value on.
+  // The e2e server's happiness feed sends this page 4 frames a second, and no one
+  // else is connected: the page's own catch-up (up to 256 frames of history) is not a
+  // rate, and no reading is 0.0 (the rate is taken over 10 s, from the first full
+  // interval after the page opened).
+  const hub = page.locator('article.card').filter({ has: page.locator('h2', { hasText: 'Hub' }) });
+  const latest = hub.locator('.legend li').filter({ hasText: 'Messages/s' }).locator('.latest');
+  const canvas = hub.locator('canvas');
+  // One reading per poll (each adds points to the chart).
+  const seen = [];
+  let points = '0';
+  const deadline = Date.now() + 25_000;
+  while (Date.now() < deadline && seen.length < 3) {
+    const now = await canvas.getAttribute('data-points');
+    const text = await latest.textContent();
+    if (now !== points && text !== '–') seen.push(text);
+    points = now;
+    await page.waitForTimeout(100);
+  }
+  expect(seen.length, `readings ${seen}`).toBeGreaterThanOrEqual(2);
+  for (const value of seen.map(Number)) {
+    expect(value, `readings ${seen}`).toBeGreaterThan(1);
+    expect(value, `readings ${seen}`).toBeLessThan(12);
+  }
+  // What the happiness chart is, in words beside it.
+  await expect(page.locator('.happiness-chart figcaption')).toContainText(/happiness.*0.*10/i);
+});

@@ -8,6 +8,7 @@ const { spawn, execFileSync } = require('child_process');
 const path = require('path');
 const fs = require('fs');
 const { test, expect, snapshot, waitHealthy } = require('./fixtures');
+const { seriousProblems } = require('./axe');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
@@ -178,4 +179,15 @@ test('reached by a link from the dashboard, the map fetches the race, then subsc
   await expect(page.locator('h1')).toHaveText('Big field');
   await expect(page.locator('.live-map')).toHaveAttribute('data-markers', String(RUNNERS));
   await expect(page.locator('.leaderboard tbody tr')).toHaveCount(25);
+});
+
+test('at race size, with the whole board shown, axe finds no serious violation', async ({ page }) => {
+  await page.goto(`${BASE}/?follow=1,250`);
+  await expect(page.locator('.status')).toHaveAttribute('data-status', 'live');
+  await expect(page.locator('.live-map')).toHaveAttribute('data-markers', String(RUNNERS));
+  await expect(page.locator('.runner-panel')).toBeVisible();
+  expect(await seriousProblems(page)).toEqual([]);
+  await page.click('.show-all');
+  await expect(page.locator('.leaderboard tbody tr')).toHaveCount(RUNNERS);
+  expect(await seriousProblems(page)).toEqual([]);
 });

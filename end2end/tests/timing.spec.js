@@ -57,9 +57,11 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
   const mine = page.locator('.progress-list li[data-runner="12"]');
   await expect(mine).toContainText('Tony Hoare');
 
-  // Runner 12 passes 3 km halfway between two fixes 40 s apart, half an hour ago.
+  // Runner 12 passes 3 km halfway between two fixes 40 s apart, 21 minutes ago (so
+  // that the last fixes below, 20 minutes later, are recent: a runner silent for
+  // 2 minutes has no pace and no ETA).
   const phone = await v1Publisher(baseURL);
-  const t0 = Date.now() - 30 * 60_000;
+  const t0 = Date.now() - 21.5 * 60_000;
   phone.fix('12', ...along(view, 2900), t0);
   phone.fix('12', ...along(view, 3100), t0 + 40_000);
 
@@ -110,10 +112,6 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
   expect(Math.abs(s - (halfway.at_ms - split.at_ms) / 3400)).toBeLessThan(1);
   await expect(panel.locator('table.splits tbody tr[data-point="1"] .pace'))
     .toHaveText(`${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`);
-  // With a pace known, the finish has an ETA and a projected time, in the panel and
-  // in the list of followed runners.
-  await expect(mine.locator('.progress-finish')).toContainText(/finish in .* · projected \d+:\d\d:\d\d/);
-  await expect(panel.locator('.facts')).toContainText('projected');
 
   // Dropped again, and this time the resume fails: the fresh snapshot repeats 3 km
   // and Halfway, which show no second notice; only the new 10 km split does.
@@ -134,6 +132,10 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
     await expect(page.locator(`.split-alert[data-runner="12"][data-point="${point}"]`)).toHaveCount(1);
   }
   await expect(panel.locator('table.splits tbody tr')).toHaveCount(3);
+  // The runner was heard from a minute ago, with a pace: the finish has an ETA and a
+  // projected finish time, in the panel and in the list of followed runners.
+  await expect(mine.locator('.progress-finish')).toContainText(/finish in .* · projected \d+:\d\d:\d\d/);
+  await expect(panel.locator('.facts')).toContainText('projected');
   // One system notification per split too, never repeated.
   const shown = await page.evaluate(() => window.shown);
   expect(shown.map((n) => n.tag)).toEqual(['split-12-0', 'split-12-1', 'split-12-2']);

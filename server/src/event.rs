@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! name = "Riverside 10k"
-//! start = "2026-11-29T09:00:00+01:00"   # RFC 3339, with its offset
+//! start = "2026-11-29T09:00:00+01:00"   # RFC 3339, with the event's local offset
 //! timezone = "Europe/Paris"              # for showing times to spectators
 //! course = "course.gpx"                  # relative to this file
 //! private = false                        # true: following needs a token

@@ -18,6 +18,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+pub use spectate_app::pace::PACE_WINDOW_MS;
 pub use spectate_app::protocol::race::{Ahead, Leaderboard, STALE_AFTER_MS, Standing, Status};
 use spectate_app::protocol::{
     LatLng, RunnerId,
@@ -33,8 +34,6 @@ use crate::event::Event;
 pub const OFF_COURSE_M: f64 = 100.0;
 /// Within this of the end of the course, a runner has finished.
 pub const FINISH_WITHIN_M: f64 = 30.0;
-/// Pace is measured over this much of the recent past.
-pub const PACE_WINDOW_MS: u64 = 5 * 60 * 1000;
 /// The course line sent to pages has a point about this often, metres: close
 /// enough to follow every street, a few kilobytes for a marathon.
 pub const LINE_STEP_M: f64 = 25.0;
@@ -57,10 +56,10 @@ struct Progress {
 }
 
 impl Progress {
+    /// Over the pace window, measured as the runner panel's speed chart measures it
+    /// (`spectate_app::pace`), so the two agree.
     fn speed_mps(&self) -> Option<f64> {
-        let (&(t0, d0), &(t1, d1)) = (self.samples.front()?, self.samples.back()?);
-        // Less than 10 s of data says more about GPS noise than about pace.
-        (t1 >= t0 + 10_000 && d1 > d0).then(|| (d1 - d0) / ((t1 - t0) as f64 / 1000.0))
+        spectate_app::pace::speed_between(*self.samples.front()?, *self.samples.back()?)
     }
 }
 
@@ -198,10 +197,7 @@ impl Race {
             .iter()
             .map(|runner| {
                 let progress = runners.get(&runner.bib);
-                let speed = progress.and_then(Progress::speed_mps);
                 let distance_m = progress.map_or(0.0, |p| p.distance_m);
-                let eta = |at_m: f64| speed.and_then(|v| eta_ms(now_ms, at_m - distance_m, v));
-                let finish_eta = eta(course_m);
                 let status = match progress {
                     None => Status::NotStarted,
                     Some(p) if p.finished_ms.is_some() => Status::Finished,
@@ -210,6 +206,13 @@ impl Race {
                     Some(p) if !p.started => Status::NotStarted,
                     Some(_) => Status::Running,
                 };
+                // Without signal, the pace of minutes ago is not theirs now: no pace,
+                // and no ETA made from it.
+                let speed = progress
+                    .filter(|_| status != Status::Stale)
+                    .and_then(Progress::speed_mps);
+                let eta = |at_m: f64| speed.and_then(|v| eta_ms(now_ms, at_m - distance_m, v));
+                let finish_eta = eta(course_m);
                 Standing {
                     position: 0,
                     bib: runner.bib.clone(),
@@ -326,6 +329,7 @@ fn describe(event: &Event) -> EventInfo {
         marks,
         profile,
         runners: event.runners.len(),
+        utc_offset_min: i32::from(event.start.offset().whole_minutes()),
         entrants: event
             .runners
             .iter()

@@ -94,6 +94,8 @@ pub fn finish_line(row: &Standing, now_ms: u64) -> String {
             |t| format!("finished in {}", race_time(t)),
         ),
         Status::NotStarted if row.last_seen_ms.is_none() => "not started".to_owned(),
+        // The board gives a silent runner no pace, so no ETA either.
+        Status::Stale => "no signal: no ETA".to_owned(),
         _ => match (row.finish.eta_ms, row.finish_time_ms) {
             (Some(eta), Some(time)) => format!(
                 "finish {} · projected {}",
@@ -270,8 +272,10 @@ mod tests {
         );
         let done = row(Status::Finished, None, Some(3_520_000));
         assert_eq!(finish_line(&done, 0), "finished in 58:40");
-        let slow = row(Status::Stale, None, None);
+        let slow = row(Status::Running, None, None);
         assert_eq!(finish_line(&slow, 0), "no pace yet");
+        let silent = row(Status::Stale, None, None);
+        assert_eq!(finish_line(&silent, 0), "no signal: no ETA");
     }
 
     #[test]
@@ -284,6 +288,7 @@ mod tests {
             profile: vec![[0.0, 100.0], [500.0, 140.0], [1000.0, 100.0]],
             entrants: Vec::new(),
             runners: 0,
+            utc_offset_min: 0,
         };
         let scale = Scale::of(&event);
         assert_eq!(scale.x(500.0), 500.0);

@@ -11,7 +11,10 @@ use leptos::prelude::*;
 
 use crate::{
     format,
-    protocol::{RunnerId, race::Standing},
+    protocol::{
+        RunnerId,
+        race::{Standing, Status},
+    },
     race_data::RaceSignals,
 };
 
@@ -40,6 +43,25 @@ fn fetch_page(all: RwSignal<Option<Vec<Standing>>>) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = all;
+}
+
+/// A row's key: every figure the row shows, so that a row is redrawn whenever any of
+/// them changes (a gap that grows while the runner's own figures stay included): the
+/// whole row always comes from one board.
+fn row_key(s: &Standing) -> (RunnerId, usize, Status, [u64; 2], Option<u64>, Option<u64>) {
+    (
+        s.bib.clone(),
+        s.position,
+        s.status,
+        [s.distance_m.to_bits(), s.gap_m.to_bits()],
+        s.pace_s_per_km.map(f64::to_bits),
+        s.last_seen_ms,
+    )
+}
+
+/// When a runner without signal was last heard from, if they have none.
+fn no_signal(s: &Standing) -> Option<u64> {
+    s.last_seen_ms.filter(|_| s.status == Status::Stale)
 }
 
 /// The panel.
@@ -106,7 +128,7 @@ pub fn Leaderboard(
                     <th scope="col"><span class="visually-hidden">"Follow"</span></th>
                 </tr></thead>
                 <tbody>
-                    <For each=rows key=|s| (s.bib.clone(), s.position, (s.distance_m * 10.0) as u64, s.status.label(), s.pace_s_per_km.map(|p| p as u64)) children=move |s| {
+                    <For each=rows key=row_key children=move |s| {
                         let bib = s.bib.clone();
                         let followed = { let bib = bib.clone(); Memo::new(move |_| follows.with(|f| f.contains(&bib))) };
                         let focus_bib = bib.clone();
@@ -115,10 +137,14 @@ pub fn Leaderboard(
                         view! {
                             <tr data-runner=bib.to_string() data-status=s.status.label() class:followed=move || followed.get() class:focused=focused>
                                 <td class="pos">{if s.last_seen_ms.is_some() { s.position.to_string() } else { "–".to_owned() }}</td>
+                                // Named by what it shows ("7 Margaret Hamilton"): a name that differs
+                                // from the visible text fails speech users (WCAG 2.5.3).
                                 <td class="name"><button type="button" class="link"
-                                    aria-label=format!("Show {} ({})", s.name, bib)
                                     on:click=move |_| focus.set(Some(focus_bib.clone()))>
-                                    <span class="bib">{bib.to_string()}</span>" "{s.name.clone()}</button></td>
+                                    <span class="bib">{bib.to_string()}</span>" "{s.name.clone()}</button>
+                                    {no_signal(&s).map(|last| view! {
+                                        <small class="no-signal">{move || format::no_signal_since(last, race.utc_offset_min())}</small>
+                                    })}</td>
                                 <td class="distance">{format::distance(s.distance_m)}</td>
                                 <td class="gap">{if s.last_seen_ms.is_some() { format::gap(s.gap_m) } else { s.status.label().to_owned() }}</td>
                                 <td class="pace">{format::pace(s.pace_s_per_km)}</td>

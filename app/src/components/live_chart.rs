@@ -68,6 +68,32 @@ impl Chart {
         self
     }
 
+    /// Names the axes: what the values are (with their unit) and what runs along.
+    pub fn with_axis_titles(self, y: &'static str, x: &'static str) -> Self {
+        self.model.update_value(|m| m.axis_titles = Some((y, x)));
+        self
+    }
+
+    /// Leaves series `series`'s latest value out of the legend (and its last point
+    /// unmarked).
+    pub fn without_latest(self, series: usize) -> Self {
+        self.show_latest(series, false);
+        self
+    }
+
+    /// Whether the legend gives series `series`'s latest value: not while it is no
+    /// longer current (a runner without signal has no speed now).
+    pub fn show_latest(&self, series: usize, on: bool) {
+        let changed = self.model.try_update_value(|m| {
+            m.series
+                .get_mut(series)
+                .is_some_and(|s| std::mem::replace(&mut s.show_latest, on) != on)
+        });
+        if changed == Some(true) {
+            self.version.update(|v| *v += 1);
+        }
+    }
+
     /// Reads the model.
     pub fn with<T>(&self, f: impl FnOnce(&ChartModel) -> T) -> T {
         self.version.track();
@@ -110,6 +136,9 @@ pub fn LiveChart(
     /// Show the window selector and pause button.
     #[prop(default = true)]
     controls: bool,
+    /// What the chart shows, in words under it.
+    #[prop(optional, into)]
+    caption: Option<String>,
 ) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let hover = RwSignal::new(None::<f64>);
@@ -134,13 +163,15 @@ pub fn LiveChart(
             m.series
                 .iter()
                 .map(|s| {
-                    let latest = s.points.back().map_or("–".to_owned(), |&(_, v)| {
-                        format!("{v:.1} {}", s.unit).trim_end().to_owned()
+                    let latest = s.show_latest.then(|| {
+                        s.points.back().map_or("–".to_owned(), |&(_, v)| {
+                            format!("{v:.1} {}", s.unit).trim_end().to_owned()
+                        })
                     });
                     view! {
                         <li><span class="swatch" style:background=s.colour></span>
                             <span class="name">{s.name.clone()}</span>" "
-                            <span class="latest">{latest}</span></li>
+                            {latest.map(|l| view! { <span class="latest">{l}</span> })}</li>
                     }
                 })
                 .collect_view()
@@ -166,9 +197,11 @@ pub fn LiveChart(
             })
         })
     };
+    let (y_title, x_title) = chart.model.with_value(|m| m.axis_titles).unzip();
     view! {
         <figure class="chart">
             {tools}
+            {y_title.map(|t| view! { <span class="axis-title y" aria-hidden="true">{t}</span> })}
             <div class="chart-box">
                 <canvas node_ref=canvas role="img" aria-label=label
                     data-points=move || chart.with(ChartModel::len).to_string()
@@ -187,7 +220,9 @@ pub fn LiveChart(
                     on:pointerleave=move |_| hover.set(None)></canvas>
                 {tip}
             </div>
+            {x_title.map(|t| view! { <span class="axis-title x" aria-hidden="true">{t}</span> })}
             <ul class="legend" aria-label="Series">{legend}</ul>
+            {caption.map(|c| view! { <figcaption>{c}</figcaption> })}
         </figure>
     }
 }
@@ -298,7 +333,10 @@ mod draw {
         let max_ticks = (plot_w / 90.0).floor().max(2.0) as usize;
         for (x, label) in m.x_ticks(range, max_ticks) {
             let px = LEFT + (x - range.0) / (range.1 - range.0) * plot_w;
-            let _ = ctx.fill_text(&label, px, h - 6.0);
+            // A label near an edge stays whole ("08:10", not "08:1"): about 7 px a
+            // character at 12 px.
+            let half = label.len() as f64 * 3.5;
+            let _ = ctx.fill_text(&label, px.clamp(half, (w - half).max(half)), h - 6.0);
         }
         // Series, reduced to four values per pixel column.
         let cols_n = plot_w.max(1.0) as usize;
@@ -325,7 +363,7 @@ mod draw {
                 ctx.line_to(x, y_of(c.last));
             }
             ctx.stroke();
-            if let Some(c) = cols.last() {
+            if let Some(c) = cols.last().filter(|_| s.show_latest) {
                 ctx.set_fill_style_str(s.colour);
                 ctx.begin_path();
                 let _ = ctx.arc(

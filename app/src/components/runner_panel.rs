@@ -1,6 +1,7 @@
 //! One runner's panel: bib, name, status, distance, pace, ETAs to the next
 //! checkpoint and the finish, last seen; and their speed over time, from the fixes
-//! the page receives.
+//! the page receives, measured as the board measures pace (`crate::pace`) so the two
+//! agree.
 
 use leptos::prelude::*;
 
@@ -12,9 +13,12 @@ use crate::{
         track_map::Track,
     },
     format,
-    protocol::{RunnerId, splits::race_time},
+    protocol::{RunnerId, race::Status, splits::race_time},
     race_data::RaceSignals,
 };
+
+/// The brand's orange (`--brand` in the style sheet), for the runner's own series.
+const BRAND: &str = "#c4400e";
 
 /// The panel of `runner`.
 #[component]
@@ -41,11 +45,22 @@ pub fn RunnerPanel(
                 .and_then(|b| b.standings.iter().find(|s| s.bib == bib).cloned())
         })
     });
+    // Clock times in the event's time zone, as the board's "no signal since" is.
+    let offset_min = race
+        .event
+        .with_untracked(|e| e.as_ref().map(|e| e.utc_offset_min));
     let chart = Chart::new(
-        XAxis::local_time(),
+        offset_min.map_or_else(XAxis::local_time, |offset_min| XAxis::Time { offset_min }),
         Some(600e3),
-        &[("Speed", "#d9480f", "km/h")],
-    );
+        &[("Speed", BRAND, "km/h")],
+    )
+    .with_axis_titles("Speed (km/h)", "Time of day");
+    // A runner without signal has no speed now: the legend gives none, as the board
+    // gives no pace.
+    Effect::new(move |_| {
+        let silent = standing.with(|s| s.as_ref().is_some_and(|s| s.status == Status::Stale));
+        chart.show_latest(0, !silent);
+    });
     Effect::new(move |_| {
         track.with(|t| {
             chart.clear(0);
@@ -56,12 +71,15 @@ pub fn RunnerPanel(
             }
         });
     });
-    // The course's elevation profile, with the runner on it.
+    // The course's elevation profile, with the runner on it. The legend gives the
+    // runner's elevation; the course's last point (the finish) is no figure to show.
     let profile = Chart::new(
         XAxis::Metres,
         None,
-        &[("Elevation", "#5f6b7a", "m"), ("Here", "#d9480f", "m")],
-    );
+        &[("Course", "#5f6b7a", "m"), ("Runner", BRAND, "m")],
+    )
+    .without_latest(0)
+    .with_axis_titles("Elevation (m)", "Distance (km)");
     let has_profile = Memo::new(move |_| {
         race.event
             .with(|e| e.as_ref().is_some_and(|e| !e.profile.is_empty()))
@@ -126,7 +144,10 @@ pub fn RunnerPanel(
                 <button type="button" class="close" aria-label="Close the runner panel" on:click=move |_| close.run(())>"×"</button>
             </header>
             <dl class="facts">
-                {line("Status", with(|s, _| s.status.label().to_owned()))}
+                {line("Status", Box::new(move || {
+                    let offset = race.utc_offset_min();
+                    standing.with(|s| s.as_ref().map_or("–".to_owned(), |s| format::status(s, offset)))
+                }))}
                 {line("Distance", with(|s, _| format::distance(s.distance_m)))}
                 {line("Pace", with(|s, _| format::pace(s.pace_s_per_km)))}
                 {line("Position", with(|s, _| if s.last_seen_ms.is_some() { format!("{} · {}", s.position, format::gap(s.gap_m)) } else { "–".to_owned() }))}

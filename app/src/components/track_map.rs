@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 use crate::{
     protocol::{
-        LatLng, RunnerId,
+        RunnerId,
         race::{Standing, Status},
     },
     race_data::RaceSignals,
@@ -49,31 +49,15 @@ impl Track {
         self.points.back().copied()
     }
 
-    /// Speed in km/h at each fix, over the fixes of the previous 20 s or more (one
-    /// interval of a phone's GPS says more about noise than about speed).
+    /// Speed in km/h at each fix, measured as the board measures pace (see
+    /// [`crate::pace`]): the distance covered over the pace window up to the fix, the
+    /// track taken in legs long enough for GPS noise not to add up.
     pub fn speeds(&self) -> Vec<(u64, f64)> {
-        let pts: Vec<(f64, f64, u64)> = self.points.iter().copied().collect();
-        let mut out = Vec::new();
-        let mut from = 0;
-        for (i, &(_, _, t)) in pts.iter().enumerate() {
-            while from + 1 < i && t.saturating_sub(pts[from + 1].2) >= 20_000 {
-                from += 1;
-            }
-            let t0 = pts[from].2;
-            if i == from || t <= t0 {
-                continue;
-            }
-            let metres: f64 = pts[from..=i]
-                .windows(2)
-                .filter_map(|w| {
-                    let p = LatLng::parse(w[0].0, w[0].1).ok()?;
-                    let q = LatLng::parse(w[1].0, w[1].1).ok()?;
-                    Some(p.distance_m(&q))
-                })
-                .sum();
-            out.push((t, metres / ((t - t0) as f64 / 1000.0) * 3.6));
-        }
-        out
+        let points: Vec<(f64, f64, u64)> = self.points.iter().copied().collect();
+        crate::pace::speeds(&crate::pace::track_distances(&points))
+            .into_iter()
+            .map(|(t, mps)| (t, mps * 3.6))
+            .collect()
     }
 }
 

@@ -18,10 +18,13 @@ use crate::{
 
 /// Colours of added series, in turn.
 const COLOURS: [&str; 6] = [
-    "#1971c2", "#d9480f", "#2b8a3e", "#7048e8", "#c2255c", "#e67700",
+    "#1971c2", "#c4400e", "#2b8a3e", "#7048e8", "#c2255c", "#e67700",
 ];
 /// Series one dashboard may add.
 const MAX_SERIES: usize = 6;
+/// Polls (two seconds apart) the hub's message rate is taken over.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const RATE_POLLS: usize = 5;
 
 /// The dashboard page.
 #[component]
@@ -32,13 +35,16 @@ pub fn DashboardPage() -> impl IntoView {
         Some(60e3),
         &[("Happiness", "#2b8a3e", "/ 10")],
     )
-    .with_y_range(0.0, 10.0);
+    .with_y_range(0.0, 10.0)
+    .with_axis_titles("Happiness (0 to 10)", "Time of day");
     let hub = Chart::new(
         XAxis::local_time(),
         Some(600e3),
-        &[("Online", "#1971c2", ""), ("Messages/s", "#d9480f", "")],
-    );
-    let others = Chart::new(XAxis::local_time(), Some(60e3), &[]);
+        &[("Online", "#1971c2", ""), ("Messages/s", "#c4400e", "")],
+    )
+    .with_axis_titles("Connections, messages per second", "Time of day");
+    let others =
+        Chart::new(XAxis::local_time(), Some(60e3), &[]).with_axis_titles("Value", "Time of day");
     let added = RwSignal::new(Vec::<SeriesName>::new());
     let notice = RwSignal::new(None::<String>);
     let query = use_query_map();
@@ -147,12 +153,16 @@ pub fn DashboardPage() -> impl IntoView {
                         <span class="unit">" / 10"</span></p>
                 </header>
                 <div class="happiness-chart">
-                    <LiveChart chart=happy label="Happiness over time".to_owned()/>
+                    <LiveChart chart=happy label="Happiness over time".to_owned()
+                        caption="The crowd's happiness, from 0 (gloomy) to 10 (elated): the server's happiness feed, a new value every few seconds."/>
                 </div>
             </article>
             <article class="card">
                 <header class="card-head"><h2>"Hub"</h2></header>
-                <LiveChart chart=hub label="Spectators online and messages per second".to_owned()/>
+                <div class="hub-chart">
+                    <LiveChart chart=hub label="Spectators online and messages per second".to_owned()
+                        caption="Open connections, and messages the hub delivers per second (averaged over the last 10 s)."/>
+                </div>
             </article>
             <article class="card">
                 <header class="card-head"><h2>"Series"</h2></header>
@@ -175,7 +185,13 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 /// Polls `/api/stats` every two seconds into `chart`: connections, and frames
-/// delivered per second since the previous poll.
+/// delivered per second over the last [`RATE_POLLS`] polls (10 s).
+///
+/// The rate starts from the first full interval of 10 s after the page opened: the
+/// poll in which it opened holds its own catch-up (the recent history of every series
+/// it subscribed to, up to hundreds of frames at once), which would show as a spike of
+/// a rate no one has; and it is taken over 10 s because a feed that ticks every 5 s
+/// delivers nothing in most 2 s intervals, which read 0.0.
 fn hub_figures(chart: Chart) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
@@ -187,7 +203,9 @@ fn hub_figures(chart: Chart) {
             connections: usize,
             delivered: u64,
         }
-        let last = StoredValue::new(None::<(f64, u64)>);
+        // `(ms, frames delivered)` of the polls the rate is taken over; none until the
+        // first poll, which only ends the page's opening interval.
+        let polls = StoredValue::new(None::<std::collections::VecDeque<(f64, u64)>>);
         let poll = move || {
             leptos::task::spawn_local(async move {
                 let Ok(response) = gloo_net::http::Request::get("/api/stats").send().await else {
@@ -198,12 +216,24 @@ fn hub_figures(chart: Chart) {
                 };
                 let now = js_sys::Date::now();
                 chart.push(0, now, f.connections as f64);
-                if let Some((t0, d0)) = last.get_value() {
-                    let rate =
-                        f.delivered.saturating_sub(d0) as f64 / ((now - t0) / 1000.0).max(0.001);
+                let rate = polls.try_update_value(|polls| {
+                    let Some(polls) = polls else {
+                        *polls = Some(std::collections::VecDeque::new());
+                        return None;
+                    };
+                    polls.push_back((now, f.delivered));
+                    if polls.len() > RATE_POLLS + 1 {
+                        polls.pop_front();
+                    }
+                    if polls.len() <= RATE_POLLS {
+                        return None;
+                    }
+                    let (&(t0, d0), &(t1, d1)) = (polls.front()?, polls.back()?);
+                    (t1 > t0).then(|| d1.saturating_sub(d0) as f64 / ((t1 - t0) / 1000.0))
+                });
+                if let Some(Some(rate)) = rate {
                     chart.push(1, now, rate);
                 }
-                last.set_value(Some((now, f.delivered)));
             });
         };
         poll();

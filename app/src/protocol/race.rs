@@ -9,12 +9,17 @@ use serde::{Deserialize, Serialize};
 
 use super::RunnerId;
 
-/// With no fix for this long, a runner's position is stale: the board says `stale`,
-/// the map turns their marker grey with "last seen".
+/// With no fix for this long, a runner has no signal: the board says `stale` and gives
+/// them no pace or ETA, the board, the map and the runner panel say "no signal since
+/// 09:42". Two minutes: trackers send a fix every 1 to 10 s, and even a phone that
+/// batches them in the background (OwnTracks, OsmAnd on a saving plan) sends at least
+/// one a minute, so two minutes without any is a dozen fixes or more lost, not a slow
+/// upload; and a runner covers 300 to 700 m in that time, so a position older than
+/// that misleads a spectator waiting by the course.
 pub const STALE_AFTER_MS: u64 = 2 * 60 * 1000;
 
 /// Where a runner stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// No fix yet.
@@ -150,6 +155,11 @@ pub struct EventInfo {
     /// How many runners the event has (`entrants` may list only some).
     #[serde(default)]
     pub runners: usize,
+    /// The event's local time, in minutes east of UTC (the offset its start is written
+    /// with): clock times shown to spectators ("no signal since 09:42") are the
+    /// event's, wherever the spectator is.
+    #[serde(default)]
+    pub utc_offset_min: i32,
 }
 
 /// What a spectator's page starts from: `GET /api/race`, and the data the server
@@ -224,6 +234,7 @@ mod tests {
             marks: vec![],
             profile: vec![],
             runners: 4,
+            utc_offset_min: 0,
             entrants: vec![
                 e("1", "Ada Lovelace"),
                 e("12", "Grace Hopper"),

@@ -52,7 +52,13 @@ fn progress_pace_eta_and_order_follow_the_fixes() {
     assert_eq!(board.standings[11].status, Status::NotStarted);
     // And a runner not heard from for long goes stale.
     let later = race.leaderboard(now + STALE_AFTER_MS + 1);
-    assert_eq!(later.standings[0].status, Status::Stale);
+    let silent = &later.standings[0];
+    assert_eq!(silent.status, Status::Stale);
+    // Keeping their place, without a live pace or an ETA made from an old one.
+    assert_eq!((silent.bib.as_str(), silent.position), ("1", 1));
+    assert_eq!(silent.pace_s_per_km, None);
+    assert_eq!(silent.finish.eta_ms, None);
+    assert!(silent.next_checkpoint.as_ref().unwrap().eta_ms.is_none());
 }
 
 #[test]
@@ -151,4 +157,46 @@ fn on_an_out_and_back_course_the_return_leg_is_chosen_from_progress() {
         here_m: 1200.0,
     };
     assert!((choose(&candidates, Some(past_the_turn)).unwrap() - 1750.0).abs() < 3.0);
+}
+
+#[test]
+fn the_speed_chart_agrees_with_the_pace_on_a_noisy_track() {
+    // A runner at 3.5 m/s on the real course, a fix every 5 s for four minutes, each
+    // off by GPS noise of about 6 m: the board's pace (progress along the course) and
+    // the runner panel's speed (the same fixes as the browser gets them) agree.
+    let race = race();
+    let course = &Event::demo().course;
+    let mut seed = 7u64;
+    let mut noise = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        // Uniform in ±10.4 m: a standard deviation of 6 m.
+        ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 20.8
+    };
+    let mut track = spectate_app::components::track_map::Track::default();
+    let t0 = 1_000_000;
+    for k in 0..=48u64 {
+        let p = course.position_at(2000.0 + 17.5 * k as f64);
+        let (lat, lng) = (
+            p.lat() + noise() / 111_320.0,
+            p.lng() + noise() / (111_320.0 * p.lat().to_radians().cos()),
+        );
+        let t = t0 + k * 5_000;
+        race.record(&bib("7"), LatLng::parse(lat, lng).unwrap(), t);
+        track.push(lat, lng, t);
+    }
+    let board = race.leaderboard(t0 + 240_000);
+    let row = board
+        .standings
+        .iter()
+        .find(|s| s.bib.as_str() == "7")
+        .unwrap();
+    let pace_kmh = 3600.0 / row.pace_s_per_km.unwrap();
+    let (_, chart_kmh) = *track.speeds().last().unwrap();
+    assert!(
+        (chart_kmh - pace_kmh).abs() / pace_kmh < 0.05,
+        "chart {chart_kmh:.2} km/h, pace {pace_kmh:.2} km/h"
+    );
+    assert!((pace_kmh - 12.6).abs() < 0.6, "{pace_kmh}");
 }

@@ -1,6 +1,6 @@
 //! The runners' markers on the Leaflet map: a dot on the shared canvas for each
 //! runner of the field, a marker of its own with a trail and a label for each followed
-//! runner, and the grey "last seen" of a stale position.
+//! runner, and the grey "no signal since 09:42" of a runner without signal.
 //!
 //! A field of 5,000 dots is made once and then only moved, so a dot costs as little as
 //! Leaflet allows: every dot is made from one shared options object, and one click
@@ -11,7 +11,7 @@
 //! reaches: Tab focuses them, Enter opens the panel. Labels are Leaflet tooltips
 //! holding an element we build, so a name is always text.
 
-use std::collections::VecDeque;
+use std::{cell::Cell, collections::VecDeque, rc::Rc};
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, prelude::*};
@@ -19,7 +19,7 @@ use wasm_bindgen::{JsCast, prelude::*};
 use super::{TRAIL_POINTS, glide::Glide};
 use crate::{
     components::leaflet::{self as l, Layer, Map},
-    format::ago,
+    format::no_signal_since,
     protocol::{RunnerId, race::STALE_AFTER_MS},
 };
 
@@ -45,6 +45,8 @@ pub(crate) struct Marker {
     pub(crate) glide: Glide,
     pub(crate) seen_ms: u64,
     stale: bool,
+    /// The event's time of day (minutes east of UTC), shared with the [`Kit`].
+    offset_min: Rc<Cell<i32>>,
     /// A followed runner's trail: the line and its points.
     pub(crate) trail: Option<(Layer, VecDeque<(f64, f64)>)>,
 }
@@ -55,6 +57,9 @@ pub(crate) struct Kit {
     field_options: JsValue,
     click: Closure<dyn FnMut(JsValue)>,
     keys: Closure<dyn FnMut(JsValue)>,
+    /// The event's time of day (minutes east of UTC), for "no signal since 09:42";
+    /// set once the event is known.
+    pub(crate) offset_min: Rc<Cell<i32>>,
 }
 
 /// The bib a Leaflet event's layer carries.
@@ -96,6 +101,7 @@ impl Kit {
             field_options,
             click,
             keys,
+            offset_min: Rc::default(),
         }
     }
 
@@ -156,6 +162,7 @@ impl Kit {
             glide: Glide::still((lat, lng)),
             seen_ms,
             stale: false,
+            offset_min: self.offset_min.clone(),
             trail,
         };
         refresh_stale(&mut marker, now_ms);
@@ -170,8 +177,8 @@ fn element(name: &str) -> web_sys::HtmlElement {
     )
 }
 
-/// The runner's permanent label: bib (and name, if followed), and "last seen" when
-/// stale. Carries `data-lat`/`data-lng` of the newest fix, for tests.
+/// The runner's permanent label: bib (and name, if followed), and "no signal since"
+/// when stale. Carries `data-lat`/`data-lng` of the newest fix, for tests.
 fn label(
     dot: &Layer,
     runner: &RunnerId,
@@ -229,7 +236,8 @@ impl Marker {
     }
 }
 
-/// Grey with "last seen" once a fix is older than [`STALE_AFTER_MS`].
+/// Grey with "no signal since 09:42" (the event's time) once a fix is older than
+/// [`STALE_AFTER_MS`], as the board marks the runner.
 pub(crate) fn refresh_stale(marker: &mut Marker, now_ms: u64) {
     let stale = now_ms.saturating_sub(marker.seen_ms) > STALE_AFTER_MS;
     if let Some(tag) = &marker.tag {
@@ -237,7 +245,12 @@ pub(crate) fn refresh_stale(marker: &mut Marker, now_ms: u64) {
         if let Ok(Some(small)) = tag.query_selector("small") {
             small.set_text_content(
                 stale
-                    .then(|| format!(" last seen {}", ago(now_ms, marker.seen_ms)))
+                    .then(|| {
+                        format!(
+                            " {}",
+                            no_signal_since(marker.seen_ms, marker.offset_min.get())
+                        )
+                    })
                     .as_deref(),
             );
         }

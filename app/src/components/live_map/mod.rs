@@ -1,6 +1,6 @@
 //! The live map: a Leaflet slippy map with the course, every runner as a marker,
 //! followed runners highlighted with a trail and a label and gliding between fixes,
-//! stale positions in grey with "last seen", and auto-fit that gives way to the user.
+//! runners without signal in grey with "no signal since 09:42", and auto-fit that gives way to the user.
 //!
 //! The path of a position ends here: the page's socket handler calls
 //! [`MapHandle::field`] with each frame of the `field` stream (the whole field, once

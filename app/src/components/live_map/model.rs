@@ -241,6 +241,9 @@ impl Model {
 
     pub(crate) fn set_followed(&mut self, ids: Vec<RunnerId>, event: Option<&EventInfo>) {
         if let Some(event) = event {
+            if let Some(m) = &self.mounted {
+                m.kit.offset_min.set(event.utc_offset_min);
+            }
             self.entrants = event.runners.max(event.entrants.len());
             self.names = ids
                 .iter()

@@ -31,7 +31,7 @@ pub(crate) struct Mounted {
     /// The map's element; carries `data-markers` (how many runners are drawn), for
     /// tests and the frame-time benchmark, which cannot look into the canvas.
     container: web_sys::HtmlElement,
-    kit: Kit,
+    pub(crate) kit: Kit,
     pub(crate) markers: HashMap<RunnerId, Marker>,
     pub(crate) course: Vec<(f64, f64)>,
     /// Set while we move the view ourselves, so only the user's moves end auto-fit.
@@ -226,10 +226,15 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
         std::time::Duration::from_secs(5),
     )
     .ok();
+    let kit = Kit::new(renderer, model_ref.focus);
+    kit.offset_min.set(
+        race.event
+            .with_untracked(|e| e.as_ref().map_or(0, |e| e.utc_offset_min)),
+    );
     model_ref.mounted = Some(Mounted {
         map,
         container: div.clone().into(),
-        kit: Kit::new(renderer, model_ref.focus),
+        kit,
         markers: HashMap::new(),
         course,
         programmatic,
