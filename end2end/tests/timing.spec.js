@@ -1,8 +1,8 @@
 // Split times in the page: the runner panel's table, the followed runners on the
 // course profile with their projected finish, and the in-page notice of a split,
 // shown once even when the socket drops and the page resumes. The e2e server tracks
-// the demo event (checkpoints at 3 km, 6.4 km "Halfway" and 10 km); runner 12 is this
-// file's alone.
+// the demo event (checkpoints at 3 km, 6.4 km "Halfway" and 10 km); the test takes a
+// runner no other file has sent a fix for (they share the server).
 const { test, expect, waitLive, v1Publisher, raceView, snapshot } = require('./fixtures');
 
 /** A promise with its resolve. */
@@ -12,6 +12,15 @@ function deferred() {
   return { promise, resolve };
 }
 
+/** A runner of the event with no fix yet: other files' tests move theirs. */
+async function untouchedRunner(baseURL) {
+  const board = await (await fetch(`${baseURL}/api/leaderboard`)).json();
+  const free = board.standings.filter((s) => s.last_seen_ms == null);
+  expect(free.length, 'a runner nobody has moved').toBeGreaterThan(0);
+  const last = free[free.length - 1];
+  return { bib: String(last.bib), name: last.name };
+}
+
 /** `[lat, lng]` about `metres` along the course (the view has a point per 25 m). */
 function along(view, metres) {
   return view.event.line[Math.round(metres / 25)];
@@ -19,6 +28,7 @@ function along(view, metres) {
 
 test('the panel tables the splits, and a split shows one notice, across a reconnect too', async ({ page, baseURL }) => {
   const view = await raceView(baseURL);
+  const { bib, name } = await untouchedRunner(baseURL);
   // Every socket of the page goes through here: the test can drop one, and hold each
   // reconnect back until it has published what the page is to catch up on.
   const routes = [];
@@ -48,30 +58,30 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
     };
   });
 
-  await page.goto('/?follow=12');
+  await page.goto(`/?follow=${bib}`);
   await waitLive(page);
-  const panel = page.locator('.runner-panel[data-runner="12"]');
+  const panel = page.locator(`.runner-panel[data-runner="${bib}"]`);
   await expect(panel.locator('table.splits caption')).toHaveText('Splits');
   await expect(panel.locator('.splits-empty')).toBeVisible();
   // On the course profile, once the runner has a position.
-  const mine = page.locator('.progress-list li[data-runner="12"]');
-  await expect(mine).toContainText('Tony Hoare');
+  const mine = page.locator(`.progress-list li[data-runner="${bib}"]`);
+  await expect(mine).toContainText(name);
 
-  // Runner 12 passes 3 km halfway between two fixes 40 s apart, 21 minutes ago (so
+  // Runner 5 passes 3 km halfway between two fixes 40 s apart, 21 minutes ago (so
   // that the last fixes below, 20 minutes later, are recent: a runner silent for
   // 2 minutes has no pace and no ETA).
   const phone = await v1Publisher(baseURL);
   const t0 = Date.now() - 21.5 * 60_000;
-  phone.fix('12', ...along(view, 2900), t0);
-  phone.fix('12', ...along(view, 3100), t0 + 40_000);
+  phone.fix(bib, ...along(view, 2900), t0);
+  phone.fix(bib, ...along(view, 3100), t0 + 40_000);
 
-  const notices = page.locator('.split-alert[data-runner="12"]');
+  const notices = page.locator(`.split-alert[data-runner="${bib}"]`);
   await expect(notices).toHaveCount(1);
   await expect(notices.first()).toHaveAttribute('data-point', '0');
-  await expect(notices.first()).toContainText(/^12 Tony Hoare passed 3 km at \d\d:\d\d:\d\d · [\d:]+ · \d+(st|nd|rd|th)/);
+  await expect(notices.first()).toContainText(new RegExp(`^${bib} ${name} passed 3 km at \\d\\d:\\d\\d:\\d\\d · [\\d:]+ · \\d+(st|nd|rd|th)`));
 
   // The table row says what the server recorded.
-  const api = await (await fetch(`${baseURL}/api/runners/12/splits`)).json();
+  const api = await (await fetch(`${baseURL}/api/runners/${bib}/splits`)).json();
   expect(api.splits).toHaveLength(1);
   const split = api.splits[0];
   expect(Math.abs(split.at_ms - (t0 + 20_000))).toBeLessThan(1_000);
@@ -83,15 +93,15 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
   await expect(row.locator('.pace')).toHaveText(/^(–|\d+:\d\d)$/);
   await expect(row.locator('.elapsed')).toHaveText(/^\d+:\d\d:\d\d$/);
   await expect(panel.locator('.splits-empty')).toHaveCount(0);
-  await expect(page.locator('.progress-runner[data-runner="12"] .progress-dot')).toBeVisible();
+  await expect(page.locator(`.progress-runner[data-runner="${bib}"] .progress-dot`)).toBeVisible();
 
   // The socket drops. While the page waits to reconnect, the runner passes Halfway.
   await routes[0].close();
   await expect(page.locator('.status')).not.toHaveAttribute('data-status', 'live');
-  phone.fix('12', ...along(view, 6300), t0 + 440_000);
-  phone.fix('12', ...along(view, 6500), t0 + 480_000);
+  phone.fix(bib, ...along(view, 6300), t0 + 440_000);
+  phone.fix(bib, ...along(view, 6500), t0 + 480_000);
   await expect.poll(async () => {
-    const now = await (await fetch(`${baseURL}/api/runners/12/splits`)).json();
+    const now = await (await fetch(`${baseURL}/api/runners/${bib}/splits`)).json();
     return now.splits.length;
   }).toBe(2);
   gates[0].resolve();
@@ -99,15 +109,15 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
   expect(routes.length).toBe(2);
 
   // The resume brings the Halfway split: one notice for it, none again for 3 km.
-  await expect(page.locator('.split-alert[data-runner="12"][data-point="1"]')).toHaveCount(1);
-  await expect(page.locator('.split-alert[data-runner="12"][data-point="1"]')).toContainText('passed Halfway');
+  await expect(page.locator(`.split-alert[data-runner="${bib}"][data-point="1"]`)).toHaveCount(1);
+  await expect(page.locator(`.split-alert[data-runner="${bib}"][data-point="1"]`)).toContainText('passed Halfway');
   await page.waitForTimeout(500);
   await expect(notices).toHaveCount(2);
-  await expect(page.locator('.split-alert[data-runner="12"][data-point="0"]')).toHaveCount(1);
+  await expect(page.locator(`.split-alert[data-runner="${bib}"][data-point="0"]`)).toHaveCount(1);
   await expect(panel.locator('table.splits tbody tr')).toHaveCount(2);
   await expect(panel.locator('table.splits tbody tr[data-point="1"] .checkpoint')).toHaveText('Halfway');
   // Its section pace: 3.4 km from the 3 km split, as the server measured it.
-  const halfway = (await (await fetch(`${baseURL}/api/runners/12/splits`)).json()).splits[1];
+  const halfway = (await (await fetch(`${baseURL}/api/runners/${bib}/splits`)).json()).splits[1];
   const s = Math.round(halfway.pace_s_per_km);
   expect(Math.abs(s - (halfway.at_ms - split.at_ms) / 3400)).toBeLessThan(1);
   await expect(panel.locator('table.splits tbody tr[data-point="1"] .pace'))
@@ -117,19 +127,19 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
   // and Halfway, which show no second notice; only the new 10 km split does.
   await routes[1].close();
   await expect(page.locator('.status')).not.toHaveAttribute('data-status', 'live');
-  phone.fix('12', ...along(view, 9900), t0 + 1_200_000);
-  phone.fix('12', ...along(view, 10100), t0 + 1_240_000);
+  phone.fix(bib, ...along(view, 9900), t0 + 1_200_000);
+  phone.fix(bib, ...along(view, 10100), t0 + 1_240_000);
   await expect.poll(async () => {
-    const now = await (await fetch(`${baseURL}/api/runners/12/splits`)).json();
+    const now = await (await fetch(`${baseURL}/api/runners/${bib}/splits`)).json();
     return now.splits.length;
   }).toBe(3);
   gates[1].resolve();
   await waitLive(page);
-  await expect(page.locator('.split-alert[data-runner="12"][data-point="2"]')).toHaveCount(1);
+  await expect(page.locator(`.split-alert[data-runner="${bib}"][data-point="2"]`)).toHaveCount(1);
   await page.waitForTimeout(500);
   await expect(notices).toHaveCount(3);
   for (const point of ['0', '1', '2']) {
-    await expect(page.locator(`.split-alert[data-runner="12"][data-point="${point}"]`)).toHaveCount(1);
+    await expect(page.locator(`.split-alert[data-runner="${bib}"][data-point="${point}"]`)).toHaveCount(1);
   }
   await expect(panel.locator('table.splits tbody tr')).toHaveCount(3);
   // The runner was heard from a minute ago, with a pace: the finish has an ETA and a
@@ -138,8 +148,8 @@ test('the panel tables the splits, and a split shows one notice, across a reconn
   await expect(panel.locator('.facts')).toContainText('projected');
   // One system notification per split too, never repeated.
   const shown = await page.evaluate(() => window.shown);
-  expect(shown.map((n) => n.tag)).toEqual(['split-12-0', 'split-12-1', 'split-12-2']);
-  expect(shown[1].body).toContain('12 Tony Hoare passed Halfway at');
+  expect(shown.map((n) => n.tag)).toEqual([0, 1, 2].map((p) => `split-${bib}-${p}`));
+  expect(shown[1].body).toContain(`${bib} ${name} passed Halfway at`);
   // A notice goes when dismissed.
   await notices.first().locator('button.close').click();
   await expect(notices).toHaveCount(2);
@@ -165,7 +175,7 @@ test('the spectator is asked once for system notifications, from the followed ru
       }
     };
   });
-  await page.goto('/?follow=12');
+  await page.goto('/?follow=5');
   await waitLive(page);
   const ask = page.locator('.course-progress button.notify');
   await expect(ask).toHaveText('Notify me of their splits');
