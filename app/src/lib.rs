@@ -8,6 +8,7 @@
 //! - [`format`] and [`pace`] are the pure rules every side shares: how figures read,
 //!   and how pace and speed are measured.
 
+pub mod alert_book;
 pub mod fix_queue;
 pub mod format;
 pub mod pace;

@@ -209,6 +209,7 @@ mod tests {
                 eta_ms: None,
             },
             finished_ms: None,
+            finish_time_ms: None,
         }
     }
 

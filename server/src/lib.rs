@@ -9,7 +9,8 @@
 //!    (OwnTracks, OsmAnd, `/api/fixes`), with the tracker's credentials.
 //! 2. [`ingest::Intake`], the one way in for every door: the rules (finite readings,
 //!    not from the future, duplicates, jumps, late fixes), then the [`store`] commits
-//!    it, then the hub publishes it (`Hub::record_fix` feeds the race and the field).
+//!    it, then the hub publishes it (`Hub::record_fix` feeds the race and the field;
+//!    a fix past a checkpoint records a split, which [`timing`] stores and publishes).
 //! 3. [`hub::topics`]: the registry numbers the fix, keeps it in the runner's history
 //!    and queues one shared encoding into the [`hub::outbox`] of every follower.
 //! 4. [`sockets`]: each follower's writer task flushes its outbox to the socket, and the
@@ -48,3 +49,4 @@ pub mod sockets;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub(crate) mod timing;

@@ -7,6 +7,11 @@
 //! previous progress wins. Progress never goes backwards: GPS noise can make a runner
 //! look a few metres behind, but a spectator should never see them lose ground they
 //! covered.
+//!
+//! The race also keeps the split times ([`splits`]): a fix that carries a runner past
+//! a checkpoint or the finish records the split there.
+
+mod splits;
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -18,7 +23,10 @@ pub use spectate_app::protocol::race::{Ahead, Leaderboard, STALE_AFTER_MS, Stand
 use spectate_app::protocol::{
     LatLng, RunnerId,
     race::{Entrant, EventInfo, Mark, PROFILE_STEP_M},
+    splits::Split,
 };
+
+pub use self::splits::{SplitBook, unix_ms};
 
 use crate::event::Event;
 
@@ -43,6 +51,8 @@ struct Progress {
     started: bool,
     /// The latest fix on the course.
     at: Option<LatLng>,
+    /// When the latest fix on the course was taken, and the progress it left.
+    last_on: Option<(u64, f64)>,
 }
 
 impl Progress {
@@ -63,6 +73,8 @@ pub struct Race {
     /// a second).
     bibs: std::collections::HashSet<RunnerId>,
     runners: Mutex<HashMap<RunnerId, Progress>>,
+    /// The split times (locked after `runners` where both are).
+    splits: Mutex<SplitBook>,
 }
 
 impl Race {
@@ -71,17 +83,30 @@ impl Race {
         Self {
             info: describe(&event),
             bibs: event.runners.iter().map(|r| r.bib.clone()).collect(),
+            splits: Mutex::new(SplitBook::new(&event)),
             event,
             runners: Mutex::default(),
         }
     }
 
-    /// Starts the race over: nobody has started (a new edition of the demo race).
-    pub fn restart(&self) {
+    /// Starts the race over at `start_ms` (ms since the Unix epoch): nobody has
+    /// started, and no split is recorded (a new edition of the demo race).
+    pub fn restart_at(&self, start_ms: u64) {
         self.runners
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+        self.book().restart(start_ms);
+    }
+
+    /// The split times.
+    pub fn book(&self) -> std::sync::MutexGuard<'_, SplitBook> {
+        self.splits.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// When the race started (the gun), ms since the Unix epoch.
+    pub fn start_ms(&self) -> u64 {
+        self.book().start_ms()
     }
 
     /// The event as pages draw it (see [`describe`]).
@@ -97,8 +122,20 @@ impl Race {
     /// Takes `runner`'s fix at `position`, received at `now_ms`. Fixes of runners not
     /// in the event are ignored (false).
     pub fn record(&self, runner: &RunnerId, position: LatLng, now_ms: u64) -> bool {
+        self.record_splits(runner, position, now_ms).is_some()
+    }
+
+    /// [`Self::record`], returning the splits the fix recorded (a checkpoint or the
+    /// finish passed since the runner's previous fix on the course); `None` for a
+    /// runner not in the event.
+    pub fn record_splits(
+        &self,
+        runner: &RunnerId,
+        position: LatLng,
+        now_ms: u64,
+    ) -> Option<Vec<Split>> {
         if !self.bibs.contains(runner) {
-            return false;
+            return None;
         }
         let course = &self.event.course;
         let mut runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
@@ -116,12 +153,20 @@ impl Race {
         let candidates = course.candidates(position, OFF_COURSE_M);
         let Some(along) = choose(&candidates, expected) else {
             progress.off_course = true;
-            return true;
+            return Some(Vec::new());
         };
         progress.off_course = false;
         progress.started = true;
         progress.at = Some(position);
         progress.distance_m = progress.distance_m.max(along);
+        let now = (now_ms, progress.distance_m);
+        let splits = match progress.last_on.replace(now) {
+            Some(before) => self.book().cross(runner, before, now),
+            None => {
+                self.book().join(runner, progress.distance_m);
+                Vec::new()
+            }
+        };
         progress.samples.push_back((now_ms, progress.distance_m));
         while progress
             .samples
@@ -135,12 +180,16 @@ impl Race {
         {
             progress.finished_ms = Some(now_ms);
         }
-        true
+        Some(splits)
     }
 
     /// The leaderboard as of `now_ms`.
     pub fn leaderboard(&self, now_ms: u64) -> Leaderboard {
         let course_m = self.event.course.length_m();
+        let (start_ms, finish_times) = {
+            let book = self.book();
+            (book.start_ms(), book.finish_times())
+        };
         let runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
         let mut lines: Vec<Standing> = self
             .event
@@ -163,6 +212,7 @@ impl Race {
                     .filter(|_| status != Status::Stale)
                     .and_then(Progress::speed_mps);
                 let eta = |at_m: f64| speed.and_then(|v| eta_ms(now_ms, at_m - distance_m, v));
+                let finish_eta = eta(course_m);
                 Standing {
                     position: 0,
                     bib: runner.bib.clone(),
@@ -192,10 +242,15 @@ impl Race {
                         eta_ms: if status == Status::Finished {
                             None
                         } else {
-                            eta(course_m)
+                            finish_eta
                         },
                     },
                     finished_ms: progress.and_then(|p| p.finished_ms),
+                    finish_time_ms: if status == Status::Finished {
+                        finish_times.get(&runner.bib).copied()
+                    } else {
+                        finish_eta.and_then(|at| at.checked_sub(start_ms))
+                    },
                 }
             })
             .collect();

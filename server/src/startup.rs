@@ -27,7 +27,10 @@ use crate::{
     demo,
     event::Event,
     feeds,
-    http::{body_deadline, happiness_stream, leaderboard, private, race, stats, tracks, upgrades},
+    http::{
+        body_deadline, happiness_stream, leaderboard, private, race, splits, stats, tracks,
+        upgrades,
+    },
     hub::Hub,
     ingest::{self, Intake},
     sockets,
@@ -85,6 +88,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/leaderboard", get(leaderboard::leaderboard))
         .route("/api/entrants", get(leaderboard::entrants))
         .route("/api/race", get(race::race))
+        .route("/api/runners/{bib}/splits", get(splits::runner_splits))
+        .route("/api/splits.csv", get(splits::splits_csv))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             private::guard,
@@ -225,7 +230,13 @@ impl Application {
             store.clone(),
             config.limits.max_speed_mps,
         ));
-        let mut background = Vec::new();
+        // The splits already recorded, before any fix reaches the race (the cluster's
+        // catch-up below, the restore): none is recorded twice.
+        let splits = crate::timing::restore(&hub, &store).await?;
+        if splits > 0 {
+            tracing::info!(splits, "split times restored from the store");
+        }
+        let mut background = vec![crate::timing::start(hub.clone(), store.clone())];
         if let Some(cluster) = cluster {
             background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
             // Serve at once either way; a node that cannot reach Redis yet starts

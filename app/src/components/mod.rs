@@ -5,11 +5,15 @@
 //!   [`track_map`] draws the static SVG stand-in and keeps a runner's [`track_map::Track`].
 //! - [`follow_search`]: search by bib or name, chips, "follow the leaders".
 //! - [`leaderboard`], [`runner_panel`], [`cheers`]: the side panels.
+//! - [`splits`]: a runner's split times as a table (the runner panel's, reusable);
+//!   [`split_alerts`]: the in-page notices of followed runners' splits;
+//!   [`course_progress`]: every followed runner on the course profile, with ETAs.
 //! - [`live_chart`]: live canvas charts over a [`chart_model::ChartModel`].
 
 pub mod chart_model;
 pub mod cheers;
 pub mod connection_status;
+pub mod course_progress;
 pub mod follow_search;
 pub mod leaderboard;
 #[cfg(feature = "hydrate")]
@@ -17,4 +21,6 @@ pub mod leaflet;
 pub mod live_chart;
 pub mod live_map;
 pub mod runner_panel;
+pub mod split_alerts;
+pub mod splits;
 pub mod track_map;

@@ -9,10 +9,11 @@ use crate::{
     components::{
         chart_model::XAxis,
         live_chart::{Chart, LiveChart},
+        splits::{SplitsTable, use_runner_splits},
         track_map::Track,
     },
     format,
-    protocol::{RunnerId, race::Status},
+    protocol::{RunnerId, race::Status, splits::race_time},
     race_data::RaceSignals,
 };
 
@@ -36,6 +37,7 @@ pub fn RunnerPanel(
     /// Closes the panel.
     close: Callback<()>,
 ) -> impl IntoView {
+    let splits = use_runner_splits(runner.clone(), race);
     let bib = runner.clone();
     let standing = Memo::new(move |_| {
         race.board.with(|b| {
@@ -150,9 +152,10 @@ pub fn RunnerPanel(
                 {line("Pace", with(|s, _| format::pace(s.pace_s_per_km)))}
                 {line("Position", with(|s, _| if s.last_seen_ms.is_some() { format!("{} · {}", s.position, format::gap(s.gap_m)) } else { "–".to_owned() }))}
                 {line("Next", with(|s, now| s.next_checkpoint.as_ref().map_or("–".to_owned(), |c| match c.eta_ms { Some(_) => format!("{} {}", c.name, format::eta(now, c.eta_ms)), None => c.name.clone() })))}
-                {line("Finish", with(|s, now| if s.finished_ms.is_some() { "finished".to_owned() } else { format::eta(now, s.finish.eta_ms) }))}
+                {line("Finish", with(finish))}
                 <div><dt>"Last seen"</dt><dd class="last-seen">{last_seen}</dd></div>
             </dl>
+            <SplitsTable splits=splits/>
             {move || (!followed.get()).then(|| view! {
                 <p class="muted">"Follow this runner to chart their speed."</p>
             })}
@@ -163,6 +166,21 @@ pub fn RunnerPanel(
                 </div>
             })}
         </section>
+    }
+}
+
+/// The finish line of the panel: the ETA with the projected finish time beside it
+/// ("in 12 min · projected 1:02:30"), or the time once finished.
+fn finish(s: &crate::protocol::race::Standing, now: u64) -> String {
+    match (s.finished_ms, s.finish_time_ms) {
+        (Some(_), Some(time)) => format!("finished in {}", race_time(time)),
+        (Some(_), None) => "finished".to_owned(),
+        (None, Some(time)) if s.finish.eta_ms.is_some() => format!(
+            "{} · projected {}",
+            format::eta(now, s.finish.eta_ms),
+            race_time(time)
+        ),
+        (None, _) => format::eta(now, s.finish.eta_ms),
     }
 }
 

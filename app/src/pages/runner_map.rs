@@ -28,10 +28,12 @@ use leptos_router::{
 use crate::{
     components::{
         cheers::Cheers,
+        course_progress::CourseProgress,
         follow_search::FollowSearch,
         leaderboard::Leaderboard,
         live_map::{LiveMap, MapHandle},
         runner_panel::RunnerPanel,
+        split_alerts::SplitAlerts,
         track_map::Track,
     },
     follow_list::{FollowList, missing_from},
@@ -216,6 +218,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                     <LiveMap handle=map race=race follows=follow_ids/>
                 </div>
                 <aside class="side" aria-label="Runner details">
+                    <CourseProgress race=race follows=follow_ids now_ms=now_ms.into() focus=focus/>
                     {move || shown.get().map(|runner| {
                         let id = runner.clone();
                         let track = Signal::derive({ let id = id.clone(); move || tracks.with(|t| t.get(&id).cloned()) });
@@ -229,6 +232,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                     <Cheers runners=follow_ids/>
                 </aside>
             </div>
+            <SplitAlerts follows=follow_ids race=race/>
         </section>
     }
 }

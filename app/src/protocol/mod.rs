@@ -15,6 +15,7 @@
 //! - [`field`]: the rows of the `field` stream (every runner's latest position).
 //! - [`errors`]: error codes shared by every socket, and the close codes we send.
 //! - [`outcome`]: [`FixOutcome`], what became of a fix the server took in.
+//! - [`splits`]: split times at the checkpoints and the finish.
 
 pub mod errors;
 pub mod field;
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod outcome;
 pub mod race;
 pub mod seed;
+pub mod splits;
 pub mod topic;
 pub mod v1;
 

@@ -88,6 +88,10 @@ pub struct Standing {
     pub finish: Ahead,
     /// When they finished, ms since the Unix epoch.
     pub finished_ms: Option<u64>,
+    /// Their race time at the finish, ms from the start: projected from their current
+    /// pace while they run (absent without a pace), their split time once finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_time_ms: Option<u64>,
 }
 
 /// The whole board.

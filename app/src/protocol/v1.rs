@@ -324,13 +324,22 @@ pub enum EventData {
         /// When the server received it, ms since the Unix epoch.
         ts: u64,
     },
+    /// A runner passed a checkpoint or the finish (on a `runner:` topic), once per
+    /// runner and point. Its shape (`{"split":{..},"ts":..}`) matches none of the
+    /// others, so a client that predates it fails to read the event and skips it.
+    Split {
+        /// The split (boxed: it is five times the size of a fix).
+        split: Box<super::splits::Split>,
+        /// When the server recorded it, ms since the Unix epoch.
+        ts: u64,
+    },
 }
 
 impl EventData {
     /// When the server took it in, ms since the Unix epoch.
     pub fn ts(&self) -> u64 {
         match self {
-            Self::Fix { ts, .. } | Self::Say { ts, .. } => *ts,
+            Self::Fix { ts, .. } | Self::Say { ts, .. } | Self::Split { ts, .. } => *ts,
             Self::Point { t, .. } => *t,
         }
     }
@@ -611,9 +620,32 @@ mod tests {
             },
             ServerMsg::Pong { id: Some(1) },
             ServerMsg::error(Some(5), &ProtocolError::RateLimited("slow down".into())),
+            ServerMsg::Event {
+                topic: topic.clone(),
+                seq: 10,
+                data: split_data(),
+            },
         ];
         for msg in msgs {
             assert_eq!(ServerMsg::parse(&msg.encode()).unwrap(), msg);
+        }
+    }
+
+    fn split_data() -> EventData {
+        EventData::Split {
+            split: Box::new(crate::protocol::splits::Split {
+                bib: RunnerId::parse("a").unwrap(),
+                point: 0,
+                name: "3 km".into(),
+                finish: false,
+                distance_m: 3000.0,
+                at_ms: 1_000,
+                time: "09:00:01".into(),
+                elapsed_ms: Some(1_000),
+                pace_s_per_km: Some(0.3),
+                rank: 1,
+            }),
+            ts: 2_000,
         }
     }
 }

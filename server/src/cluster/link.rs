@@ -209,7 +209,8 @@ async fn listen(hub: &Hub, cluster: &Cluster, mut stream: redis::aio::PubSubStre
     }
 }
 
-/// Applies `events` to the local registry, feeding the race with each new fix.
+/// Applies `events` to the local registry, feeding the race with each new fix and
+/// each split the cluster published.
 pub fn apply(hub: &Hub, cluster: &Cluster, topic: &Topic, events: Vec<Numbered>) {
     use std::sync::atomic::Ordering::Relaxed;
     if events.is_empty() {
@@ -219,13 +220,20 @@ pub fn apply(hub: &Hub, cluster: &Cluster, topic: &Topic, events: Vec<Numbered>)
         .traffic
         .received
         .fetch_add(events.len() as u64, Relaxed);
-    let result = hub.topics.apply(topic, events, |numbered| {
-        if let (Topic::Runner(runner), EventData::Fix { lat, lng, ts, t }) = (topic, &numbered.data)
-            && let Ok(position) = LatLng::parse(*lat, *lng)
-        {
-            hub.record_fix(runner, position, t.unwrap_or(*ts));
-        }
-    });
+    let result = hub
+        .topics
+        .apply(topic, events, |numbered| match (topic, &numbered.data) {
+            (Topic::Runner(runner), EventData::Fix { lat, lng, ts, t }) => {
+                if let Ok(position) = LatLng::parse(*lat, *lng) {
+                    hub.record_fix(runner, position, t.unwrap_or(*ts));
+                }
+            }
+            // The cluster's one version of a split: every node keeps that one.
+            (Topic::Runner(runner), EventData::Split { split, .. }) if split.bib == *runner => {
+                hub.adopt_split(split);
+            }
+            _ => {}
+        });
     match result {
         Ok(applied) => {
             cluster.traffic.gaps.fetch_add(applied.gaps as u64, Relaxed);

@@ -30,6 +30,7 @@
 //! without its data, the epoch changed: the node tells every subscriber with a
 //! `restarted` gap, and numbering starts again.
 
+mod keys;
 pub mod link;
 pub mod presence;
 pub mod publisher;
@@ -50,70 +51,10 @@ use tokio::{
 
 use crate::hub::{ConnId, Hub, topics::Audience};
 
+pub use keys::Keys;
+
 /// How many publishes may wait for Redis before new ones are refused.
 const QUEUE: usize = 65_536;
-
-/// Redis key and channel names, all under one prefix so several clusters (or tests)
-/// can share a Redis.
-#[derive(Clone, Debug)]
-pub struct Keys {
-    prefix: String,
-}
-
-impl Keys {
-    /// Names under `prefix`.
-    pub fn new(prefix: &str) -> Self {
-        Self {
-            prefix: prefix.to_owned(),
-        }
-    }
-
-    /// The channel a topic's events are published on.
-    pub fn channel(&self, topic: &Topic) -> String {
-        format!("{}:t:{topic}", self.prefix)
-    }
-
-    /// The pattern matching every runner channel.
-    pub fn runner_pattern(&self) -> String {
-        format!("{}:t:runner:*", self.prefix)
-    }
-
-    /// The topic of a channel name, if it is one of ours.
-    pub fn topic_of(&self, channel: &str) -> Option<Topic> {
-        let name = channel.strip_prefix(&self.prefix)?.strip_prefix(":t:")?;
-        Topic::parse(name).ok()
-    }
-
-    /// A topic's sequence counter.
-    pub fn seq(&self, topic: &Topic) -> String {
-        format!("{}:seq:{topic}", self.prefix)
-    }
-
-    /// A topic's history stream.
-    pub fn history(&self, topic: &Topic) -> String {
-        format!("{}:h:{topic}", self.prefix)
-    }
-
-    /// The cluster's epoch: changes only when Redis loses its data.
-    pub fn epoch(&self) -> String {
-        format!("{}:epoch", self.prefix)
-    }
-
-    /// The sorted set of live nodes (score: last report, ms).
-    pub fn nodes(&self) -> String {
-        format!("{}:nodes", self.prefix)
-    }
-
-    /// One node's audience report.
-    pub fn node(&self, node: &str) -> String {
-        format!("{}:node:{node}", self.prefix)
-    }
-
-    /// The lease of the node that runs the cluster-wide feeds.
-    pub fn leader(&self) -> String {
-        format!("{}:leader", self.prefix)
-    }
-}
 
 /// Counters of the traffic between this node and Redis, for `/metrics` and the
 /// benchmark.
@@ -142,6 +83,8 @@ pub struct Outgoing {
     data: EventData,
     from: Option<ConnId>,
     done: Option<oneshot::Sender<Result<(), ProtocolError>>>,
+    /// For a publish made at most once cluster-wide: the key its first offer sets.
+    once: Option<String>,
 }
 
 /// This node's membership of a cluster.
@@ -243,6 +186,25 @@ impl Cluster {
             data,
             from,
             done: None,
+            once: None,
+        })
+    }
+
+    /// [`Self::publish`], once cluster-wide for the name `once`: the publishing script
+    /// sets a key for it, and an offer that finds the key already set is dropped. Every
+    /// node that records a runner's split offers it; followers get it once.
+    pub fn publish_once(
+        &self,
+        topic: Topic,
+        data: EventData,
+        once: &str,
+    ) -> Result<(), ProtocolError> {
+        self.enqueue(Outgoing {
+            topic,
+            data,
+            from: None,
+            done: None,
+            once: Some(self.keys.once(once)),
         })
     }
 
@@ -259,6 +221,7 @@ impl Cluster {
             data,
             from: None,
             done: Some(done),
+            once: None,
         })?;
         result.await.unwrap_or_else(|_| Err(unavailable()))
     }
@@ -430,6 +393,10 @@ impl crate::hub::relay::Relay for Cluster {
         from: Option<ConnId>,
     ) -> Result<(), ProtocolError> {
         Cluster::publish(self, topic, data, from)
+    }
+
+    fn publish_once(&self, topic: Topic, data: EventData, once: &str) -> Result<(), ProtocolError> {
+        Cluster::publish_once(self, topic, data, once)
     }
 
     fn publish_confirmed(

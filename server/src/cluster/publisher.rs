@@ -13,13 +13,19 @@ use tokio::sync::mpsc;
 
 use super::{Cluster, Outgoing, link};
 
-/// Numbers, keeps and publishes one event. KEYS: seq counter, history stream, epoch.
-/// ARGV: the epoch the node knows, the payload, the history length, the channel.
+/// Numbers, keeps and publishes one event. KEYS: seq counter, history stream, epoch,
+/// and for a publish made once cluster-wide its key. ARGV: the epoch the node knows,
+/// the payload, the history length, the channel, and how long the once key lives.
 /// Refuses if the epoch changed (Redis lost its data): the node must learn that
 /// before it publishes, or its subscribers would see numbering start again unannounced.
+/// A publish whose once key is already set (another node's offer of the same split
+/// came first) does nothing and returns 0.
 const SCRIPT: &str = r"
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then
   return redis.error_reply('EPOCH the cluster epoch changed')
+end
+if KEYS[4] and not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5]) then
+  return 0
 end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'd', ARGV[2])
@@ -28,6 +34,10 @@ return seq
 ";
 
 static PUBLISH: LazyLock<Script> = LazyLock::new(|| Script::new(SCRIPT));
+
+/// How long a once key lives, seconds: longer than any race. Its name carries the
+/// race's start, so a later event on the same Redis is not taken for this one.
+const ONCE_TTL_S: u64 = 7 * 24 * 3600;
 
 /// Most publishes sent in one pipeline.
 const BATCH: usize = 512;
@@ -86,6 +96,9 @@ async fn send(cluster: &Cluster, batch: &[Outgoing]) -> redis::RedisResult<()> {
             .arg(payload)
             .arg(cluster.history_len)
             .arg(cluster.keys.channel(&outgoing.topic));
+        if let Some(once) = &outgoing.once {
+            invocation.key(once).arg(ONCE_TTL_S);
+        }
         pipe.invoke_script(&invocation).ignore();
     }
     tokio::time::timeout(

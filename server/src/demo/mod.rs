@@ -61,7 +61,7 @@ pub fn start(state: AppState, addr: SocketAddr, config: DemoConfig) -> JoinHandl
     })
 }
 
-/// The next edition: the race board cleared and the runners' last fixes forgotten
+/// The next edition: the race board and its splits cleared and the runners' last fixes forgotten
 /// (they go back to the start line), starting [`JOINED_AFTER`] ago, or just after
 /// the newest fix already known (a previous run's, from the store) so that no fix
 /// of the new edition is older than one before it.
@@ -76,10 +76,8 @@ fn edition_plan(state: &AppState, addr: SocketAddr, config: DemoConfig, edition:
             state.intake.forget(&runner.bib);
         }
     }
-    if let Some(race) = state.hub.race() {
-        race.restart();
-        state.hub.field.clear(now);
-    }
+    // The edition's gun: its splits' elapsed times count from it.
+    state.hub.restart_race(started_ms);
     // Listening on every interface: the phones use loopback.
     let mut target = addr;
     if addr.ip().is_unspecified() {

@@ -8,6 +8,7 @@
 //! - [`tracks`]: stored tracks as GPX.
 //! - [`leaderboard`]: the race's standings, pace and ETAs as JSON.
 //! - [`race`]: the event, its board and the map tiles, for pages (JSON and SSR).
+//! - [`splits`]: split times, one runner's as JSON and everyone's as CSV.
 //! - [`private`]: the reads of a private event need a token (query or cookie).
 //! - [`body_deadline`]: a request's body must arrive within `--body-timeout-secs`.
 
@@ -16,6 +17,7 @@ pub mod happiness_stream;
 pub mod leaderboard;
 pub mod private;
 pub mod race;
+pub mod splits;
 pub mod stats;
 pub mod tracks;
 pub mod upgrades;

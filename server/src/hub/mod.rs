@@ -14,6 +14,7 @@
 //! - [`presence`]: the timer that tells rooms and `presence` subscribers who is there.
 //! - [`rate_limit`]: the token bucket behind publish and room rate limits.
 //! - `subscribing`: the one way in (and out) for every socket's subscriptions.
+//! - `splits`: split times out of the race, to [`crate::timing`] and onto runner topics.
 //! - [`sweep`]: idle topics whose history aged out leave memory.
 //! - [`stats`]: Prometheus metrics and the `/api/stats` figures.
 //!
@@ -31,6 +32,7 @@ pub mod outbox;
 pub mod presence;
 pub mod rate_limit;
 pub mod relay;
+mod splits;
 pub mod stats;
 mod subscribing;
 pub(crate) mod sweep;
@@ -98,6 +100,9 @@ pub struct Hub {
     shutdown: watch::Sender<bool>,
     /// Tokio's clock, so tests can drive keepalive with a paused clock.
     started: tokio::time::Instant,
+    /// Where the splits the race records go to be stored and published
+    /// ([`crate::timing`]); unset, they stay in the race's memory.
+    timing: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<crate::timing::News>>,
 }
 
 impl Hub {
@@ -130,6 +135,7 @@ impl Hub {
             next_conn_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
             started: tokio::time::Instant::now(),
+            timing: std::sync::OnceLock::new(),
         }
     }
 
@@ -261,12 +267,17 @@ impl Hub {
     /// the field: on a single node when it is published, in a cluster when it comes
     /// back from Redis numbered, on every node alike. Fixes of runners not in the
     /// event stay out of both.
+    /// A fix that carries the runner past a checkpoint or the finish records the split
+    /// there (once: see `race::splits`), which [`crate::timing`] stores and publishes.
     pub fn record_fix(&self, runner: &RunnerId, position: LatLng, taken_ms: u64) {
         if let Some(race) = self.race.as_ref()
-            && race.record(runner, position, taken_ms)
+            && let Some(splits) = race.record_splits(runner, position, taken_ms)
         {
             self.board.touch();
             self.field.record(runner, position, taken_ms);
+            for split in splits {
+                self.timing_news(crate::timing::News::Recorded(split));
+            }
         }
     }
 
@@ -300,7 +311,7 @@ impl Hub {
         Ok(())
     }
 
-    fn count_published(&self, topic: &spectate_app::protocol::Topic, conflated: usize) {
+    pub(super) fn count_published(&self, topic: &spectate_app::protocol::Topic, conflated: usize) {
         let kind = match topic.kind() {
             TopicKind::Runner => "runner",
             TopicKind::Series => "series",

@@ -28,6 +28,11 @@ pub trait Relay: Send + Sync + std::fmt::Debug {
         from: Option<ConnId>,
     ) -> Result<(), ProtocolError>;
 
+    /// [`Self::publish`], at most once per `once` (a name for what is published, like a
+    /// runner's split at a point): of the offers under one name, from any node, the
+    /// first is published and the others are dropped.
+    fn publish_once(&self, topic: Topic, data: EventData, once: &str) -> Result<(), ProtocolError>;
+
     /// [`Self::publish`], resolving once the publication is numbered: an
     /// acknowledgement then means every node will deliver it.
     fn publish_confirmed(

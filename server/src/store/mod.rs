@@ -1,4 +1,5 @@
-//! The durable store: every accepted tracker fix, in SQLite (WAL) in the data dir.
+//! The durable store: every accepted tracker fix, and the split times
+//! ([`crate::timing`]), in SQLite (WAL) in the data dir.
 //!
 //! One thread owns the database connection ([`writer`]): appends queue up while it
 //! commits, and it writes everything queued in one transaction. A fix is acknowledged
@@ -26,7 +27,7 @@ use std::{
 };
 
 use rusqlite::Connection;
-use spectate_app::protocol::{LatLng, RunnerId};
+use spectate_app::protocol::{LatLng, RunnerId, splits::Split};
 use tokio::sync::oneshot;
 
 use writer::{COLUMNS, Command, row_to_fix};
@@ -183,6 +184,22 @@ impl Store {
     /// hub needs for positions and trails.
     pub async fn recent(&self, per_runner: usize) -> Result<Vec<StoredFix>, StoreError> {
         self.ask(|reply| Command::Recent(per_runner, reply)).await
+    }
+
+    /// Stores `splits` in one transaction (a runner's split at a point replaces the
+    /// one stored); returns once committed.
+    pub async fn put_splits(&self, splits: Vec<Split>) -> Result<(), StoreError> {
+        self.ask(|reply| Command::PutSplits(splits, reply)).await
+    }
+
+    /// Every stored split, by point and time.
+    pub async fn splits(&self) -> Result<Vec<Split>, StoreError> {
+        self.ask(Command::Splits).await
+    }
+
+    /// Deletes every split (the race started over).
+    pub async fn clear_splits(&self) -> Result<(), StoreError> {
+        self.ask(Command::ClearSplits).await
     }
 
     /// Why the store's last write failed, or `None` if it succeeded.

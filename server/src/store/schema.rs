@@ -30,6 +30,23 @@ const MIGRATIONS: &[&str] = &[
         at_ms INTEGER NOT NULL
     );
 ",
+    "
+    -- Split times: one row per runner and timing point (the event's checkpoints in
+    -- course order from 0, then the finish), recorded once.
+    CREATE TABLE splits (
+        runner        TEXT    NOT NULL,
+        point         INTEGER NOT NULL,
+        name          TEXT    NOT NULL,
+        finish        INTEGER NOT NULL,
+        distance_m    REAL    NOT NULL,
+        at_ms         INTEGER NOT NULL,
+        time_of_day   TEXT    NOT NULL,
+        elapsed_ms    INTEGER,
+        pace_s_per_km REAL,
+        rank          INTEGER NOT NULL,
+        PRIMARY KEY (runner, point)
+    ) WITHOUT ROWID;
+",
 ];
 
 /// Applies the migrations the database has not seen.

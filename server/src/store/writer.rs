@@ -9,7 +9,7 @@
 use std::sync::mpsc as std_mpsc;
 
 use rusqlite::{Connection, params};
-use spectate_app::protocol::{LatLng, RunnerId};
+use spectate_app::protocol::{LatLng, RunnerId, splits::Split};
 use tokio::sync::oneshot;
 
 use super::{Health, StoredFix, schema};
@@ -33,6 +33,12 @@ pub(super) enum Command {
     Prune(u64, Reply<usize>),
     /// Commit a write that stores nothing, to learn whether writes work again.
     Probe(Reply<()>),
+    /// Store these splits (replacing a runner's split at the same point), together.
+    PutSplits(Vec<Split>, Reply<()>),
+    /// Every stored split.
+    Splits(Reply<Vec<Split>>),
+    /// Delete every split.
+    ClearSplits(Reply<()>),
 }
 
 impl std::fmt::Debug for Command {
@@ -83,6 +89,21 @@ pub(super) fn run(
                         )
                         .map_err(|e| e.to_string());
                     let _ = reply.send(deleted);
+                }
+                Command::PutSplits(splits, reply) => {
+                    let outcome = put_splits(&mut connection, &splits).map_err(|e| e.to_string());
+                    health.record(&outcome);
+                    let _ = reply.send(outcome);
+                }
+                Command::Splits(reply) => {
+                    let _ = reply.send(read_splits(&connection).map_err(|e| e.to_string()));
+                }
+                Command::ClearSplits(reply) => {
+                    let outcome = connection
+                        .execute("DELETE FROM splits", [])
+                        .map(drop)
+                        .map_err(|e| e.to_string());
+                    let _ = reply.send(outcome);
                 }
                 Command::Probe(reply) => {
                     let outcome = probe(&mut connection).map_err(|e| e.to_string());
@@ -194,5 +215,58 @@ fn read_recent(connection: &Connection, per_runner: usize) -> rusqlite::Result<V
          WHERE n <= ?1 ORDER BY taken_ms, id"
     ))?;
     let rows = query.query_map([per_runner as i64], row_to_fix)?;
+    rows.filter_map(Result::transpose).collect()
+}
+
+/// Stores `splits` in one transaction; a runner's split at a point replaces the one
+/// stored (the cluster's word over this node's).
+fn put_splits(connection: &mut Connection, splits: &[Split]) -> rusqlite::Result<()> {
+    let tx = connection.transaction()?;
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO splits (runner, point, name, finish, distance_m, at_ms, time_of_day, elapsed_ms, pace_s_per_km, rank)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for split in splits {
+            upsert.execute(params![
+                split.bib.as_str(),
+                split.point as i64,
+                split.name,
+                split.finish,
+                split.distance_m,
+                split.at_ms as i64,
+                split.time,
+                split.elapsed_ms.map(|e| e as i64),
+                split.pace_s_per_km,
+                split.rank as i64,
+            ])?;
+        }
+    }
+    tx.commit()
+}
+
+fn read_splits(connection: &Connection) -> rusqlite::Result<Vec<Split>> {
+    let mut query = connection.prepare_cached(
+        "SELECT runner, point, name, finish, distance_m, at_ms, time_of_day, elapsed_ms, pace_s_per_km, rank
+         FROM splits ORDER BY point, at_ms",
+    )?;
+    let rows = query.query_map([], |row| {
+        let runner: String = row.get(0)?;
+        let Ok(bib) = RunnerId::parse(&runner) else {
+            return Ok(None);
+        };
+        Ok(Some(Split {
+            bib,
+            point: row.get::<_, i64>(1)? as usize,
+            name: row.get(2)?,
+            finish: row.get(3)?,
+            distance_m: row.get(4)?,
+            at_ms: row.get::<_, i64>(5)? as u64,
+            time: row.get(6)?,
+            elapsed_ms: row.get::<_, Option<i64>>(7)?.map(|e| e as u64),
+            pace_s_per_km: row.get(8)?,
+            rank: row.get::<_, i64>(9)? as usize,
+        }))
+    })?;
     rows.filter_map(Result::transpose).collect()
 }

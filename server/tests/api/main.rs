@@ -25,6 +25,7 @@ mod room;
 mod seed_spectate;
 mod shutdown;
 mod slow_consumer;
+mod splits;
 mod topic_quota;
 mod tracker_input;
 mod trusted_proxy;

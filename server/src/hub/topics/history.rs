@@ -127,7 +127,8 @@ impl Event {
                     .into()
             }
             (_, EventData::Say { text, .. }) => text.as_str().into(),
-            (_, EventData::Fix { .. }) => self.frame(WireFormat::App),
+            // Not sent to seed subscribers (see `deliver`).
+            (_, EventData::Fix { .. } | EventData::Split { .. }) => self.frame(WireFormat::App),
         }
     }
 }
@@ -224,8 +225,13 @@ impl TopicRegistry {
                 let Topic::Runner(runner) = topic else {
                     continue;
                 };
-                if let Some(EventData::Fix { lat, lng, ts, .. }) =
-                    state.history.back().map(|e| &e.data)
+                // The newest fix (a split may have come after it).
+                if let Some(EventData::Fix { lat, lng, ts, .. }) = state
+                    .history
+                    .iter()
+                    .rev()
+                    .map(|e| &e.data)
+                    .find(|d| matches!(d, EventData::Fix { .. }))
                     && let Ok(position) = LatLng::parse(*lat, *lng)
                 {
                     out.push(LatestFix {

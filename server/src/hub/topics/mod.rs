@@ -406,14 +406,18 @@ impl TopicRegistry {
 /// Queues `event` to every subscriber of `state` (not back to its sender) and keeps
 /// it in history.
 fn deliver(state: &mut TopicState, event: Arc<Event>, now: Instant) -> Fanout {
-    // Only runner fixes may replace each other in a lagging client's queue.
-    let key = matches!(event.topic, Topic::Runner(_)).then_some(state.key);
+    // Only runner fixes may replace each other in a lagging client's queue (a split
+    // is never conflated away).
+    let fix = matches!(event.data, EventData::Fix { .. });
+    let key = (fix && matches!(event.topic, Topic::Runner(_))).then_some(state.key);
+    // The seed apps know fixes, points and messages only.
+    let seed_shape = !matches!(event.data, EventData::Split { .. });
     let mut fanout = Fanout {
         seq: event.seq,
         ..Fanout::default()
     };
     for (conn, subscriber) in &state.subscribers {
-        if event.from == Some(*conn) {
+        if event.from == Some(*conn) || (subscriber.format == WireFormat::Seed && !seed_shape) {
             continue;
         }
         let frame = event.frame(subscriber.format);
