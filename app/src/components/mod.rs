@@ -5,6 +5,7 @@
 //!   [`track_map`] draws the static SVG stand-in and keeps a runner's [`track_map::Track`].
 //! - [`follow_search`]: search by bib or name, chips, "follow the leaders".
 //! - [`leaderboard`], [`runner_panel`], [`cheers`]: the side panels.
+//! - [`share`]: a link to follow runners, shared or copied.
 //! - [`live_chart`]: live canvas charts over a [`chart_model::ChartModel`].
 
 pub mod chart_model;
@@ -17,4 +18,5 @@ pub mod leaflet;
 pub mod live_chart;
 pub mod live_map;
 pub mod runner_panel;
+pub mod share;
 pub mod track_map;

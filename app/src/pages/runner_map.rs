@@ -160,12 +160,24 @@ pub fn RunnerMapPage() -> impl IntoView {
             },
         );
     });
+    // A tapped marker (or a name on the board) brings the runner's panel into view:
+    // on a phone it is below the map. Following from the board's star shows the
+    // panel too, but leaves the page where it is.
+    let quiet = StoredValue::new(false);
+    Effect::new(move |first: Option<()>| {
+        let shown = focus.get();
+        let quiet = quiet.try_update_value(|q| std::mem::replace(q, false)) == Some(true);
+        if first.is_some() && shown.is_some() && !quiet {
+            reveal_panel();
+        }
+    });
     let toggle = Callback::new(move |(runner, on): (RunnerId, bool)| {
         let mut ids = follows.get_untracked().ids;
         if on {
             if !ids.contains(&runner) {
                 ids.push(runner.clone());
             }
+            quiet.set_value(true);
             focus.set(Some(runner));
         } else {
             ids.retain(|r| *r != runner);
@@ -226,7 +238,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                         }
                     })}
                     <Leaderboard race=race follows=follow_ids toggle=toggle focus=focus/>
-                    <Cheers runners=follow_ids/>
+                    <Cheers runners=follow_ids race=race/>
                 </aside>
             </div>
         </section>
@@ -287,6 +299,74 @@ fn on_message(
             ..
         } => notice.set(Some(message.clone())),
         _ => {}
+    }
+}
+
+/// Scrolls the runner panel into view on the next frame (once it shows the runner
+/// just picked), unless its top is already in the upper half of the window.
+fn reveal_panel() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{JsCast, JsValue};
+        let call = |target: &JsValue, name: &str, arg: Option<&JsValue>| -> Option<JsValue> {
+            let f = js_sys::Reflect::get(target, &name.into())
+                .ok()?
+                .dyn_into::<js_sys::Function>()
+                .ok()?;
+            match arg {
+                Some(arg) => f.call1(target, arg).ok(),
+                None => f.call0(target).ok(),
+            }
+        };
+        let top_of = move |el: &JsValue| {
+            call(el, "getBoundingClientRect", None)
+                .and_then(|r| js_sys::Reflect::get(&r, &"top".into()).ok())
+                .and_then(|t| t.as_f64())
+        };
+        request_animation_frame(move || {
+            let Some(panel) = document().query_selector(".runner-panel").ok().flatten() else {
+                return;
+            };
+            let panel: JsValue = panel.into();
+            let header = document()
+                .query_selector(".topbar")
+                .ok()
+                .flatten()
+                .and_then(|h| {
+                    let h: JsValue = h.into();
+                    call(&h, "getBoundingClientRect", None)
+                        .and_then(|r| js_sys::Reflect::get(&r, &"bottom".into()).ok())
+                        .and_then(|b| b.as_f64())
+                })
+                .unwrap_or(0.0);
+            let height = window()
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(0.0);
+            let Some(top) = top_of(&panel) else {
+                return;
+            };
+            if top >= header - 1.0 && top <= height / 2.0 {
+                return;
+            }
+            let reduced = call(
+                &window().into(),
+                "matchMedia",
+                Some(&"(prefers-reduced-motion: reduce)".into()),
+            )
+            .and_then(|m| js_sys::Reflect::get(&m, &"matches".into()).ok())
+            .and_then(|m| m.as_bool())
+            .unwrap_or(false);
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"block".into(), &"start".into());
+            let _ = js_sys::Reflect::set(
+                &options,
+                &"behavior".into(),
+                &(if reduced { "auto" } else { "smooth" }).into(),
+            );
+            call(&panel, "scrollIntoView", Some(&options.into()));
+        });
     }
 }
 
