@@ -31,9 +31,10 @@ const HISTORY: usize = 200;
 const CHEER_IDS: u64 = 1 << 40;
 /// Longest cheer the form lets through (the server's default limit).
 pub const MAX_CHARS: usize = 500;
-/// Where the browser keeps the name cheers are signed with.
-#[cfg(feature = "hydrate")]
-const NAME_KEY: &str = "spectate.cheer-name";
+
+mod signing;
+
+use signing::{capitalised, load_name, now_ms, runner_name, save_name};
 
 /// One cheer on screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,18 +63,6 @@ fn room_runner(room: &RoomName) -> Option<RunnerId> {
     room.as_str()
         .strip_prefix("cheer-")
         .and_then(|r| RunnerId::parse(r).ok())
-}
-
-/// A runner's name from the event ("Ada Lovelace"), else "runner 11".
-fn runner_name(race: Option<RaceSignals>, runner: &RunnerId) -> String {
-    race.and_then(|race| {
-        race.event.with(|e| {
-            e.as_ref()
-                .and_then(|e| e.entrant(runner))
-                .map(|e| e.name.clone())
-        })
-    })
-    .unwrap_or_else(|| format!("runner {runner}"))
 }
 
 /// The panel: messages, who is here, and the form.
@@ -379,58 +368,6 @@ pub fn Cheers(
             })}
         </section>
     }
-}
-
-/// "A cheer's name …" from the protocol's "a cheer's name …".
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
-/// Milliseconds since the Unix epoch (0 on the server, which never sends).
-fn now_ms() -> u64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now() as u64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    0
-}
-
-/// The name kept in the browser, or a new "Fan 123" (kept from then on).
-fn load_name(name: RwSignal<String>) {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |first: Option<()>| {
-        if first.is_some() {
-            return;
-        }
-        let storage = window().local_storage().ok().flatten();
-        let saved = storage
-            .as_ref()
-            .and_then(|s| s.get_item(NAME_KEY).ok().flatten())
-            .filter(|n| check_name(n).is_ok());
-        let chosen = saved.unwrap_or_else(|| {
-            let fresh = format!("Fan {}", 100 + (js_sys::Math::random() * 900.0) as u32);
-            save_name(&fresh);
-            fresh
-        });
-        name.set(chosen);
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = name;
-}
-
-/// Keeps the name for the next visit.
-fn save_name(name: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(storage) = window().local_storage().ok().flatten() {
-        let _ = storage.set_item(NAME_KEY, name);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = name;
 }
 
 #[cfg(test)]

@@ -33,66 +33,17 @@ use crate::{
         track_map::StaticMap,
     },
     fix_queue::FixQueue,
-    format,
-    live::{LinkStatus, LiveSocket},
-    protocol::{
-        ClientMsg, ErrorCode, RunnerId, ServerMsg, Topic,
-        race::{Standing, Status},
-    },
-    race_data::{RaceSignals, apply_board, upsert_standing, use_race_view},
+    live::LiveSocket,
+    protocol::{ClientMsg, ErrorCode, RunnerId, ServerMsg, Topic},
+    race_data::{apply_board, upsert_standing, use_race_view},
 };
 
-/// Where the browser keeps whether cheers are read aloud.
-#[cfg(feature = "hydrate")]
-const SPEAK_KEY: &str = "spectate.speak-cheers";
+pub mod race;
+mod speech;
+mod status;
 
-/// What the runner sees about their link: the truth, in a few words.
-fn link_text(
-    status: LinkStatus,
-    online: bool,
-    tracking: bool,
-    waiting: usize,
-) -> (&'static str, String) {
-    let fixes = |n: usize| {
-        if n == 1 {
-            "1 fix".to_owned()
-        } else {
-            format!("{n} fixes")
-        }
-    };
-    match (status, online) {
-        (LinkStatus::Live, true) if waiting > 0 => (
-            "live",
-            format!("Live, sending {} that waited", fixes(waiting)),
-        ),
-        (LinkStatus::Live, true) if tracking => ("live", "Live: sharing your position".to_owned()),
-        (LinkStatus::Live, true) => (
-            "live",
-            "Live: press Start to share your position".to_owned(),
-        ),
-        (LinkStatus::Connecting, true) if waiting == 0 => ("connecting", "Connecting…".to_owned()),
-        _ if waiting > 0 => ("offline", format!("Offline, {} waiting", fixes(waiting))),
-        _ if tracking => (
-            "offline",
-            "Offline: your next positions will wait on this phone".to_owned(),
-        ),
-        _ => ("offline", "Offline".to_owned()),
-    }
-}
-
-/// What a refused link means, in plain words.
-fn refusal(code: ErrorCode) -> Option<&'static str> {
-    match code {
-        ErrorCode::TokenExpired => Some("This tracking link has expired."),
-        ErrorCode::TokenInvalid => {
-            Some("This tracking link is not valid: it may be cut short, or be for another race.")
-        }
-        ErrorCode::TokenWrongSubject => Some("This link is not a runner's tracking link."),
-        ErrorCode::TokenMissing => Some("This page needs your personal tracking link."),
-        ErrorCode::OriginForbidden => Some("This link was opened from another site."),
-        _ => None,
-    }
-}
+use race::TrackRace;
+use status::{link_text, refusal};
 
 /// What the runner sees about their tracking.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -268,7 +219,7 @@ pub fn TrackPage() -> impl IntoView {
         let back = window_event_listener_untyped("online", move |_| {
             online.set(true);
             if let Some(r) = runner.get_untracked()
-                && status.get_untracked() == LinkStatus::Live
+                && status.get_untracked() == crate::live::LinkStatus::Live
                 && let Some(Some(msg)) = queue.try_update_value(|q| q.replay(&r))
             {
                 live.send(msg);
@@ -278,14 +229,7 @@ pub fn TrackPage() -> impl IntoView {
             went.remove();
             back.remove();
         });
-        speak.set(
-            window()
-                .local_storage()
-                .ok()
-                .flatten()
-                .and_then(|s| s.get_item(SPEAK_KEY).ok().flatten())
-                .is_some_and(|v| v == "on"),
-        );
+        speak.set(speech::wanted());
     });
 
     let start = move |_| {
@@ -341,19 +285,16 @@ pub fn TrackPage() -> impl IntoView {
     let on_cheer = Callback::new(move |line: Line| {
         if speak.get_untracked() {
             let who = line.who.unwrap_or_else(|| "Someone".to_owned());
-            read_aloud(&format!("{who}: {}", line.text));
+            speech::read_aloud(&format!("{who}: {}", line.text));
         }
     });
     let toggle_speak = move |ev| {
         let on = event_target_checked(&ev);
         speak.set(on);
-        #[cfg(feature = "hydrate")]
-        if let Some(storage) = window().local_storage().ok().flatten() {
-            let _ = storage.set_item(SPEAK_KEY, if on { "on" } else { "off" });
-        }
+        speech::keep(on);
         // Said in the click itself, so that a phone lets the page speak from now on.
         if on {
-            read_aloud("Cheers will be read aloud.");
+            speech::read_aloud("Cheers will be read aloud.");
         }
     };
     let runners = Signal::derive(move || me.get().into_iter().collect::<Vec<_>>());
@@ -445,274 +386,5 @@ pub fn TrackPage() -> impl IntoView {
     }
 }
 
-/// The runner's race, from their leaderboard row: done and to go, rank, pace, the
-/// next checkpoint and the finish, with when they should reach them.
-#[component]
-fn TrackRace(
-    /// Their row, once the server has one.
-    row: Signal<Option<Standing>>,
-    /// The server's clock at the first paint.
-    now_ms: u64,
-    /// The event and board (the field's size).
-    race: RaceSignals,
-) -> impl IntoView {
-    let now = RwSignal::new(now_ms);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_none()
-            && let Ok(handle) = set_interval_with_handle(
-                move || now.set(js_sys::Date::now() as u64),
-                std::time::Duration::from_secs(1),
-            )
-        {
-            on_cleanup(move || handle.clear());
-        }
-    });
-    let field = move || {
-        race.board
-            .with(|b| b.as_ref().map_or(0, |b| b.runners.max(b.standings.len())))
-    };
-    let fact =
-        |label: &'static str, id: &'static str, value: Box<dyn Fn() -> String + Send + Sync>| {
-            view! { <div><dt>{label}</dt><dd data-testid=id>{value}</dd></div> }
-        };
-    let with =
-        move |f: fn(&Standing, u64, usize) -> String| -> Box<dyn Fn() -> String + Send + Sync> {
-            Box::new(move || {
-                let (t, n) = (now.get(), field());
-                row.with(|s| s.as_ref().map_or("–".to_owned(), |s| f(s, t, n)))
-            })
-        };
-    let started = move || row.with(|s| s.as_ref().is_some_and(|s| s.last_seen_ms.is_some()));
-    view! {
-        <section class="track-race" aria-label="Your race">
-            {move || (!started()).then(|| view! {
-                <p class="muted">"Your race shows here from your first position."</p>
-            })}
-            <dl class="track-facts">
-                {fact("Done", "track-done", with(|s, _, _| format::distance(s.distance_m)))}
-                {fact("To go", "track-to-go", with(|s, _, _| format::distance((s.finish.distance_m - s.distance_m).max(0.0))))}
-                {fact("Rank", "track-rank", with(|s, _, n| if s.last_seen_ms.is_some() { format!("{} of {n}", s.position) } else { "–".to_owned() }))}
-                {fact("Pace", "track-pace", with(|s, _, _| format::pace(s.pace_s_per_km)))}
-                {fact("Next checkpoint", "track-next", with(|s, _, _| match (&s.next_checkpoint, s.status) {
-                    (_, Status::Finished) => "none: you finished".to_owned(),
-                    (Some(c), _) => format!("{}, {} away", c.name, format::distance((c.distance_m - s.distance_m).max(0.0))),
-                    (None, _) => "the finish".to_owned(),
-                }))}
-                {fact("Reach it", "track-next-eta", with(|s, now, _| match &s.next_checkpoint {
-                    Some(c) if s.status != Status::Finished => format::eta(now, c.eta_ms),
-                    _ => format::eta(now, s.finish.eta_ms),
-                }))}
-                {fact("Finish", "track-finish", with(|s, now, _| if s.finished_ms.is_some() { "finished".to_owned() } else { format::eta(now, s.finish.eta_ms) }))}
-            </dl>
-        </section>
-    }
-}
-
-/// Reads `text` aloud (the Speech Synthesis API), where the browser can.
-fn read_aloud(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::{JsCast, JsValue};
-        let window: JsValue = window().into();
-        let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &key.into()).ok();
-        let (Some(synth), Some(utterance)) = (
-            get(&window, "speechSynthesis").filter(|s| !s.is_undefined()),
-            get(&window, "SpeechSynthesisUtterance")
-                .and_then(|c| c.dyn_into::<js_sys::Function>().ok()),
-        ) else {
-            return;
-        };
-        let Ok(said) = js_sys::Reflect::construct(&utterance, &js_sys::Array::of1(&text.into()))
-        else {
-            return;
-        };
-        if let Some(speak) =
-            get(&synth, "speak").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        {
-            let _ = speak.call1(&synth, &said);
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
-}
-
 #[cfg(feature = "hydrate")]
-mod browser {
-    //! The Geolocation watch and the wake lock (browser only).
-
-    use std::cell::RefCell;
-
-    use leptos::prelude::*;
-    use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-
-    use super::Sent;
-    use crate::{
-        fix_queue::FixQueue,
-        live::LiveSocket,
-        protocol::{LatLng, RunnerId},
-    };
-
-    /// The running watch: its id and the callbacks the browser holds.
-    struct Watch {
-        id: i32,
-        _on_position: Closure<dyn FnMut(web_sys::Position)>,
-        _on_error: Closure<dyn FnMut(web_sys::PositionError)>,
-    }
-
-    thread_local! {
-        static WATCH: RefCell<Option<Watch>> = const { RefCell::new(None) };
-    }
-
-    /// Where the watch's fixes go, and what it says on screen.
-    #[derive(Clone, Copy)]
-    pub(super) struct Sink {
-        pub(super) live: LiveSocket,
-        pub(super) runner: RwSignal<Option<RunnerId>>,
-        pub(super) queue: StoredValue<FixQueue>,
-        pub(super) sent: RwSignal<Sent>,
-        pub(super) waiting: RwSignal<usize>,
-        /// A location error, until the next fix clears it.
-        pub(super) location_error: RwSignal<Option<String>>,
-        /// The browser's word on the network: offline, fixes wait.
-        pub(super) online: RwSignal<bool>,
-    }
-
-    pub(super) fn start(sink: Sink, high_accuracy: bool, every_s: u32) {
-        stop();
-        let Sink {
-            live,
-            runner,
-            queue,
-            sent,
-            waiting,
-            location_error,
-            online,
-        } = sink;
-        let Ok(geolocation) = window().navigator().geolocation() else {
-            location_error.set(Some("This browser cannot share its location.".into()));
-            return;
-        };
-        let mut last_sent_ms = 0.0;
-        let on_position =
-            Closure::<dyn FnMut(web_sys::Position)>::new(move |position: web_sys::Position| {
-                let coords = position.coords();
-                let taken_ms = position.timestamp();
-                // The location is back: whatever went wrong before has passed.
-                if location_error.with_untracked(Option::is_some) {
-                    location_error.set(None);
-                }
-                sent.update(|s| {
-                    s.last = Some((coords.latitude(), coords.longitude(), coords.accuracy()))
-                });
-                if taken_ms - last_sent_ms < f64::from(every_s) * 1000.0 {
-                    return;
-                }
-                let (Some(runner), Ok(at)) = (
-                    runner.get_untracked(),
-                    LatLng::parse(coords.latitude(), coords.longitude()),
-                ) else {
-                    return;
-                };
-                last_sent_ms = taken_ms;
-                // Offline, the fix waits in the queue (sent when the browser is back
-                // online, or by the socket's reconnect).
-                if let Some(Some(msg)) =
-                    queue.try_update_value(|q| q.push(&runner, at, taken_ms as u64))
-                    && online.get_untracked()
-                {
-                    live.send(msg);
-                }
-                waiting.set(queue.with_value(FixQueue::len));
-            });
-        let on_error = Closure::<dyn FnMut(web_sys::PositionError)>::new(
-            move |err: web_sys::PositionError| {
-                location_error.set(Some(format!(
-                    "Location unavailable for now: {}. Tracking goes on when the phone finds it again.",
-                    err.message()
-                )));
-            },
-        );
-        let options = web_sys::PositionOptions::new();
-        options.set_enable_high_accuracy(high_accuracy);
-        options.set_maximum_age(if high_accuracy { 0 } else { 30_000 });
-        options.set_timeout(60_000);
-        match geolocation.watch_position_with_error_callback_and_options(
-            on_position.as_ref().unchecked_ref(),
-            Some(on_error.as_ref().unchecked_ref()),
-            &options,
-        ) {
-            Ok(id) => WATCH.with(|w| {
-                *w.borrow_mut() = Some(Watch {
-                    id,
-                    _on_position: on_position,
-                    _on_error: on_error,
-                })
-            }),
-            Err(_) => location_error.set(Some("Could not start following the location.".into())),
-        }
-        keep_screen_on();
-    }
-
-    pub(super) fn stop() {
-        if let Some(watch) = WATCH.with(|w| w.borrow_mut().take())
-            && let Ok(geolocation) = window().navigator().geolocation()
-        {
-            geolocation.clear_watch(watch.id);
-        }
-    }
-
-    /// `navigator.wakeLock.request("screen")`, where the browser has it. Looked up
-    /// dynamically: the API is missing in some browsers and unstable in web-sys.
-    fn keep_screen_on() {
-        let navigator: JsValue = window().navigator().into();
-        let Ok(wake_lock) = js_sys::Reflect::get(&navigator, &"wakeLock".into()) else {
-            return;
-        };
-        if wake_lock.is_undefined() {
-            return;
-        }
-        if let Ok(request) = js_sys::Reflect::get(&wake_lock, &"request".into())
-            && let Some(request) = request.dyn_ref::<js_sys::Function>()
-        {
-            // A refusal (no permission, or the page is hidden) is harmless: tracking
-            // goes on. Catch it, so it is not reported as an unhandled rejection.
-            if let Ok(promise) = request.call1(&wake_lock, &"screen".into())
-                && let Ok(promise) = promise.dyn_into::<js_sys::Promise>()
-            {
-                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
-                let _ = promise.catch(&ignore);
-                // One small handler per start of tracking; the browser holds it.
-                ignore.forget();
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_link_status_tells_the_truth() {
-        let down = LinkStatus::Reconnecting {
-            attempt: 1,
-            retry_in_s: 2,
-        };
-        assert_eq!(link_text(down, true, true, 3).1, "Offline, 3 fixes waiting");
-        assert_eq!(
-            link_text(LinkStatus::Live, false, true, 1).1,
-            "Offline, 1 fix waiting"
-        );
-        assert_eq!(
-            link_text(LinkStatus::Connecting, true, true, 2).0,
-            "offline"
-        );
-        assert_eq!(
-            link_text(LinkStatus::Connecting, true, false, 0).1,
-            "Connecting…"
-        );
-        assert_eq!(link_text(LinkStatus::Live, true, true, 0).0, "live");
-        assert_eq!(link_text(LinkStatus::Live, false, false, 0).1, "Offline");
-    }
-}
+mod browser;
