@@ -180,6 +180,7 @@ mod tests {
             data: EventData::Say {
                 text: "hi".into(),
                 ts: 1,
+                name: None,
             },
         };
         assert!(book.take(&room, |_| true).is_none());

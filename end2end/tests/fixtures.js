@@ -81,6 +81,35 @@ async function snapshot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
+/** Every label drawn on the map and on screen, with its box; and the pairs of them
+ * that overlap (by more than half a pixel). */
+async function labelsOnScreen(page) {
+  return page.evaluate(() => {
+    const map = document.querySelector('.live-map').getBoundingClientRect();
+    const shown = [];
+    for (const el of document.querySelectorAll('.live-map .leaflet-tooltip')) {
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || style.display === 'none') continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.right < map.left || r.left > map.right || r.bottom < map.top || r.top > map.bottom) continue;
+      shown.push({ text: el.textContent, mark: el.classList.contains('mark-label'), x0: r.left, y0: r.top, x1: r.right, y1: r.bottom });
+    }
+    const overlaps = [];
+    for (let i = 0; i < shown.length; i++) {
+      for (let j = i + 1; j < shown.length; j++) {
+        const a = shown[i];
+        const b = shown[j];
+        const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+        const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+        if (w > 0.5 && h > 0.5) overlaps.push(`"${a.text}" and "${b.text}"`);
+      }
+    }
+    const hidden = document.querySelectorAll('.live-map .leaflet-tooltip.label-hidden').length;
+    const counted = [...document.querySelectorAll('.live-map .runner-tag .more')].map((m) => m.textContent).filter(Boolean);
+    return { shown, overlaps, hidden, counted };
+  });
+}
+
 /** Waits until the server at `url` answers `/healthz` (at most `tries` × 50 ms). */
 async function waitHealthy(url, tries = 400) {
   for (let i = 0; i < tries; i++) {
@@ -95,4 +124,5 @@ async function waitHealthy(url, tries = 400) {
 
 module.exports = {
   test, expect: base.expect, watch, waitLive, openSocket, publisher, v1Publisher, raceView, snapshot, waitHealthy,
+  labelsOnScreen,
 };

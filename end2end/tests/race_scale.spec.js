@@ -7,7 +7,7 @@
 const { spawn, execFileSync } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { test, expect, snapshot, waitHealthy } = require('./fixtures');
+const { test, expect, snapshot, waitHealthy, labelsOnScreen } = require('./fixtures');
 const { seriousProblems } = require('./axe');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -167,6 +167,24 @@ test('the 500-runner field at a phone and a laptop size, following three runners
     await expect(page.locator('.status')).toHaveAttribute('data-status', 'live');
     await expect(page.locator('.live-map')).toHaveAttribute('data-markers', String(RUNNERS));
     await page.waitForTimeout(1500);
+    // The followed runners and the checkpoints are labelled, and no label covers
+    // another; zoomed out, still none.
+    const labels = await labelsOnScreen(page);
+    expect(labels.overlaps, `${w}px`).toEqual([]);
+    expect(labels.shown.filter((l) => !l.mark).length, `${w}px: ${labels.shown.map((l) => l.text)}`).toBeGreaterThanOrEqual(1);
+    // The page keeps its frame rate while the field moves (rAF intervals over 2 s).
+    const frames = await page.evaluate(() => new Promise((resolve) => {
+      const times = [];
+      const tick = (t) => {
+        times.push(t);
+        if (t - times[0] < 2000) requestAnimationFrame(tick);
+        else resolve(times.slice(1).map((x, i) => x - times[i]).sort((a, b) => a - b));
+      };
+      requestAnimationFrame(tick);
+    }));
+    const median = frames[Math.floor(frames.length / 2)];
+    console.log(`${w}x${h}: ${frames.length} frames in 2 s, median ${median.toFixed(1)} ms, p95 ${frames[Math.floor(frames.length * 0.95)].toFixed(1)} ms`);
+    expect(median, 'median frame interval (ms)').toBeLessThan(34);
     await snapshot(page, `race-scale-${w}x${h}`);
     await page.screenshot({ path: path.join(ROOT, 'end2end/artifacts', `race-scale-${w}x${h}-view.png`) });
   }

@@ -8,6 +8,7 @@
 use leptos::{ev::KeyboardEvent, ev::SubmitEvent, prelude::*};
 
 use crate::{
+    components::share::ShareButton,
     follow_list::FollowList,
     protocol::{RunnerId, race::Status},
     race_data::RaceSignals,
@@ -17,6 +18,24 @@ use crate::{
 const SUGGESTIONS: usize = 8;
 /// How many runners "follow the leaders" adds.
 pub const LEADERS: usize = 3;
+
+/// "Follow Ada Lovelace and Alan Turing live": the share sheet's title for `ids`.
+fn share_title(race: RaceSignals, ids: &[RunnerId]) -> String {
+    let names: Vec<String> = race.event.with_untracked(|e| {
+        ids.iter()
+            .map(|id| {
+                e.as_ref()
+                    .and_then(|e| e.entrant(id))
+                    .map_or_else(|| format!("runner {id}"), |e| e.name.clone())
+            })
+            .collect()
+    });
+    match names.as_slice() {
+        [] => "Follow the race live".to_owned(),
+        [one] => format!("Follow {one} live"),
+        [rest @ .., last] => format!("Follow {} and {last} live", rest.join(", ")),
+    }
+}
 
 /// The search box, chips and shortcuts. `set_follows` replaces the followed list.
 #[component]
@@ -149,7 +168,7 @@ pub fn FollowSearch(
                     role="combobox" aria-autocomplete="list" aria-controls="follow-suggestions"
                     aria-expanded=move || (open.get() && suggestions.with(|s| !s.is_empty())).to_string()
                     aria-activedescendant=move || open.get().then(|| format!("suggestion-{}", active.get()))
-                    placeholder=move || if has_event() { "e.g. 12 or Ada" } else { "e.g. 3 or 3,7" }
+                    placeholder=move || if has_event() { "Bib or name, e.g. 12 or Ada" } else { "Runner ids, e.g. 3 or 3,7" }
                     prop:value=move || draft.get()
                     on:input=move |ev| { draft.set(event_target_value(&ev)); open.set(true); active.set(0); }
                     on:keydown=on_key
@@ -159,6 +178,11 @@ pub fn FollowSearch(
             </div>
         </form>
         <div class="follow-row">
+            {move || follows.with(|f| !f.ids.is_empty()).then(|| view! {
+                <ShareButton path=Signal::derive(move || follows.with(|f| FollowList::href(&f.ids)))
+                    title=Signal::derive(move || share_title(race, &follows.with(|f| f.ids.clone())))
+                    label="Share a link to follow these runners"/>
+            })}
             <ul class="chips" aria-label="Followed runners">
                 <For each=move || follows.with(|f| f.ids.clone()) key=RunnerId::clone children=move |id| {
                     let remove_href = { let id = id.clone(); move || follows.with(|f| f.href_without(&id)) };

@@ -47,6 +47,35 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn remove(this: &Map);
 
+    /// `map.latLngToLayerPoint([lat, lng])`: where a place is in the map's panes, in
+    /// pixels (arithmetic on the view; no layout is read).
+    #[wasm_bindgen(method, js_name = latLngToLayerPoint)]
+    pub fn lat_lng_to_layer_point(this: &Map, latlng: &JsValue) -> Point;
+
+    /// `L.Point`.
+    #[derive(Clone, Debug)]
+    pub type Point;
+
+    /// `point.x`.
+    #[wasm_bindgen(method, getter)]
+    pub fn x(this: &Point) -> f64;
+
+    /// `point.y`.
+    #[wasm_bindgen(method, getter)]
+    pub fn y(this: &Point) -> f64;
+
+    /// `L.Tooltip`: a label bound to a layer.
+    #[derive(Clone, Debug)]
+    pub type Tooltip;
+
+    /// `tooltip.getElement()`: its container (the box the label is drawn in).
+    #[wasm_bindgen(method, js_name = getElement)]
+    pub fn get_element(this: &Tooltip) -> Option<web_sys::HtmlElement>;
+
+    /// `tooltip.update()`: placed again, after a change of its options.
+    #[wasm_bindgen(method)]
+    pub fn update(this: &Tooltip);
+
     /// `L.LatLngBounds`.
     #[derive(Clone, Debug)]
     pub type LatLngBounds;
@@ -119,6 +148,10 @@ extern "C" {
     /// `layer.on(event, handler)`.
     #[wasm_bindgen(method, js_name = on)]
     pub fn on_layer(this: &Layer, event: &str, handler: &js_sys::Function);
+
+    /// `layer.getTooltip()`: the label bound with `bindTooltip`.
+    #[wasm_bindgen(method, js_name = getTooltip)]
+    pub fn get_tooltip(this: &Layer) -> Option<Tooltip>;
 }
 
 /// `[lat, lng]`.

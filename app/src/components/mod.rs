@@ -8,6 +8,7 @@
 //! - [`splits`]: a runner's split times as a table (the runner panel's, reusable);
 //!   [`split_alerts`]: the in-page notices of followed runners' splits;
 //!   [`course_progress`]: every followed runner on the course profile, with ETAs.
+//! - [`share`]: a link to follow runners, shared or copied.
 //! - [`live_chart`]: live canvas charts over a [`chart_model::ChartModel`].
 
 pub mod chart_model;
@@ -21,6 +22,7 @@ pub mod leaflet;
 pub mod live_chart;
 pub mod live_map;
 pub mod runner_panel;
+pub mod share;
 pub mod split_alerts;
 pub mod splits;
 pub mod track_map;

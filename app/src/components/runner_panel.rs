@@ -9,6 +9,7 @@ use crate::{
     components::{
         chart_model::XAxis,
         live_chart::{Chart, LiveChart},
+        share::ShareButton,
         splits::{SplitsTable, use_runner_splits},
         track_map::Track,
     },
@@ -120,6 +121,13 @@ pub fn RunnerPanel(
             })
         })
     };
+    let (share_title, share_label) = {
+        let (a, b) = (name.clone(), name.clone());
+        (
+            Signal::derive(move || format!("Follow {} live", a())),
+            Signal::derive(move || format!("Share a link to follow {}", b())),
+        )
+    };
     let line = |label: &'static str, value: Box<dyn Fn() -> String + Send + Sync>| {
         view! { <div><dt>{label}</dt><dd>{value}</dd></div> }
     };
@@ -141,7 +149,11 @@ pub fn RunnerPanel(
         <section class="panel runner-panel" data-runner=runner.to_string() aria-labelledby="runner-title">
             <header class="panel-head">
                 <h2 id="runner-title"><span class="bib">{runner.to_string()}</span>" "{name}</h2>
-                <button type="button" class="close" aria-label="Close the runner panel" on:click=move |_| close.run(())>"×"</button>
+                <div class="panel-tools">
+                    <ShareButton path=format!("/?follow={runner}")
+                        title=share_title label=share_label/>
+                    <button type="button" class="close" aria-label="Close the runner panel" on:click=move |_| close.run(())>"×"</button>
+                </div>
             </header>
             <dl class="facts">
                 {line("Status", Box::new(move || {

@@ -9,6 +9,9 @@ use std::collections::VecDeque;
 
 use leptos::prelude::*;
 
+use super::live_map::declutter::{
+    Label, MARK_SIDES, Placement, RUNNER_SIDES, Rank, Rect, Side, declutter,
+};
 use crate::{
     protocol::{
         RunnerId,
@@ -103,6 +106,58 @@ impl Projection {
     }
 }
 
+/// Pixels between a runner's dot and their label on the static map.
+const STATIC_LABEL_GAP: f64 = 11.0;
+
+/// Where the static map's labels go: `marks` (text, point), then one placement per
+/// runner of `dots` (standing, followed, point) whose `labels` entry is some. Text
+/// sizes are estimated (bold 18 px runner labels, 15 px checkpoint labels).
+fn static_labels(
+    marks: &[(String, (f64, f64))],
+    dots: &[(&Standing, bool, (f64, f64))],
+    labels: &[Option<String>],
+) -> Vec<Placement> {
+    let width = |text: &str, per_char: f64| text.chars().count() as f64 * per_char + 4.0;
+    let mut boxes: Vec<Label> = marks
+        .iter()
+        .map(|(name, at)| Label {
+            at: *at,
+            size: (width(name, 9.0), 20.0),
+            gap: 6.0,
+            pointer: 0.0,
+            rank: Rank::Mark,
+            was_shown: false,
+            sides: MARK_SIDES,
+        })
+        .collect();
+    let mut obstacles: Vec<(Rect, Option<usize>)> = marks
+        .iter()
+        .map(|(_, at)| (Rect::around(*at, 6.0), None))
+        .collect();
+    for ((_, followed, (x, y)), label) in dots.iter().zip(labels) {
+        if *followed {
+            obstacles.push((Rect::around((*x, *y), 9.0), Some(boxes.len())));
+        }
+        boxes.push(Label {
+            // The text's middle sits a little above the dot's.
+            at: (*x, *y - 2.0),
+            size: label
+                .as_deref()
+                .map_or((0.0, 0.0), |t| (width(t, 11.0), 22.0)),
+            gap: STATIC_LABEL_GAP - 2.0,
+            pointer: 0.0,
+            rank: if *followed {
+                Rank::Followed
+            } else {
+                Rank::Field
+            },
+            was_shown: false,
+            sides: RUNNER_SIDES,
+        });
+    }
+    declutter(&boxes, &obstacles)
+}
+
 /// The static map: the course, its marks, and every runner's last known position
 /// from the board, as SVG. The server renders it for the first paint; the live map
 /// replaces it once Leaflet is up (and a browser without scripts keeps it).
@@ -152,36 +207,67 @@ pub fn StaticMap(
                     format!("{x:.1},{y:.1} ")
                 })
                 .collect();
-            let marks = event
+            // Labels that would overlap are left out, as on the live map: checkpoints
+            // first, then followed runners, then the field (sizes estimated from the
+            // text: this map is a stand-in until the live one is up).
+            let marks: Vec<(String, (f64, f64))> = event
                 .iter()
                 .flat_map(|e| super::live_map::drawn_marks(&e.marks))
-                .map(|(name, at, _)| {
-                    let (x, y) = projection.project(at[0], at[1]);
-                    view! {
-                        <circle class="mark" cx=format!("{x:.1}") cy=format!("{y:.1}") r="6"/>
-                        <text class="mark-text" x=format!("{x:.1}") y=format!("{:.1}", y - 10.0) text-anchor="middle">{name}</text>
-                    }
-                })
-                .collect_view();
-            let dots = runners
+                .map(|(name, at, _)| (name, projection.project(at[0], at[1])))
+                .collect();
+            let dots: Vec<(&Standing, bool, (f64, f64))> = runners
                 .iter()
                 .map(|&(s, lat, lng)| {
-                    let followed = follows.with(|f| f.contains(&s.bib));
-                    let (x, y) = projection.project(lat, lng);
+                    (s, follows.with(|f| f.contains(&s.bib)), projection.project(lat, lng))
+                })
+                .collect();
+            let runner_labels: Vec<Option<String>> = dots
+                .iter()
+                .map(|(s, followed, _)| {
                     // Names for followed runners; bibs while the field is small enough
                     // to read.
-                    let label = if followed {
+                    if *followed {
                         Some(format!("{} {}", s.bib, s.name))
                     } else {
                         (field <= super::live_map::LABEL_ALL_UP_TO).then(|| s.bib.to_string())
-                    };
+                    }
+                })
+                .collect();
+            let placed = static_labels(&marks, &dots, &runner_labels);
+            let (mark_places, runner_places) = placed.split_at(marks.len());
+            let marks = marks
+                .into_iter()
+                .zip(mark_places)
+                .map(|((name, (x, y)), p)| {
+                    view! {
+                        <circle class="mark" cx=format!("{x:.1}") cy=format!("{y:.1}") r="6"/>
+                        {p.shown.then(|| view! {
+                            <text class="mark-text" x=format!("{x:.1}") y=format!("{:.1}", y - 10.0) text-anchor="middle">{name}</text>
+                        })}
+                    }
+                })
+                .collect_view();
+            let dots = dots
+                .into_iter()
+                .zip(runner_labels)
+                .zip(runner_places)
+                .map(|(((s, followed, (x, y)), label), p)| {
+                    let label = label.filter(|_| p.shown).map(|label| {
+                        let (lx, ly, anchor) = match p.side {
+                            Side::Left => (x - STATIC_LABEL_GAP, y + 4.0, "end"),
+                            Side::Bottom => (x, y + STATIC_LABEL_GAP + 16.0, "middle"),
+                            Side::Top => (x, y - STATIC_LABEL_GAP - 2.0, "middle"),
+                            Side::Right => (x + STATIC_LABEL_GAP, y + 4.0, "start"),
+                        };
+                        view! {
+                            <text class="marker-label" x=format!("{lx:.1}") y=format!("{ly:.1}") text-anchor=anchor>{label}</text>
+                        }
+                    });
                     view! {
                         <g class="runner" class:followed=followed class:stale=s.status == Status::Stale
-                            data-runner=s.bib.to_string() data-lat=lat.to_string() data-lng=lng.to_string()>
+                            data-runner=s.bib.to_string() data-lat=s.at.map(|a| a[0].to_string()) data-lng=s.at.map(|a| a[1].to_string())>
                             <circle class="marker" cx=format!("{x:.1}") cy=format!("{y:.1}") r=if followed { "9" } else { "6" }/>
-                            {label.map(|label| view! {
-                                <text class="marker-label" x=format!("{:.1}", x + 11.0) y=format!("{:.1}", y + 4.0)>{label}</text>
-                            })}
+                            {label}
                         </g>
                     }
                 })

@@ -42,6 +42,10 @@ use crate::{
     race_data::{RaceSignals, apply_board, upsert_standing, use_race_view},
 };
 
+mod reveal;
+
+use reveal::reveal_panel;
+
 /// Where the browser keeps the follows.
 const STORAGE_KEY: &str = "spectate.follows";
 
@@ -162,12 +166,24 @@ pub fn RunnerMapPage() -> impl IntoView {
             },
         );
     });
+    // A tapped marker (or a name on the board) brings the runner's panel into view:
+    // on a phone it is below the map. Following from the board's star shows the
+    // panel too, but leaves the page where it is.
+    let quiet = StoredValue::new(false);
+    Effect::new(move |first: Option<()>| {
+        let shown = focus.get();
+        let quiet = quiet.try_update_value(|q| std::mem::replace(q, false)) == Some(true);
+        if first.is_some() && shown.is_some() && !quiet {
+            reveal_panel();
+        }
+    });
     let toggle = Callback::new(move |(runner, on): (RunnerId, bool)| {
         let mut ids = follows.get_untracked().ids;
         if on {
             if !ids.contains(&runner) {
                 ids.push(runner.clone());
             }
+            quiet.set_value(true);
             focus.set(Some(runner));
         } else {
             ids.retain(|r| *r != runner);
@@ -229,7 +245,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                         }
                     })}
                     <Leaderboard race=race follows=follow_ids toggle=toggle focus=focus/>
-                    <Cheers runners=follow_ids/>
+                    <Cheers runners=follow_ids race=race/>
                 </aside>
             </div>
             <SplitAlerts follows=follow_ids race=race/>

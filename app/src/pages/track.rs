@@ -10,6 +10,17 @@
 //! - **Wake lock.** Where the browser supports it, the screen is kept on while
 //!   tracking, because a phone that sleeps stops reporting positions.
 //!
+//! - **The runner's own race.** Once the server has accepted the link, the page takes
+//!   the runner's row of the leaderboard (`board` and their own `runner:` topic, as a
+//!   spectator's page does): name and bib, distance done and to go, rank, pace, the
+//!   next checkpoint and when they should reach it.
+//! - **Cheers.** The cheers their followers send (the room `cheer-<bib>`) are shown,
+//!   and read aloud (the Speech Synthesis API) when the runner turns that on.
+//! - **A status that tells the truth.** "Offline, 3 fixes waiting" whenever the
+//!   browser is offline or the socket is down (fixes are not sent into a dead link:
+//!   they wait, and go when the link is back); a passing location error clears
+//!   itself with the next fix; a link the server refuses says so, and only that.
+//!
 //! All browser calls happen in event handlers behind the `hydrate` feature; the server
 //! renders the page with its controls, and tracking starts once it is hydrated.
 
@@ -17,10 +28,22 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
+    components::{
+        cheers::{Cheers, Line},
+        track_map::StaticMap,
+    },
     fix_queue::FixQueue,
     live::LiveSocket,
-    protocol::{ClientMsg, ErrorCode, RunnerId, ServerMsg},
+    protocol::{ClientMsg, ErrorCode, RunnerId, ServerMsg, Topic},
+    race_data::{apply_board, upsert_standing, use_race_view},
 };
+
+pub mod race;
+mod speech;
+mod status;
+
+use race::TrackRace;
+use status::{link_text, refusal};
 
 /// What the runner sees about their tracking.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -44,31 +67,87 @@ pub fn TrackPage() -> impl IntoView {
     let sent = RwSignal::new(Sent::default());
     let waiting = RwSignal::new(0usize);
     let queue = StoredValue::new(FixQueue::new());
+    // A link the server refused: (what it means, the server's words).
+    let refused = RwSignal::new(None::<(String, String)>);
+    // A passing location error: cleared by the next fix.
+    let location_error = RwSignal::new(None::<String>);
+    let online = RwSignal::new(true);
+    let speak = RwSignal::new(false);
+    let race = use_race_view(&[]);
     let live = LiveSocket::expect();
+    let status = live.status();
+    let has_event = Memo::new(move |_| race.event.with(Option::is_some));
+    // The runner's own race: their board row and the event's field.
+    let own_topics = move |r: &RunnerId| -> Vec<Topic> {
+        if has_event.get_untracked() {
+            vec![Topic::Board, Topic::Runner(r.clone())]
+        } else {
+            Vec::new()
+        }
+    };
+    let follow_own = move |r: &RunnerId| {
+        let topics = own_topics(r);
+        (!topics.is_empty()).then_some(ClientMsg::Subscribe {
+            id: None,
+            topics,
+            resume: None,
+        })
+    };
 
     live.listen(
         move || {
-            // Authenticate first, then send again whatever is still unacknowledged.
+            // Authenticate first, then send again whatever is still unacknowledged
+            // (unless the browser is offline: the fixes wait for it), and take the
+            // runner's race again.
             let mut hello: Vec<ClientMsg> = token
                 .get_untracked()
                 .map(|token| ClientMsg::Auth { id: None, token })
                 .into_iter()
                 .collect();
             if let Some(runner) = runner.get_untracked() {
-                hello.extend(queue.try_update_value(|q| q.replay(&runner)).flatten());
+                let replayed = queue.try_update_value(|q| q.replay(&runner)).flatten();
+                if online.get_untracked() {
+                    hello.extend(replayed);
+                }
+                hello.extend(follow_own(&runner));
             }
             hello
         },
         move |msg| match msg {
             ServerMsg::Authed { subject, .. } => match subject.strip_prefix("runner:") {
                 Some(id) => {
-                    runner.set(RunnerId::parse(id).ok());
-                    notice.set(None);
+                    let id = RunnerId::parse(id).ok();
+                    let first = runner.get_untracked().is_none();
+                    runner.set(id.clone());
+                    refused.set(None);
+                    if first
+                        && let Some(id) = id
+                        && let Some(msg) = follow_own(&id)
+                    {
+                        live.send(msg);
+                    }
                 }
-                None => notice.set(Some(format!(
-                    "This link is for {subject}, not for a runner: ask the organiser for your own link."
+                None => refused.set(Some((
+                    "This link is not a runner's tracking link.".to_owned(),
+                    format!("It is for {subject}."),
                 ))),
             },
+            ServerMsg::Board { runners, top, .. } => {
+                let me: Vec<RunnerId> = runner.get_untracked().into_iter().collect();
+                race.event.with_untracked(|event| {
+                    race.board.update(|b| {
+                        *b = Some(apply_board(b.take(), event.as_ref(), *runners, top, &me));
+                    });
+                });
+            }
+            ServerMsg::Standing {
+                topic: Topic::Runner(r),
+                row,
+            } if runner.with_untracked(|me| me.as_ref() == Some(r)) => race.board.update(|b| {
+                if let Some(b) = b {
+                    upsert_standing(b, row);
+                }
+            }),
             ServerMsg::Ack { id, .. } => {
                 let Some(r) = runner.get_untracked() else {
                     return;
@@ -83,9 +162,22 @@ pub fn TrackPage() -> impl IntoView {
                 }
                 waiting.set(queue.with_value(FixQueue::len));
             }
+            // The runner's own race is a nicety: a refusal of its topics (a runner
+            // outside the event, say) leaves that section empty, and says nothing.
+            ServerMsg::Error {
+                id: None,
+                topic: Some(Topic::Board | Topic::Runner(_)),
+                ..
+            } => {}
             ServerMsg::Error {
                 id, code, message, ..
             } => {
+                if runner.with_untracked(Option::is_none)
+                    && let Some(plain) = refusal(*code)
+                {
+                    refused.set(Some((plain.to_owned(), message.clone())));
+                    return;
+                }
                 let (Some(id), Some(r)) = (id, runner.get_untracked()) else {
                     notice.set(Some(message.clone()));
                     return;
@@ -115,6 +207,31 @@ pub fn TrackPage() -> impl IntoView {
         },
     );
 
+    // The browser's own word on the network: offline, nothing is sent (it waits);
+    // back online, what waited goes, oldest first.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |first: Option<()>| {
+        if first.is_some() {
+            return;
+        }
+        online.set(window().navigator().on_line());
+        let went = window_event_listener_untyped("offline", move |_| online.set(false));
+        let back = window_event_listener_untyped("online", move |_| {
+            online.set(true);
+            if let Some(r) = runner.get_untracked()
+                && status.get_untracked() == crate::live::LinkStatus::Live
+                && let Some(Some(msg)) = queue.try_update_value(|q| q.replay(&r))
+            {
+                live.send(msg);
+            }
+        });
+        on_cleanup(move || {
+            went.remove();
+            back.remove();
+        });
+        speak.set(speech::wanted());
+    });
+
     let start = move |_| {
         if runner.get_untracked().is_none() {
             notice.set(Some(
@@ -125,12 +242,15 @@ pub fn TrackPage() -> impl IntoView {
         tracking.set(true);
         #[cfg(feature = "hydrate")]
         browser::start(
-            live,
-            runner,
-            queue,
-            sent,
-            waiting,
-            notice,
+            browser::Sink {
+                live,
+                runner,
+                queue,
+                sent,
+                waiting,
+                location_error,
+                online,
+            },
             high_accuracy.get_untracked(),
             every_s.get_untracked(),
         );
@@ -141,20 +261,78 @@ pub fn TrackPage() -> impl IntoView {
         browser::stop();
     };
 
+    let link = move || link_text(status.get(), online.get(), tracking.get(), waiting.get());
+    let me = Memo::new(move |_| runner.get());
+    let row = Memo::new(move |_| {
+        me.get().and_then(|r| {
+            race.board.with(|b| {
+                b.as_ref()
+                    .and_then(|b| b.standings.iter().find(|s| s.bib == r).cloned())
+            })
+        })
+    });
+    let name = move || {
+        let r = me.get()?;
+        row.with(|s| s.as_ref().map(|s| s.name.clone()))
+            .or_else(|| {
+                race.event.with(|e| {
+                    e.as_ref()
+                        .and_then(|e| e.entrant(&r))
+                        .map(|e| e.name.clone())
+                })
+            })
+    };
+    let on_cheer = Callback::new(move |line: Line| {
+        if speak.get_untracked() {
+            let who = line.who.unwrap_or_else(|| "Someone".to_owned());
+            speech::read_aloud(&format!("{who}: {}", line.text));
+        }
+    });
+    let toggle_speak = move |ev| {
+        let on = event_target_checked(&ev);
+        speak.set(on);
+        speech::keep(on);
+        // Said in the click itself, so that a phone lets the page speak from now on.
+        if on {
+            speech::read_aloud("Cheers will be read aloud.");
+        }
+    };
+    let runners = Signal::derive(move || me.get().into_iter().collect::<Vec<_>>());
+
     view! {
         <section class="page track-page">
             <h1>"Tracking"</h1>
-            {move || match (token.get(), runner.get()) {
-                (None, _) => view! {
+            {move || race.event.with(|e| e.as_ref().map(|e| e.name.clone())).map(|n| view! {
+                <p class="muted track-event">{n}</p>
+            })}
+            {move || match (token.get(), runner.get(), refused.get()) {
+                (None, _, _) => view! {
                     <p class="notice" role="alert">
                         "Open this page from your personal tracking link (it carries your token)."
                     </p>
                 }.into_any(),
-                (Some(_), None) => view! { <p class="muted">"Checking your link…"</p> }.into_any(),
-                (Some(_), Some(r)) => view! {
-                    <p data-testid="track-runner">"Runner " <strong>{r.to_string()}</strong></p>
+                (Some(_), None, Some((plain, detail))) => view! {
+                    <div class="notice" role="alert" data-testid="track-refused">
+                        <p><strong>{plain}</strong>" Ask the organiser for a new link."</p>
+                        <p class="muted">{detail}</p>
+                    </div>
+                }.into_any(),
+                (Some(_), None, None) => view! { <p class="muted">"Checking your link…"</p> }.into_any(),
+                (Some(_), Some(r), _) => view! {
+                    <p class="track-who" data-testid="track-runner">
+                        {move || match name() {
+                            Some(n) => view! { <span class="bib">{r.to_string()}</span>" "<strong>{n}</strong> }.into_any(),
+                            None => view! { "Runner " <strong>{r.to_string()}</strong> }.into_any(),
+                        }}
+                    </p>
                 }.into_any(),
             }}
+            <p class="track-link" data-testid="track-link" role="status" data-state=move || link().0>
+                <span class="dot" aria-hidden="true"></span>{move || link().1}
+            </p>
+            {move || (runner.with(Option::is_some) && has_event.get()).then(|| view! {
+                <TrackRace row=row.into() now_ms=race.now_ms race=race/>
+            })}
             <fieldset class="track-settings" prop:disabled=move || tracking.get()>
                 <legend>"Settings"</legend>
                 <label>
@@ -173,7 +351,7 @@ pub fn TrackPage() -> impl IntoView {
             </fieldset>
             <div class="track-buttons">
                 <button type="button" data-testid="track-start" on:click=start
-                    prop:disabled=move || tracking.get()>"Start tracking"</button>
+                    prop:disabled=move || tracking.get() || refused.with(Option::is_some)>"Start tracking"</button>
                 <button type="button" data-testid="track-stop" on:click=stop
                     prop:disabled=move || !tracking.get()>"Stop"</button>
             </div>
@@ -187,136 +365,26 @@ pub fn TrackPage() -> impl IntoView {
                     format!("{lat:.5}, {lng:.5} (±{acc:.0} m)")
                 })}</dd>
             </dl>
+            {move || location_error.get().map(|n| view! { <p class="notice" role="alert" data-testid="track-location-error">{n}</p> })}
             {move || notice.get().map(|n| view! { <p class="notice" role="alert">{n}</p> })}
+            {move || runner.with(Option::is_some).then(|| view! {
+                <div class="track-cheers">
+                    <label class="track-speak">
+                        <input type="checkbox" data-testid="track-speak" prop:checked=move || speak.get()
+                            on:change=toggle_speak/>
+                        " Read cheers aloud"
+                    </label>
+                    <Cheers runners=runners race=race listen_only=true on_cheer=on_cheer/>
+                </div>
+            })}
+            {move || (runner.with(Option::is_some) && has_event.get()).then(|| view! {
+                <div class="track-course">
+                    <StaticMap race=race follows=runners/>
+                </div>
+            })}
         </section>
     }
 }
 
 #[cfg(feature = "hydrate")]
-mod browser {
-    //! The Geolocation watch and the wake lock (browser only).
-
-    use std::cell::RefCell;
-
-    use leptos::prelude::*;
-    use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-
-    use super::Sent;
-    use crate::{
-        fix_queue::FixQueue,
-        live::LiveSocket,
-        protocol::{LatLng, RunnerId},
-    };
-
-    /// The running watch: its id and the callbacks the browser holds.
-    struct Watch {
-        id: i32,
-        _on_position: Closure<dyn FnMut(web_sys::Position)>,
-        _on_error: Closure<dyn FnMut(web_sys::PositionError)>,
-    }
-
-    thread_local! {
-        static WATCH: RefCell<Option<Watch>> = const { RefCell::new(None) };
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn start(
-        live: LiveSocket,
-        runner: RwSignal<Option<RunnerId>>,
-        queue: StoredValue<FixQueue>,
-        sent: RwSignal<Sent>,
-        waiting: RwSignal<usize>,
-        notice: RwSignal<Option<String>>,
-        high_accuracy: bool,
-        every_s: u32,
-    ) {
-        stop();
-        let Ok(geolocation) = window().navigator().geolocation() else {
-            notice.set(Some("This browser cannot share its location.".into()));
-            return;
-        };
-        let mut last_sent_ms = 0.0;
-        let on_position =
-            Closure::<dyn FnMut(web_sys::Position)>::new(move |position: web_sys::Position| {
-                let coords = position.coords();
-                let taken_ms = position.timestamp();
-                sent.update(|s| {
-                    s.last = Some((coords.latitude(), coords.longitude(), coords.accuracy()))
-                });
-                if taken_ms - last_sent_ms < f64::from(every_s) * 1000.0 {
-                    return;
-                }
-                let (Some(runner), Ok(at)) = (
-                    runner.get_untracked(),
-                    LatLng::parse(coords.latitude(), coords.longitude()),
-                ) else {
-                    return;
-                };
-                last_sent_ms = taken_ms;
-                if let Some(Some(msg)) =
-                    queue.try_update_value(|q| q.push(&runner, at, taken_ms as u64))
-                {
-                    live.send(msg);
-                }
-                waiting.set(queue.with_value(FixQueue::len));
-            });
-        let on_error = Closure::<dyn FnMut(web_sys::PositionError)>::new(
-            move |err: web_sys::PositionError| {
-                notice.set(Some(format!("Location unavailable: {}", err.message())));
-            },
-        );
-        let options = web_sys::PositionOptions::new();
-        options.set_enable_high_accuracy(high_accuracy);
-        options.set_maximum_age(if high_accuracy { 0 } else { 30_000 });
-        options.set_timeout(60_000);
-        match geolocation.watch_position_with_error_callback_and_options(
-            on_position.as_ref().unchecked_ref(),
-            Some(on_error.as_ref().unchecked_ref()),
-            &options,
-        ) {
-            Ok(id) => WATCH.with(|w| {
-                *w.borrow_mut() = Some(Watch {
-                    id,
-                    _on_position: on_position,
-                    _on_error: on_error,
-                })
-            }),
-            Err(_) => notice.set(Some("Could not start following the location.".into())),
-        }
-        keep_screen_on();
-    }
-
-    pub(super) fn stop() {
-        if let Some(watch) = WATCH.with(|w| w.borrow_mut().take())
-            && let Ok(geolocation) = window().navigator().geolocation()
-        {
-            geolocation.clear_watch(watch.id);
-        }
-    }
-
-    /// `navigator.wakeLock.request("screen")`, where the browser has it. Looked up
-    /// dynamically: the API is missing in some browsers and unstable in web-sys.
-    fn keep_screen_on() {
-        let navigator: JsValue = window().navigator().into();
-        let Ok(wake_lock) = js_sys::Reflect::get(&navigator, &"wakeLock".into()) else {
-            return;
-        };
-        if wake_lock.is_undefined() {
-            return;
-        }
-        if let Ok(request) = js_sys::Reflect::get(&wake_lock, &"request".into())
-            && let Some(request) = request.dyn_ref::<js_sys::Function>()
-        {
-            // A refusal (no permission, or the page is hidden) is harmless: tracking
-            // goes on. Catch it, so it is not reported as an unhandled rejection.
-            if let Ok(promise) = request.call1(&wake_lock, &"screen".into())
-                && let Ok(promise) = promise.dyn_into::<js_sys::Promise>()
-            {
-                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
-                let _ = promise.catch(&ignore);
-                // One small handler per start of tracking; the browser holds it.
-                ignore.forget();
-            }
-        }
-    }
-}
+mod browser;

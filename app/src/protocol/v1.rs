@@ -105,6 +105,10 @@ pub struct Payload {
     /// The message (room topics).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The name the sender chose to sign a room message with (room topics; optional,
+    /// see [`check_name`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// When the device took the fix, ms since the Unix epoch (runner topics; the
     /// server's time if absent). A phone that queued fixes while offline sends them
     /// with their own times, so pace and ETAs stay right.
@@ -145,6 +149,42 @@ impl Payload {
             ..Self::default()
         }
     }
+
+    /// A room message signed with the sender's chosen name.
+    pub fn signed_text(text: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            name: Some(name.into()),
+            ..Self::text(text)
+        }
+    }
+}
+
+/// The longest name a room message may be signed with, in characters.
+pub const MAX_NAME_CHARS: usize = 40;
+
+/// Checks the name a room message is signed with: 1 to [`MAX_NAME_CHARS`] characters,
+/// not only spaces, and no control characters (line breaks, tabs) or text-direction
+/// overrides (which could make a name read as someone else's). The error says which.
+pub fn check_name(name: &str) -> Result<(), ProtocolError> {
+    let chars = name.chars().count();
+    if name.trim().is_empty() {
+        return Err(ProtocolError::BadMessage(
+            "a cheer's name cannot be empty".into(),
+        ));
+    }
+    if chars > MAX_NAME_CHARS {
+        return Err(ProtocolError::TooLarge(format!(
+            "a cheer's name is at most {MAX_NAME_CHARS} characters; this one has {chars}"
+        )));
+    }
+    let overrides = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if name.chars().any(|c| c.is_control() || overrides(c)) {
+        return Err(ProtocolError::BadMessage(
+            "a cheer's name cannot contain control characters (line breaks, tabs, direction marks)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A checked publication: the topic and the data that fits it.
@@ -170,6 +210,8 @@ pub enum Publication {
         room: RoomName,
         /// The text, as sent (shown as text, never as HTML).
         text: String,
+        /// The name the sender signed it with, if any (checked by [`check_name`]).
+        name: Option<String>,
     },
 }
 
@@ -186,6 +228,7 @@ impl Publication {
                     lng: Some(lng),
                     value: None,
                     text: None,
+                    name: None,
                     t: _,
                 } => Ok(Self::Fix {
                     runner: runner.clone(),
@@ -199,6 +242,7 @@ impl Publication {
                     lat: None,
                     lng: None,
                     text: None,
+                    name: None,
                     t: None,
                 } if value.is_finite() => Ok(Self::Point {
                     series: series.clone(),
@@ -212,15 +256,22 @@ impl Publication {
             Topic::Room(room) => match data {
                 Payload {
                     text: Some(text),
+                    name,
                     lat: None,
                     lng: None,
                     value: None,
                     t: None,
-                } => Ok(Self::Say {
-                    room: room.clone(),
-                    text,
-                }),
-                _ => Err(shape("{\"text\":..}")),
+                } => {
+                    if let Some(name) = &name {
+                        check_name(name)?;
+                    }
+                    Ok(Self::Say {
+                        room: room.clone(),
+                        text,
+                        name,
+                    })
+                }
+                _ => Err(shape("{\"text\":..} (and optionally \"name\")")),
             },
             Topic::Presence | Topic::Field | Topic::Board => Err(ProtocolError::BadMessage(
                 format!("{topic} is kept by the server; nobody publishes on it"),
@@ -323,6 +374,10 @@ pub enum EventData {
         text: String,
         /// When the server received it, ms since the Unix epoch.
         ts: u64,
+        /// The name its sender signed it with; absent for an unsigned message (a seed
+        /// client's, or an older page's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
     /// A runner passed a checkpoint or the finish (on a `runner:` topic), once per
     /// runner and point. Its shape (`{"split":{..},"ts":..}`) matches none of the
@@ -535,6 +590,46 @@ mod tests {
     }
 
     #[test]
+    fn a_room_message_may_be_signed_with_a_checked_name() {
+        let said =
+            publication(r#"{"type":"publish","topic":"room:x","data":{"text":"go","name":"Zoé"}}"#);
+        assert!(matches!(said, Ok(Publication::Say { name: Some(n), .. }) if n == "Zoé"));
+        let unsigned = publication(r#"{"type":"publish","topic":"room:x","data":{"text":"go"}}"#);
+        assert!(matches!(unsigned, Ok(Publication::Say { name: None, .. })));
+        let refused = |name: &str| {
+            let data = serde_json::json!({"text": "go", "name": name});
+            publication(&format!(
+                r#"{{"type":"publish","topic":"room:x","data":{data}}}"#
+            ))
+            .unwrap_err()
+        };
+        let long = refused(&"x".repeat(MAX_NAME_CHARS + 1));
+        assert_eq!(long.code(), ErrorCode::TooLarge);
+        assert!(long.to_string().contains("at most 40 characters"), "{long}");
+        for bad in ["a\nb", "tab\there", "\u{202E}evil", "  "] {
+            assert_eq!(refused(bad).code(), ErrorCode::BadMessage, "{bad:?}");
+        }
+        assert!(refused("a\u{7}").to_string().contains("control characters"));
+        assert!(check_name(&"é".repeat(MAX_NAME_CHARS)).is_ok());
+        // A name belongs to room messages only.
+        let err = publication(
+            r#"{"type":"publish","topic":"runner:3","data":{"lat":1,"lng":2,"name":"x"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BadMessage);
+        // An older client's event (no name) still reads, and so does a newer one's
+        // with fields this version does not know.
+        let old = r#"{"type":"event","topic":"room:lobby","seq":1,"data":{"text":"hi","ts":5}}"#;
+        assert!(matches!(
+            ServerMsg::parse(old),
+            Ok(ServerMsg::Event {
+                data: EventData::Say { name: None, .. },
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn unknown_types_missing_fields_and_bad_topics_are_rejected() {
         let code = |json: &str| ClientMsg::parse(json).unwrap_err().code();
         assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::BadMessage);
@@ -611,6 +706,16 @@ mod tests {
                 data: EventData::Say {
                     text: "<b>hi</b>".into(),
                     ts: 9,
+                    name: None,
+                },
+            },
+            ServerMsg::Event {
+                topic: Topic::parse("room:cheer-7").unwrap(),
+                seq: 3,
+                data: EventData::Say {
+                    text: "Allez!".into(),
+                    ts: 10,
+                    name: Some("Zoé".into()),
                 },
             },
             ServerMsg::Presence {

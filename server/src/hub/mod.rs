@@ -354,7 +354,7 @@ fn event_data(publication: Publication, ts: u64, taken_ms: Option<u64>) -> Event
             t: taken_ms,
         },
         Publication::Point { value, .. } => EventData::Point { t: ts, value },
-        Publication::Say { text, .. } => EventData::Say { text, ts },
+        Publication::Say { text, name, .. } => EventData::Say { text, ts, name },
     }
 }
 

@@ -46,6 +46,7 @@ async fn run(mut conn: Connection, handshake: Handshake) {
         let said = Publication::Say {
             room: room.clone(),
             text: text.to_string(),
+            name: None,
         };
         // The seed room has no publish rate of its own: only the room's limits apply.
         let outcome = gate

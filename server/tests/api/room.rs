@@ -93,3 +93,108 @@ async fn ws_room_send_needs_a_join_first() {
     assert_eq!(error["type"], "error");
     assert_eq!(error["code"], "bad_message");
 }
+
+/// The next frame that is not a `presence` (room counts come whenever they change).
+async fn next_not_presence(client: &mut crate::helpers::Client) -> serde_json::Value {
+    loop {
+        let frame = client.next_json().await;
+        if frame["type"] != "presence" {
+            return frame;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_later_joiner_gets_the_last_twenty_cheers_with_their_names() {
+    let limits = Limits {
+        room_burst: 100,
+        publish_burst: 100,
+        ..Limits::default()
+    };
+    let app = spawn_app_with_limits(limits).await;
+    let mut fan = app.connect("/ws").await;
+    fan.expect_welcome().await;
+    fan.send_json(json!({"type": "subscribe", "id": 1, "topics": ["room:cheer-7"]}))
+        .await;
+    while next_not_presence(&mut fan).await["id"] != 1 {}
+    // 25 cheers: signed, and one unsigned as an older page sends them.
+    for i in 1..=25 {
+        let data = if i == 25 {
+            json!({"text": "unsigned"})
+        } else {
+            json!({"text": format!("cheer {i}"), "name": "Zoé"})
+        };
+        fan.send_json(
+            json!({"type": "publish", "id": 100 + i, "topic": "room:cheer-7", "data": data}),
+        )
+        .await;
+        let ack = next_not_presence(&mut fan).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+    }
+
+    // Someone opens the page later: the snapshot carries the last 20, oldest first.
+    let mut later = app.connect("/ws").await;
+    later.expect_welcome().await;
+    later
+        .send_json(json!({"type": "subscribe", "topics": ["room:cheer-7"]}))
+        .await;
+    let header = next_not_presence(&mut later).await;
+    assert_eq!(header["type"], "snapshot", "{header}");
+    assert_eq!(header["resumed"], false);
+    assert_eq!(header["count"], 20, "{header}");
+    let mut said = Vec::new();
+    for _ in 0..20 {
+        let event = next_not_presence(&mut later).await;
+        assert_eq!(event["type"], "event", "{event}");
+        said.push(event["data"].clone());
+    }
+    assert_eq!(said[0]["text"], "cheer 6");
+    assert_eq!(said[0]["name"], "Zoé");
+    assert_eq!(said[18]["text"], "cheer 24");
+    // The unsigned cheer has no name at all (an older client's shape).
+    assert_eq!(said[19], json!({"text": "unsigned", "ts": said[19]["ts"]}));
+
+    // A seed client joining the lobby gets no history: its protocol has no snapshot.
+    let mut web = app.connect("/ws").await;
+    web.expect_welcome().await;
+    web.send_json(json!({"type": "subscribe", "topics": ["room:lobby"]}))
+        .await;
+    assert_eq!(next_not_presence(&mut web).await["type"], "snapshot");
+    web.send_json(json!({"type": "publish", "topic": "room:lobby", "data": {"text": "before", "name": "Ann"}}))
+        .await;
+    let mut seed = app.connect("/room").await;
+    // Two in the cheer room, two in the lobby.
+    app.wait_for_stats("4 room members", |s| s.room_members == 4)
+        .await;
+    seed.expect_silence(Duration::from_millis(300)).await;
+    // Live, the seed client gets the text alone, as ever.
+    web.send_json(
+        json!({"type": "publish", "topic": "room:lobby", "data": {"text": "after", "name": "Ann"}}),
+    )
+    .await;
+    assert_eq!(seed.next_text().await, "after");
+}
+
+#[tokio::test]
+async fn a_bad_name_is_refused_with_a_clear_error() {
+    let app = spawn_app().await;
+    let mut web = app.connect("/ws").await;
+    web.expect_welcome().await;
+    web.send_json(json!({"type": "subscribe", "topics": ["room:lobby"]}))
+        .await;
+    assert_eq!(next_not_presence(&mut web).await["type"], "snapshot");
+    let long = "n".repeat(41);
+    for (id, name, code, says) in [
+        (1, long.as_str(), "too_large", "at most 40 characters"),
+        (2, "line\nbreak", "bad_message", "control characters"),
+        (3, "   ", "bad_message", "cannot be empty"),
+    ] {
+        web.send_json(json!({"type": "publish", "id": id, "topic": "room:lobby", "data": {"text": "hi", "name": name}}))
+            .await;
+        let error = next_not_presence(&mut web).await;
+        assert_eq!(error["type"], "error", "{error}");
+        assert_eq!(error["id"], id);
+        assert_eq!(error["code"], code, "{error}");
+        assert!(error["message"].as_str().unwrap().contains(says), "{error}");
+    }
+}

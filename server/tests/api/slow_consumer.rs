@@ -43,6 +43,7 @@ async fn a_client_that_never_reads_is_cut_off_and_others_get_everything() {
         let said = Publication::Say {
             room: RoomName::lobby(),
             text: format!("{i:04}{filler}"),
+            name: None,
         };
         app.hub.publish(said, None).unwrap();
         // Pace like a busy room, so that the reader's 8-frame outbox keeps up.

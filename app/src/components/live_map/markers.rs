@@ -9,14 +9,21 @@
 //! every frame, and moving an element is a transform where a moving canvas dot has the
 //! whole canvas redrawn and copied (see BENCHMARKS.md). They are also what a keyboard
 //! reaches: Tab focuses them, Enter opens the panel. Labels are Leaflet tooltips
-//! holding an element we build, so a name is always text.
+//! holding an element we build, so a name is always text; which of them show, and on
+//! which side, is the declutter pass's ([`super::labels`]). A field runner's label is
+//! their bib alone (grey when stale): "last seen" is for the runners one follows.
 
 use std::{cell::Cell, collections::VecDeque, rc::Rc};
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, prelude::*};
 
-use super::{TRAIL_POINTS, glide::Glide};
+use super::{
+    TRAIL_POINTS,
+    declutter::Side,
+    glide::Glide,
+    labels::{MapLabel, RUNNER_OFFSET},
+};
 use crate::{
     components::leaflet::{self as l, Layer, Map},
     format::no_signal_since,
@@ -40,8 +47,14 @@ pub(crate) struct Marker {
     /// through Leaflet instead).
     icon: Option<web_sys::HtmlElement>,
     colour: &'static str,
+    /// Whether the runner is followed (their label outranks the field's).
+    pub(crate) followed: bool,
     /// The label, where the runner has one.
     pub(crate) tag: Option<web_sys::HtmlElement>,
+    /// The label as the declutter pass places it.
+    pub(crate) label: Option<MapLabel>,
+    /// Where the marker is drawn now (mid-glide, where the glide has got to).
+    pub(crate) at: (f64, f64),
     pub(crate) glide: Glide,
     pub(crate) seen_ms: u64,
     stale: bool,
@@ -154,11 +167,18 @@ impl Kit {
             (line, VecDeque::from([(lat, lng)]))
         });
         let tag = (followed || labelled).then(|| label(&dot, runner, &text, followed, (lat, lng)));
+        let label = tag.as_ref().and_then(|tag| {
+            let more = tag.query_selector(".more").ok().flatten();
+            MapLabel::of(&dot, more.map(JsCast::unchecked_into), Side::Right)
+        });
         let mut marker = Marker {
             dot,
             icon,
             colour,
+            followed,
             tag,
+            label,
+            at: (lat, lng),
             glide: Glide::still((lat, lng)),
             seen_ms,
             stale: false,
@@ -177,8 +197,9 @@ fn element(name: &str) -> web_sys::HtmlElement {
     )
 }
 
-/// The runner's permanent label: bib (and name, if followed), and "no signal since"
-/// when stale. Carries `data-lat`/`data-lng` of the newest fix, for tests.
+/// The runner's permanent label: bib (and name, if followed), "no signal since
+/// 09:42" when a followed runner is stale, and "+3" when it stands for hidden labels
+/// around it. Carries `data-lat`/`data-lng` of the newest fix, for tests.
 fn label(
     dot: &Layer,
     runner: &RunnerId,
@@ -199,16 +220,28 @@ fn label(
     name.set_text_content(Some(text));
     let _ = tag.append_child(&name);
     let _ = tag.append_child(&element("small"));
-    dot.bind_tooltip(
-        &tag,
-        &l::options(
-            r#"{"permanent":true,"direction":"right","offset":[9,0],"className":"runner-label","interactive":false}"#,
-        ),
+    let more = element("i");
+    more.set_class_name("more");
+    let _ = tag.append_child(&more);
+    let options = l::options(
+        r#"{"permanent":true,"direction":"right","className":"runner-label","interactive":false}"#,
     );
+    l::set(
+        &options,
+        "offset",
+        js_sys::Array::of2(&RUNNER_OFFSET.into(), &0.into()),
+    );
+    dot.bind_tooltip(&tag, &options);
     tag
 }
 
 impl Marker {
+    /// Draws the marker at `(lat, lng)` now.
+    pub(crate) fn place(&mut self, lat: f64, lng: f64) {
+        self.at = (lat, lng);
+        self.dot.set_lat_lng(&l::latlng(lat, lng));
+    }
+
     /// A new position: the trail grows and the label's coordinates follow (the marker
     /// itself is moved by its glide, or by the caller).
     pub(crate) fn moved(&mut self, lat: f64, lng: f64, seen_ms: u64, now_ms: u64) {
@@ -236,34 +269,42 @@ impl Marker {
     }
 }
 
-/// Grey with "no signal since 09:42" (the event's time) once a fix is older than
-/// [`STALE_AFTER_MS`], as the board marks the runner.
-pub(crate) fn refresh_stale(marker: &mut Marker, now_ms: u64) {
+/// Grey once a fix is older than [`STALE_AFTER_MS`], as the board marks the runner,
+/// with "no signal since 09:42" (the event's time) on a followed runner's label.
+/// Returns whether a label's text changed (it is measured again).
+pub(crate) fn refresh_stale(marker: &mut Marker, now_ms: u64) -> bool {
     let stale = now_ms.saturating_sub(marker.seen_ms) > STALE_AFTER_MS;
+    let mut resized = false;
     if let Some(tag) = &marker.tag {
         let _ = tag.set_attribute("data-stale", if stale { "true" } else { "false" });
         if let Ok(Some(small)) = tag.query_selector("small") {
-            small.set_text_content(
-                stale
-                    .then(|| {
-                        format!(
-                            " {}",
-                            no_signal_since(marker.seen_ms, marker.offset_min.get())
-                        )
-                    })
-                    .as_deref(),
-            );
+            let text = if stale && marker.followed {
+                format!(
+                    " {}",
+                    no_signal_since(marker.seen_ms, marker.offset_min.get())
+                )
+            } else {
+                String::new()
+            };
+            if small.text_content().unwrap_or_default() != text {
+                small.set_text_content(Some(&text));
+                resized = true;
+            }
         }
+    }
+    if resized && let Some(label) = &mut marker.label {
+        label.resized();
     }
     if stale != marker.stale {
         marker.stale = stale;
         let colour = if stale { STALE } else { marker.colour };
         if let Some(icon) = &marker.icon {
             let _ = icon.set_attribute("style", &format!("background-color:{colour}"));
-            return;
+            return resized;
         }
         let opts = js_sys::Object::new().into();
         l::set(&opts, "fillColor", colour);
         marker.dot.set_style(&opts);
     }
+    resized
 }

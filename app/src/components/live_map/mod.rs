@@ -16,6 +16,7 @@
 //! frame of the field moves them all before the canvas is redrawn once. Followed
 //! runners, a handful, are markers of their own above it ([`markers`]).
 //!
+//! - [`declutter`]: which labels to show, and on which side, so none covers another;
 //! - [`glide`]: a marker's eased move to its newest fix;
 //! - [`marks`]: the course's marks, merged where they share a place;
 //! - `positions`: the latest position of each runner, and the field's full frames;
@@ -28,7 +29,10 @@ use crate::{
     race_data::RaceSignals,
 };
 
+pub mod declutter;
 pub mod glide;
+#[cfg(feature = "hydrate")]
+mod labels;
 #[cfg(feature = "hydrate")]
 mod markers;
 pub mod marks;

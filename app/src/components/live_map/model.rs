@@ -120,10 +120,15 @@ impl Model {
             marker.glide.retarget(now(), (lat, lng), duration);
         } else {
             marker.glide = Glide::still((lat, lng));
-            marker.dot.set_lat_lng(&l::latlng(lat, lng));
+            marker.place(lat, lng);
         }
         marker.moved(lat, lng, seen_ms, wall_ms());
-        if glides {
+        // Its label moved (or is new): the labels are placed again on the next frame.
+        let labelled = marker.label.is_some();
+        if labelled || fresh {
+            m.labels_dirty = true;
+        }
+        if glides || labelled || fresh {
             m.request_frame();
         }
         if fresh {
@@ -154,6 +159,7 @@ impl Model {
         let labelled = self.field_size().max(rows.len()) <= LABEL_ALL_UP_TO;
         let (now, wall) = (now(), wall_ms());
         let mut added = false;
+        let mut labels_moved = false;
         for row in rows {
             let runner = row.runner();
             let followed = self.followed.contains(runner);
@@ -173,7 +179,8 @@ impl Model {
                     marker.glide.retarget(now, (lat, lng), FIELD_GLIDE_MS);
                 } else {
                     marker.glide = Glide::still((lat, lng));
-                    marker.dot.set_lat_lng(&l::latlng(lat, lng));
+                    marker.place(lat, lng);
+                    labels_moved |= marker.label.is_some();
                 }
                 marker.moved(lat, lng, seen_ms, wall);
             } else if followed {
@@ -192,9 +199,13 @@ impl Model {
                 }
             }
         }
-        if let Some(m) = &self.mounted {
+        if let Some(m) = &mut self.mounted {
             m.count_markers();
-            if glides {
+            // New labels, or labels moved without a glide: placed again.
+            if (added && labelled) || labels_moved || full {
+                m.labels_dirty = true;
+            }
+            if glides || m.labels_dirty {
                 m.request_frame();
             }
             // New dots are drawn last, over the followed runners' trails (the same
@@ -225,6 +236,8 @@ impl Model {
         {
             marker.remove();
             m.count_markers();
+            m.labels_dirty = true;
+            m.request_frame();
         }
     }
 
@@ -270,8 +283,10 @@ impl Model {
             }
             self.ensure_marker(&runner);
         }
-        if let Some(m) = &self.mounted {
+        if let Some(m) = &mut self.mounted {
             m.count_markers();
+            m.labels_dirty = true;
+            m.request_frame();
         }
         if self.autofit.get_untracked() {
             self.fit();
@@ -280,9 +295,13 @@ impl Model {
 
     /// Fits the view to the followed runners, or to the course and everyone.
     pub(crate) fn fit(&mut self) {
-        let Some(m) = &self.mounted else {
+        let Some(m) = &mut self.mounted else {
             return;
         };
+        // The view may change zoom (Leaflet's own "zoomend" finds the model busy):
+        // the labels are placed again on the next frame.
+        m.labels_dirty = true;
+        m.request_frame();
         let mut points: Vec<(f64, f64)> = self
             .followed
             .iter()

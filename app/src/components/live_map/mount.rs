@@ -1,5 +1,6 @@
 //! Leaflet's side of the map: mounting it (tiles, course, marks, listeners), the
-//! markers it holds, and the animation frames that move gliding markers.
+//! markers it holds, and the animation frames that move gliding markers and place
+//! the labels ([`super::declutter`]) wherever a label moved.
 
 use std::{
     cell::{Cell, RefCell},
@@ -11,7 +12,9 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, prelude::*};
 
 use super::{
+    declutter::{self, Label, MARK_SIDES, RUNNER_SIDES, Rank, Rect, Side},
     glide::Glide,
+    labels::{MapLabel, RUNNER_OFFSET},
     markers::{Kit, Marker, refresh_stale},
     marks::drawn_marks,
     model::{SharedModel, now, wall_ms},
@@ -25,6 +28,21 @@ use crate::{
 
 type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 
+/// A checkpoint's label, with its place and the radius of its dot.
+pub(crate) struct MarkLabel {
+    at: (f64, f64),
+    radius: f64,
+    label: MapLabel,
+}
+
+/// Pixels between a checkpoint's point and its label (the tooltip's offset).
+const MARK_OFFSET: f64 = 8.0;
+/// Leaflet's CSS puts a tooltip this far from its offset (`margin`), and draws its
+/// pointer in between.
+const TOOLTIP_MARGIN: f64 = 6.0;
+/// Half the size of a followed runner's dot (`iconSize` 18).
+const FOLLOWED_DOT: f64 = 9.0;
+
 /// The map once Leaflet is up.
 pub(crate) struct Mounted {
     pub(crate) map: Map,
@@ -34,6 +52,10 @@ pub(crate) struct Mounted {
     pub(crate) kit: Kit,
     pub(crate) markers: HashMap<RunnerId, Marker>,
     pub(crate) course: Vec<(f64, f64)>,
+    marks: Vec<MarkLabel>,
+    /// Labels to place again on the next frame (one was added, removed, moved
+    /// without a glide, or changed its text; or the zoom changed).
+    pub(crate) labels_dirty: bool,
     /// Set while we move the view ourselves, so only the user's moves end auto-fit.
     pub(crate) programmatic: Rc<Cell<bool>>,
     frame: FrameCallback,
@@ -94,8 +116,77 @@ impl Mounted {
     }
 
     pub(crate) fn restale(&mut self, now_ms: u64) {
+        let mut resized = false;
         for marker in self.markers.values_mut() {
-            refresh_stale(marker, now_ms);
+            resized |= refresh_stale(marker, now_ms);
+        }
+        if resized {
+            self.labels_dirty = true;
+            self.request_frame();
+        }
+    }
+
+    /// Places every label: checkpoints first, then followed runners, then the field;
+    /// a label with no free side is hidden and counted by the one it ran into. Reads
+    /// no layout but the size of a label that is new or whose text changed.
+    pub(crate) fn declutter(&mut self) {
+        self.labels_dirty = false;
+        let map = &self.map;
+        let point = |(lat, lng): (f64, f64)| {
+            let p = map.lat_lng_to_layer_point(&l::latlng(lat, lng));
+            (p.x(), p.y())
+        };
+        let mut labels = Vec::new();
+        let mut obstacles = Vec::new();
+        // The boxes are a pixel larger all round than the tooltips Leaflet draws, and
+        // reach back to the point over the tooltip's pointer.
+        for mark in &mut self.marks {
+            let at = point(mark.at);
+            obstacles.push((Rect::around(at, mark.radius), None));
+            labels.push(Label {
+                at,
+                size: mark
+                    .label
+                    .size()
+                    .map_or((0.0, 0.0), |(w, h)| (w + 2.0, h + 2.0)),
+                gap: MARK_OFFSET - 1.0,
+                pointer: TOOLTIP_MARGIN,
+                rank: Rank::Mark,
+                was_shown: mark.label.shown(),
+                sides: MARK_SIDES,
+            });
+        }
+        let mut runners: Vec<&mut MapLabel> = Vec::new();
+        for marker in self.markers.values_mut() {
+            let Some(label) = &mut marker.label else {
+                continue;
+            };
+            let at = point(marker.at);
+            if marker.followed {
+                obstacles.push((Rect::around(at, FOLLOWED_DOT), Some(labels.len())));
+            }
+            labels.push(Label {
+                at,
+                size: label.size().map_or((0.0, 0.0), |(w, h)| (w + 2.0, h + 2.0)),
+                gap: RUNNER_OFFSET - 1.0,
+                pointer: TOOLTIP_MARGIN,
+                rank: if marker.followed {
+                    Rank::Followed
+                } else {
+                    Rank::Field
+                },
+                was_shown: label.shown(),
+                sides: RUNNER_SIDES,
+            });
+            runners.push(label);
+        }
+        let placed = declutter::declutter(&labels, &obstacles);
+        let (for_marks, for_runners) = placed.split_at(self.marks.len());
+        for (mark, p) in self.marks.iter_mut().zip(for_marks) {
+            mark.label.apply(*p);
+        }
+        for (label, p) in runners.into_iter().zip(for_runners) {
+            label.apply(*p);
         }
     }
 
@@ -121,31 +212,42 @@ fn step(model: &SharedModel) {
     m.frame_pending.set(false);
     let now = now();
     let mut moving = false;
+    let mut labels_moved = m.labels_dirty;
     // Only gliding markers are touched: each move costs Leaflet a projection and a
     // redraw request.
     for marker in m.markers.values_mut().filter(|m| m.glide.is_gliding()) {
         let ((lat, lng), still_moving) = marker.glide.at(now);
-        marker.dot.set_lat_lng(&l::latlng(lat, lng));
+        marker.place(lat, lng);
+        labels_moved |= marker.label.is_some();
         if still_moving {
             moving = true;
         } else {
             marker.glide = Glide::still((lat, lng));
         }
     }
+    if labels_moved {
+        m.declutter();
+    }
     if moving {
         m.request_frame();
     }
 }
 
-/// Draws the course and its marks on the canvas; returns the course's points.
-fn draw_course(map: &Map, renderer: &JsValue, race: RaceSignals) -> Vec<(f64, f64)> {
+/// Draws the course and its marks on the canvas; returns the course's points and the
+/// marks' labels.
+fn draw_course(
+    map: &Map,
+    renderer: &JsValue,
+    race: RaceSignals,
+) -> (Vec<(f64, f64)>, Vec<MarkLabel>) {
     let Some(event) = race.event.get_untracked() else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let course: Vec<(f64, f64)> = event.line.iter().map(|&[a, b]| (a, b)).collect();
     let opts = l::options(r##"{"color":"#1c3d5a","weight":5,"opacity":0.55,"interactive":false}"##);
     l::set(&opts, "renderer", renderer.clone());
     l::polyline(&l::latlngs(course.iter().copied()), &opts).add_to(map);
+    let mut labels = Vec::new();
     for (name, at, end) in drawn_marks(&event.marks) {
         let opts = l::options(if end {
             r##"{"radius":8,"weight":3,"color":"#1c3d5a","fillColor":"#ffffff","fillOpacity":1}"##
@@ -160,14 +262,24 @@ fn draw_course(map: &Map, renderer: &JsValue, race: RaceSignals) -> Vec<(f64, f6
         let tag: web_sys::HtmlElement = tag.unchecked_into();
         tag.set_class_name("mark-tag");
         tag.set_text_content(Some(&name));
-        dot.bind_tooltip(
-            &tag,
-            &l::options(
-                r#"{"permanent":true,"direction":"top","offset":[0,-8],"className":"mark-label"}"#,
-            ),
+        let options = l::options(
+            r#"{"permanent":true,"direction":"top","className":"mark-label","interactive":false}"#,
         );
+        l::set(
+            &options,
+            "offset",
+            js_sys::Array::of2(&0.into(), &(-MARK_OFFSET).into()),
+        );
+        dot.bind_tooltip(&tag, &options);
+        if let Some(label) = MapLabel::of(&dot, None, Side::Top) {
+            labels.push(MarkLabel {
+                at: (at[0], at[1]),
+                radius: if end { 8.0 } else { 5.0 },
+                label,
+            });
+        }
     }
-    course
+    (course, labels)
 }
 
 /// Creates the Leaflet map in `div`. False if Leaflet is not there (the static map
@@ -197,7 +309,7 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
     // Leaflet's default margin around the view: a larger canvas costs every frame (its
     // pixels are copied to the compositor), measured in BENCHMARKS.md.
     let renderer = l::canvas(&l::options(r#"{"padding":0.1}"#));
-    let course = draw_course(&map, &renderer, race);
+    let (course, marks) = draw_course(&map, &renderer, race);
     let programmatic = Rc::new(Cell::new(false));
     let mut model_ref = model.borrow_mut();
     let autofit = model_ref.autofit;
@@ -209,6 +321,18 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
         }
     });
     map.on("movestart", on_move.as_ref().unchecked_ref());
+    // A new zoom puts every label somewhere else: placed again on the next frame.
+    let weak = Rc::downgrade(model);
+    let on_zoom = Closure::<dyn FnMut()>::new(move || {
+        if let Some(model) = weak.upgrade()
+            && let Ok(mut model) = model.try_borrow_mut()
+            && let Some(m) = &mut model.mounted
+        {
+            m.labels_dirty = true;
+            m.request_frame();
+        }
+    });
+    map.on("zoomend", on_zoom.as_ref().unchecked_ref());
     let weak = Rc::downgrade(model);
     let frame: FrameCallback = Rc::new(RefCell::new(None));
     *frame.borrow_mut() = Some(Closure::new(move |_t: f64| {
@@ -237,10 +361,12 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
         kit,
         markers: HashMap::new(),
         course,
+        marks,
+        labels_dirty: true,
         programmatic,
         frame,
         frame_pending: Rc::new(Cell::new(false)),
-        _listeners: vec![on_move],
+        _listeners: vec![on_move, on_zoom],
         stale_timer,
     });
     let runners: Vec<RunnerId> = model_ref.positions.iter().map(|(r, _)| r.clone()).collect();
@@ -249,6 +375,7 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
     }
     if let Some(m) = &model_ref.mounted {
         m.count_markers();
+        m.request_frame();
     }
     model_ref.fit();
     true

@@ -38,8 +38,8 @@ impl HistoryRules {
             // Bounded by time too: see `trail`.
             TopicKind::Runner => self.max_events,
             TopicKind::Series => 300,
-            // The room page keeps its own lines; a newcomer starts with a clean slate.
-            TopicKind::Room => 0,
+            // The last cheers: someone who joins later sees what was said.
+            TopicKind::Room => ROOM_SNAPSHOT,
             TopicKind::Presence | TopicKind::Field | TopicKind::Board => 0,
         };
         len.min(self.max_events)
@@ -54,6 +54,11 @@ impl HistoryRules {
         }
     }
 }
+
+/// Messages of a room a fresh subscriber gets: the last ones said (within the
+/// history's age), so that someone who opens the page later sees the cheers before
+/// theirs. Seed `/room` clients get none: their protocol has no snapshot.
+pub const ROOM_SNAPSHOT: usize = 20;
 
 /// One thing that happened on a topic.
 #[derive(Debug)]

@@ -35,7 +35,9 @@ mod numbered;
 mod presence;
 
 use history::snapshot;
-pub use history::{Event, HistoryRules, LatestFix, TRAIL_RECENT, TRAIL_SNAPSHOT_FIXES};
+pub use history::{
+    Event, HistoryRules, LatestFix, ROOM_SNAPSHOT, TRAIL_RECENT, TRAIL_SNAPSHOT_FIXES,
+};
 pub use numbered::{Applied, Numbered};
 pub use presence::Audience;
 use presence::room_presence;
