@@ -2,7 +2,7 @@
 // fixes reach the runner's followers with the phone's own timestamps.
 const { execFileSync } = require('child_process');
 const path = require('path');
-const { test, expect, waitLive, openSocket, snapshot } = require('./fixtures');
+const { test, expect, waitLive, openSocket, snapshot, v1Publisher } = require('./fixtures');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
@@ -201,4 +201,37 @@ test('a link the server refuses says so plainly, and only that', async ({ page }
   await expect(page.getByText('Checking your link')).toHaveCount(0);
   await expect(page.getByTestId('track-start')).toBeDisabled();
   await snapshot(page, 'track-refused');
+});
+
+test('the runner page lists the runner\'s last three splits as they pass', async ({ page, baseURL }) => {
+  const view = await (await fetch(`${baseURL}/api/race`)).json();
+  // A runner no other test has moved: other files share the server.
+  const board = await (await fetch(`${baseURL}/api/leaderboard`)).json();
+  const free = board.standings.filter((s) => s.last_seen_ms == null);
+  expect(free.length, 'a runner nobody has moved').toBeGreaterThan(0);
+  const bib = String(free[0].bib);
+  await page.goto(`/track?token=${runnerToken(bib)}`);
+  await waitLive(page);
+  const table = page.locator('.track-race table.splits');
+  await expect(table.locator('caption')).toHaveText('Splits');
+  await expect(page.locator('.track-race .splits-empty')).toBeVisible();
+
+  // The runner passes the three checkpoints (3 km, Halfway, 10 km) and the finish at
+  // 4 m/s, the last fix 5 minutes ago.
+  const line = view.event.line;
+  const at = (metres) => line[Math.min(line.length - 1, Math.round(metres / 25))];
+  const finish = (line.length - 1) * 25;
+  const phone = await v1Publisher(baseURL);
+  const t0 = Date.now() - 5 * 60_000 - (finish / 4) * 1000;
+  for (const metres of [2900, 3100, 6300, 6500, 9900, 10100, finish - 100, finish]) {
+    phone.fix(bib, ...at(metres), t0 + (metres / 4) * 1000);
+  }
+  // Four splits, of which the page keeps the last three: Halfway, 10 km, the finish.
+  const rows = table.locator('tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toHaveAttribute('data-point', '1');
+  await expect(rows.nth(2)).toHaveClass(/finish/);
+  await expect(page.locator('.track-race .splits-empty')).toHaveCount(0);
+  phone.close();
+  await snapshot(page, 'track-splits');
 });

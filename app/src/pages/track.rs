@@ -330,8 +330,8 @@ pub fn TrackPage() -> impl IntoView {
             <p class="track-link" data-testid="track-link" role="status" data-state=move || link().0>
                 <span class="dot" aria-hidden="true"></span>{move || link().1}
             </p>
-            {move || (runner.with(Option::is_some) && has_event.get()).then(|| view! {
-                <TrackRace row=row.into() now_ms=race.now_ms race=race/>
+            {move || runner.get().filter(|_| has_event.get()).map(|r| view! {
+                <TrackRace runner=r row=row.into() now_ms=race.now_ms race=race/>
             })}
             <fieldset class="track-settings" prop:disabled=move || tracking.get()>
                 <legend>"Settings"</legend>

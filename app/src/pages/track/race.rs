@@ -1,19 +1,30 @@
 //! The runner's own race on their page, from their leaderboard row: done and to go,
-//! rank, pace, the next checkpoint and when they should reach it, the finish. Big
-//! figures: read at arm's length, while running.
+//! rank, pace, the next checkpoint and when they should reach it, the finish, and
+//! their last splits. Big figures: read at arm's length, while running.
 
 use leptos::prelude::*;
 
 use crate::{
+    components::splits::{SplitsTable, use_runner_splits},
     format,
-    protocol::race::{Standing, Status},
+    protocol::{
+        RunnerId,
+        race::{Standing, Status},
+    },
     race_data::RaceSignals,
 };
 
+/// How many of their latest splits the runner sees (the panel spectators open has
+/// them all): the page must stay short enough to read on the move.
+const LAST_SPLITS: usize = 3;
+
 /// The runner's race, from their leaderboard row: done and to go, rank, pace, the
-/// next checkpoint and the finish, with when they should reach them.
+/// next checkpoint and the finish, with when they should reach them, and their last
+/// splits.
 #[component]
 pub fn TrackRace(
+    /// Whose race.
+    runner: RunnerId,
     /// Their row, once the server has one.
     row: Signal<Option<Standing>>,
     /// The server's clock at the first paint.
@@ -48,6 +59,10 @@ pub fn TrackRace(
                 row.with(|s| s.as_ref().map_or("–".to_owned(), |s| f(s, t, n)))
             })
         };
+    let splits = use_runner_splits(runner, race);
+    let last_splits = Signal::derive(move || {
+        splits.with(|all| all[all.len().saturating_sub(LAST_SPLITS)..].to_vec())
+    });
     let started = move || row.with(|s| s.as_ref().is_some_and(|s| s.last_seen_ms.is_some()));
     view! {
         <section class="track-race" aria-label="Your race">
@@ -70,6 +85,7 @@ pub fn TrackRace(
                 }))}
                 {fact("Finish", "track-finish", with(|s, now, _| if s.finished_ms.is_some() { "finished".to_owned() } else { format::eta(now, s.finish.eta_ms) }))}
             </dl>
+            <SplitsTable splits=last_splits/>
         </section>
     }
 }
