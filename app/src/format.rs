@@ -23,6 +23,26 @@ pub fn pace(s_per_km: Option<f64>) -> String {
     }
 }
 
+/// A board row's gap, the same in the board and the runner panel: a finisher's time
+/// behind the first finisher ("winner", "+0:42", "+1:02:05"), else the distance
+/// behind the leader, else (no fix yet) the runner's status.
+pub fn standing_gap(s: &Standing) -> String {
+    match s.gap_s {
+        Some(g) if s.finished_ms.is_some() => {
+            if g < 1.0 {
+                "winner".to_owned()
+            } else {
+                format!(
+                    "+{}",
+                    crate::protocol::splits::race_time((g * 1000.0) as u64)
+                )
+            }
+        }
+        _ if s.last_seen_ms.is_some() => gap(s.gap_m),
+        _ => s.status.label().to_owned(),
+    }
+}
+
 /// "leader", "+120 m", "+1.3 km".
 pub fn gap(m: f64) -> String {
     if m < 1.0 {
@@ -109,5 +129,42 @@ mod tests {
         assert_eq!(clock(t, -300), "03:42");
         assert_eq!(clock(t + 16 * 3600 * 1000, 60), "01:42", "past midnight");
         assert_eq!(no_signal_since(t, 60), "no signal since 09:42");
+    }
+
+    #[test]
+    fn a_finisher_s_gap_is_time_behind_the_winner_and_the_others_distance() {
+        use crate::protocol::race::{Ahead, Standing};
+        let row = |gap_m: f64, gap_s: Option<f64>, finished_ms: Option<u64>, seen: bool| Standing {
+            position: 1,
+            bib: crate::protocol::RunnerId::parse("7").unwrap(),
+            name: "Ada".into(),
+            category: None,
+            status: Status::Running,
+            distance_m: 5000.0,
+            gap_m,
+            gap_s,
+            pace_s_per_km: None,
+            last_seen_ms: seen.then_some(1),
+            at: None,
+            next_checkpoint: None,
+            finish: Ahead {
+                name: "finish".into(),
+                distance_m: 12_800.0,
+                eta_ms: None,
+            },
+            finished_ms,
+            finish_time_ms: None,
+        };
+        assert_eq!(standing_gap(&row(0.0, Some(0.0), Some(5), true)), "winner");
+        assert_eq!(standing_gap(&row(0.0, Some(42.0), Some(5), true)), "+0:42");
+        assert_eq!(
+            standing_gap(&row(0.0, Some(3725.0), Some(5), true)),
+            "+1:02:05"
+        );
+        assert_eq!(standing_gap(&row(2900.0, None, None, true)), "+2.9 km");
+        assert_eq!(
+            standing_gap(&row(0.0, None, None, false)),
+            Status::Running.label()
+        );
     }
 }

@@ -199,6 +199,7 @@ mod tests {
             status: Status::Running,
             distance_m: 0.0,
             gap_m: 0.0,
+            gap_s: None,
             pace_s_per_km: None,
             last_seen_ms: None,
             at: None,

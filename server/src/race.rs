@@ -221,6 +221,7 @@ impl Race {
                     status,
                     distance_m: tenth(distance_m),
                     gap_m: 0.0,
+                    gap_s: None,
                     pace_s_per_km: speed.map(|v| tenth(1000.0 / v)),
                     last_seen_ms: progress.map(|p| p.last_ms),
                     at: progress
@@ -262,9 +263,14 @@ impl Race {
                 .then(b.distance_m.total_cmp(&a.distance_m))
         });
         let leader = lines.first().map_or(0.0, |s| s.distance_m);
+        let first_finish = lines.first().and_then(|s| s.finished_ms);
         for (i, line) in lines.iter_mut().enumerate() {
             line.position = i + 1;
             line.gap_m = tenth((leader - line.distance_m).max(0.0));
+            line.gap_s = line
+                .finished_ms
+                .zip(first_finish)
+                .map(|(at, first)| tenth(at.saturating_sub(first) as f64 / 1000.0));
         }
         Leaderboard {
             event: self.event.name.clone(),

@@ -249,6 +249,7 @@ mod tests {
             status,
             distance_m: 5000.0,
             gap_m: 0.0,
+            gap_s: None,
             pace_s_per_km: Some(300.0),
             last_seen_ms: Some(1),
             at: None,

@@ -48,12 +48,16 @@ fn fetch_page(all: RwSignal<Option<Vec<Standing>>>) {
 /// A row's key: every figure the row shows, so that a row is redrawn whenever any of
 /// them changes (a gap that grows while the runner's own figures stay included): the
 /// whole row always comes from one board.
-fn row_key(s: &Standing) -> (RunnerId, usize, Status, [u64; 2], Option<u64>, Option<u64>) {
+fn row_key(s: &Standing) -> (RunnerId, usize, Status, [u64; 3], Option<u64>, Option<u64>) {
     (
         s.bib.clone(),
         s.position,
         s.status,
-        [s.distance_m.to_bits(), s.gap_m.to_bits()],
+        [
+            s.distance_m.to_bits(),
+            s.gap_m.to_bits(),
+            s.gap_s.map_or(u64::MAX, f64::to_bits),
+        ],
         s.pace_s_per_km.map(f64::to_bits),
         s.last_seen_ms,
     )
@@ -146,7 +150,7 @@ pub fn Leaderboard(
                                         <small class="no-signal">{move || format::no_signal_since(last, race.utc_offset_min())}</small>
                                     })}</td>
                                 <td class="distance">{format::distance(s.distance_m)}</td>
-                                <td class="gap">{if s.last_seen_ms.is_some() { format::gap(s.gap_m) } else { s.status.label().to_owned() }}</td>
+                                <td class="gap">{format::standing_gap(&s)}</td>
                                 <td class="pace">{format::pace(s.pace_s_per_km)}</td>
                                 <td><button type="button" class="follow-toggle"
                                     aria-pressed=move || followed.get().to_string()

@@ -75,6 +75,10 @@ pub struct Standing {
     pub distance_m: f64,
     /// Metres behind the leader.
     pub gap_m: f64,
+    /// For a runner who finished: seconds behind the first finisher (0 for them).
+    /// Finishers are all at the line, so their distance gap says nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_s: Option<f64>,
     /// Seconds per kilometre over the recent past.
     pub pace_s_per_km: Option<f64>,
     /// When their latest fix arrived, ms since the Unix epoch.

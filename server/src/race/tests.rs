@@ -200,3 +200,37 @@ fn the_speed_chart_agrees_with_the_pace_on_a_noisy_track() {
     );
     assert!((pace_kmh - 12.6).abs() < 0.6, "{pace_kmh}");
 }
+
+#[test]
+fn finishers_are_timed_behind_the_first_finisher() {
+    // Everyone at the line is 0 m behind: the gap of a finisher is time, from the same
+    // board the order comes from. 5 finishes 42 s after 4; 6 is still running.
+    let race = race();
+    let course = &Event::demo().course;
+    let end = course.length_m();
+    let steps = (end / 400.0) as u64;
+    for i in 0..steps {
+        let d = (400 * i) as f64;
+        let t = i * 100_000;
+        race.record(&bib("4"), course.position_at(d), t);
+        race.record(&bib("5"), course.position_at(d - 100.0), t);
+        race.record(&bib("6"), course.position_at(d / 2.0), t);
+    }
+    let last = steps * 100_000;
+    race.record(&bib("4"), course.position_at(end), last);
+    race.record(&bib("5"), course.position_at(end), last + 42_000);
+    let board = race.leaderboard(last + 50_000);
+    let gap = |b: &str| {
+        let s = board
+            .standings
+            .iter()
+            .find(|s| s.bib.as_str() == b)
+            .unwrap();
+        (s.gap_s, s.gap_m)
+    };
+    assert_eq!(gap("4"), (Some(0.0), 0.0));
+    assert_eq!(gap("5"), (Some(42.0), 0.0));
+    let (running_s, running_m) = gap("6");
+    assert_eq!(running_s, None);
+    assert!(running_m > 1000.0, "{running_m}");
+}
