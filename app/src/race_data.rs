@@ -185,6 +185,24 @@ mod browser {
     }
 }
 
+/// Wall-clock milliseconds, starting at the server's `start_ms` (so the first paint
+/// and hydration agree) and ticking once a second in the browser.
+pub(crate) fn use_clock(start_ms: u64) -> RwSignal<u64> {
+    let now = RwSignal::new(start_ms);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_none()
+            && let Ok(handle) = set_interval_with_handle(
+                move || now.set(js_sys::Date::now() as u64),
+                std::time::Duration::from_secs(1),
+            )
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    now
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,7 +39,7 @@ use crate::{
     follow_list::{FollowList, missing_from},
     live::LiveSocket,
     protocol::{ClientMsg, EventData, RunnerId, ServerMsg, Topic},
-    race_data::{RaceSignals, apply_board, upsert_standing, use_race_view},
+    race_data::{RaceSignals, apply_board, upsert_standing, use_clock, use_race_view},
 };
 
 mod reveal;
@@ -331,22 +331,4 @@ fn remember_follows(follows: Memo<FollowList>, set_follows: Callback<Vec<RunnerI
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = (follows, set_follows, STORAGE_KEY);
-}
-
-/// Wall-clock milliseconds, starting at the server's `start_ms` (so the first paint
-/// and hydration agree) and ticking once a second in the browser.
-fn use_clock(start_ms: u64) -> RwSignal<u64> {
-    let now = RwSignal::new(start_ms);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_none()
-            && let Ok(handle) = set_interval_with_handle(
-                move || now.set(js_sys::Date::now() as u64),
-                std::time::Duration::from_secs(1),
-            )
-        {
-            on_cleanup(move || handle.clear());
-        }
-    });
-    now
 }

@@ -82,22 +82,32 @@ fn progress_never_goes_back_and_off_course_is_said() {
     assert_eq!(race.leaderboard(7).standings.len(), 12);
 }
 
-#[test]
-fn finishing_is_recorded_once_and_finishers_lead_in_order() {
+/// 4 and 5 run the whole loop, a fix every 400 m `every_ms` apart (5 100 m behind,
+/// 6 at half their distance); 4 reaches the line the step after, 5 `behind_ms`
+/// later. The board at `at_ms`.
+fn two_finish(every_ms: u64, behind_ms: u64, at_ms: u64) -> Leaderboard {
     let race = race();
     let course = &Event::demo().course;
     let end = course.length_m();
-    // Both run the whole loop (its last metres pass the start again), 5 finishing
-    // ten seconds after 4.
     let steps = (end / 400.0) as u64;
     for i in 0..steps {
         let d = (400 * i) as f64;
-        race.record(&bib("4"), course.position_at(d), i);
-        race.record(&bib("5"), course.position_at(d - 100.0), i);
+        let t = i * every_ms;
+        race.record(&bib("4"), course.position_at(d), t);
+        race.record(&bib("5"), course.position_at(d - 100.0), t);
+        race.record(&bib("6"), course.position_at(d / 2.0), t);
     }
-    race.record(&bib("4"), course.position_at(end), 1_020);
-    race.record(&bib("5"), course.position_at(end), 1_030);
-    let board = race.leaderboard(1_040);
+    let last = steps * every_ms;
+    race.record(&bib("4"), course.position_at(end), last);
+    race.record(&bib("5"), course.position_at(end), last + behind_ms);
+    race.leaderboard(at_ms)
+}
+
+#[test]
+fn finishing_is_recorded_once_and_finishers_lead_in_order() {
+    // Both run the whole loop (its last metres pass the start again), 5 finishing
+    // ten milliseconds after 4.
+    let board = two_finish(1, 10, 1_040);
     let order: Vec<&str> = board
         .standings
         .iter()
@@ -105,8 +115,9 @@ fn finishing_is_recorded_once_and_finishers_lead_in_order() {
         .map(|s| s.bib.as_str())
         .collect();
     assert_eq!(order, ["4", "5"]);
-    assert_eq!(board.standings[0].finished_ms, Some(1_020));
-    assert_eq!(board.standings[1].finished_ms, Some(1_030));
+    let last = (Event::demo().course.length_m() / 400.0) as u64;
+    assert_eq!(board.standings[0].finished_ms, Some(last));
+    assert_eq!(board.standings[1].finished_ms, Some(last + 10));
     assert!(board.standings[0].finish.eta_ms.is_none());
     assert_eq!(board.standings[0].status, Status::Finished);
 }
@@ -205,21 +216,8 @@ fn the_speed_chart_agrees_with_the_pace_on_a_noisy_track() {
 fn finishers_are_timed_behind_the_first_finisher() {
     // Everyone at the line is 0 m behind: the gap of a finisher is time, from the same
     // board the order comes from. 5 finishes 42 s after 4; 6 is still running.
-    let race = race();
-    let course = &Event::demo().course;
-    let end = course.length_m();
-    let steps = (end / 400.0) as u64;
-    for i in 0..steps {
-        let d = (400 * i) as f64;
-        let t = i * 100_000;
-        race.record(&bib("4"), course.position_at(d), t);
-        race.record(&bib("5"), course.position_at(d - 100.0), t);
-        race.record(&bib("6"), course.position_at(d / 2.0), t);
-    }
-    let last = steps * 100_000;
-    race.record(&bib("4"), course.position_at(end), last);
-    race.record(&bib("5"), course.position_at(end), last + 42_000);
-    let board = race.leaderboard(last + 50_000);
+    let steps = (Event::demo().course.length_m() / 400.0) as u64;
+    let board = two_finish(100_000, 42_000, steps * 100_000 + 50_000);
     let gap = |b: &str| {
         let s = board
             .standings

@@ -329,12 +329,16 @@ async fn a_client_resumes_on_another_node_with_exactly_what_it_missed() {
     assert_eq!(before[0]["type"], "snapshot", "{before:?}");
     assert_eq!(before[0]["resumed"], true, "{before:?}");
     assert!(before[0].get("gap").is_none(), "{before:?}");
-    let seqs: Vec<u64> = before[1..]
-        .iter()
-        .map(|e| e["seq"].as_u64().unwrap())
-        .collect();
+    // What node b had when the client came back is replayed; an event still on its
+    // way from Redis comes live just after (seen under load: 4 replayed, then 5).
+    // Either way: each missed event exactly once, in order.
+    let mut missed: Vec<Value> = before[1..].to_vec();
+    while missed.len() < 2 {
+        missed.push(next_event(&mut back).await);
+    }
+    let seqs: Vec<u64> = missed.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, [4, 5]);
-    assert_eq!(before[2]["data"]["lat"], fix(4, t0)["lat"]);
+    assert_eq!(missed[1]["data"]["lat"], fix(4, t0)["lat"]);
     // And it carries on live.
     publish(&mut phone, 9, "runner:5", fix(5, t0)).await;
     assert_eq!(next_event(&mut back).await["seq"], 6);

@@ -11,7 +11,7 @@ use crate::{
         RunnerId,
         race::{Standing, Status},
     },
-    race_data::RaceSignals,
+    race_data::{RaceSignals, use_clock},
 };
 
 /// How many of their latest splits the runner sees (the panel spectators open has
@@ -32,18 +32,7 @@ pub fn TrackRace(
     /// The event and board (the field's size).
     race: RaceSignals,
 ) -> impl IntoView {
-    let now = RwSignal::new(now_ms);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_none()
-            && let Ok(handle) = set_interval_with_handle(
-                move || now.set(js_sys::Date::now() as u64),
-                std::time::Duration::from_secs(1),
-            )
-        {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let now = use_clock(now_ms);
     let field = move || {
         race.board
             .with(|b| b.as_ref().map_or(0, |b| b.runners.max(b.standings.len())))
