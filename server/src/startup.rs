@@ -223,6 +223,8 @@ impl Application {
         if let Some(cluster) = &cluster {
             hub = hub.with_relay(cluster.clone());
         }
+        let (splits_sink, split_news) = tokio::sync::mpsc::unbounded_channel();
+        hub = hub.with_timing(splits_sink);
         let hub = Arc::new(hub);
         let store = Store::open(&config.data_dir)?;
         let intake = Arc::new(Intake::new(
@@ -236,7 +238,7 @@ impl Application {
         if splits > 0 {
             tracing::info!(splits, "split times restored from the store");
         }
-        let mut background = vec![crate::timing::start(hub.clone(), store.clone())];
+        let mut background = vec![crate::timing::start(hub.clone(), store.clone(), split_news)];
         if let Some(cluster) = cluster {
             background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
             // Serve at once either way; a node that cannot reach Redis yet starts

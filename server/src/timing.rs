@@ -17,29 +17,23 @@
 
 use std::sync::Arc;
 
-use spectate_app::protocol::splits::Split;
 use tokio::{sync::mpsc, task::JoinHandle};
 
-use crate::{hub::Hub, store::Store};
-
-/// What the race tells the timing task.
-#[derive(Debug)]
-pub(crate) enum News {
-    /// A split this node recorded: store it, then publish it.
-    Recorded(Split),
-    /// A split the cluster published, adopted by the race: store it.
-    Adopted(Split),
-    /// The race started over: forget the stored splits.
-    Restarted,
-}
+use crate::{
+    hub::{Hub, News},
+    store::Store,
+};
 
 /// Splits stored in one transaction, at most.
 const BATCH: usize = 256;
 
-/// Starts the task that stores and publishes the splits `hub`'s race records.
-pub(crate) fn start(hub: Arc<Hub>, store: Store) -> JoinHandle<()> {
-    let (sink, mut news) = mpsc::unbounded_channel();
-    hub.set_timing(sink);
+/// Starts the task that stores and publishes the splits `hub`'s race records: the
+/// `news` whose sender the hub was built with ([`Hub::with_timing`]).
+pub(crate) fn start(
+    hub: Arc<Hub>,
+    store: Store,
+    mut news: mpsc::UnboundedReceiver<News>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut batch = Vec::with_capacity(BATCH);
         while news.recv_many(&mut batch, BATCH).await > 0 {

@@ -53,6 +53,7 @@ use crate::{auth::Access, config::Limits};
 
 pub use admission::Admission;
 pub use outbox::{Outbox, OutboxBounds, OutboxReceiver};
+pub(crate) use splits::News;
 pub use stats::Stats;
 pub use topics::{Fanout, TopicRegistry};
 
@@ -102,7 +103,7 @@ pub struct Hub {
     started: tokio::time::Instant,
     /// Where the splits the race records go to be stored and published
     /// ([`crate::timing`]); unset, they stay in the race's memory.
-    timing: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<crate::timing::News>>,
+    timing: Option<tokio::sync::mpsc::UnboundedSender<News>>,
 }
 
 impl Hub {
@@ -135,7 +136,7 @@ impl Hub {
             next_conn_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
             started: tokio::time::Instant::now(),
-            timing: std::sync::OnceLock::new(),
+            timing: None,
         }
     }
 
@@ -276,7 +277,7 @@ impl Hub {
             self.board.touch();
             self.field.record(runner, position, taken_ms);
             for split in splits {
-                self.timing_news(crate::timing::News::Recorded(split));
+                self.timing_news(News::Recorded(split));
             }
         }
     }

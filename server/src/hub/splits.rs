@@ -6,16 +6,30 @@
 use spectate_app::protocol::{EventData, ProtocolError, Topic, splits::Split};
 
 use super::{Hub, now_ms};
-use crate::timing::News;
+
+/// What the race tells the timing task.
+#[derive(Debug)]
+pub(crate) enum News {
+    /// A split this node recorded: store it, then publish it.
+    Recorded(Split),
+    /// A split the cluster published, adopted by the race: store it.
+    Adopted(Split),
+    /// The race started over: forget the stored splits.
+    Restarted,
+}
 
 impl Hub {
-    /// Hands the splits the race records to `sink` from now on ([`crate::timing`]).
-    pub(crate) fn set_timing(&self, sink: tokio::sync::mpsc::UnboundedSender<News>) {
-        let _ = self.timing.set(sink);
+    /// The hub whose race's splits go to `sink` ([`crate::timing`] stores, then
+    /// publishes them); without one they stay in the race's memory.
+    pub(crate) fn with_timing(self, sink: tokio::sync::mpsc::UnboundedSender<News>) -> Self {
+        Self {
+            timing: Some(sink),
+            ..self
+        }
     }
 
     pub(super) fn timing_news(&self, news: News) {
-        if let Some(sink) = self.timing.get() {
+        if let Some(sink) = &self.timing {
             let _ = sink.send(news);
         }
     }
