@@ -17,6 +17,7 @@ use axum::{
 };
 use serde::Deserialize;
 
+use super::no_event;
 use crate::state::AppState;
 
 /// The paging query.
@@ -26,14 +27,6 @@ pub struct Page {
     offset: Option<usize>,
     /// Rows to return.
     limit: Option<usize>,
-}
-
-fn no_event() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        "no event: start the server with --event FILE (or --demo)\n",
-    )
-        .into_response()
 }
 
 /// The board (or a page of it), or 404 when the server tracks no event.

@@ -21,3 +21,17 @@ pub mod splits;
 pub mod stats;
 pub mod tracks;
 pub mod upgrades;
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+
+/// 404 for a read of the race (board, splits) on a server that tracks no event.
+pub(crate) fn no_event() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "no event: start the server with --event FILE (or --demo)\n",
+    )
+        .into_response()
+}

@@ -15,15 +15,8 @@ use spectate_app::protocol::{
     splits::{RunnerSplits, race_time},
 };
 
+use super::no_event;
 use crate::state::AppState;
-
-fn no_event() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        "no event: start the server with --event FILE (or --demo)\n",
-    )
-        .into_response()
-}
 
 fn no_cache(mut response: Response) -> Response {
     response
