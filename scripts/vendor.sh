@@ -10,9 +10,13 @@ dest=public/vendor/leaflet
 if [[ ! -f "$src/node_modules/leaflet/dist/leaflet.js" ]]; then
   (cd "$src" && npm ci --no-audit --no-fund --ignore-scripts)
 fi
-if [[ ! -f "$dest/leaflet.js" || "$src/package-lock.json" -nt "$dest/leaflet.js" ]]; then
+# leaflet.js is Leaflet's own file with our patch appended (leaflet-label-sizes.js: labels
+# placed without a forced layout a frame), so the map page loads one script.
+patch="$src/leaflet-label-sizes.js"
+if [[ ! -f "$dest/leaflet.js" || "$src/package-lock.json" -nt "$dest/leaflet.js" || "$patch" -nt "$dest/leaflet.js" ]]; then
   mkdir -p "$dest/images"
-  cp "$src/node_modules/leaflet/dist/leaflet.js" "$src/node_modules/leaflet/dist/leaflet.css" "$dest/"
+  cat "$src/node_modules/leaflet/dist/leaflet.js" "$patch" >"$dest/leaflet.js"
+  cp "$src/node_modules/leaflet/dist/leaflet.css" "$dest/"
   cp "$src/node_modules/leaflet/dist/images/"*.png "$dest/images/"
   cp "$src/node_modules/leaflet/LICENSE" "$dest/LICENSE"
 fi

@@ -2,13 +2,14 @@
 //! and `/room` (broadcast room), under one header with the connection status.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     components::{A, Route, Router, Routes},
     path,
 };
 
 use crate::{
+    assets::AssetUrls,
     components::connection_status::{ConnectionStatus, OfflineBanner},
     live::LiveSocket,
     pages::{
@@ -17,21 +18,24 @@ use crate::{
 };
 
 /// The HTML document around [`App`], rendered by the server.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+///
+/// The static files are linked by the names `assets` gives them (hashed in release,
+/// so browsers keep them). Leaflet is not linked here: only the map page uses it, and
+/// its map loads it when it mounts, from the URLs on the root element.
+pub fn shell(options: LeptosOptions, assets: AssetUrls) -> impl IntoView {
+    let script = assets.hydration_script();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-leaflet-js=assets.leaflet_js data-leaflet-css=assets.leaflet_css>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="description" content="Follow runners live on a map."/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
-                // Leaflet, vendored from npm at build time (scripts/vendor.sh); deferred
-                // scripts run in order before the wasm module hydrates.
-                <link rel="stylesheet" href="/vendor/leaflet/leaflet.css"/>
-                <script defer src="/vendor/leaflet/leaflet.js"></script>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <link rel="stylesheet" id="leptos" href=assets.css/>
+                <link rel="modulepreload" href=assets.js/>
+                <AutoReload options/>
+                <script type="module">{script}</script>
                 <MetaTags/>
             </head>
             <body>
@@ -47,7 +51,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     LiveSocket::provide();
     view! {
-        <Stylesheet id="leptos" href="/pkg/spectate.css"/>
         <Title text="Spectate"/>
         <Router>
             <a class="skip-link" href="#main" on:click=|ev| skip_to_main(&ev)>"Skip to content"</a>

@@ -18,6 +18,8 @@ pub mod resume_book;
 #[cfg(feature = "ui")]
 pub mod app;
 #[cfg(feature = "ui")]
+pub mod assets;
+#[cfg(feature = "ui")]
 pub mod components;
 #[cfg(feature = "ui")]
 pub mod follow_list;

@@ -7,6 +7,11 @@
 //! sent again, with the last sequence number seen of each topic (a
 //! [`ResumeBook`](crate::resume_book::ResumeBook)), so the server replays only what was
 //! missed. On the server this is inert: nothing connects during SSR.
+//!
+//! The back/forward cache: a page with an open socket cannot be kept in it, so the
+//! socket closes on `pagehide`; when the page comes back from the cache (`pageshow`
+//! with `persisted`) it opens again at once and resumes from the same resume points,
+//! so going back to the map is instant and still misses nothing.
 
 use leptos::prelude::*;
 
@@ -127,13 +132,21 @@ mod browser {
     };
 
     type OnOpen = Rc<dyn Fn() -> Vec<ClientMsg>>;
+
+    /// What the run loop is told by the page: a message to send, or the page's
+    /// entering (`Hide`) or leaving (`Show`) the back/forward cache.
+    pub(super) enum Out {
+        Msg(ClientMsg),
+        Hide,
+        Show,
+    }
     type OnMessage = Rc<dyn Fn(&ServerMsg)>;
 
     #[derive(Default)]
     pub(super) struct Inner {
         listeners: Vec<(u64, OnOpen, OnMessage)>,
         next_id: u64,
-        outgoing: Option<UnboundedSender<ClientMsg>>,
+        outgoing: Option<UnboundedSender<Out>>,
     }
 
     impl std::fmt::Debug for Inner {
@@ -180,17 +193,41 @@ mod browser {
     pub(super) fn send(socket: LiveSocket, msg: ClientMsg) {
         socket.inner.try_with_value(|inner| {
             if let Some(tx) = &inner.outgoing {
-                let _ = tx.unbounded_send(msg);
+                let _ = tx.unbounded_send(Out::Msg(msg));
             }
         });
     }
 
     pub(super) fn start(socket: LiveSocket) {
         let (tx, rx) = unbounded();
+        watch_page_cache(&tx);
         socket
             .inner
             .try_update_value(|inner| inner.outgoing = Some(tx));
         leptos::task::spawn_local(run(socket, rx));
+    }
+
+    /// Tells the run loop when the page enters and leaves the back/forward cache (for
+    /// the tab's life: the listeners are never removed).
+    fn watch_page_cache(tx: &UnboundedSender<Out>) {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let hide_tx = tx.clone();
+        let hide = Closure::<dyn Fn()>::new(move || {
+            let _ = hide_tx.unbounded_send(Out::Hide);
+        });
+        let show_tx = tx.clone();
+        let show = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
+            move |ev: web_sys::PageTransitionEvent| {
+                if ev.persisted() {
+                    let _ = show_tx.unbounded_send(Out::Show);
+                }
+            },
+        );
+        let window = window();
+        let _ = window.add_event_listener_with_callback("pagehide", hide.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("pageshow", show.as_ref().unchecked_ref());
+        hide.forget();
+        show.forget();
     }
 
     fn socket_url() -> String {
@@ -235,11 +272,12 @@ mod browser {
         }
     }
 
-    async fn run(socket: LiveSocket, mut outgoing: UnboundedReceiver<ClientMsg>) {
+    async fn run(socket: LiveSocket, mut outgoing: UnboundedReceiver<Out>) {
         let url = socket_url();
         let mut attempt = 0u32;
         let mut book = ResumeBook::default();
         loop {
+            let mut cached = false;
             if let Ok(ws) = WebSocket::open(&url) {
                 let (mut write, mut read) = ws.split();
                 let mut greeted = false;
@@ -275,7 +313,14 @@ mod browser {
                         }
                         Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
                         Either::Left((Some(Err(_)) | None, _)) => break,
-                        Either::Right((Some(msg), _)) => {
+                        // Into the back/forward cache: the socket is dropped (closed)
+                        // before the page is frozen.
+                        Either::Right((Some(Out::Hide), _)) => {
+                            cached = true;
+                            break;
+                        }
+                        Either::Right((Some(Out::Show), _)) => {}
+                        Either::Right((Some(Out::Msg(msg)), _)) => {
                             if let ClientMsg::Unsubscribe { topics, .. } = &msg {
                                 book.forget(topics);
                             }
@@ -287,6 +332,15 @@ mod browser {
                         Either::Right((None, _)) => return,
                     }
                 }
+            }
+            if cached {
+                // Back from the cache: open again at once, resuming where it was.
+                socket.status.set(LinkStatus::Connecting);
+                if !wait_for_show(&mut outgoing, &mut book).await {
+                    return;
+                }
+                attempt = 0;
+                continue;
             }
             attempt += 1;
             let delay = backoff_ms(attempt);
@@ -304,6 +358,20 @@ mod browser {
                 }
             }
             socket.status.set(LinkStatus::Connecting);
+        }
+    }
+
+    /// Waits in the back/forward cache until the page is shown again (true), or the
+    /// app is gone (false). What pages send meanwhile is covered by their `on_open`;
+    /// an unsubscribe still drops its resume points.
+    async fn wait_for_show(outgoing: &mut UnboundedReceiver<Out>, book: &mut ResumeBook) -> bool {
+        loop {
+            match outgoing.next().await {
+                Some(Out::Show) => return true,
+                Some(Out::Msg(ClientMsg::Unsubscribe { topics, .. })) => book.forget(&topics),
+                Some(Out::Msg(_) | Out::Hide) => {}
+                None => return false,
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ use crate::{
     event::Event,
     feeds,
     http::{
-        body_deadline, happiness_stream, leaderboard, private, race, splits, stats, tracks,
+        assets, body_deadline, happiness_stream, leaderboard, private, race, splits, stats, tracks,
         upgrades,
     },
     hub::Hub,
@@ -113,14 +113,19 @@ pub fn app(state: AppState) -> Router {
             },
             {
                 let options = state.leptos_options.clone();
-                move || shell(options.clone())
+                let urls = state.assets.urls().clone();
+                move || shell(options.clone(), urls.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>({
+            let urls = state.assets.urls().clone();
+            move |options| shell(options, urls.clone())
+        }))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             private::remember_token,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), assets::serve))
         .layer(CompressionLayer::new());
     // Tracker apps post fixes here; they are not browsers, so no CORS.
     let ingestion = Router::new()
@@ -259,7 +264,9 @@ impl Application {
         if let Some(retention) = config.retention {
             background.push(retain(hub.clone(), store.clone(), retention));
         }
+        let assets = crate::http::assets::Assets::load(&leptos_options);
         let state = AppState::new(Shared {
+            assets,
             leptos_options,
             intake,
             store,

@@ -21,6 +21,8 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     /// Where the site is and what the bundle is called.
     pub leptos_options: LeptosOptions,
+    /// The site's static files under hashed names.
+    pub assets: crate::http::assets::Assets,
     /// All live state.
     pub hub: Arc<Hub>,
     /// The event being tracked (`--event`, or the demo's), if any.

@@ -76,6 +76,12 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn update(this: &Tooltip);
 
+    /// `tooltip.resized()`: its text changed, so its box is read again when it is
+    /// next placed (our patch to Leaflet, `frontend/vendor/leaflet-label-sizes.js`,
+    /// keeps the box between moves). Absent from an unpatched Leaflet: then a no-op.
+    #[wasm_bindgen(method, catch)]
+    pub fn resized(this: &Tooltip) -> Result<(), JsValue>;
+
     /// `L.LatLngBounds`.
     #[derive(Clone, Debug)]
     pub type LatLngBounds;

@@ -1,7 +1,8 @@
 //! Reusable pieces of the pages.
 //!
 //! - [`connection_status`]: the live/reconnecting pill and the offline banner.
-//! - [`live_map`]: the Leaflet map of the race ([`leaflet`] binds the library);
+//! - [`live_map`]: the Leaflet map of the race ([`leaflet`] binds the library,
+//!   `leaflet_loader` loads it when the map first mounts);
 //!   [`track_map`] draws the static SVG stand-in and keeps a runner's [`track_map::Track`].
 //! - [`follow_search`]: search by bib or name, chips, "follow the leaders".
 //! - [`leaderboard`], [`runner_panel`], [`cheers`]: the side panels.
@@ -19,6 +20,8 @@ pub mod follow_search;
 pub mod leaderboard;
 #[cfg(feature = "hydrate")]
 pub mod leaflet;
+#[cfg(feature = "hydrate")]
+pub(crate) mod leaflet_loader;
 pub mod live_chart;
 pub mod live_map;
 pub mod runner_panel;

@@ -1,6 +1,8 @@
 //! Plain HTTP endpoints, and the routing of seed WebSocket upgrades that share a path
 //! with a page.
 //!
+//! - [`assets`]: the site's static files under hashed names, cached for a year; the
+//!   pages revalidated.
 //! - [`upgrades`]: a WebSocket upgrade on `/` or `/room` goes to the seed sockets; a
 //!   plain GET on the same path still renders the page.
 //! - [`happiness_stream`]: `/happiness` as WebSocket, Server-Sent Events or NDJSON.
@@ -12,6 +14,7 @@
 //! - [`private`]: the reads of a private event need a token (query or cookie).
 //! - [`body_deadline`]: a request's body must arrive within `--body-timeout-secs`.
 
+pub mod assets;
 pub mod body_deadline;
 pub mod happiness_stream;
 pub mod leaderboard;

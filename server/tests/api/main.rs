@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod assets;
 mod audit_lower;
 mod auth;
 mod bad_input;

@@ -50,6 +50,7 @@ impl MapLabel {
     /// Its text changed: measured again on the next pass.
     pub(crate) fn resized(&mut self) {
         self.size = None;
+        let _ = self.tooltip.resized();
     }
 
     /// Its size, measured now if it is not known (one layout read, for new labels and
@@ -104,6 +105,9 @@ impl MapLabel {
         if more != self.placed.more {
             if let Some(m) = &self.more {
                 m.set_text_content((more > 0).then(|| format!("+{more}")).as_deref());
+                // Leaflet places the label by its whole box, "+3" included: placed
+                // again now (its box read once), not at its marker's next move.
+                self.tooltip.update();
             }
             self.placed.more = more;
         }

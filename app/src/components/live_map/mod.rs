@@ -146,16 +146,33 @@ pub fn LiveMap(
     let container = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     {
-        Effect::new(move |mounted: Option<bool>| {
-            if mounted == Some(true) {
+        // Leaflet is loaded when the map first mounts (not with every page), and the
+        // map is built in the task its script's load runs in, not in hydration's: at
+        // a phone's speed hydration and the map together were one 800 ms task.
+        let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let still = alive.clone();
+        on_cleanup(move || still.store(false, std::sync::atomic::Ordering::Relaxed));
+        Effect::new(move |started: Option<bool>| {
+            if started == Some(true) {
                 return true;
             }
             let Some(div) = container.get() else {
                 return false;
             };
-            let ok = handle.model.with_value(|m| mount::mount(m, &div, race));
-            handle.ready.set(ok);
-            ok
+            let alive = alive.clone();
+            leptos::task::spawn_local(async move {
+                let loaded = crate::components::leaflet_loader::ensure().await;
+                if !alive.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                let ok = loaded
+                    && handle
+                        .model
+                        .try_with_value(|m| mount::mount(m, &div, race))
+                        .unwrap_or(false);
+                handle.ready.try_set(ok);
+            });
+            true
         });
         Effect::new(move |_| {
             let ids = follows.get();
