@@ -39,6 +39,10 @@ pub enum Command {
     /// Play a finished event (stored fixes) or a recorded GPX again through a running
     /// server, at x1 to x60.
     Replay(crate::replay::ReplayArgs),
+    /// Copy the store (fixes, splits, signing secret) into one file, while the server runs.
+    Backup(crate::backup::BackupArgs),
+    /// Put a backup into a new, empty data directory.
+    Restore(crate::backup::RestoreArgs),
 }
 
 /// `spectate event ...`.
@@ -89,7 +93,6 @@ pub struct TokenArgs {
 }
 
 impl TokenArgs {
-    /// The subject named by --runner or --role.
     /// The subject named by --runner, --bib (with --event) or --role.
     pub fn subject(&self) -> Result<Subject, String> {
         if let (Some(bib), Some(path)) = (&self.bib, &self.event) {
@@ -360,7 +363,6 @@ fn redis_prefix(text: &str) -> Result<String, String> {
     }
 }
 
-/// A number of seconds from 0.1 to a day.
 /// A checked `--tile-url`: `None` for `none`.
 #[derive(Clone, Debug)]
 pub struct TileUrl(pub Option<String>);
@@ -384,6 +386,7 @@ fn tile_url(text: &str) -> Result<TileUrl, String> {
     Ok(TileUrl(Some(text.to_owned())))
 }
 
+/// A number of seconds from 0.1 to a day.
 fn positive_seconds(text: &str) -> Result<f64, String> {
     let secs: f64 = text
         .parse()

@@ -21,10 +21,12 @@
 //! [`cli`] say how, [`data_dir`] keeps the data directory private, [`http`] has the
 //! plain endpoints, [`feeds`] the happiness feed, [`demo`] the simulated runners,
 //! [`state`] what handlers share, and [`load`] the load tool (`spectate load`) that
-//! measures all of it from outside. `fuzz_api` (feature `fuzzing`) opens the decoders
+//! measures all of it from outside, and [`backup`] copies a race's store out and back
+//! in (`spectate backup` / `restore`). `fuzz_api` (feature `fuzzing`) opens the decoders
 //! of outside input to the fuzz targets in `fuzz/`.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -26,6 +26,8 @@ async fn main() -> std::process::ExitCode {
         Command::Load(args) => load(args).await,
         Command::Event(EventCommand::Check { file }) => check_event(&file),
         Command::Simulate(args) => simulate(&args).await,
+        Command::Backup(args) => backup(&args),
+        Command::Restore(args) => restore(&args),
         Command::Replay(args) => match spectate_server::replay::run(&args).await {
             Ok(n) => {
                 println!("{n} fixes replayed");
@@ -36,6 +38,52 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// `spectate backup`: what was copied on stdout.
+fn backup(args: &spectate_server::backup::BackupArgs) -> std::process::ExitCode {
+    match spectate_server::backup::backup(&args.data_dir, &args.to) {
+        Ok(copied) => {
+            println!(
+                "backed up {} fixes{} to {}",
+                copied.fixes,
+                if copied.secret {
+                    " and the signing secret"
+                } else {
+                    ""
+                },
+                args.to.display()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("spectate backup: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `spectate restore`: what was restored on stdout.
+fn restore(args: &spectate_server::backup::RestoreArgs) -> std::process::ExitCode {
+    match spectate_server::backup::restore(&args.from, &args.data_dir) {
+        Ok(copied) => {
+            println!(
+                "restored {} fixes{} into {}",
+                copied.fixes,
+                if copied.secret {
+                    " and the signing secret"
+                } else {
+                    ""
+                },
+                args.data_dir.display()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("spectate restore: {err}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

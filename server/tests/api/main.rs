@@ -5,6 +5,7 @@ mod helpers;
 
 mod audit_lower;
 mod auth;
+mod backup;
 mod bad_input;
 mod cleanup;
 mod cluster;
