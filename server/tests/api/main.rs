@@ -11,6 +11,7 @@ mod cleanup;
 mod cluster;
 mod cluster_checks;
 mod demo;
+mod deploy_unit;
 mod durability;
 mod event_file;
 mod happiness;
