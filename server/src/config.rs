@@ -42,6 +42,9 @@ pub struct Config {
     pub tiles: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: crate::proxy::TrustedProxies,
+    /// HTTPS with this certificate and key (`--tls-cert`, `--tls-key`); `None`
+    /// serves plain HTTP.
+    pub tls: Option<crate::listener::tls::TlsFiles>,
 }
 
 /// OpenStreetMap's standard tiles, the default; their use policy asks for the
@@ -192,6 +195,7 @@ impl Config {
             cluster: None,
             tiles: None,
             trusted_proxies: crate::proxy::TrustedProxies::default(),
+            tls: None,
         }
     }
 }

@@ -217,7 +217,7 @@ async fn serve(args: &ServeArgs) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("Spectate is running at http://{}", app.addr());
+    println!("Spectate is running at {}", app.base_url());
     match app.run_until_stopped(shutdown_signal()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -72,6 +72,9 @@ pub enum StartupError {
     /// The cluster options are invalid.
     #[error("{0}")]
     Cluster(#[from] crate::cluster::ClusterError),
+    /// The certificate or key for HTTPS is unusable.
+    #[error("{0}")]
+    Tls(#[from] crate::listener::tls::TlsError),
 }
 
 /// The router: pages, sockets and HTTP endpoints over one state.
@@ -170,11 +173,18 @@ pub struct Application {
     state: AppState,
     background: Vec<JoinHandle<()>>,
     trusted_proxies: crate::proxy::TrustedProxies,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Application {
     /// Binds the listener and starts the feeds (and the demo runners, if asked).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        // A bad certificate is said before anything starts.
+        let tls = config
+            .tls
+            .as_ref()
+            .map(crate::listener::tls::server_config)
+            .transpose()?;
         crate::data_dir::create(&config.data_dir).map_err(|source| StartupError::DataDir {
             path: config.data_dir.clone(),
             source,
@@ -281,6 +291,7 @@ impl Application {
             state,
             background,
             trusted_proxies: config.trusted_proxies,
+            tls,
         })
     }
 
@@ -292,6 +303,12 @@ impl Application {
     /// The address actually bound.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `https://` and the address with `--tls-cert`, else `http://` and the address.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The hub, for tests and tools that run in-process.
@@ -314,6 +331,7 @@ impl Application {
             tcp_nodelay: hub.limits.tcp_nodelay,
             max_connections_per_ip: hub.limits.max_http_connections_per_ip,
             trusted_proxies: self.trusted_proxies,
+            tls: self.tls,
         };
         tracing::info!(addr = %self.addr, "listening");
         crate::listener::serve(self.listener, router, options, async move {

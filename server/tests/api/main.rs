@@ -17,6 +17,7 @@ mod event_file;
 mod happiness;
 mod hardening;
 mod http_limits;
+mod https;
 mod ingest;
 mod intake;
 mod load_tool;
