@@ -69,6 +69,23 @@ fn the_unit_runs_spectate_serve_with_options_it_accepts_hardened() {
         serve.data_dir, state,
         "the data dir is the StateDirectory systemd makes and keeps for the service"
     );
+    // HTTPS on 443, from the credentials systemd hands the service.
+    assert_eq!(serve.config().addr.port(), 443);
+    let tls = serve.tls.files().expect("the unit serves HTTPS");
+    let credentials: Vec<&str> = settings
+        .iter()
+        .filter(|(k, _)| k == "LoadCredential")
+        .filter_map(|(_, v)| v.split_once(':').map(|(name, _)| name))
+        .collect();
+    for file in [&tls.cert, &tls.key] {
+        let name = file
+            .strip_prefix("${CREDENTIALS_DIRECTORY}")
+            .unwrap_or_else(|_| panic!("{file:?} is not a credential"));
+        assert!(
+            credentials.contains(&name.to_str().unwrap()),
+            "{file:?} has no LoadCredential= line"
+        );
+    }
 }
 
 #[test]
