@@ -288,6 +288,7 @@ impl ServeArgs {
                 self.trusted_proxies.iter().copied(),
             ),
             tls: self.tls.files(),
+            acme: self.tls.acme(&self.data_dir),
         }
     }
 }

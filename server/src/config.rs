@@ -45,6 +45,9 @@ pub struct Config {
     /// HTTPS with this certificate and key (`--tls-cert`, `--tls-key`); `None`
     /// serves plain HTTP.
     pub tls: Option<crate::listener::tls::TlsFiles>,
+    /// HTTPS with a certificate from ACME (`--acme-domain`), and the plain-HTTP
+    /// listener for its challenges and the redirect.
+    pub acme: Option<crate::listener::acme::AcmeConfig>,
 }
 
 /// OpenStreetMap's standard tiles, the default; their use policy asks for the
@@ -196,6 +199,7 @@ impl Config {
             tiles: None,
             trusted_proxies: crate::proxy::TrustedProxies::default(),
             tls: None,
+            acme: None,
         }
     }
 }

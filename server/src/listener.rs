@@ -23,6 +23,8 @@
 //! governed by the hub's keepalive instead.
 
 mod accept_errors;
+pub mod acme;
+pub mod https;
 pub mod open_files;
 pub mod tls;
 
@@ -69,6 +71,24 @@ pub struct ServeOptions {
     pub trusted_proxies: TrustedProxies,
     /// HTTPS: every connection starts with a TLS handshake ([`tls`]).
     pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl ServeOptions {
+    /// The options `limits` set; in-flight exchanges get 5 s to finish at shutdown.
+    pub fn new(
+        limits: &crate::config::Limits,
+        trusted_proxies: TrustedProxies,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Self {
+        Self {
+            handshake_timeout: limits.handshake_timeout,
+            drain: Duration::from_secs(5),
+            tcp_nodelay: limits.tcp_nodelay,
+            max_connections_per_ip: limits.max_http_connections_per_ip,
+            trusted_proxies,
+            tls,
+        }
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting and

@@ -22,7 +22,7 @@ use rustls::{
 };
 
 /// The options that turn HTTPS on.
-#[derive(Clone, Debug, Default, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct TlsArgs {
     /// Serve HTTPS with this certificate chain (PEM, the server's certificate first,
     /// e.g. certbot's fullchain.pem); needs --tls-key.
@@ -31,9 +31,41 @@ pub struct TlsArgs {
     /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, env = "SPECTATE_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Get and renew the certificate for this name over ACME (instead of --tls-cert),
+    /// kept in <data-dir>/acme; the name's DNS must point here, and --http-addr must
+    /// be reachable on port 80.
+    #[arg(long, env = "SPECTATE_ACME_DOMAIN", conflicts_with = "tls_cert")]
+    pub acme_domain: Option<String>,
+    /// A contact for the ACME account (repeatable), e.g. mailto:organiser@race.example.
+    #[arg(long, env = "SPECTATE_ACME_CONTACT", value_delimiter = ',')]
+    pub acme_contact: Vec<String>,
+    /// The ACME server's directory (Let's Encrypt's by default; its staging
+    /// directory for trials).
+    #[arg(long, env = "SPECTATE_ACME_DIRECTORY", default_value = super::acme::LETS_ENCRYPT)]
+    pub acme_directory: String,
+    /// The CA certificate (PEM) of a private ACME server's own HTTPS (pebble,
+    /// step-ca), when the public roots do not vouch for it.
+    #[arg(long, env = "SPECTATE_ACME_DIRECTORY_CA")]
+    pub acme_directory_ca: Option<PathBuf>,
+    /// With --acme-domain: the plain-HTTP listener, which answers ACME's HTTP-01
+    /// challenges and redirects everything else to https://.
+    #[arg(long, env = "SPECTATE_HTTP_ADDR", default_value = "[::]:80")]
+    pub http_addr: std::net::SocketAddr,
 }
 
 impl TlsArgs {
+    /// The ACME settings, when --acme-domain asks for them.
+    pub fn acme(&self, data_dir: &std::path::Path) -> Option<super::acme::AcmeConfig> {
+        Some(super::acme::AcmeConfig {
+            domain: self.acme_domain.clone()?,
+            contacts: self.acme_contact.clone(),
+            directory: self.acme_directory.clone(),
+            directory_ca: self.acme_directory_ca.clone(),
+            http_addr: self.http_addr,
+            dir: data_dir.join("acme"),
+        })
+    }
+
     /// The files, when HTTPS is asked for.
     pub fn files(&self) -> Option<TlsFiles> {
         Some(TlsFiles {
@@ -85,8 +117,7 @@ pub enum TlsError {
         /// Why.
         source: pem::Error,
     },
-    /// rustls refused the pair (the key is not the certificate's, or of a kind it
-    /// cannot use).
+    /// rustls refused the pair (a key of a kind it cannot use), or its setup.
     #[error("--tls-cert {cert} with --tls-key {key}: {source}")]
     Pair {
         /// The certificate file.
@@ -133,13 +164,22 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
             source,
         },
     };
+    let certified =
+        rustls::sign::CertifiedKey::from_der(chain, key, &rustls::crypto::ring::default_provider())
+            .map_err(pair)?;
+    with_certificates(Arc::new(rustls::sign::SingleCertAndKey::from(certified))).map_err(pair)
+}
+
+/// The rustls configuration that presents what `certificates` resolves (ring's
+/// cryptography, HTTP/1.1 by ALPN).
+pub fn with_certificates(
+    certificates: Arc<dyn rustls::server::ResolvesServerCert>,
+) -> Result<Arc<ServerConfig>, rustls::Error> {
     let mut config =
         ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(pair)?
+            .with_safe_default_protocol_versions()?
             .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .map_err(pair)?;
+            .with_cert_resolver(certificates);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

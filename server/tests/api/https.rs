@@ -46,6 +46,17 @@ fn certificate(name: &str) -> (TlsFiles, CertificateDer<'static>) {
 
 /// A TLS connection to `app` as `localhost`, trusting `root` only.
 async fn tls(app: &TestApp, root: &CertificateDer<'static>) -> TlsStream<TcpStream> {
+    tls_connect(app.addr, "localhost", root)
+        .await
+        .expect("the TLS handshake succeeds with the trusted certificate")
+}
+
+/// A TLS connection to `addr` for the name `name`, trusting `root` only.
+pub(crate) async fn tls_connect(
+    addr: std::net::SocketAddr,
+    name: &str,
+    root: &CertificateDer<'static>,
+) -> std::io::Result<TlsStream<TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(root.clone()).unwrap();
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -55,11 +66,10 @@ async fn tls(app: &TestApp, root: &CertificateDer<'static>) -> TlsStream<TcpStre
     .unwrap()
     .with_root_certificates(roots)
     .with_no_client_auth();
-    let tcp = TcpStream::connect(app.addr).await.unwrap();
+    let tcp = TcpStream::connect(addr).await?;
     TlsConnector::from(Arc::new(config))
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .connect(ServerName::try_from(name.to_owned()).unwrap(), tcp)
         .await
-        .expect("the TLS handshake succeeds with the trusted certificate")
 }
 
 /// One HTTP/1.1 exchange over a new TLS connection: (status, head, body).
@@ -68,7 +78,14 @@ async fn https(
     root: &CertificateDer<'static>,
     request: &str,
 ) -> (u16, String, String) {
-    let mut stream = tls(app, root).await;
+    exchange(tls(app, root).await, request).await
+}
+
+/// One HTTP/1.1 exchange over `stream`, which the answer ends: (status, head, body).
+pub(crate) async fn exchange(
+    mut stream: TlsStream<TcpStream>,
+    request: &str,
+) -> (u16, String, String) {
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
     tokio::time::timeout(PATIENCE, stream.read_to_end(&mut answer))

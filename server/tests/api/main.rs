@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod acme;
 mod audit_lower;
 mod auth;
 mod backup;
