@@ -25,9 +25,13 @@ use std::{
 };
 
 use clap::Args;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, backup::StepResult};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, backup::StepResult};
 
 use crate::{auth::secret, store};
+
+mod checks;
+
+use checks::{check, has_table, refuse_unless_empty};
 
 /// Options of `spectate backup`.
 #[derive(Debug, Args)]
@@ -283,85 +287,6 @@ fn copy(from: &Connection, to: &mut Connection, path: &Path) -> Result<(), Backu
     }
 }
 
-/// Checks that `connection` is a whole Spectate store this server can read; counts it.
-fn check(connection: &Connection, path: &Path) -> Result<Copied, BackupError> {
-    let mut query = connection
-        .prepare("PRAGMA integrity_check")
-        .map_err(not_sqlite(path))?;
-    let findings: Vec<String> = query
-        .query_map([], |r| r.get(0))
-        .and_then(Iterator::collect)
-        .map_err(not_sqlite(path))?;
-    if findings != ["ok"] {
-        return Err(BackupError::Damaged {
-            path: path.to_owned(),
-            detail: findings
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; "),
-        });
-    }
-    let found: usize = connection
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(sqlite(path))?;
-    let known = store::schema::version();
-    if found > known {
-        return Err(BackupError::Newer {
-            path: path.to_owned(),
-            found,
-            known,
-        });
-    }
-    if found == 0 || !has_table(connection, path, "fixes")? {
-        return Err(BackupError::NotSpectate {
-            path: path.to_owned(),
-            why: "no schema version or no fixes table".into(),
-        });
-    }
-    let fixes: u64 = connection
-        .query_row("SELECT count(*) FROM fixes", [], |r| r.get(0))
-        .map_err(sqlite(path))?;
-    Ok(Copied {
-        fixes,
-        secret: false,
-    })
-}
-
-fn has_table(connection: &Connection, path: &Path, name: &str) -> Result<bool, BackupError> {
-    connection
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [name],
-            |r| r.get::<_, u32>(0),
-        )
-        .map(|n| n > 0)
-        .map_err(not_sqlite(path))
-}
-
-/// `dir` is missing or holds nothing.
-fn refuse_unless_empty(dir: &Path) -> Result<(), BackupError> {
-    let io = |source| BackupError::Io {
-        path: dir.to_owned(),
-        source,
-    };
-    let mut entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(io(err)),
-    };
-    match entries.next() {
-        None => Ok(()),
-        Some(entry) => Err(BackupError::NotEmpty {
-            dir: dir.to_owned(),
-            entry: entry
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .map_err(io)?,
-        }),
-    }
-}
-
 fn open_read_only(path: &Path) -> Result<Connection, BackupError> {
     let connection = Connection::open_with_flags(
         path,
@@ -391,16 +316,5 @@ fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> BackupError + '_ {
     move |source| BackupError::Sqlite {
         path: path.to_owned(),
         source,
-    }
-}
-
-/// Like [`sqlite`], but SQLite's "file is not a database" says so plainly.
-fn not_sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> BackupError + '_ {
-    move |source| match source.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) => BackupError::NotSqlite(path.to_owned()),
-        _ => BackupError::Sqlite {
-            path: path.to_owned(),
-            source,
-        },
     }
 }

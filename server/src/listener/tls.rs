@@ -34,10 +34,10 @@ pub struct TlsArgs {
     /// Get and renew the certificate for this name over ACME (instead of --tls-cert),
     /// kept in <data-dir>/acme; the name's DNS must point here, and --http-addr must
     /// be reachable on port 80.
-    #[arg(long, env = "SPECTATE_ACME_DOMAIN", conflicts_with = "tls_cert")]
+    #[arg(long, env = "SPECTATE_ACME_DOMAIN", conflicts_with = "tls_cert", value_parser = domain_name)]
     pub acme_domain: Option<String>,
     /// A contact for the ACME account (repeatable), e.g. mailto:organiser@race.example.
-    #[arg(long, env = "SPECTATE_ACME_CONTACT", value_delimiter = ',')]
+    #[arg(long, env = "SPECTATE_ACME_CONTACT", value_delimiter = ',', value_parser = contact, requires = "acme_domain")]
     pub acme_contact: Vec<String>,
     /// The ACME server's directory (Let's Encrypt's by default; its staging
     /// directory for trials).
@@ -45,7 +45,7 @@ pub struct TlsArgs {
     pub acme_directory: String,
     /// The CA certificate (PEM) of a private ACME server's own HTTPS (pebble,
     /// step-ca), when the public roots do not vouch for it.
-    #[arg(long, env = "SPECTATE_ACME_DIRECTORY_CA")]
+    #[arg(long, env = "SPECTATE_ACME_DIRECTORY_CA", requires = "acme_domain")]
     pub acme_directory_ca: Option<PathBuf>,
     /// With --acme-domain: the plain-HTTP listener, which answers ACME's HTTP-01
     /// challenges and redirects everything else to https://.
@@ -72,6 +72,36 @@ impl TlsArgs {
             cert: self.tls_cert.clone()?,
             key: self.tls_key.clone()?,
         })
+    }
+}
+
+/// A name a public certificate can be for: letters, digits and `-` in dot-separated
+/// labels, at least two of them (ACME servers refuse anything else, but only after
+/// an exchange; this says so at start).
+fn domain_name(text: &str) -> Result<String, String> {
+    let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if name.len() <= 253 && name.contains('.') && name.split('.').all(label_ok) {
+        Ok(name)
+    } else {
+        Err(format!("{text:?} is not a DNS name like race.example"))
+    }
+}
+
+/// An ACME contact: `mailto:` and an address.
+fn contact(text: &str) -> Result<String, String> {
+    match text.trim().strip_prefix("mailto:") {
+        Some(address) if address.contains('@') && !address.contains([' ', ',']) => {
+            Ok(text.trim().to_owned())
+        }
+        _ => Err(format!(
+            "{text:?} is not a contact like mailto:organiser@race.example"
+        )),
     }
 }
 

@@ -62,8 +62,9 @@ async fn wait_for_port(port: u16) {
     panic!("nothing listens on {port}");
 }
 
-/// Starts pebble, validating HTTP-01 challenges on `http01_port` of 127.0.0.1.
-async fn start_pebble(dir: &Path, http01_port: u16) -> Pebble {
+/// Starts pebble, validating HTTP-01 challenges on `http01_port` of 127.0.0.1, and
+/// issuing certificates valid for `validity_s` seconds (5 years by default).
+async fn start_pebble(dir: &Path, http01_port: u16, validity_s: Option<u64>) -> Pebble {
     let made =
         rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
             .unwrap();
@@ -86,6 +87,10 @@ async fn start_pebble(dir: &Path, http01_port: u16) -> Pebble {
         "ocspResponderURL": "",
         "externalAccountBindingRequired": false,
     }});
+    let mut config = config;
+    if let Some(seconds) = validity_s {
+        config["pebble"]["certificateValidityPeriod"] = seconds.into();
+    }
     std::fs::write(dir.join("pebble.json"), config.to_string()).unwrap();
     let dns_server = spawn(Command::new("pebble-challtestsrv").args([
         "-dns01",
@@ -152,6 +157,21 @@ fn config(data_dir: &Path, pebble: &Pebble, http_port: u16) -> Config {
     }
 }
 
+/// Polls `what` every 100 ms until it gives something, for at most `patience`.
+async fn wait_for<T>(patience: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        if let Some(found) = probe() {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within {patience:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// `GET /healthz` over TLS as `DOMAIN`, trusting `root` only: the status and head.
 async fn healthz(addr: SocketAddr, root: &CertificateDer<'static>) -> (u16, String) {
     let stream = tls_connect(addr, DOMAIN, root)
@@ -172,7 +192,7 @@ async fn a_certificate_from_pebble_is_served_kept_renewed_and_plain_http_redirec
     std::fs::create_dir_all(&dir).unwrap();
     let data_dir = dir.join("data");
     let http_port = free_port();
-    let pebble = start_pebble(&dir, http_port).await;
+    let pebble = start_pebble(&dir, http_port, None).await;
 
     let app = Application::build(config(&data_dir, &pebble, http_port))
         .await
@@ -255,4 +275,83 @@ async fn a_certificate_from_pebble_is_served_kept_renewed_and_plain_http_redirec
     let _server = tokio::spawn(again.run_until_stopped(std::future::pending()));
     assert_eq!(healthz(addr, &root).await.0, 200);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_certificate_is_renewed_before_it_runs_out() {
+    let dir = std::env::temp_dir().join(format!("spectate-acme-renew-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let http_port = free_port();
+    // Certificates of 12 s: renewal is due 8 s after each is issued.
+    let pebble = start_pebble(&dir, http_port, Some(12)).await;
+    let app = Application::build(config(&dir.join("data"), &pebble, http_port))
+        .await
+        .unwrap();
+    let (addr, certificates) = (app.addr(), app.certificates().unwrap());
+    let _server = tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let first = wait_for(Duration::from_secs(60), "a certificate", || {
+        certificates.status()
+    })
+    .await;
+    let root = pebble_root(&pebble).await;
+    let served = |stream: &tokio_rustls::client::TlsStream<tokio::net::TcpStream>| {
+        stream.get_ref().1.peer_certificates().unwrap()[0].clone()
+    };
+    let before = served(&tls_connect(addr, DOMAIN, &root).await.unwrap());
+
+    // Renewed when due, before the first one ran out, and served from then on.
+    let renewed = wait_for(Duration::from_secs(30), "a renewed certificate", || {
+        certificates
+            .status()
+            .filter(|status| status.not_after > first.not_after)
+    })
+    .await;
+    assert!(
+        SystemTime::now() < first.not_after,
+        "renewed only after expiry"
+    );
+    assert!(renewed.renew_at > first.renew_at);
+    let after = served(&tls_connect(addr, DOMAIN, &root).await.unwrap());
+    assert_ne!(before, after, "the renewed certificate is the one served");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn bad_acme_options_are_refused_with_a_reason() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let data_dir = std::env::temp_dir().join(format!("spectate-acme-bad-{}", std::process::id()));
+    let data_dir = data_dir.to_str().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--acme-domain", "https://race.example"],
+            "is not a DNS name",
+        ),
+        (
+            &[
+                "--acme-domain",
+                "race.example",
+                "--acme-contact",
+                "me@race.example",
+            ],
+            "is not a contact like mailto:",
+        ),
+        (
+            &["--acme-contact", "mailto:me@race.example"],
+            "--acme-domain",
+        ),
+        (
+            &["--acme-domain", "race.example", "--http-addr", &taken],
+            "(--http-addr)",
+        ),
+    ];
+    for (args, reason) in cases {
+        let mut all = vec!["serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir];
+        all.extend(args);
+        let stderr = crate::helpers::refused(&all).await;
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(data_dir);
 }

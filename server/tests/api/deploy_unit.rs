@@ -69,8 +69,14 @@ fn the_unit_runs_spectate_serve_with_options_it_accepts_hardened() {
         serve.data_dir, state,
         "the data dir is the StateDirectory systemd makes and keeps for the service"
     );
-    // HTTPS on 443, from the credentials systemd hands the service.
+    // HTTPS on 443: a certificate from ACME (validated on port 80), or from files
+    // that systemd hands the service.
     assert_eq!(serve.config().addr.port(), 443);
+    if let Some(acme) = serve.tls.acme(&serve.data_dir) {
+        assert_eq!(acme.http_addr.port(), 80, "HTTP-01 is validated on port 80");
+        assert!(acme.contacts.iter().all(|c| c.starts_with("mailto:")));
+        return;
+    }
     let tls = serve.tls.files().expect("the unit serves HTTPS");
     let credentials: Vec<&str> = settings
         .iter()
