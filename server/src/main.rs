@@ -26,8 +26,16 @@ async fn main() -> std::process::ExitCode {
         Command::Load(args) => load(args).await,
         Command::Event(EventCommand::Check { file }) => check_event(&file),
         Command::Simulate(args) => simulate(&args).await,
-        Command::Backup(args) => backup(&args),
-        Command::Restore(args) => restore(&args),
+        Command::Backup(args) => copied(
+            "backup",
+            &format!("to {}", args.to.display()),
+            spectate_server::backup::backup(&args.data_dir, &args.to),
+        ),
+        Command::Restore(args) => copied(
+            "restore",
+            &format!("into {}", args.data_dir.display()),
+            spectate_server::backup::restore(&args.from, &args.data_dir),
+        ),
         Command::Replay(args) => match spectate_server::replay::run(&args).await {
             Ok(n) => {
                 println!("{n} fixes replayed");
@@ -41,47 +49,32 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// `spectate backup`: what was copied on stdout.
-fn backup(args: &spectate_server::backup::BackupArgs) -> std::process::ExitCode {
-    match spectate_server::backup::backup(&args.data_dir, &args.to) {
+/// `spectate backup` and `restore`: what was copied on stdout, or why nothing was.
+fn copied(
+    command: &str,
+    place: &str,
+    outcome: Result<spectate_server::backup::Copied, spectate_server::backup::BackupError>,
+) -> std::process::ExitCode {
+    match outcome {
         Ok(copied) => {
+            let done = if command == "backup" {
+                "backed up"
+            } else {
+                "restored"
+            };
             println!(
-                "backed up {} fixes{} to {}",
+                "{done} {} fixes{} {place}",
                 copied.fixes,
                 if copied.secret {
                     " and the signing secret"
                 } else {
                     ""
                 },
-                args.to.display()
             );
             std::process::ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("spectate backup: {err}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-/// `spectate restore`: what was restored on stdout.
-fn restore(args: &spectate_server::backup::RestoreArgs) -> std::process::ExitCode {
-    match spectate_server::backup::restore(&args.from, &args.data_dir) {
-        Ok(copied) => {
-            println!(
-                "restored {} fixes{} into {}",
-                copied.fixes,
-                if copied.secret {
-                    " and the signing secret"
-                } else {
-                    ""
-                },
-                args.data_dir.display()
-            );
-            std::process::ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("spectate restore: {err}");
+            eprintln!("spectate {command}: {err}");
             std::process::ExitCode::FAILURE
         }
     }
