@@ -6,11 +6,6 @@
 use std::{
     ffi::OsStr,
     path::{Path, PathBuf},
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::Duration,
 };
 
 use serde_json::json;
@@ -65,42 +60,20 @@ async fn a_backup_taken_during_ingest_restores_every_fix_acknowledged_before_it(
     let base = app.url("");
 
     // Trackers post OwnTracks fixes concurrently, each in order, recording what was
-    // acknowledged (200, published).
-    let acked_total = Arc::new(AtomicUsize::new(0));
-    let acked: Arc<Mutex<Vec<Vec<usize>>>> = Arc::new(Mutex::new(vec![Vec::new(); RUNNERS + 1]));
+    // acknowledged.
     let start_s = now_ms() / 1000 - 2 * FIXES_EACH as u64;
-    let mut posters = Vec::new();
-    for bib in 1..=RUNNERS {
-        let (base, acked, acked_total) = (base.clone(), acked.clone(), acked_total.clone());
-        posters.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
-            for i in 0..FIXES_EACH {
-                let body = json!({"_type": "location", "lat": lat(bib, i), "lon": 2.25,
-                    "tst": start_s + i as u64});
-                let response = http
-                    .post(format!("{base}/api/owntracks"))
-                    .header("x-limit-u", bib.to_string())
-                    .json(&body)
-                    .send()
-                    .await
-                    .expect("the server answers");
-                assert_eq!(response.status(), 200);
-                assert_eq!(response.headers()["x-spectate-outcome"], "published");
-                acked.lock().unwrap()[bib].push(i);
-                acked_total.fetch_add(1, Ordering::SeqCst);
-            }
-        }));
-    }
-    tokio::time::timeout(PATIENCE, async {
-        while acked_total.load(Ordering::SeqCst) < BACKUP_AFTER {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await
-    .expect("the trackers get their acks");
+    let posting = crate::posting::start(RUNNERS, FIXES_EACH, move |http, bib, i| {
+        http.post(format!("{base}/api/owntracks"))
+            .header("x-limit-u", bib.to_string())
+            .json(
+                &json!({"_type": "location", "lat": lat(bib, i), "lon": 2.25,
+                "tst": start_s + i as u64}),
+            )
+    });
+    posting.wait_for(BACKUP_AFTER).await;
 
     // What was acknowledged when the backup began; then the backup, while posting goes on.
-    let before = acked.lock().unwrap().clone();
+    let before = posting.acked();
     let (ok, out, err) = spectate(&[
         "backup".as_ref(),
         "--data-dir".as_ref(),
@@ -109,12 +82,11 @@ async fn a_backup_taken_during_ingest_restores_every_fix_acknowledged_before_it(
         backup_file.as_os_str(),
     ])
     .await;
-    let acked_after_backup = acked_total.load(Ordering::SeqCst);
+    let acked_after_backup = posting.total();
     assert!(ok, "backup failed: {err}");
     assert!(out.contains("and the signing secret"), "{out}");
-    for poster in posters {
-        poster.await.unwrap();
-    }
+    let all: usize = posting.finish().await.iter().map(Vec::len).sum();
+    assert_eq!(all, RUNNERS * FIXES_EACH, "every fix is acknowledged");
     let before_total: usize = before.iter().map(Vec::len).sum();
     assert!(
         before_total < RUNNERS * FIXES_EACH && acked_after_backup > before_total,

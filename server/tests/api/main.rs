@@ -23,6 +23,7 @@ mod ingest;
 mod intake;
 mod load_tool;
 mod pages;
+mod posting;
 mod protocol;
 mod race_scale;
 mod room;
