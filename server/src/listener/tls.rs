@@ -41,7 +41,7 @@ pub struct TlsArgs {
     pub acme_contact: Vec<String>,
     /// The ACME server's directory (Let's Encrypt's by default; its staging
     /// directory for trials).
-    #[arg(long, env = "SPECTATE_ACME_DIRECTORY", default_value = super::acme::LETS_ENCRYPT)]
+    #[arg(long, env = "SPECTATE_ACME_DIRECTORY", default_value = super::acme::LETS_ENCRYPT, requires = "acme_domain")]
     pub acme_directory: String,
     /// The CA certificate (PEM) of a private ACME server's own HTTPS (pebble,
     /// step-ca), when the public roots do not vouch for it.
@@ -49,7 +49,12 @@ pub struct TlsArgs {
     pub acme_directory_ca: Option<PathBuf>,
     /// With --acme-domain: the plain-HTTP listener, which answers ACME's HTTP-01
     /// challenges and redirects everything else to https://.
-    #[arg(long, env = "SPECTATE_HTTP_ADDR", default_value = "[::]:80")]
+    #[arg(
+        long,
+        env = "SPECTATE_HTTP_ADDR",
+        default_value = "[::]:80",
+        requires = "acme_domain"
+    )]
     pub http_addr: std::net::SocketAddr,
 }
 
