@@ -122,7 +122,10 @@ impl Certificates {
     }
 
     /// Serves the kept certificate of `config`, if there is one; returns its status.
-    pub fn load_kept(&self, config: &AcmeConfig) -> Result<Option<CertificateStatus>, AcmeError> {
+    pub(crate) fn load_kept(
+        &self,
+        config: &AcmeConfig,
+    ) -> Result<Option<CertificateStatus>, AcmeError> {
         let (cert, key) = files(config);
         let (Ok(chain), Ok(private)) = (std::fs::read(&cert), std::fs::read(&key)) else {
             return Ok(None);
@@ -181,7 +184,7 @@ const MAX_RETRY: Duration = Duration::from_secs(3600);
 const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
 
 /// Gets a certificate now if none is served, then renews it when due, until aborted.
-pub fn start(certificates: Arc<Certificates>, config: AcmeConfig) -> JoinHandle<()> {
+pub(crate) fn start(certificates: Arc<Certificates>, config: AcmeConfig) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut retry = FIRST_RETRY;
         loop {
@@ -326,7 +329,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), AcmeError> {
 
 /// The plain-HTTP listener's routes: HTTP-01 answers, and a redirect of everything
 /// else to `https_base` (the same path and query).
-pub fn http_router(certificates: Arc<Certificates>, https_base: String) -> Router {
+pub(crate) fn http_router(certificates: Arc<Certificates>, https_base: String) -> Router {
     Router::new()
         .route("/.well-known/acme-challenge/{token}", get(challenge))
         .fallback(redirect)

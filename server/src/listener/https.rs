@@ -39,24 +39,24 @@ pub enum HttpsError {
 
 /// HTTPS, ready to serve.
 #[derive(Debug)]
-pub struct Https {
+pub(crate) struct Https {
     /// The TLS configuration every connection is accepted with.
-    pub tls: Arc<ServerConfig>,
+    pub(crate) tls: Arc<ServerConfig>,
     /// With ACME: what obtains and renews the certificate.
-    pub acme: Option<Acme>,
+    pub(crate) acme: Option<Acme>,
 }
 
 /// ACME's part: the certificates, and the bound plain-HTTP listener.
 #[derive(Debug)]
-pub struct Acme {
+pub(crate) struct Acme {
     /// The served certificate and the challenge answers.
-    pub certificates: Arc<Certificates>,
+    pub(crate) certificates: Arc<Certificates>,
     config: AcmeConfig,
     http: TcpListener,
 }
 
 /// Sets up what `config` asks for; `None` for plain HTTP.
-pub async fn prepare(config: &Config) -> Result<Option<Https>, HttpsError> {
+pub(crate) async fn prepare(config: &Config) -> Result<Option<Https>, HttpsError> {
     if let Some(files) = &config.tls {
         return Ok(Some(Https {
             tls: tls::server_config(files)?,
@@ -94,7 +94,7 @@ pub async fn prepare(config: &Config) -> Result<Option<Https>, HttpsError> {
 impl Acme {
     /// Starts the renewal task and the plain-HTTP listener (challenges, and the
     /// redirect to `https://<domain>` on `https_port`); both end when aborted.
-    pub fn start(self, https_port: u16, options: ServeOptions) -> [JoinHandle<()>; 2] {
+    pub(crate) fn start(self, https_port: u16, options: ServeOptions) -> [JoinHandle<()>; 2] {
         let base = match https_port {
             443 => format!("https://{}", self.config.domain),
             port => format!("https://{}:{port}", self.config.domain),

@@ -167,10 +167,10 @@ pub enum TlsError {
 /// `Strict-Transport-Security` on every HTTPS response: browsers then go to
 /// `https://` directly for a year. Without `includeSubDomains`: the race's name may
 /// be one host of an organiser's domain whose other hosts are not all HTTPS.
-pub const HSTS: &str = "max-age=31536000";
+pub(crate) const HSTS: &str = "max-age=31536000";
 
 /// The rustls configuration for `files` (ring's cryptography, HTTP/1.1 by ALPN).
-pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
+pub(crate) fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
     let chain = CertificateDer::pem_file_iter(&files.cert)
         .and_then(Iterator::collect::<Result<Vec<_>, _>>)
         .map_err(|source| TlsError::Cert {
@@ -207,7 +207,7 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
 
 /// The rustls configuration that presents what `certificates` resolves (ring's
 /// cryptography, HTTP/1.1 by ALPN).
-pub fn with_certificates(
+pub(crate) fn with_certificates(
     certificates: Arc<dyn rustls::server::ResolvesServerCert>,
 ) -> Result<Arc<ServerConfig>, rustls::Error> {
     let mut config =
