@@ -232,3 +232,41 @@ async fn unusable_certificates_stop_the_server_with_a_reason() {
     let stderr = refused(&["serve", "--tls-cert", files.cert.to_str().unwrap()]).await;
     assert!(stderr.contains("--tls-key"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_client_that_stalls_its_tls_handshake_is_cut_off() {
+    let (files, root) = certificate("stall");
+    let app = spawn_app_with(Config {
+        tls: Some(files),
+        limits: spectate_server::config::Limits {
+            handshake_timeout: Duration::from_millis(500),
+            ..Default::default()
+        },
+        ..Config::for_tests()
+    })
+    .await;
+    // Connects and sends no ClientHello at all, then half of one.
+    for opening in [&b""[..], &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01][..]] {
+        let mut stalled = TcpStream::connect(app.addr).await.unwrap();
+        stalled.write_all(opening).await.unwrap();
+        let started = tokio::time::Instant::now();
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(5), stalled.read(&mut buf))
+            .await
+            .expect("the server closes the connection");
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+        assert!(
+            started.elapsed() >= Duration::from_millis(400),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    // Others are served meanwhile and after.
+    let (status, _, _) = https(
+        &app,
+        &root,
+        "GET /healthz HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 200);
+}
