@@ -270,3 +270,27 @@ async fn a_client_that_stalls_its_tls_handshake_is_cut_off() {
     .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn over_its_connection_limit_a_tls_client_still_reads_its_429() {
+    let (files, root) = certificate("limit");
+    let app = spawn_app_with(Config {
+        tls: Some(files),
+        limits: spectate_server::config::Limits {
+            max_http_connections_per_ip: 1,
+            ..Default::default()
+        },
+        ..Config::for_tests()
+    })
+    .await;
+    // The one place, held by a connection that has sent no request yet.
+    let _held = tls(&app, &root).await;
+    let (status, _, body) = https(
+        &app,
+        &root,
+        "GET /healthz HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("limit of 1 connections"), "{body}");
+}
