@@ -192,6 +192,7 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<Copied, BackupError> {
     })?;
     let target = store::file_in(data_dir);
     let partial = partial_name(&target);
+    // The store appears last, so a restore that fails leaves the dir as it was.
     let result = (|| {
         let mut restored = create_private(&partial)?;
         copy(&source, &mut restored, &partial)?;
@@ -199,6 +200,9 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<Copied, BackupError> {
             .execute_batch(&format!("DROP TABLE IF EXISTS {CARRIED_SECRET}"))
             .map_err(sqlite(&partial))?;
         drop(restored);
+        if let Some(key) = &carried {
+            secret::write_new(data_dir, key)?;
+        }
         std::fs::rename(&partial, &target).map_err(|source| BackupError::Io {
             path: target.clone(),
             source,
@@ -206,11 +210,11 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<Copied, BackupError> {
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&partial);
+        if carried.is_some() {
+            let _ = std::fs::remove_file(secret::file_in(data_dir));
+        }
     }
     result?;
-    if let Some(key) = &carried {
-        secret::write_new(data_dir, key)?;
-    }
     Ok(Copied {
         secret: carried.is_some(),
         ..copied

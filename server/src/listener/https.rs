@@ -1,7 +1,8 @@
 //! The server's HTTPS, as its options ask: none, a certificate from files
 //! ([`super::tls`]), or one from ACME ([`super::acme`]) with its plain-HTTP listener.
 //! Set up before the server starts, so that bad files or a port 80 that cannot be
-//! bound stop it with a reason.
+//! bound stop it with a reason (a kept ACME certificate that cannot be used is
+//! ordered again instead).
 
 use std::sync::Arc;
 
@@ -21,9 +22,6 @@ pub enum HttpsError {
     /// The certificate files are unusable.
     #[error("{0}")]
     Tls(#[from] TlsError),
-    /// The kept ACME certificate is unusable.
-    #[error("{0}")]
-    Acme(#[from] acme::AcmeError),
     /// The plain-HTTP listener (`--http-addr`) could not be bound.
     #[error("cannot listen on {addr} (--http-addr): {source}")]
     Bind {
@@ -67,13 +65,18 @@ pub(crate) async fn prepare(config: &Config) -> Result<Option<Https>, HttpsError
         return Ok(None);
     };
     let certificates = Arc::new(Certificates::default());
-    if let Some(status) = certificates.load_kept(acme_config)? {
-        tracing::info!(
+    // A kept certificate that cannot be used is ordered again, not a reason to stop.
+    match certificates.load_kept(acme_config) {
+        Ok(Some(status)) => tracing::info!(
             domain = %acme_config.domain,
             valid_until = %humantime::format_rfc3339_seconds(status.not_after),
             renewal_at = %humantime::format_rfc3339_seconds(status.renew_at),
             "ACME: serving the kept certificate"
-        );
+        ),
+        Ok(None) => {}
+        Err(err) => {
+            tracing::warn!(%err, "ACME: the kept certificate is unusable; ordering another")
+        }
     }
     let http = TcpListener::bind(acme_config.http_addr)
         .await

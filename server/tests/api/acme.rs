@@ -356,3 +356,27 @@ async fn bad_acme_options_are_refused_with_a_reason() {
     }
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+#[tokio::test]
+async fn an_unusable_kept_certificate_is_ordered_again() {
+    let dir = std::env::temp_dir().join(format!("spectate-acme-broken-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data_dir = dir.join("data");
+    std::fs::create_dir_all(data_dir.join("acme")).unwrap();
+    for kept in [".crt.pem", ".key.pem"] {
+        std::fs::write(data_dir.join(format!("acme/{DOMAIN}{kept}")), "half a file").unwrap();
+    }
+    let http_port = free_port();
+    let pebble = start_pebble(&dir, http_port, None).await;
+    let app = Application::build(config(&data_dir, &pebble, http_port))
+        .await
+        .expect("a broken kept certificate does not stop the start");
+    let (addr, certificates) = (app.addr(), app.certificates().unwrap());
+    let _server = tokio::spawn(app.run_until_stopped(std::future::pending()));
+    wait_for(Duration::from_secs(60), "a new certificate", || {
+        certificates.status()
+    })
+    .await;
+    assert_eq!(healthz(addr, &pebble_root(&pebble).await).await.0, 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}
