@@ -103,6 +103,18 @@ step_redis() {
   fi
 }
 
+step_pebble() {
+  # The ACME test starts Let's Encrypt's test server and its mock DNS on free ports.
+  if command -v pebble >/dev/null 2>&1 && command -v pebble-challtestsrv >/dev/null 2>&1; then
+    say "pebble: present"
+  else
+    say "pebble: installing the Debian package (for the ACME test)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq pebble >/dev/null
+  fi
+}
+
 step_end2end_npm() {
   # Every package the tests load (a checkout from before axe-core was added has
   # Playwright only).
@@ -121,7 +133,7 @@ step_vendor() {
 
 what="${1:-all}"
 case "$what" in
-  all) step_target; step_vendor; step_wasm_opt; step_chromium; step_redis; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
+  all) step_target; step_vendor; step_wasm_opt; step_chromium; step_redis; step_pebble; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
   run) step_target; step_nightly_wasm; step_vendor; step_wasm_opt; step_wasm_bindgen; step_cargo_leptos ;;
   *) echo "usage: $0 [all|run]" >&2; exit 2 ;;
 esac

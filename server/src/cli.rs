@@ -1,16 +1,15 @@
-//! The `spectate` command line: `spectate serve` and its options.
+//! The `spectate` command line: `spectate serve` and its options; `spectate token`'s
+//! are in `cli/token.rs`, each other command's beside its code.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use spectate_app::protocol::{ProtocolError, RunnerId};
+use crate::config::{ClusterConfig, Config, DemoConfig, Limits};
 
-use crate::{
-    auth::Subject,
-    config::{ClusterConfig, Config, DemoConfig, Limits},
-    event::Event,
-};
+mod token;
+
+pub use token::TokenArgs;
 
 /// Spectate: live runner tracking for spectators.
 #[derive(Debug, Parser)]
@@ -39,6 +38,10 @@ pub enum Command {
     /// Play a finished event (stored fixes) or a recorded GPX again through a running
     /// server, at x1 to x60.
     Replay(crate::replay::ReplayArgs),
+    /// Copy the store (fixes, splits, signing secret) into one file, while the server runs.
+    Backup(crate::backup::BackupArgs),
+    /// Put a backup into a new, empty data directory.
+    Restore(crate::backup::RestoreArgs),
 }
 
 /// `spectate event ...`.
@@ -50,65 +53,6 @@ pub enum EventCommand {
         /// The event file (TOML).
         file: PathBuf,
     },
-}
-
-/// Options of `spectate token`.
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("who").required(true).args(["runner", "role", "bib"])))]
-pub struct TokenArgs {
-    /// The runner the token may publish for.
-    #[arg(long)]
-    pub runner: Option<String>,
-    /// A runner of the event file given with --event, by bib.
-    #[arg(long, requires = "event")]
-    pub bib: Option<String>,
-    /// The event file whose runners --bib names.
-    #[arg(long)]
-    pub event: Option<PathBuf>,
-    /// The site's public address: the runner's personal tracking link
-    /// (`<base>/track?token=...`) is printed with the token.
-    #[arg(long, env = "SPECTATE_PUBLIC_URL")]
-    pub public_url: Option<String>,
-    /// With --public-url: the link as a QR code on stderr, drawn for a `dark` or a
-    /// `light` terminal, or `off`.
-    #[arg(long, default_value = "dark", value_parser = ["dark", "light", "off"])]
-    pub qr: String,
-    /// A role instead of a runner: `publisher` (series points), `admin` (any runner) or
-    /// `spectator` (follows a private event).
-    #[arg(long, value_parser = ["publisher", "admin", "spectator"])]
-    pub role: Option<String>,
-    /// How long the token stays valid, e.g. `12h`, `3d`, `90m`.
-    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
-    pub ttl: Duration,
-    /// The data directory whose secret signs the token (same as the server's).
-    #[arg(long, env = "SPECTATE_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-    /// The signing secret, if the server is given one with --secret.
-    #[arg(long, env = "SPECTATE_SECRET", hide_env_values = true)]
-    pub secret: Option<String>,
-}
-
-impl TokenArgs {
-    /// The subject named by --runner or --role.
-    /// The subject named by --runner, --bib (with --event) or --role.
-    pub fn subject(&self) -> Result<Subject, String> {
-        if let (Some(bib), Some(path)) = (&self.bib, &self.event) {
-            let event = Event::load(path).map_err(|e| e.to_string())?;
-            let bib = RunnerId::parse(bib).map_err(|e| e.to_string())?;
-            return match event.runner(&bib) {
-                Some(runner) => Ok(Subject::Runner(runner.bib.clone())),
-                None => Err(format!("{} has no runner with bib {bib}", path.display())),
-            };
-        }
-        match (&self.runner, self.role.as_deref()) {
-            (Some(runner), _) => RunnerId::parse(runner)
-                .map(Subject::Runner)
-                .map_err(|e: ProtocolError| e.to_string()),
-            (None, Some("admin")) => Ok(Subject::Admin),
-            (None, Some("spectator")) => Ok(Subject::Spectator),
-            _ => Ok(Subject::Publisher),
-        }
-    }
 }
 
 /// Log output format.
@@ -272,6 +216,9 @@ pub struct ServeArgs {
     /// Prefix of the cluster's keys and channels in Redis.
     #[arg(long, env = "SPECTATE_REDIS_PREFIX", default_value = "spectate", value_parser = redis_prefix)]
     pub redis_prefix: String,
+    /// HTTPS.
+    #[command(flatten)]
+    pub tls: crate::listener::tls::TlsArgs,
     /// Log filter, e.g. `info` or `spectate_server=debug,info` (RUST_LOG works too).
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log_level: String,
@@ -340,6 +287,8 @@ impl ServeArgs {
             trusted_proxies: crate::proxy::TrustedProxies::new(
                 self.trusted_proxies.iter().copied(),
             ),
+            tls: self.tls.files(),
+            acme: self.tls.acme(&self.data_dir),
         }
     }
 }
@@ -360,7 +309,6 @@ fn redis_prefix(text: &str) -> Result<String, String> {
     }
 }
 
-/// A number of seconds from 0.1 to a day.
 /// A checked `--tile-url`: `None` for `none`.
 #[derive(Clone, Debug)]
 pub struct TileUrl(pub Option<String>);
@@ -384,6 +332,7 @@ fn tile_url(text: &str) -> Result<TileUrl, String> {
     Ok(TileUrl(Some(text.to_owned())))
 }
 
+/// A number of seconds from 0.1 to a day.
 fn positive_seconds(text: &str) -> Result<f64, String> {
     let secs: f64 = text
         .parse()

@@ -42,6 +42,12 @@ pub struct Config {
     pub tiles: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: crate::proxy::TrustedProxies,
+    /// HTTPS with this certificate and key (`--tls-cert`, `--tls-key`); `None`
+    /// serves plain HTTP.
+    pub tls: Option<crate::listener::tls::TlsFiles>,
+    /// HTTPS with a certificate from ACME (`--acme-domain`), and the plain-HTTP
+    /// listener for its challenges and the redirect.
+    pub acme: Option<crate::listener::acme::AcmeConfig>,
 }
 
 /// OpenStreetMap's standard tiles, the default; their use policy asks for the
@@ -192,6 +198,8 @@ impl Config {
             cluster: None,
             tiles: None,
             trusted_proxies: crate::proxy::TrustedProxies::default(),
+            tls: None,
+            acme: None,
         }
     }
 }

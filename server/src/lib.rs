@@ -16,15 +16,18 @@
 //! 4. [`sockets`]: each follower's writer task flushes its outbox to the socket, and the
 //!    page (in `spectate_app`) moves the marker.
 //!
-//! Around that path: [`startup`] builds the router and runs it on [`listener`] (which
-//! learns from [`proxy`] who each client is behind a reverse proxy), [`config`] and
+//! Around that path: [`startup`] builds the router and runs it on [`listener`] (plain
+//! HTTP or HTTPS, its certificate from files or ACME; it learns from [`proxy`] who each
+//! client is behind a reverse proxy), [`config`] and
 //! [`cli`] say how, [`data_dir`] keeps the data directory private, [`http`] has the
 //! plain endpoints, [`feeds`] the happiness feed, [`demo`] the simulated runners,
 //! [`state`] what handlers share, and [`load`] the load tool (`spectate load`) that
-//! measures all of it from outside. `fuzz_api` (feature `fuzzing`) opens the decoders
+//! measures all of it from outside, and [`backup`] copies a race's store out and back
+//! in (`spectate backup` / `restore`). `fuzz_api` (feature `fuzzing`) opens the decoders
 //! of outside input to the fuzz targets in `fuzz/`.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -26,6 +26,16 @@ async fn main() -> std::process::ExitCode {
         Command::Load(args) => load(args).await,
         Command::Event(EventCommand::Check { file }) => check_event(&file),
         Command::Simulate(args) => simulate(&args).await,
+        Command::Backup(args) => copied(
+            "backup",
+            &format!("to {}", args.to.display()),
+            spectate_server::backup::backup(&args.data_dir, &args.to),
+        ),
+        Command::Restore(args) => copied(
+            "restore",
+            &format!("into {}", args.data_dir.display()),
+            spectate_server::backup::restore(&args.from, &args.data_dir),
+        ),
         Command::Replay(args) => match spectate_server::replay::run(&args).await {
             Ok(n) => {
                 println!("{n} fixes replayed");
@@ -36,6 +46,37 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// `spectate backup` and `restore`: what was copied on stdout, or why nothing was.
+fn copied(
+    command: &str,
+    place: &str,
+    outcome: Result<spectate_server::backup::Copied, spectate_server::backup::BackupError>,
+) -> std::process::ExitCode {
+    match outcome {
+        Ok(copied) => {
+            let done = if command == "backup" {
+                "backed up"
+            } else {
+                "restored"
+            };
+            println!(
+                "{done} {} fixes{} {place}",
+                copied.fixes,
+                if copied.secret {
+                    " and the signing secret"
+                } else {
+                    ""
+                },
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("spectate {command}: {err}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 
@@ -169,7 +210,7 @@ async fn serve(args: &ServeArgs) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("Spectate is running at http://{}", app.addr());
+    println!("Spectate is running at {}", app.base_url());
     match app.run_until_stopped(shutdown_signal()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -31,8 +31,8 @@ pub struct TrustedProxies(Arc<[IpNet]>);
 pub struct Client {
     /// The client's address: the peer's, or the one a trusted proxy forwarded.
     pub ip: IpAddr,
-    /// Whether the client reached us over HTTPS (a trusted proxy said so); the
-    /// server itself speaks plain HTTP.
+    /// Whether the client reached us over HTTPS: the server's own (`--tls-cert`), or a
+    /// trusted proxy's that says so.
     pub https: bool,
 }
 

@@ -33,6 +33,7 @@ use crate::{
     },
     hub::Hub,
     ingest::{self, Intake},
+    listener::ServeOptions,
     sockets,
     state::{AppState, Shared},
     store::Store,
@@ -72,6 +73,10 @@ pub enum StartupError {
     /// The cluster options are invalid.
     #[error("{0}")]
     Cluster(#[from] crate::cluster::ClusterError),
+    /// HTTPS could not be set up (certificate files, the kept ACME certificate, the
+    /// plain-HTTP listener).
+    #[error("{0}")]
+    Https(#[from] crate::listener::https::HttpsError),
 }
 
 /// The router: pages, sockets and HTTP endpoints over one state.
@@ -161,6 +166,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+mod from_store;
+
+use from_store::{restore, retain};
+
 /// How long a cluster node waits for Redis at start before serving degraded.
 const CLUSTER_JOIN: Duration = Duration::from_secs(3);
 
@@ -175,11 +184,15 @@ pub struct Application {
     state: AppState,
     background: Vec<JoinHandle<()>>,
     trusted_proxies: crate::proxy::TrustedProxies,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    certificates: Option<Arc<crate::listener::acme::Certificates>>,
 }
 
 impl Application {
     /// Binds the listener and starts the feeds (and the demo runners, if asked).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        // A bad certificate is said before anything starts.
+        let https = crate::listener::https::prepare(&config).await?;
         crate::data_dir::create(&config.data_dir).map_err(|source| StartupError::DataDir {
             path: config.data_dir.clone(),
             source,
@@ -277,6 +290,12 @@ impl Application {
             event,
             tiles: config.tiles.clone(),
         });
+        let (tls, acme) = https.map_or((None, None), |h| (Some(h.tls), h.acme));
+        let certificates = acme.as_ref().map(|acme| acme.certificates.clone());
+        if let Some(acme) = acme {
+            let options = ServeOptions::new(&config.limits, config.trusted_proxies.clone(), None);
+            background.extend(acme.start(addr.port(), options));
+        }
         if let Some(demo_config) = config.demo {
             // The phones post to this server's own address: the listener is bound, so
             // their connections wait in its backlog until `run` accepts them.
@@ -288,6 +307,8 @@ impl Application {
             state,
             background,
             trusted_proxies: config.trusted_proxies,
+            tls,
+            certificates,
         })
     }
 
@@ -299,6 +320,17 @@ impl Application {
     /// The address actually bound.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `https://` and the address with HTTPS, else `http://` and the address.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// With `--acme-domain`: the served certificate's status.
+    pub fn certificates(&self) -> Option<Arc<crate::listener::acme::Certificates>> {
+        self.certificates.clone()
     }
 
     /// The hub, for tests and tools that run in-process.
@@ -315,13 +347,7 @@ impl Application {
         let hub = self.state.hub.clone();
         let stopping = hub.clone();
         let router = app(self.state);
-        let options = crate::listener::ServeOptions {
-            handshake_timeout: hub.limits.handshake_timeout,
-            drain: Duration::from_secs(5),
-            tcp_nodelay: hub.limits.tcp_nodelay,
-            max_connections_per_ip: hub.limits.max_http_connections_per_ip,
-            trusted_proxies: self.trusted_proxies,
-        };
+        let options = ServeOptions::new(&hub.limits, self.trusted_proxies, self.tls);
         tracing::info!(addr = %self.addr, "listening");
         crate::listener::serve(self.listener, router, options, async move {
             shutdown.await;
@@ -339,50 +365,6 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
-}
-
-/// Deletes stored fixes older than `retention`, at start and then hourly.
-fn retain(hub: Arc<Hub>, store: Store, retention: Duration) -> JoinHandle<()> {
-    crate::hub::every::every(hub, Duration::from_secs(3600), move |_| {
-        let store = store.clone();
-        let before = crate::hub::now_ms().saturating_sub(retention.as_millis() as u64);
-        tokio::spawn(async move {
-            match store.prune(before).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "retention: old fixes deleted"),
-                Err(err) => tracing::warn!(%err, "retention: could not delete old fixes"),
-            }
-        });
-    })
-}
-
-/// Fixes a restarted server starts with, per runner: the recent trail.
-const RESTORED_PER_RUNNER: usize = 32;
-
-/// Puts the stored runners' latest positions and trails back into the hub, and tells
-/// the ingestion rules each runner's latest, so a restart loses nothing a spectator saw.
-/// A cluster node only tells the ingestion rules: the topics' history is the
-/// cluster's, in Redis, and republishing would deliver old fixes again to everyone.
-async fn restore(hub: &Hub, intake: &Intake, store: &Store) -> Result<(), StartupError> {
-    let fixes = store.recent(RESTORED_PER_RUNNER).await?;
-    let count = fixes.len();
-    for fix in fixes {
-        intake.remember(&fix.runner, fix.taken_ms, fix.position);
-        if hub.in_cluster() {
-            continue;
-        }
-        let publication = spectate_app::protocol::Publication::Fix {
-            runner: fix.runner,
-            position: fix.position,
-        };
-        if let Err(err) = hub.publish_taken_at(publication, None, Some(fix.taken_ms)) {
-            tracing::warn!(%err, "a stored fix could not be restored");
-        }
-    }
-    if count > 0 {
-        tracing::info!(fixes = count, "restored from the store");
-    }
-    Ok(())
 }
 
 /// Leptos' options: from cargo-leptos' environment when present, else its defaults,

@@ -37,8 +37,8 @@ impl OriginPolicy {
     }
 
     /// True if a socket with these handshake headers may carry a token. The server's
-    /// own origin is its scheme (`https` when a trusted proxy says the client came
-    /// over TLS, else `http`: the server itself speaks plain HTTP) and its `Host`:
+    /// own origin is its scheme (`https` when the client came over TLS, to this
+    /// server or to a trusted proxy that says so; else `http`) and its `Host`:
     /// a page from `https://host` is not the page of `http://host`, nor the other
     /// way round.
     pub fn trusts(&self, headers: &HeaderMap, https: bool) -> bool {

@@ -30,7 +30,7 @@ pub fn load_or_create(given: Option<&str>, data_dir: &Path) -> Result<Vec<u8>, S
     if let Some(given) = given {
         return check(given.as_bytes().to_vec());
     }
-    let path = data_dir.join("secret.key");
+    let path = file_in(data_dir);
     let file_error = |source| SecretError::File {
         path: path.display().to_string(),
         source,
@@ -48,6 +48,22 @@ pub fn load_or_create(given: Option<&str>, data_dir: &Path) -> Result<Vec<u8>, S
         }
         Err(err) => Err(file_error(err)),
     }
+}
+
+/// The secret's file in `data_dir`.
+pub fn file_in(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("secret.key")
+}
+
+/// Writes `secret` (checked for length) as `data_dir`'s secret file, mode 0600; an
+/// existing file is never replaced. For `spectate restore`.
+pub fn write_new(data_dir: &Path, secret: &str) -> Result<(), SecretError> {
+    check(secret.trim().as_bytes().to_vec())?;
+    let path = file_in(data_dir);
+    write_private(&path, secret.trim()).map_err(|source| SecretError::File {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 fn check(secret: Vec<u8>) -> Result<Vec<u8>, SecretError> {

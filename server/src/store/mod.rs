@@ -98,6 +98,11 @@ impl Health {
     }
 }
 
+/// The store's database file in `data_dir`.
+pub fn file_in(data_dir: &Path) -> PathBuf {
+    data_dir.join("spectate.db")
+}
+
 /// A handle to the store; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -109,7 +114,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating and migrating) `spectate.db` in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        let path = data_dir.join("spectate.db");
+        let path = file_in(data_dir);
         let failed = |source| StoreError::Open {
             path: path.clone(),
             source,
@@ -253,7 +258,7 @@ impl Store {
 /// Every fix stored in `data_dir`, oldest first, read through a read-only connection
 /// of its own (WAL lets it run beside a live server): for `spectate replay`.
 pub fn read_all(data_dir: &Path) -> Result<Vec<StoredFix>, StoreError> {
-    let path = data_dir.join("spectate.db");
+    let path = file_in(data_dir);
     let connection = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|source| StoreError::Open {
             path: path.clone(),

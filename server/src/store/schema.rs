@@ -49,6 +49,11 @@ const MIGRATIONS: &[&str] = &[
 ",
 ];
 
+/// The schema version this server writes (`PRAGMA user_version` after [`migrate`]).
+pub fn version() -> usize {
+    MIGRATIONS.len()
+}
+
 /// Applies the migrations the database has not seen.
 pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
     let done: usize = connection.query_row("PRAGMA user_version", [], |r| r.get(0))?;

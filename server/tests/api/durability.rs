@@ -2,19 +2,12 @@
 //! no fix it acknowledged. The fixes are found in the store (the GPX export) and in
 //! the snapshot a follower gets from the restarted server.
 
-use std::{
-    path::PathBuf,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::Duration,
-};
+use std::path::PathBuf;
 
 use serde_json::json;
 use spectate_server::{config::Config, hub::now_ms};
 
-use crate::helpers::{PATIENCE, spawn_app_with, spawn_binary};
+use crate::helpers::{spawn_app_with, spawn_binary};
 
 const SECRET: &str = "durability-test-secret-durability-test!";
 /// Runners posting at once, and fixes each would post if never interrupted.
@@ -50,45 +43,18 @@ async fn every_acknowledged_fix_survives_a_sigkill() {
 
     // Trackers post concurrently, each recording what was acknowledged (200 and
     // published), until the server is gone.
-    let acked_total = Arc::new(AtomicUsize::new(0));
-    let acked: Arc<Mutex<Vec<Vec<usize>>>> = Arc::new(Mutex::new(vec![Vec::new(); RUNNERS + 1]));
     let start_s = now_ms() / 1000 - 120;
-    let mut posters = Vec::new();
-    for bib in 1..=RUNNERS {
-        let (base, acked, acked_total) = (base.clone(), acked.clone(), acked_total.clone());
-        posters.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
-            for i in 0..FIXES_EACH {
-                let url = format!(
-                    "{base}/api/osmand?id=demo-{bib}&lat={}&lon=2.25&timestamp={}",
-                    lat(bib, i),
-                    start_s + i as u64
-                );
-                let Ok(response) = http.post(url).send().await else {
-                    return;
-                };
-                if response.status() != 200 {
-                    return;
-                }
-                assert_eq!(response.headers()["x-spectate-outcome"], "published");
-                acked.lock().unwrap()[bib].push(i);
-                acked_total.fetch_add(1, Ordering::SeqCst);
-            }
-        }));
-    }
-    tokio::time::timeout(PATIENCE, async {
-        while acked_total.load(Ordering::SeqCst) < KILL_AFTER {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await
-    .expect("the trackers get their acks");
+    let posting = crate::posting::start(RUNNERS, FIXES_EACH, move |http, bib, i| {
+        http.post(format!(
+            "{base}/api/osmand?id=demo-{bib}&lat={}&lon=2.25&timestamp={}",
+            lat(bib, i),
+            start_s + i as u64
+        ))
+    });
+    posting.wait_for(KILL_AFTER).await;
     server.start_kill().expect("SIGKILL is sent");
     server.wait().await.unwrap();
-    for poster in posters {
-        poster.await.unwrap();
-    }
-    let acked = acked.lock().unwrap().clone();
+    let acked = posting.finish().await;
     let total: usize = acked.iter().map(Vec::len).sum();
     assert!(total >= KILL_AFTER);
     assert!(

@@ -9,7 +9,12 @@ use spectate_server::{
     hub::{Hub, stats::StatsSnapshot},
     startup::Application,
 };
-use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    net::TcpStream,
+    sync::oneshot,
+    task::JoinHandle,
+};
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream, connect_async,
     tungstenite::{Message, protocol::CloseFrame},
@@ -160,8 +165,9 @@ impl TestApp {
     }
 }
 
-pub(crate) struct Client {
-    pub(crate) ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+/// A WebSocket client, over plain TCP unless a test says otherwise (TLS).
+pub(crate) struct Client<S = MaybeTlsStream<TcpStream>> {
+    pub(crate) ws: WebSocketStream<S>,
 }
 
 /// What a client saw next.
@@ -171,7 +177,7 @@ pub(crate) enum Seen {
     Closed(Option<CloseFrame>),
 }
 
-impl Client {
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     pub(crate) async fn send_text(&mut self, text: impl Into<String>) {
         self.ws
             .send(Message::Text(text.into().into()))

@@ -3,23 +3,28 @@
 
 mod helpers;
 
+mod acme;
 mod assets;
 mod audit_lower;
 mod auth;
+mod backup;
 mod bad_input;
 mod cleanup;
 mod cluster;
 mod cluster_checks;
 mod demo;
+mod deploy_unit;
 mod durability;
 mod event_file;
 mod happiness;
 mod hardening;
 mod http_limits;
+mod https;
 mod ingest;
 mod intake;
 mod load_tool;
 mod pages;
+mod posting;
 mod protocol;
 mod race_scale;
 mod room;
