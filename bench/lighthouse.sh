@@ -11,6 +11,9 @@
 # With RUNNERS, the race is the bench event of that many runners (bench/event.sh), each
 # phone posting a fix every 5 s through the real ingestion paths for the whole run,
 # instead of the 12-runner demo.
+# SITE (default target/site) is the built site to serve: a copy of the release site
+# keeps it apart from the debug one `cargo leptos build` writes for the browser tests.
+# Also records the bytes of a first and a warm visit of each page (bench/revisit.js).
 # Needs: chromium (apt), Node 20, `npm i` in bench/lighthouse (Lighthouse 13 needs Node 22).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +33,7 @@ if [[ -n ${RUNNERS:-} ]]; then
 else
   race=(--demo)
 fi
-"$bin" serve "${race[@]}" --addr "127.0.0.1:$port" --site-root target/site --data-dir "$work/data" \
+"$bin" serve "${race[@]}" --addr "127.0.0.1:$port" --site-root "${SITE:-target/site}" --data-dir "$work/data" \
   --log-level warn >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
@@ -43,6 +46,9 @@ if [[ -n ${RUNNERS:-} ]]; then
 else
   sleep 3 # the demo runners have positions
 fi
+# The runner's page as a runner opens it: with their personal link's token (runner 3).
+token=$("$bin" token --runner 3 --data-dir "$work/data")
+url_of() { if [[ $1 == /track ]]; then echo "/track?token=$token"; else echo "$1"; fi; }
 export CHROME_PATH=/usr/bin/chromium
 flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync"
 for form in $forms; do
@@ -52,7 +58,7 @@ for form in $forms; do
     name=$(echo "$page" | tr -c 'a-z0-9\n' '_' | sed 's/^_$/map/; s/^_//')
     for run in $(seq "$runs"); do
       report="$work/report.json"
-      bench/lighthouse/node_modules/.bin/lighthouse "http://127.0.0.1:$port$page" "${preset[@]}" \
+      bench/lighthouse/node_modules/.bin/lighthouse "http://127.0.0.1:$port$(url_of "$page")" "${preset[@]}" \
         --only-categories=performance --output=json --output-path="$report" \
         --chrome-flags="$flags" --quiet
       # The screenshots are most of a report's bytes and no figure is read from them.
@@ -68,4 +74,6 @@ EOF
     done
   done
 done
+# shellcheck disable=SC2046
+node bench/revisit.js "http://127.0.0.1:$port" $(for p in $pages; do url_of "$p"; done) >"$out/revisit.json"
 python3 bench/summarize_lighthouse.py "$out"

@@ -114,7 +114,8 @@ test('back to the map comes from the back/forward cache, reconnects at once and 
   await page.goto('/room');
   await waitLive(page);
   phone.fix('e2e-bfcache', 51.25, -0.12); // published while the map was away
-  await page.goBack();
+  // Restored from the cache: there is no load event to wait for.
+  await page.goBack({ waitUntil: 'commit' });
   expect(await page.evaluate(() => window.restored)).toBe(true);
   await waitLive(page);
   await expect(tag).toHaveAttribute('data-lat', '51.25');

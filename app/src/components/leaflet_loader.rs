@@ -49,7 +49,10 @@ pub(crate) async fn ensure() -> bool {
 }
 
 /// A promise of `tag`'s load: the one already in the head (a second map waits for
-/// the first one's), else a new one appended with `attrs`.
+/// the first one's), else a new one with `attrs`. A stylesheet goes first in the head,
+/// so that ours, after it, still overrides Leaflet's rules (appended last, Leaflet's
+/// tooltip padding won and every label grew from 22 to 32 px high, which the label
+/// layout test caught).
 fn element(
     document: &web_sys::Document,
     tag: &str,
@@ -66,7 +69,11 @@ fn element(
                 el.set_attribute(name, value)?;
             }
             let head = document.head().ok_or(JsValue::NULL)?;
-            head.append_child(&el)?;
+            if tag == "link" {
+                head.prepend_with_node_1(&el)?;
+            } else {
+                head.append_child(&el)?;
+            }
             el
         }
     };

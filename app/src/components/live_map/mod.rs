@@ -20,7 +20,8 @@
 //! - [`glide`]: a marker's eased move to its newest fix;
 //! - [`marks`]: the course's marks, merged where they share a place;
 //! - `positions`: the latest position of each runner, and the field's full frames;
-//! - `model`, `markers`, `mount` (browser only): the model, the markers, Leaflet.
+//! - `model`, `markers`, `mount`, `course` (browser only): the model, the markers,
+//!   Leaflet, the course and its checkpoints.
 
 use leptos::prelude::*;
 
@@ -29,6 +30,8 @@ use crate::{
     race_data::RaceSignals,
 };
 
+#[cfg(feature = "hydrate")]
+mod course;
 pub mod declutter;
 pub mod glide;
 #[cfg(feature = "hydrate")]

@@ -12,11 +12,11 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, prelude::*};
 
 use super::{
-    declutter::{self, Label, MARK_SIDES, RUNNER_SIDES, Rank, Rect, Side},
+    course::{MARK_OFFSET, MarkLabel, draw_course},
+    declutter::{self, Label, MARK_SIDES, RUNNER_SIDES, Rank, Rect},
     glide::Glide,
     labels::{MapLabel, RUNNER_OFFSET},
     markers::{Kit, Marker, refresh_stale},
-    marks::drawn_marks,
     model::{SharedModel, now, wall_ms},
     positions::Seen,
 };
@@ -28,15 +28,6 @@ use crate::{
 
 type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 
-/// A checkpoint's label, with its place and the radius of its dot.
-pub(crate) struct MarkLabel {
-    at: (f64, f64),
-    radius: f64,
-    label: MapLabel,
-}
-
-/// Pixels between a checkpoint's point and its label (the tooltip's offset).
-const MARK_OFFSET: f64 = 8.0;
 /// Leaflet's CSS puts a tooltip this far from its offset (`margin`), and draws its
 /// pointer in between.
 const TOOLTIP_MARGIN: f64 = 6.0;
@@ -56,6 +47,10 @@ pub(crate) struct Mounted {
     /// Labels to place again on the next frame (one was added, removed, moved
     /// without a glide, or changed its text; or the zoom changed).
     pub(crate) labels_dirty: bool,
+    /// False until the runners known at mount are drawn (a task after the view):
+    /// labels are placed once all of them are there, so follow order, not the order
+    /// the markers came in, decides who gets a place (a label that had one keeps it).
+    settled: bool,
     /// Set while we move the view ourselves, so only the user's moves end auto-fit.
     pub(crate) programmatic: Rc<Cell<bool>>,
     frame: FrameCallback,
@@ -226,60 +221,15 @@ fn step(model: &SharedModel) {
         }
     }
     if labels_moved {
-        m.declutter();
+        if m.settled {
+            m.declutter();
+        } else {
+            m.labels_dirty = true;
+        }
     }
     if moving {
         m.request_frame();
     }
-}
-
-/// Draws the course and its marks on the canvas; returns the course's points and the
-/// marks' labels.
-fn draw_course(
-    map: &Map,
-    renderer: &JsValue,
-    race: RaceSignals,
-) -> (Vec<(f64, f64)>, Vec<MarkLabel>) {
-    let Some(event) = race.event.get_untracked() else {
-        return (Vec::new(), Vec::new());
-    };
-    let course: Vec<(f64, f64)> = event.line.iter().map(|&[a, b]| (a, b)).collect();
-    let opts = l::options(r##"{"color":"#1c3d5a","weight":5,"opacity":0.55,"interactive":false}"##);
-    l::set(&opts, "renderer", renderer.clone());
-    l::polyline(&l::latlngs(course.iter().copied()), &opts).add_to(map);
-    let mut labels = Vec::new();
-    for (name, at, end) in drawn_marks(&event.marks) {
-        let opts = l::options(if end {
-            r##"{"radius":8,"weight":3,"color":"#1c3d5a","fillColor":"#ffffff","fillOpacity":1}"##
-        } else {
-            r##"{"radius":5,"weight":2,"color":"#1c3d5a","fillColor":"#ffd43b","fillOpacity":1}"##
-        });
-        l::set(&opts, "renderer", renderer.clone());
-        let dot = l::circle_marker(&l::latlng(at[0], at[1]), &opts).add_to(map);
-        let Ok(tag) = document().create_element("span") else {
-            continue;
-        };
-        let tag: web_sys::HtmlElement = tag.unchecked_into();
-        tag.set_class_name("mark-tag");
-        tag.set_text_content(Some(&name));
-        let options = l::options(
-            r#"{"permanent":true,"direction":"top","className":"mark-label","interactive":false}"#,
-        );
-        l::set(
-            &options,
-            "offset",
-            js_sys::Array::of2(&0.into(), &(-MARK_OFFSET).into()),
-        );
-        dot.bind_tooltip(&tag, &options);
-        if let Some(label) = MapLabel::of(&dot, None, Side::Top) {
-            labels.push(MarkLabel {
-                at: (at[0], at[1]),
-                radius: if end { 8.0 } else { 5.0 },
-                label,
-            });
-        }
-    }
-    (course, labels)
 }
 
 /// Creates the Leaflet map in `div`. False if Leaflet is not there (the static map
@@ -363,6 +313,7 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
         course,
         marks,
         labels_dirty: true,
+        settled: false,
         programmatic,
         frame,
         frame_pending: Rc::new(Cell::new(false)),
@@ -397,7 +348,9 @@ fn add_known_runners(model: &mut super::model::Model) {
     for r in runners {
         model.ensure_marker(&r);
     }
-    if let Some(m) = &model.mounted {
+    if let Some(m) = &mut model.mounted {
+        m.settled = true;
+        m.labels_dirty = true;
         m.count_markers();
         m.request_frame();
     }
