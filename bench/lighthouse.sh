@@ -76,4 +76,4 @@ EOF
 done
 # shellcheck disable=SC2046
 node bench/revisit.js "http://127.0.0.1:$port" $(for p in $pages; do url_of "$p"; done) >"$out/revisit.json"
-python3 bench/summarize_lighthouse.py "$out"
+python3 bench/summarize_lighthouse.py "$out" | tee "$out/summary.jsonl"
