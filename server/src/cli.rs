@@ -39,6 +39,9 @@ pub enum Command {
     /// Play a finished event (stored fixes) or a recorded GPX again through a running
     /// server, at x1 to x60.
     Replay(crate::replay::ReplayArgs),
+    /// Manage the organisers who may sign in to the console (/admin).
+    #[command(subcommand)]
+    Admin(crate::console::add_user::AdminCommand),
 }
 
 /// `spectate event ...`.
@@ -89,7 +92,6 @@ pub struct TokenArgs {
 }
 
 impl TokenArgs {
-    /// The subject named by --runner or --role.
     /// The subject named by --runner, --bib (with --event) or --role.
     pub fn subject(&self) -> Result<Subject, String> {
         if let (Some(bib), Some(path)) = (&self.bib, &self.event) {
@@ -340,6 +342,7 @@ impl ServeArgs {
             trusted_proxies: crate::proxy::TrustedProxies::new(
                 self.trusted_proxies.iter().copied(),
             ),
+            console: Default::default(),
         }
     }
 }
@@ -360,7 +363,6 @@ fn redis_prefix(text: &str) -> Result<String, String> {
     }
 }
 
-/// A number of seconds from 0.1 to a day.
 /// A checked `--tile-url`: `None` for `none`.
 #[derive(Clone, Debug)]
 pub struct TileUrl(pub Option<String>);
@@ -384,6 +386,7 @@ fn tile_url(text: &str) -> Result<TileUrl, String> {
     Ok(TileUrl(Some(text.to_owned())))
 }
 
+/// A number of seconds from 0.1 to a day.
 fn positive_seconds(text: &str) -> Result<f64, String> {
     let secs: f64 = text
         .parse()

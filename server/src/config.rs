@@ -42,6 +42,8 @@ pub struct Config {
     pub tiles: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: crate::proxy::TrustedProxies,
+    /// The organiser's console: session length and sign-in limits.
+    pub console: crate::console::ConsoleConfig,
 }
 
 /// OpenStreetMap's standard tiles, the default; their use policy asks for the
@@ -192,6 +194,25 @@ impl Config {
             cluster: None,
             tiles: None,
             trusted_proxies: crate::proxy::TrustedProxies::default(),
+            console: Default::default(),
         }
+    }
+}
+
+impl Config {
+    /// Leptos' options: from cargo-leptos' environment when present, else its
+    /// defaults, with our bound address and site root on top.
+    pub fn leptos_options(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<leptos::config::LeptosOptions, String> {
+        let mut options = leptos::config::get_configuration(None)
+            .map_err(|e| e.to_string())?
+            .leptos_options;
+        options.site_addr = addr;
+        if let Some(root) = &self.site_root {
+            options.site_root = root.to_string_lossy().into_owned().into();
+        }
+        Ok(options)
     }
 }

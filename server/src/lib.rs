@@ -21,13 +21,15 @@
 //! [`cli`] say how, [`data_dir`] keeps the data directory private, [`http`] has the
 //! plain endpoints, [`feeds`] the happiness feed, [`demo`] the simulated runners,
 //! [`state`] what handlers share, and [`load`] the load tool (`spectate load`) that
-//! measures all of it from outside. `fuzz_api` (feature `fuzzing`) opens the decoders
+//! measures all of it from outside. [`console`] is the organiser's console behind a
+//! sign-in (`/admin`). `fuzz_api` (feature `fuzzing`) opens the decoders
 //! of outside input to the fuzz targets in `fuzz/`.
 
 pub mod auth;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod console;
 pub mod course;
 pub mod data_dir;
 pub mod demo;

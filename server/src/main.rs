@@ -6,6 +6,7 @@ use spectate_server::startup::Application;
 use spectate_server::{
     auth::{TokenKeys, secret},
     cli::{Cli, Command, EventCommand, LogFormat, ServeArgs, TokenArgs},
+    console::add_user::AdminCommand,
     event::Event,
 };
 use time::format_description::well_known::Rfc3339;
@@ -26,6 +27,18 @@ async fn main() -> std::process::ExitCode {
         Command::Load(args) => load(args).await,
         Command::Event(EventCommand::Check { file }) => check_event(&file),
         Command::Simulate(args) => simulate(&args).await,
+        Command::Admin(AdminCommand::AddUser(args)) => {
+            match spectate_server::console::add_user::run(&args).await {
+                Ok(done) => {
+                    eprintln!("{done}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("spectate admin add-user: {err}");
+                    std::process::ExitCode::from(2)
+                }
+            }
+        }
         Command::Replay(args) => match spectate_server::replay::run(&args).await {
             Ok(n) => {
                 println!("{n} fixes replayed");

@@ -9,10 +9,7 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
-use leptos::{
-    config::{LeptosOptions, get_configuration},
-    prelude::provide_context,
-};
+use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use spectate_app::app::{App, shell};
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -149,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(stats::healthz))
         .route("/metrics", get(stats::metrics))
         .merge(public_reads)
+        .merge(crate::console::routes())
         .merge(pages)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -195,7 +193,7 @@ impl Application {
             addr: config.addr,
             source,
         })?;
-        let leptos_options = leptos_options(&config, addr)?;
+        let leptos_options = config.leptos_options(addr).map_err(StartupError::Leptos)?;
         // The event: the organiser's file, else the bundled one in demo mode.
         let event = match (&config.event, config.demo) {
             (Some(path), _) => Some(Arc::new(Event::load(path)?)),
@@ -264,9 +262,8 @@ impl Application {
         if let Some(retention) = config.retention {
             background.push(retain(hub.clone(), store.clone(), retention));
         }
-        let assets = crate::http::assets::Assets::load(&leptos_options);
         let state = AppState::new(Shared {
-            assets,
+            assets: crate::http::assets::Assets::load(&leptos_options),
             leptos_options,
             intake,
             store,
@@ -276,6 +273,7 @@ impl Application {
             hub,
             event,
             tiles: config.tiles.clone(),
+            console: crate::console::Console::new(config.console),
         });
         if let Some(demo_config) = config.demo {
             // The phones post to this server's own address: the listener is bound, so
@@ -383,17 +381,4 @@ async fn restore(hub: &Hub, intake: &Intake, store: &Store) -> Result<(), Startu
         tracing::info!(fixes = count, "restored from the store");
     }
     Ok(())
-}
-
-/// Leptos' options: from cargo-leptos' environment when present, else its defaults,
-/// with our bound address and site root on top.
-fn leptos_options(config: &Config, addr: SocketAddr) -> Result<LeptosOptions, StartupError> {
-    let mut options = get_configuration(None)
-        .map_err(|e| StartupError::Leptos(e.to_string()))?
-        .leptos_options;
-    options.site_addr = addr;
-    if let Some(root) = &config.site_root {
-        options.site_root = root.to_string_lossy().into_owned().into();
-    }
-    Ok(options)
 }

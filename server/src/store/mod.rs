@@ -10,7 +10,9 @@
 //! - [`schema`]: the migrations, applied in order at open (`PRAGMA user_version`).
 //! - [`writer`]: the store's thread and its SQL.
 //! - [`gpx_export`]: a runner's stored track as a GPX document.
+//! - [`console`]: the organisers and their sessions (the console's sign-in).
 
+pub mod console;
 pub mod gpx_export;
 pub mod schema;
 mod writer;

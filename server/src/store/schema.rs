@@ -47,6 +47,23 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (runner, point)
     ) WITHOUT ROWID;
 ",
+    "
+    -- The organisers who may sign in to the console (`spectate admin add-user`), with
+    -- their password as an argon2 PHC string (never the password itself).
+    CREATE TABLE users (
+        name          TEXT    PRIMARY KEY,
+        password_hash TEXT    NOT NULL,
+        created_ms    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    -- Console sessions: the SHA-256 of the cookie's id (a copy of the database does
+    -- not give anyone a session), whose they are, and until when.
+    CREATE TABLE sessions (
+        id_hash    TEXT    PRIMARY KEY,
+        user       TEXT    NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
 ];
 
 /// Applies the migrations the database has not seen.

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 mod assets;
 mod audit_lower;
 mod auth;

@@ -1,0 +1,77 @@
+//! Who is signed in, and whether a request that changes state came from our own pages.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, request::Parts},
+};
+
+use super::{ConsoleError, sessions::SessionId};
+use crate::{hub::now_ms, proxy::Client, state::AppState};
+
+/// A signed-in organiser: the request carried the cookie of a live session.
+#[derive(Clone, Debug)]
+pub struct Organiser {
+    /// Their user name.
+    pub name: String,
+    /// Their session's id (to sign out).
+    pub session: SessionId,
+}
+
+impl FromRequestParts<AppState> for Organiser {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = SessionId::from_headers(&parts.headers).ok_or(ConsoleError::NotSignedIn)?;
+        let stored = state
+            .store
+            .session(session.key())
+            .await?
+            .ok_or(ConsoleError::NotSignedIn)?;
+        if stored.expires_ms <= now_ms() {
+            return Err(ConsoleError::NotSignedIn);
+        }
+        Ok(Self {
+            name: stored.user,
+            session,
+        })
+    }
+}
+
+/// A state-changing request that came from our own pages (or from no browser at all:
+/// a client without `Origin` cannot carry a victim's cookie). Refused with 403 when
+/// its `Origin` is another site's or its `Sec-Fetch-Site` says it is not same-origin.
+#[derive(Clone, Copy, Debug)]
+pub struct SameOrigin {
+    /// Whether the client came over HTTPS (the cookie is then Secure).
+    pub https: bool,
+}
+
+impl FromRequestParts<AppState> for SameOrigin {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let https = Client::of(&parts.extensions).https;
+        if same_origin(&parts.headers, https) {
+            Ok(Self { https })
+        } else {
+            state.console.count("cross_site");
+            Err(ConsoleError::CrossSite)
+        }
+    }
+}
+
+fn same_origin(headers: &HeaderMap, https: bool) -> bool {
+    // Sent by every current browser: `same-site` is a sibling subdomain, which
+    // SameSite=Strict lets through, so only our own origin (or a typed URL) passes.
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return false;
+    }
+    crate::auth::origin::is_own(headers, https)
+}
