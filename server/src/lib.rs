@@ -22,9 +22,10 @@
 //! plain endpoints, [`feeds`] the happiness feed, [`demo`] the simulated runners,
 //! [`state`] what handlers share, and [`load`] the load tool (`spectate load`) that
 //! measures all of it from outside. [`console`] is the organiser's console behind a
-//! sign-in (`/admin`). `fuzz_api` (feature `fuzzing`) opens the decoders
+//! sign-in (`/admin`), and [`alerts`] the safety alerts it shows. `fuzz_api` (feature `fuzzing`) opens the decoders
 //! of outside input to the fuzz targets in `fuzz/`.
 
+pub mod alerts;
 pub mod auth;
 pub mod cli;
 pub mod cluster;

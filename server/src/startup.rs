@@ -230,11 +230,15 @@ impl Application {
         hub = hub.with_timing(splits_sink);
         let hub = Arc::new(hub);
         let store = Store::open(&config.data_dir)?;
-        let intake = Arc::new(Intake::new(
-            hub.clone(),
+        let alerts = Arc::new(crate::alerts::Alerts::new(
+            hub.race().cloned(),
             store.clone(),
-            config.limits.max_speed_mps,
         ));
+        alerts.restore().await?;
+        let intake = Arc::new(
+            Intake::new(hub.clone(), store.clone(), config.limits.max_speed_mps)
+                .with_alerts(alerts.clone()),
+        );
         // The splits already recorded, before any fix reaches the race (the cluster's
         // catch-up below, the restore): none is recorded twice.
         let splits = crate::timing::restore(&hub, &store).await?;
@@ -250,7 +254,7 @@ impl Application {
                 tracing::warn!("cluster: Redis not reachable yet; starting degraded");
             }
         }
-        restore(&hub, &intake, &store).await?;
+        restore(&hub, &intake, &store, &alerts).await?;
         background.extend([
             feeds::happiness::start(hub.clone(), config.happiness_interval),
             crate::hub::presence::start(hub.clone(), PRESENCE_INTERVAL),
@@ -258,6 +262,7 @@ impl Application {
             crate::hub::board::start(hub.clone(), config.board_every),
             crate::hub::keepalive::start(hub.clone()),
             crate::hub::sweep::start(hub.clone()),
+            crate::alerts::start(alerts.clone()),
         ]);
         if let Some(retention) = config.retention {
             background.push(retain(hub.clone(), store.clone(), retention));
@@ -274,6 +279,7 @@ impl Application {
             event,
             tiles: config.tiles.clone(),
             console: crate::console::Console::new(config.console),
+            alerts,
         });
         if let Some(demo_config) = config.demo {
             // The phones post to this server's own address: the listener is bound, so
@@ -358,14 +364,22 @@ fn retain(hub: Arc<Hub>, store: Store, retention: Duration) -> JoinHandle<()> {
 const RESTORED_PER_RUNNER: usize = 32;
 
 /// Puts the stored runners' latest positions and trails back into the hub, and tells
-/// the ingestion rules each runner's latest, so a restart loses nothing a spectator saw.
+/// the ingestion rules and the safety rules each runner's latest, so a restart loses
+/// nothing a spectator saw.
 /// A cluster node only tells the ingestion rules: the topics' history is the
 /// cluster's, in Redis, and republishing would deliver old fixes again to everyone.
-async fn restore(hub: &Hub, intake: &Intake, store: &Store) -> Result<(), StartupError> {
+async fn restore(
+    hub: &Hub,
+    intake: &Intake,
+    store: &Store,
+    alerts: &crate::alerts::Alerts,
+) -> Result<(), StartupError> {
     let fixes = store.recent(RESTORED_PER_RUNNER).await?;
     let count = fixes.len();
     for fix in fixes {
         intake.remember(&fix.runner, fix.taken_ms, fix.position);
+        // The safety rules count a restored runner's silence from the restart.
+        alerts.observe(&fix.runner, fix.position, None).await;
         if hub.in_cluster() {
             continue;
         }

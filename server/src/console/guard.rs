@@ -40,6 +40,31 @@ impl FromRequestParts<AppState> for Organiser {
     }
 }
 
+/// A signed-in organiser, for the JSON and stream endpoints: refused with 401 (not
+/// sent to the sign-in form, which a script cannot follow).
+#[derive(Clone, Debug)]
+pub struct ApiOrganiser(pub Organiser);
+
+impl FromRequestParts<AppState> for ApiOrganiser {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        match Organiser::from_request_parts(parts, state).await {
+            Ok(organiser) => Ok(Self(organiser)),
+            Err(ConsoleError::NotSignedIn) => Err((
+                axum::http::StatusCode::UNAUTHORIZED,
+                "sign in first: /admin/sign-in\n",
+            )
+                .into_response()),
+            Err(other) => Err(other.into_response()),
+        }
+    }
+}
+
 /// A state-changing request that came from our own pages (or from no browser at all:
 /// a client without `Origin` cannot carry a victim's cookie). Refused with 403 when
 /// its `Origin` is another site's or its `Sec-Fetch-Site` says it is not same-origin.

@@ -124,6 +124,16 @@ pub fn routes() -> Router<AppState> {
             get(sign_in::sign_in_page).post(sign_in::sign_in),
         )
         .route("/admin/sign-out", post(sign_in::sign_out))
+        .route("/admin/alerts", get(crate::alerts::http::list))
+        .route("/admin/alerts/live", get(crate::alerts::http::live))
+        .route(
+            "/admin/alerts/{id}/acknowledge",
+            post(crate::alerts::http::acknowledge),
+        )
+        .route(
+            "/admin/alerts/{id}/resolve",
+            post(crate::alerts::http::resolve),
+        )
 }
 
 /// Why a console request was refused.

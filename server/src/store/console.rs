@@ -112,7 +112,7 @@ impl Store {
     }
 
     /// Runs `job` on the store's thread and waits for its result.
-    async fn run<T: Send + 'static>(
+    pub(super) async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {

@@ -11,7 +11,9 @@
 //! - [`writer`]: the store's thread and its SQL.
 //! - [`gpx_export`]: a runner's stored track as a GPX document.
 //! - [`console`]: the organisers and their sessions (the console's sign-in).
+//! - [`alerts`]: the safety alerts and who dealt with them.
 
+pub mod alerts;
 pub mod console;
 pub mod gpx_export;
 pub mod schema;

@@ -64,6 +64,23 @@ const MIGRATIONS: &[&str] = &[
         expires_ms INTEGER NOT NULL
     ) WITHOUT ROWID;
 ",
+    "
+    -- Safety alerts (`crate::alerts`): raised, then acknowledged, then resolved, each
+    -- step with the organiser who took it and when.
+    CREATE TABLE alerts (
+        id              INTEGER PRIMARY KEY,
+        runner          TEXT    NOT NULL,
+        kind            TEXT    NOT NULL,
+        lat             REAL    NOT NULL,
+        lng             REAL    NOT NULL,
+        raised_ms       INTEGER NOT NULL,
+        stage           TEXT    NOT NULL,
+        acknowledged_by TEXT,
+        acknowledged_ms INTEGER,
+        resolved_by     TEXT,
+        resolved_ms     INTEGER
+    );
+",
 ];
 
 /// Applies the migrations the database has not seen.

@@ -17,7 +17,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::helpers::{TestApp, spawn_app_with};
 
-const PASSWORD: &str = "a long enough password";
+pub(crate) const PASSWORD: &str = "a long enough password";
 
 /// Runs `spectate admin add-user NAME` on `data_dir` with `stdin`: its exit
 /// status and its stderr.
@@ -44,7 +44,7 @@ async fn add_user(data_dir: &Path, name: &str, stdin: &str) -> (bool, String) {
 }
 
 /// A server whose store has the organisers `names` (password [`PASSWORD`]).
-async fn console_app(names: &[&str], config: Config) -> TestApp {
+pub(crate) async fn console_app(names: &[&str], config: Config) -> TestApp {
     for name in names {
         let (ok, said) = add_user(&config.data_dir, name, &format!("{PASSWORD}\n")).await;
         assert!(ok, "{said}");
@@ -53,7 +53,7 @@ async fn console_app(names: &[&str], config: Config) -> TestApp {
 }
 
 /// A client that neither follows redirects nor keeps cookies: each test sees both.
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -80,7 +80,7 @@ async fn sign_in(
 }
 
 /// Signs in and returns the `name=value` of the session cookie.
-async fn session_cookie(app: &TestApp, name: &str) -> String {
+pub(crate) async fn session_cookie(app: &TestApp, name: &str) -> String {
     let response = sign_in(app, name, PASSWORD, &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[header::LOCATION], "/admin");

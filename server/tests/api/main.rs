@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod alerts;
 mod assets;
 mod audit_lower;
 mod auth;
