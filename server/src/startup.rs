@@ -379,7 +379,7 @@ async fn restore(
     for fix in fixes {
         intake.remember(&fix.runner, fix.taken_ms, fix.position);
         // The safety rules count a restored runner's silence from the restart.
-        alerts.observe(&fix.runner, fix.position, None).await;
+        alerts.remember(&fix.runner, (&fix).into());
         if hub.in_cluster() {
             continue;
         }

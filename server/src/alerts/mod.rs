@@ -5,15 +5,18 @@
 //!   [`rules::Watch`]: no signal, no movement away from a checkpoint, low battery.
 //! - [`http`]: `/admin/alerts` (JSON), its live stream (Server-Sent Events) and the
 //!   acknowledge / resolve POSTs, all behind the console's sign-in.
+//! - [`monitor`]: each runner's tracker health for the race-day monitor
+//!   (`/admin/runners.json`), kept from the same feed.
 //!
-//! The ways in: the intake tells [`Alerts::observe`] every runner's newest fix after
-//! it is stored (so battery and movement are judged on the fixes everyone sees); an
+//! The ways in: the intake tells [`Alerts::observe`] every fix it stored, and which
+//! is each runner's newest (battery and movement are judged on those); an
 //! SOS from a tracker (`alarm=sos` over the OsmAnd protocol) comes to
 //! [`Alerts::sos`]; and a sweep every [`SWEEP_EVERY`] looks at the passing of time.
 //! An alert is stored before it is pushed, and an SOS is answered only once its alert
 //! is stored: a phone told 200 has raised an alert that survives a restart.
 
 pub mod http;
+pub mod monitor;
 pub mod rules;
 
 use std::{
@@ -157,6 +160,7 @@ pub struct Alerts {
 #[derive(Debug, Default)]
 struct Inner {
     watches: HashMap<RunnerId, Watch>,
+    trackers: HashMap<RunnerId, monitor::Tracker>,
     /// Runner and kind of every alert not resolved: one of each at a time.
     open: HashSet<(RunnerId, Kind)>,
 }
@@ -201,10 +205,37 @@ impl Alerts {
         Ok(count)
     }
 
-    /// A runner's fix, stored and published: raises what it shows (low battery).
-    pub async fn observe(&self, runner: &RunnerId, position: LatLng, battery_pct: Option<f64>) {
+    /// A stored fix read back at start: counted, and the runner watched from now,
+    /// raising nothing (what it showed was raised, or not, before the restart).
+    pub fn remember(&self, runner: &RunnerId, reading: monitor::Reading) {
+        let mut inner = self.lock();
+        inner
+            .trackers
+            .entry(runner.clone())
+            .or_default()
+            .record(reading, true);
+        let now = Instant::now();
+        let watch = inner
+            .watches
+            .entry(runner.clone())
+            .or_insert_with(|| Watch::new(reading.position, now));
+        let _ = watch.fix(reading.position, reading.battery_pct, now, &self.thresholds);
+    }
+
+    /// A runner's fix, stored (and published if `newest`: the runner's newest): counted
+    /// for the monitor; if newest, judged by the rules, which may raise low battery.
+    pub async fn observe(&self, runner: &RunnerId, reading: monitor::Reading, newest: bool) {
+        let (position, battery_pct) = (reading.position, reading.battery_pct);
         let raised = {
             let mut inner = self.lock();
+            inner
+                .trackers
+                .entry(runner.clone())
+                .or_default()
+                .record(reading, newest);
+            if !newest {
+                return;
+            }
             let now = Instant::now();
             match inner.watches.get_mut(runner) {
                 Some(watch) => watch.fix(position, battery_pct, now, &self.thresholds),

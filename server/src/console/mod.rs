@@ -125,6 +125,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/sign-out", post(sign_in::sign_out))
         .route("/admin/alerts", get(crate::alerts::http::list))
+        .route("/admin/runners.json", get(crate::alerts::monitor::runners))
         .route("/admin/alerts/live", get(crate::alerts::http::live))
         .route(
             "/admin/alerts/{id}/acknowledge",

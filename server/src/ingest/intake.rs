@@ -139,10 +139,19 @@ impl Intake {
                 .publish_confirmed(publication, Some(fix.taken_ms))
                 .await?;
             outcomes[i] = FixOutcome::Published;
-            if let Some(alerts) = &self.alerts {
-                alerts
-                    .observe(runner, fix.fix.position, fix.fix.battery_pct)
-                    .await;
+        }
+        if let Some(alerts) = &self.alerts {
+            let newest: std::collections::HashSet<usize> = newest.into_iter().collect();
+            for &i in &kept {
+                let (runner, fix) = &fixes[i];
+                let reading = crate::alerts::monitor::Reading {
+                    position: fix.fix.position,
+                    battery_pct: fix.fix.battery_pct,
+                    accuracy_m: fix.fix.accuracy_m,
+                    source,
+                    received_ms: fix.received_ms,
+                };
+                alerts.observe(runner, reading, newest.contains(&i)).await;
             }
         }
         for outcome in &outcomes {

@@ -301,3 +301,72 @@ async fn alerts_no_signal_and_no_movement_after_ten_minutes() {
         ]
     );
 }
+
+/// The monitor's rows: each runner's door, battery, accuracy, last fix age and
+/// fixes in the last ten minutes; a runner without a fix has none of them.
+#[tokio::test]
+async fn alerts_monitor_rows_show_each_trackers_health() {
+    let app = console_app(&["ana"], demo_event()).await;
+    let unsigned = http()
+        .get(app.url("/admin/runners.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+    let cookie = session_cookie(&app, "ana").await;
+    for metres in [1000.0, 1010.0] {
+        assert_eq!(osmand(&app, "demo-7", metres, "").await, StatusCode::OK);
+    }
+    let last = osmand(&app, "demo-7", 1020.0, "&batt=55&accuracy=8").await;
+    assert_eq!(last, StatusCode::OK);
+    let (lat, lon) = along(2000.0);
+    let traccar = json!({"device_id": "demo-8", "location": {
+        "coords": {"latitude": lat, "longitude": lon, "accuracy": 4.5},
+        "battery": {"level": 0.5}}});
+    let response = http()
+        .post(app.url("/api/osmand"))
+        .json(&traccar)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let response = http()
+        .get(app.url("/admin/runners.json"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let rows: Vec<Value> = response.json().await.unwrap();
+    assert_eq!(rows.len(), Event::demo().runners.len());
+    let row = |bib: &str| {
+        rows.iter()
+            .find(|r| r["bib"].to_string().trim_matches('"') == bib)
+            .unwrap_or_else(|| panic!("no row for {bib}: {rows:?}"))
+    };
+    let seven = row("7");
+    assert_eq!(seven["way_in"], "osmand", "{seven}");
+    assert_eq!(
+        (seven["battery_pct"].as_f64(), seven["accuracy_m"].as_f64()),
+        (Some(55.0), Some(8.0))
+    );
+    assert_eq!(seven["fixes_10_min"], 3);
+    assert!(
+        seven["last_fix_age_s"].as_u64().is_some_and(|s| s < 5),
+        "{seven}"
+    );
+    let eight = row("8");
+    assert_eq!(
+        (eight["battery_pct"].as_f64(), eight["accuracy_m"].as_f64()),
+        (Some(50.0), Some(4.5))
+    );
+    assert_eq!(eight["fixes_10_min"], 1);
+    let nine = row("9");
+    assert_eq!(nine["status"], "not_started");
+    assert!(
+        nine["last_fix_age_s"].is_null() && nine["way_in"].is_null(),
+        "{nine}"
+    );
+    assert_eq!(nine["fixes_10_min"], 0);
+}
