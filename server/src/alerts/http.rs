@@ -3,7 +3,7 @@
 //! (each alert raised or moved on, as Server-Sent Events), and
 //! `POST /admin/alerts/{id}/acknowledge` and `.../resolve` (same-origin only).
 
-use std::convert::Infallible;
+use std::{convert::Infallible, time::Duration};
 
 use axum::{
     Json,
@@ -20,6 +20,7 @@ use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 use super::{Alert, AlertError, Stage};
 use crate::{
     console::guard::{ApiOrganiser, SameOrigin},
+    hub::now_ms,
     state::AppState,
 };
 
@@ -77,20 +78,46 @@ pub async fn resolve(
     Ok(Json(alert))
 }
 
+/// How often a quiet live stream checks that its session still holds.
+const SESSION_CHECK: Duration = Duration::from_secs(30);
+
 /// `GET /admin/alerts/live`: an `alert` event per alert raised or moved on; a
 /// `reload` event if this stream fell behind (nothing is lost: the list has it).
+/// The stream ends when its session does (signed out, or ended): that is checked
+/// before every event and every [`SESSION_CHECK`].
 pub async fn live(
-    _: ApiOrganiser,
+    ApiOrganiser(organiser): ApiOrganiser,
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(state.alerts.subscribe()).map(|item| {
-        Ok(match item {
-            Ok(alert) => Event::default()
-                .event("alert")
-                .json_data(&alert)
-                .unwrap_or_else(|_| Event::default().event("reload").data("")),
-            Err(BroadcastStreamRecvError::Lagged(_)) => Event::default().event("reload").data(""),
-        })
+    let alerts = BroadcastStream::new(state.alerts.subscribe()).map(Some);
+    let checks = futures::stream::unfold((), |()| async {
+        tokio::time::sleep(SESSION_CHECK).await;
+        Some((None, ()))
     });
+    let key = organiser.session.key();
+    let stream = futures::stream::select(alerts, checks)
+        .then(move |item| {
+            let (store, key) = (state.store.clone(), key.clone());
+            async move {
+                let holds = matches!(
+                    store.session(key).await,
+                    Ok(Some(session)) if session.expires_ms > now_ms()
+                );
+                (holds, item)
+            }
+        })
+        .take_while(|(holds, _)| std::future::ready(*holds))
+        .filter_map(|(_, item)| std::future::ready(item.map(|item| Ok(event(item)))));
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn event(item: Result<Alert, BroadcastStreamRecvError>) -> Event {
+    let reload = || Event::default().event("reload").data("");
+    match item {
+        Ok(alert) => Event::default()
+            .event("alert")
+            .json_data(&alert)
+            .unwrap_or_else(|_| reload()),
+        Err(BroadcastStreamRecvError::Lagged(_)) => reload(),
+    }
 }

@@ -93,6 +93,20 @@ impl Live {
         Self(response.bytes_stream().boxed(), String::new())
     }
 
+    /// Whether the stream ends (before any other event) within [`PATIENCE`].
+    async fn ended(&mut self) -> bool {
+        loop {
+            if self.1.contains("event: ") {
+                return false;
+            }
+            match tokio::time::timeout(PATIENCE, self.0.next()).await {
+                Ok(None) | Ok(Some(Err(_))) => return true,
+                Ok(Some(Ok(chunk))) => self.1.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(_) => return false,
+            }
+        }
+    }
+
     async fn next(&mut self) -> (String, Value) {
         loop {
             if let Some(end) = self.1.find("\n\n") {
@@ -175,6 +189,21 @@ async fn alerts_sos_is_pushed_live_then_acknowledged_and_resolved_by_name() {
     );
     assert_eq!(live.next().await.1["stage"], "raised");
     assert_eq!(alerts(&app, &cookie).await.len(), 2);
+
+    // Signed out: the stream ends rather than carry the next alert.
+    let out = http()
+        .post(app.url("/admin/sign-out"))
+        .header(header::COOKIE, &cookie)
+        .header(header::ORIGIN, format!("http://{}", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        osmand(&app, "demo-2", 50.0, "&alarm=sos").await,
+        StatusCode::OK
+    );
+    assert!(live.ended().await, "the stream went on after sign-out");
 }
 
 #[tokio::test]
