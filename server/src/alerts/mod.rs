@@ -149,6 +149,9 @@ pub enum AlertError {
 #[derive(Debug)]
 pub struct Alerts {
     thresholds: Thresholds,
+    /// The event's runners: the only ones watched, so that fixes for made-up ids
+    /// (an `--open` server takes them) cannot grow the maps.
+    field: HashSet<RunnerId>,
     checkpoints: Vec<LatLng>,
     race: Option<Arc<Race>>,
     store: Store,
@@ -180,8 +183,12 @@ impl Alerts {
                 (event.safety, checkpoints)
             },
         );
+        let field = race.as_ref().map_or_else(HashSet::new, |race| {
+            race.event().runners.iter().map(|r| r.bib.clone()).collect()
+        });
         Self {
             thresholds,
+            field,
             checkpoints,
             race,
             store,
@@ -208,6 +215,9 @@ impl Alerts {
     /// A stored fix read back at start: counted, and the runner watched from now,
     /// raising nothing (what it showed was raised, or not, before the restart).
     pub fn remember(&self, runner: &RunnerId, reading: monitor::Reading) {
+        if !self.field.contains(runner) {
+            return;
+        }
         let mut inner = self.lock();
         inner
             .trackers
@@ -225,6 +235,9 @@ impl Alerts {
     /// A runner's fix, stored (and published if `newest`: the runner's newest): counted
     /// for the monitor; if newest, judged by the rules, which may raise low battery.
     pub async fn observe(&self, runner: &RunnerId, reading: monitor::Reading, newest: bool) {
+        if !self.field.contains(runner) {
+            return;
+        }
         let (position, battery_pct) = (reading.position, reading.battery_pct);
         let raised = {
             let mut inner = self.lock();

@@ -167,4 +167,36 @@ mod tests {
         assert_eq!(tracker.recent_fixes(t0 + 10 * minute), 3);
         assert_eq!(tracker.recent_fixes(t0 + 30 * minute), 0);
     }
+
+    #[tokio::test]
+    async fn only_the_events_runners_are_watched() {
+        let dir = std::env::temp_dir().join(format!("spectate-monitor-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let event = std::sync::Arc::new(crate::event::Event::demo());
+        let race = std::sync::Arc::new(crate::race::Race::new(event));
+        let alerts = Alerts::new(Some(race), crate::store::Store::open(&dir).unwrap());
+        let reading = Reading {
+            position: spectate_app::protocol::LatLng::parse(0.0, 0.0).unwrap(),
+            battery_pct: Some(5.0),
+            accuracy_m: None,
+            source: "websocket",
+            received_ms: now_ms(),
+        };
+        for id in ["1", "made-up-1", "made-up-2"] {
+            alerts
+                .observe(&RunnerId::parse(id).unwrap(), reading, true)
+                .await;
+        }
+        {
+            let inner = alerts.lock();
+            assert_eq!((inner.trackers.len(), inner.watches.len()), (1, 1));
+        }
+        assert_eq!(
+            alerts.list().await.unwrap().len(),
+            1,
+            "runner 1's low battery"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

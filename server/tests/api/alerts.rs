@@ -286,20 +286,38 @@ async fn alerts_survive_a_restart() {
     );
     let before = wait_for_alerts(&app, &cookie, 1).await;
     step(&app, &cookie, &before[0]["id"], "acknowledge").await;
+    // A low battery, raised and resolved before the restart.
+    assert_eq!(
+        osmand(&app, "demo-5", 900.0, "&batt=10").await,
+        StatusCode::OK
+    );
+    let battery = &wait_for_alerts(&app, &cookie, 2).await[0];
+    assert_eq!(battery["kind"], "low_battery");
+    assert_eq!(
+        step(&app, &cookie, &battery["id"], "resolve").await.0,
+        StatusCode::OK
+    );
     app.stop();
     app.task.take().unwrap().await.unwrap().unwrap();
 
     let app = crate::helpers::spawn_app_with(config).await;
     let after = alerts(&app, &cookie).await;
-    assert_eq!(after.len(), 1);
-    assert_eq!(after[0]["kind"], "sos");
-    assert_eq!(after[0]["acknowledged"]["by"], "ana");
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[1]["kind"], "sos");
+    assert_eq!(after[1]["acknowledged"]["by"], "ana");
+    assert_eq!(after[0]["resolved"]["by"], "ana");
+    // The battery is as low as before: the restart raises it again no more than the
+    // running server would have.
+    assert_eq!(
+        osmand(&app, "demo-5", 901.0, "&batt=9").await,
+        StatusCode::OK
+    );
     // Still open after the restart: a second press raises no second alert.
     assert_eq!(
         osmand(&app, "demo-4", 701.0, "&alarm=sos").await,
         StatusCode::OK
     );
-    assert_eq!(alerts(&app, &cookie).await.len(), 1);
+    assert_eq!(alerts(&app, &cookie).await.len(), 2);
 }
 
 /// Runner 5 stops 1 km along the course, runner 6 at the 3 km checkpoint; then time
