@@ -85,7 +85,7 @@ impl FromRequestParts<AppState> for SameOrigin {
         if same_origin(&parts.headers, https) {
             Ok(Self { https })
         } else {
-            state.console.count("cross_site");
+            state.console.cross_site.inc();
             Err(ConsoleError::CrossSite)
         }
     }

@@ -28,7 +28,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use prometheus::{Encoder, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
 
 use crate::{state::AppState, store::StoreError};
 
@@ -68,8 +68,10 @@ pub struct Console {
     /// Password checks running at once, at most [`CONCURRENT_CHECKS`].
     pub checks: tokio::sync::Semaphore,
     registry: Registry,
-    /// Sign-in attempts by outcome (`ok`, `refused`, `limited`, `cross_site`).
+    /// Sign-in attempts by outcome (`ok`, `refused`, `limited`).
     pub sign_ins: IntCounterVec,
+    /// POSTs under `/admin` refused as another site's ([`guard::SameOrigin`]).
+    pub cross_site: IntCounter,
 }
 
 impl Console {
@@ -85,10 +87,18 @@ impl Console {
             &["outcome"],
         )
         .expect("valid metric");
-        registry
-            .register(Box::new(sign_ins.clone()))
-            .expect("metric names are unique");
-        for outcome in ["ok", "refused", "limited", "cross_site"] {
+        let cross_site = IntCounter::new(
+            "console_cross_site_refused_total",
+            "Requests that change state under /admin refused as another site's",
+        )
+        .expect("valid metric");
+        for metric in [
+            Box::new(sign_ins.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(cross_site.clone()),
+        ] {
+            registry.register(metric).expect("metric names are unique");
+        }
+        for outcome in ["ok", "refused", "limited"] {
             sign_ins.with_label_values(&[outcome]);
         }
         Self {
@@ -97,6 +107,7 @@ impl Console {
             checks: tokio::sync::Semaphore::new(CONCURRENT_CHECKS),
             registry,
             sign_ins,
+            cross_site,
         }
     }
 

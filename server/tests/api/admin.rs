@@ -258,7 +258,12 @@ async fn admin_cross_site_posts_are_refused() {
         StatusCode::OK,
         "still in"
     );
-    assert_eq!(sign_ins(&app, "cross_site").await, 4);
+    let metrics = app.get_text("/metrics").await;
+    assert!(
+        metrics.contains("spectate_console_cross_site_refused_total 4"),
+        "{metrics}"
+    );
+    assert_eq!(sign_ins(&app, "ok").await, 1, "only our own page's sign-in");
 }
 
 #[tokio::test]
