@@ -122,7 +122,22 @@ async function waitHealthy(url, tries = 400) {
   throw new Error('server did not start');
 }
 
+/**
+ * Makes an organiser who can sign in to /admin, with the real CLI
+ * (`spectate admin add-user`) on the test server's data directory, the password on
+ * stdin. The paths are playwright.config.js's.
+ */
+function addOrganiser(name, password) {
+  const root = path.resolve(__dirname, '..', '..');
+  const bin = process.env.SPECTATE_BIN || path.join(root, 'target/debug/spectate');
+  require('child_process').execFileSync(
+    bin,
+    ['admin', 'add-user', name, '--data-dir', path.join(root, 'target/e2e-data')],
+    { input: `${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+}
+
 module.exports = {
   test, expect: base.expect, watch, waitLive, openSocket, publisher, v1Publisher, raceView, snapshot, waitHealthy,
-  labelsOnScreen,
+  labelsOnScreen, addOrganiser,
 };

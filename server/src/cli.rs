@@ -42,6 +42,9 @@ pub enum Command {
     Backup(crate::backup::BackupArgs),
     /// Put a backup into a new, empty data directory.
     Restore(crate::backup::RestoreArgs),
+    /// Manage the organisers who may sign in to the console (/admin).
+    #[command(subcommand)]
+    Admin(crate::console::add_user::AdminCommand),
 }
 
 /// `spectate event ...`.
@@ -289,6 +292,7 @@ impl ServeArgs {
             ),
             tls: self.tls.files(),
             acme: self.tls.acme(&self.data_dir),
+            console: Default::default(),
         }
     }
 }

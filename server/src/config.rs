@@ -48,6 +48,8 @@ pub struct Config {
     /// HTTPS with a certificate from ACME (`--acme-domain`), and the plain-HTTP
     /// listener for its challenges and the redirect.
     pub acme: Option<crate::listener::acme::AcmeConfig>,
+    /// The organiser's console: session length and sign-in limits.
+    pub console: crate::console::ConsoleConfig,
 }
 
 /// OpenStreetMap's standard tiles, the default; their use policy asks for the
@@ -200,6 +202,25 @@ impl Config {
             trusted_proxies: crate::proxy::TrustedProxies::default(),
             tls: None,
             acme: None,
+            console: Default::default(),
         }
+    }
+}
+
+impl Config {
+    /// Leptos' options: from cargo-leptos' environment when present, else its
+    /// defaults, with our bound address and site root on top.
+    pub fn leptos_options(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<leptos::config::LeptosOptions, String> {
+        let mut options = leptos::config::get_configuration(None)
+            .map_err(|e| e.to_string())?
+            .leptos_options;
+        options.site_addr = addr;
+        if let Some(root) = &self.site_root {
+            options.site_root = root.to_string_lossy().into_owned().into();
+        }
+        Ok(options)
     }
 }

@@ -57,6 +57,8 @@ pub struct Event {
     pub checkpoints: Vec<Checkpoint>,
     /// The field, in file order.
     pub runners: Vec<Runner>,
+    /// The safety alerts' thresholds (`[safety]`, defaults when absent).
+    pub safety: crate::alerts::rules::Thresholds,
     /// Following needs a token.
     pub private: bool,
     devices: HashMap<String, RunnerId>,
@@ -293,6 +295,7 @@ impl Event {
                 course_path,
                 checkpoints,
                 runners,
+                safety: raw.safety,
                 private: raw.private,
                 devices,
             }),
@@ -331,6 +334,8 @@ struct RawEvent {
     checkpoints: Vec<RawCheckpoint>,
     #[serde(default)]
     runners: Vec<RawRunner>,
+    #[serde(default)]
+    safety: crate::alerts::rules::Thresholds,
 }
 
 #[derive(Debug, Deserialize)]

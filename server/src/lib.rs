@@ -23,14 +23,17 @@
 //! plain endpoints, [`feeds`] the happiness feed, [`demo`] the simulated runners,
 //! [`state`] what handlers share, and [`load`] the load tool (`spectate load`) that
 //! measures all of it from outside, and [`backup`] copies a race's store out and back
-//! in (`spectate backup` / `restore`). `fuzz_api` (feature `fuzzing`) opens the decoders
+//! in (`spectate backup` / `restore`). [`console`] is the organiser's console behind a
+//! sign-in (`/admin`), and [`alerts`] the safety alerts it shows. `fuzz_api` (feature `fuzzing`) opens the decoders
 //! of outside input to the fuzz targets in `fuzz/`.
 
+pub mod alerts;
 pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod console;
 pub mod course;
 pub mod data_dir;
 pub mod demo;

@@ -6,6 +6,7 @@ use spectate_server::startup::Application;
 use spectate_server::{
     auth::{TokenKeys, secret},
     cli::{Cli, Command, EventCommand, LogFormat, ServeArgs, TokenArgs},
+    console::add_user::AdminCommand,
     event::Event,
 };
 use time::format_description::well_known::Rfc3339;
@@ -36,6 +37,18 @@ async fn main() -> std::process::ExitCode {
             &format!("into {}", args.data_dir.display()),
             spectate_server::backup::restore(&args.from, &args.data_dir),
         ),
+        Command::Admin(AdminCommand::AddUser(args)) => {
+            match spectate_server::console::add_user::run(&args).await {
+                Ok(done) => {
+                    eprintln!("{done}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("spectate admin add-user: {err}");
+                    std::process::ExitCode::from(2)
+                }
+            }
+        }
         Command::Replay(args) => match spectate_server::replay::run(&args).await {
             Ok(n) => {
                 println!("{n} fixes replayed");

@@ -9,10 +9,7 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
-use leptos::{
-    config::{LeptosOptions, get_configuration},
-    prelude::provide_context,
-};
+use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use spectate_app::app::{App, shell};
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -154,6 +151,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(stats::healthz))
         .route("/metrics", get(stats::metrics))
         .merge(public_reads)
+        .merge(crate::console::routes())
         .merge(pages)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -208,7 +206,7 @@ impl Application {
             addr: config.addr,
             source,
         })?;
-        let leptos_options = leptos_options(&config, addr)?;
+        let leptos_options = config.leptos_options(addr).map_err(StartupError::Leptos)?;
         // The event: the organiser's file, else the bundled one in demo mode.
         let event = match (&config.event, config.demo) {
             (Some(path), _) => Some(Arc::new(Event::load(path)?)),
@@ -245,11 +243,15 @@ impl Application {
         hub = hub.with_timing(splits_sink);
         let hub = Arc::new(hub);
         let store = Store::open(&config.data_dir)?;
-        let intake = Arc::new(Intake::new(
-            hub.clone(),
+        let alerts = Arc::new(crate::alerts::Alerts::new(
+            hub.race().cloned(),
             store.clone(),
-            config.limits.max_speed_mps,
         ));
+        alerts.restore().await?;
+        let intake = Arc::new(
+            Intake::new(hub.clone(), store.clone(), config.limits.max_speed_mps)
+                .with_alerts(alerts.clone()),
+        );
         // The splits already recorded, before any fix reaches the race (the cluster's
         // catch-up below, the restore): none is recorded twice.
         let splits = crate::timing::restore(&hub, &store).await?;
@@ -265,7 +267,7 @@ impl Application {
                 tracing::warn!("cluster: Redis not reachable yet; starting degraded");
             }
         }
-        restore(&hub, &intake, &store).await?;
+        restore(&hub, &intake, &store, &alerts).await?;
         background.extend([
             feeds::happiness::start(hub.clone(), config.happiness_interval),
             crate::hub::presence::start(hub.clone(), PRESENCE_INTERVAL),
@@ -273,13 +275,13 @@ impl Application {
             crate::hub::board::start(hub.clone(), config.board_every),
             crate::hub::keepalive::start(hub.clone()),
             crate::hub::sweep::start(hub.clone()),
+            crate::alerts::start(alerts.clone()),
         ]);
         if let Some(retention) = config.retention {
             background.push(retain(hub.clone(), store.clone(), retention));
         }
-        let assets = crate::http::assets::Assets::load(&leptos_options);
         let state = AppState::new(Shared {
-            assets,
+            assets: crate::http::assets::Assets::load(&leptos_options),
             leptos_options,
             intake,
             store,
@@ -289,6 +291,8 @@ impl Application {
             hub,
             event,
             tiles: config.tiles.clone(),
+            console: crate::console::Console::new(config.console),
+            alerts,
         });
         let (tls, acme) = https.map_or((None, None), |h| (Some(h.tls), h.acme));
         let certificates = acme.as_ref().map(|acme| acme.certificates.clone());

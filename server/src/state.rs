@@ -33,6 +33,10 @@ pub struct Shared {
     pub store: crate::store::Store,
     /// Each address's allowance of unknown OsmAnd device ids.
     pub device_lookups: crate::ingest::device_lookups::DeviceLookups,
+    /// The safety alerts.
+    pub alerts: Arc<crate::alerts::Alerts>,
+    /// The organiser's console: sign-in limits, session length, figures.
+    pub console: crate::console::Console,
     /// Map tiles for the pages (`--tile-url`), `None` for a plain background.
     pub tiles: Option<String>,
 }

@@ -65,15 +65,15 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str(query).unwrap_or_default()
 }
 
-/// The [`TOKEN_COOKIE`] of a request, if it has one.
-fn token_cookie(headers: &HeaderMap) -> Option<String> {
+/// The cookie `name` of a request, if it has one that is not empty.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == TOKEN_COOKIE && !value.is_empty())
+        .find(|(key, value)| *key == name && !value.is_empty())
         .map(|(_, value)| value.to_owned())
 }
 
@@ -104,7 +104,7 @@ impl Access {
         }
         Ok(token
             .filter(|t| !t.is_empty())
-            .or_else(|| token_cookie(headers)))
+            .or_else(|| cookie(headers, TOKEN_COOKIE)))
     }
 
     /// May this request read the event (its runners, positions, board, tracks)?

@@ -45,16 +45,28 @@ impl OriginPolicy {
         let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
             return true;
         };
-        let origin = normalize(origin);
-        if self.allowed.contains(&origin) {
-            return true;
-        }
-        let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
-            return false;
-        };
-        let scheme = if https { "https" } else { "http" };
-        origin == normalize(&format!("{scheme}://{host}"))
+        self.allowed.contains(&normalize(origin)) || is_own(headers, https)
     }
+}
+
+/// True if the request's `Origin` is the server's own (scheme and `Host`), without
+/// the allow-list: the organiser's console takes requests from its own pages only.
+/// A request without `Origin` is not a browser's and cannot carry a victim's
+/// cookie, so it passes; one with two is no browser's either, and is refused rather
+/// than judged by whichever one a proxy would read.
+pub fn is_own(headers: &HeaderMap, https: bool) -> bool {
+    let mut origins = headers.get_all(header::ORIGIN).iter();
+    let (Some(origin), None) = (origins.next(), origins.next()) else {
+        return headers.get(header::ORIGIN).is_none();
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let scheme = if https { "https" } else { "http" };
+    normalize(origin) == normalize(&format!("{scheme}://{host}"))
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Some(relay) = hub.relay() {
         body.push_str(&relay.render_metrics());
     }
+    body.push_str(&state.console.render_metrics());
     (
         [(
             header::CONTENT_TYPE,

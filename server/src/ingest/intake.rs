@@ -31,6 +31,8 @@ pub struct Intake {
     latest: Mutex<HashMap<RunnerId, (u64, LatLng)>>,
     /// Fastest believable speed between two fixes, metres per second.
     max_speed_mps: f64,
+    /// Told every runner's newest fix, once stored and published.
+    alerts: Option<Arc<crate::alerts::Alerts>>,
 }
 
 impl Intake {
@@ -41,7 +43,14 @@ impl Intake {
             store,
             latest: Mutex::default(),
             max_speed_mps,
+            alerts: None,
         }
+    }
+
+    /// The same rules, telling `alerts` every runner's newest fix.
+    pub fn with_alerts(mut self, alerts: Arc<crate::alerts::Alerts>) -> Self {
+        self.alerts = Some(alerts);
+        self
     }
 
     /// Remembers `runner`'s latest fix (a restart restoring from the store).
@@ -130,6 +139,20 @@ impl Intake {
                 .publish_confirmed(publication, Some(fix.taken_ms))
                 .await?;
             outcomes[i] = FixOutcome::Published;
+        }
+        if let Some(alerts) = &self.alerts {
+            let newest: std::collections::HashSet<usize> = newest.into_iter().collect();
+            for &i in &kept {
+                let (runner, fix) = &fixes[i];
+                let reading = crate::alerts::monitor::Reading {
+                    position: fix.fix.position,
+                    battery_pct: fix.fix.battery_pct,
+                    accuracy_m: fix.fix.accuracy_m,
+                    source,
+                    received_ms: fix.received_ms,
+                };
+                alerts.observe(runner, reading, newest.contains(&i)).await;
+            }
         }
         for outcome in &outcomes {
             self.count(outcome.as_str());

@@ -62,6 +62,15 @@ pub async fn ingest(
         lookups.missed(peer, Instant::now());
     })?;
     let outcome = state.intake.accept(&runner, &fix, "osmand").await?;
+    // The fix went in first (the organisers see where the SOS came from); the phone
+    // is answered once the alert is stored, and sends again if it is not.
+    if is_sos(is_json, query.as_deref(), &body) {
+        state
+            .alerts
+            .sos(&runner, fix.position)
+            .await
+            .map_err(|err| IngestError::Unavailable(format!("the SOS was not stored: {err}")))?;
+    }
     Ok(([("x-spectate-outcome", outcome.as_str())], "OK\n").into_response())
 }
 
@@ -83,6 +92,26 @@ pub(crate) fn decode(
         params.extend(form);
     }
     from_params(&params)
+}
+
+/// Whether the request carries an SOS: `alarm=sos` among the parameters (Traccar
+/// Client's SOS button over the OsmAnd protocol), or `"alarm": "sos"` in the JSON
+/// body's `location.extras` or at its top.
+fn is_sos(is_json: bool, query: Option<&str>, body: &[u8]) -> bool {
+    let sos = |v: Option<&str>| v.is_some_and(|a| a.trim().eq_ignore_ascii_case("sos"));
+    if is_json {
+        let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return false;
+        };
+        return sos(json["location"]["extras"]["alarm"].as_str()) || sos(json["alarm"].as_str());
+    }
+    let params = |text: &[u8]| -> Vec<(String, String)> {
+        serde_urlencoded::from_bytes(text).unwrap_or_default()
+    };
+    params(query.unwrap_or_default().as_bytes())
+        .into_iter()
+        .chain(params(body))
+        .any(|(k, v)| k == "alarm" && sos(Some(&v)))
 }
 
 fn runner_for(state: &AppState, device: &str) -> Result<RunnerId, IngestError> {

@@ -28,14 +28,22 @@ pub(super) fn retain(hub: Arc<Hub>, store: Store, retention: Duration) -> JoinHa
 const RESTORED_PER_RUNNER: usize = 32;
 
 /// Puts the stored runners' latest positions and trails back into the hub, and tells
-/// the ingestion rules each runner's latest, so a restart loses nothing a spectator saw.
+/// the ingestion rules and the safety rules each runner's latest, so a restart loses
+/// nothing a spectator saw.
 /// A cluster node only tells the ingestion rules: the topics' history is the
 /// cluster's, in Redis, and republishing would deliver old fixes again to everyone.
-pub(super) async fn restore(hub: &Hub, intake: &Intake, store: &Store) -> Result<(), StartupError> {
+pub(super) async fn restore(
+    hub: &Hub,
+    intake: &Intake,
+    store: &Store,
+    alerts: &crate::alerts::Alerts,
+) -> Result<(), StartupError> {
     let fixes = store.recent(RESTORED_PER_RUNNER).await?;
     let count = fixes.len();
     for fix in fixes {
         intake.remember(&fix.runner, fix.taken_ms, fix.position);
+        // The safety rules count a restored runner's silence from the restart.
+        alerts.remember(&fix.runner, (&fix).into());
         if hub.in_cluster() {
             continue;
         }

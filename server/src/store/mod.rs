@@ -10,7 +10,11 @@
 //! - [`schema`]: the migrations, applied in order at open (`PRAGMA user_version`).
 //! - [`writer`]: the store's thread and its SQL.
 //! - [`gpx_export`]: a runner's stored track as a GPX document.
+//! - [`console`]: the organisers and their sessions (the console's sign-in).
+//! - [`alerts`]: the safety alerts and who dealt with them.
 
+pub mod alerts;
+pub mod console;
 pub mod gpx_export;
 pub mod schema;
 mod writer;
@@ -140,8 +144,11 @@ impl Store {
                 // each commit dirties index pages all over the file, and a larger cache
                 // and rarer checkpoints write each of those pages back once, not once per
                 // commit (measured by `spectate load ingest`, BENCHMARKS.md).
+                // A 5 s busy timeout: `spectate admin add-user` writes beside a running
+                // server, and waits for its commit rather than failing at once.
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-                 PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;",
+                 PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;
+                 PRAGMA busy_timeout = 5000;",
             )
             .map_err(failed)?;
         schema::migrate(&mut connection).map_err(failed)?;

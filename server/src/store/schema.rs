@@ -47,6 +47,40 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (runner, point)
     ) WITHOUT ROWID;
 ",
+    "
+    -- The organisers who may sign in to the console (`spectate admin add-user`), with
+    -- their password as an argon2 PHC string (never the password itself).
+    CREATE TABLE users (
+        name          TEXT    PRIMARY KEY,
+        password_hash TEXT    NOT NULL,
+        created_ms    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    -- Console sessions: the SHA-256 of the cookie's id (a copy of the database does
+    -- not give anyone a session), whose they are, and until when.
+    CREATE TABLE sessions (
+        id_hash    TEXT    PRIMARY KEY,
+        user       TEXT    NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
+    "
+    -- Safety alerts (`crate::alerts`): raised, then acknowledged, then resolved, each
+    -- step with the organiser who took it and when.
+    CREATE TABLE alerts (
+        id              INTEGER PRIMARY KEY,
+        runner          TEXT    NOT NULL,
+        kind            TEXT    NOT NULL,
+        lat             REAL    NOT NULL,
+        lng             REAL    NOT NULL,
+        raised_ms       INTEGER NOT NULL,
+        stage           TEXT    NOT NULL,
+        acknowledged_by TEXT,
+        acknowledged_ms INTEGER,
+        resolved_by     TEXT,
+        resolved_ms     INTEGER
+    );
+",
 ];
 
 /// The schema version this server writes (`PRAGMA user_version` after [`migrate`]).

@@ -39,6 +39,9 @@ pub(super) enum Command {
     Splits(Reply<Vec<Split>>),
     /// Delete every split.
     ClearSplits(Reply<()>),
+    /// Run this on the connection: the console's users and sessions
+    /// (`store::console`), whose SQL lives beside the methods that ask for it.
+    Run(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
 impl std::fmt::Debug for Command {
@@ -105,6 +108,7 @@ pub(super) fn run(
                         .map_err(|e| e.to_string());
                     let _ = reply.send(outcome);
                 }
+                Command::Run(job) => job(&mut connection),
                 Command::Probe(reply) => {
                     let outcome = probe(&mut connection).map_err(|e| e.to_string());
                     health.record(&outcome);

@@ -4,6 +4,8 @@
 mod helpers;
 
 mod acme;
+mod admin;
+mod alerts;
 mod assets;
 mod audit_lower;
 mod auth;

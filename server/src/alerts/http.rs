@@ -1,0 +1,123 @@
+//! The organisers' door to the alerts, behind the console's sign-in:
+//! `GET /admin/alerts` (every alert, newest first, as JSON), `GET /admin/alerts/live`
+//! (each alert raised or moved on, as Server-Sent Events), and
+//! `POST /admin/alerts/{id}/acknowledge` and `.../resolve` (same-origin only).
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use futures::{Stream, StreamExt};
+use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
+
+use super::{Alert, AlertError, Stage};
+use crate::{
+    console::guard::{ApiOrganiser, SameOrigin},
+    hub::now_ms,
+    state::AppState,
+};
+
+impl IntoResponse for AlertError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Stage { .. } => StatusCode::CONFLICT,
+            Self::Store(err) => {
+                tracing::error!(%err, "alerts: store failed");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the store cannot be read or written; try again\n",
+                )
+                    .into_response();
+            }
+        };
+        (status, format!("{self}\n")).into_response()
+    }
+}
+
+/// `GET /admin/alerts`.
+pub async fn list(
+    _: ApiOrganiser,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<Alert>>, AlertError> {
+    Ok(Json(state.alerts.list().await?))
+}
+
+/// `POST /admin/alerts/{id}/acknowledge`: the alert as it is now.
+pub async fn acknowledge(
+    _: SameOrigin,
+    ApiOrganiser(organiser): ApiOrganiser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Alert>, AlertError> {
+    let alert = state
+        .alerts
+        .advance(id, Stage::Acknowledged, &organiser.name)
+        .await?;
+    Ok(Json(alert))
+}
+
+/// `POST /admin/alerts/{id}/resolve`: the alert as it is now.
+pub async fn resolve(
+    _: SameOrigin,
+    ApiOrganiser(organiser): ApiOrganiser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Alert>, AlertError> {
+    let alert = state
+        .alerts
+        .advance(id, Stage::Resolved, &organiser.name)
+        .await?;
+    Ok(Json(alert))
+}
+
+/// How often a quiet live stream checks that its session still holds.
+const SESSION_CHECK: Duration = Duration::from_secs(30);
+
+/// `GET /admin/alerts/live`: an `alert` event per alert raised or moved on; a
+/// `reload` event if this stream fell behind (nothing is lost: the list has it).
+/// The stream ends when its session does (signed out, or ended): that is checked
+/// before every event and every [`SESSION_CHECK`].
+pub async fn live(
+    ApiOrganiser(organiser): ApiOrganiser,
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let alerts = BroadcastStream::new(state.alerts.subscribe()).map(Some);
+    let checks = futures::stream::unfold((), |()| async {
+        tokio::time::sleep(SESSION_CHECK).await;
+        Some((None, ()))
+    });
+    let key = organiser.session.key();
+    let stream = futures::stream::select(alerts, checks)
+        .then(move |item| {
+            let (store, key) = (state.store.clone(), key.clone());
+            async move {
+                let holds = matches!(
+                    store.session(key).await,
+                    Ok(Some(session)) if session.expires_ms > now_ms()
+                );
+                (holds, item)
+            }
+        })
+        .take_while(|(holds, _)| std::future::ready(*holds))
+        .filter_map(|(_, item)| std::future::ready(item.map(|item| Ok(event(item)))));
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn event(item: Result<Alert, BroadcastStreamRecvError>) -> Event {
+    let reload = || Event::default().event("reload").data("");
+    match item {
+        Ok(alert) => Event::default()
+            .event("alert")
+            .json_data(&alert)
+            .unwrap_or_else(|_| reload()),
+        Err(BroadcastStreamRecvError::Lagged(_)) => reload(),
+    }
+}

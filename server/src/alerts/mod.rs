@@ -1,0 +1,381 @@
+//! Safety alerts (issue 19): raised by the server, kept in the store, pushed live to
+//! signed-in organisers, acknowledged and resolved by them (who and when).
+//!
+//! - [`rules`]: the thresholds (`[safety]` in the event file) and each runner's
+//!   [`rules::Watch`]: no signal, no movement away from a checkpoint, low battery.
+//! - [`http`]: `/admin/alerts` (JSON), its live stream (Server-Sent Events) and the
+//!   acknowledge / resolve POSTs, all behind the console's sign-in.
+//! - [`monitor`]: each runner's tracker health for the race-day monitor
+//!   (`/admin/runners.json`), kept from the same feed.
+//!
+//! The ways in: the intake tells [`Alerts::observe`] every fix it stored, and which
+//! is each runner's newest (battery and movement are judged on those); an
+//! SOS from a tracker (`alarm=sos` over the OsmAnd protocol) comes to
+//! [`Alerts::sos`]; and a sweep every [`SWEEP_EVERY`] looks at the passing of time.
+//! An alert is stored before it is pushed, and an SOS is answered only once its alert
+//! is stored: a phone told 200 has raised an alert that survives a restart.
+
+pub mod http;
+pub mod monitor;
+pub mod rules;
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
+
+use serde::Serialize;
+use spectate_app::protocol::{LatLng, RunnerId};
+use tokio::{
+    sync::broadcast,
+    task::JoinHandle,
+    time::{Duration, Instant},
+};
+
+use crate::{
+    hub::now_ms,
+    race::Race,
+    store::{Store, StoreError, alerts::Advanced},
+};
+use rules::{Thresholds, Watch};
+
+/// How often the time-based rules are looked at: a 10-minute rule fires within 15 s
+/// of its threshold.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(15);
+
+/// Alerts a slow organiser's stream may fall behind by before it is told to reload.
+const LIVE_BACKLOG: usize = 256;
+
+/// What an alert is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The runner pressed SOS on their tracker.
+    Sos,
+    /// No fix for the event's `no_signal_minutes`.
+    NoSignal,
+    /// No movement for `no_movement_minutes`, away from every checkpoint.
+    NoMovement,
+    /// Battery under `battery_percent`.
+    LowBattery,
+}
+
+impl Kind {
+    /// The name stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sos => "sos",
+            Self::NoSignal => "no_signal",
+            Self::NoMovement => "no_movement",
+            Self::LowBattery => "low_battery",
+        }
+    }
+
+    /// The kind a stored name stands for.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Sos,
+            Self::NoSignal,
+            Self::NoMovement,
+            Self::LowBattery,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+}
+
+/// Where an alert is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Raised; no organiser has taken it yet.
+    Raised,
+    /// An organiser is on it.
+    Acknowledged,
+    /// Dealt with.
+    Resolved,
+}
+
+/// Who moved an alert on, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// The organiser.
+    pub by: String,
+    /// When, ms since the Unix epoch.
+    pub at_ms: u64,
+}
+
+/// One alert, as stored and as sent to organisers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alert {
+    /// The store's number for it.
+    pub id: i64,
+    /// Whose.
+    pub runner: RunnerId,
+    /// What about.
+    pub kind: Kind,
+    /// The runner's last known position when it was raised.
+    pub position: LatLng,
+    /// When it was raised, ms since the Unix epoch.
+    pub raised_ms: u64,
+    /// Where it is now.
+    pub stage: Stage,
+    /// Who acknowledged it, and when.
+    pub acknowledged: Option<Step>,
+    /// Who resolved it, and when.
+    pub resolved: Option<Step>,
+}
+
+/// Why an alert could not be raised or moved on.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    /// No alert has this number.
+    #[error("no alert {0}")]
+    NotFound(i64),
+    /// The alert is past that stage already.
+    #[error("alert {id} is {stage:?} already")]
+    Stage {
+        /// The alert.
+        id: i64,
+        /// Its stage.
+        stage: Stage,
+    },
+    /// The store failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// The rules, every runner's watch and the alerts not yet resolved.
+#[derive(Debug)]
+pub struct Alerts {
+    thresholds: Thresholds,
+    /// The event's runners: the only ones watched, so that fixes for made-up ids
+    /// (an `--open` server takes them) cannot grow the maps.
+    field: HashSet<RunnerId>,
+    checkpoints: Vec<LatLng>,
+    race: Option<Arc<Race>>,
+    store: Store,
+    /// Held for map updates, never across an await.
+    inner: Mutex<Inner>,
+    live: broadcast::Sender<Alert>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    watches: HashMap<RunnerId, Watch>,
+    trackers: HashMap<RunnerId, monitor::Tracker>,
+    /// Runner and kind of every alert not resolved: one of each at a time.
+    open: HashSet<(RunnerId, Kind)>,
+}
+
+impl Alerts {
+    /// The alerts of `race`'s event (none but SOS without one), kept in `store`.
+    pub fn new(race: Option<Arc<Race>>, store: Store) -> Self {
+        let (thresholds, checkpoints) = race.as_ref().map_or_else(
+            || (Thresholds::default(), Vec::new()),
+            |race| {
+                let event = race.event();
+                let checkpoints = event
+                    .checkpoints
+                    .iter()
+                    .map(|c| event.course.position_at(c.distance_m))
+                    .collect();
+                (event.safety, checkpoints)
+            },
+        );
+        let field = race.as_ref().map_or_else(HashSet::new, |race| {
+            race.event().runners.iter().map(|r| r.bib.clone()).collect()
+        });
+        Self {
+            thresholds,
+            field,
+            checkpoints,
+            race,
+            store,
+            inner: Mutex::default(),
+            live: broadcast::channel(LIVE_BACKLOG).0,
+        }
+    }
+
+    /// Reads the stored alerts not yet resolved, so none is raised twice.
+    pub async fn restore(&self) -> Result<usize, StoreError> {
+        let open: Vec<_> = self
+            .store
+            .alerts()
+            .await?
+            .into_iter()
+            .filter(|a| a.stage != Stage::Resolved)
+            .map(|a| (a.runner, a.kind))
+            .collect();
+        let count = open.len();
+        self.lock().open.extend(open);
+        Ok(count)
+    }
+
+    /// A stored fix read back at start: counted, and the runner watched from now,
+    /// raising nothing (what it showed was raised, or not, before the restart).
+    pub fn remember(&self, runner: &RunnerId, reading: monitor::Reading) {
+        if !self.field.contains(runner) {
+            return;
+        }
+        let mut inner = self.lock();
+        inner
+            .trackers
+            .entry(runner.clone())
+            .or_default()
+            .record(reading, true);
+        let now = Instant::now();
+        let watch = inner
+            .watches
+            .entry(runner.clone())
+            .or_insert_with(|| Watch::new(reading.position, now));
+        let _ = watch.fix(reading.position, reading.battery_pct, now, &self.thresholds);
+    }
+
+    /// A runner's fix, stored (and published if `newest`: the runner's newest): counted
+    /// for the monitor; if newest, judged by the rules, which may raise low battery.
+    pub async fn observe(&self, runner: &RunnerId, reading: monitor::Reading, newest: bool) {
+        if !self.field.contains(runner) {
+            return;
+        }
+        let (position, battery_pct) = (reading.position, reading.battery_pct);
+        let raised = {
+            let mut inner = self.lock();
+            inner
+                .trackers
+                .entry(runner.clone())
+                .or_default()
+                .record(reading, newest);
+            if !newest {
+                return;
+            }
+            let now = Instant::now();
+            match inner.watches.get_mut(runner) {
+                Some(watch) => watch.fix(position, battery_pct, now, &self.thresholds),
+                None => {
+                    let mut watch = Watch::new(position, now);
+                    let raised = watch.fix(position, battery_pct, now, &self.thresholds);
+                    inner.watches.insert(runner.clone(), watch);
+                    raised
+                }
+            }
+        };
+        for kind in raised {
+            if let Err(err) = self.raise(runner, kind, position).await {
+                tracing::error!(%err, %runner, kind = kind.as_str(), "an alert could not be stored");
+            }
+        }
+    }
+
+    /// An SOS from `runner`'s tracker at `position`; returns once its alert is stored
+    /// (or one is already open).
+    pub async fn sos(&self, runner: &RunnerId, position: LatLng) -> Result<(), AlertError> {
+        self.raise(runner, Kind::Sos, position).await.map(drop)
+    }
+
+    /// Looks at the passing of time for every runner who is running.
+    pub async fn sweep(&self) {
+        let now_wall = now_ms();
+        let (started, finished) = match &self.race {
+            Some(race) => (race.start_ms() <= now_wall, race.book().finish_times()),
+            None => (false, HashMap::new()),
+        };
+        if !started {
+            return;
+        }
+        let raised: Vec<(RunnerId, Kind, LatLng)> = {
+            let mut inner = self.lock();
+            let now = Instant::now();
+            let radius = self.thresholds.checkpoint_radius_m;
+            inner
+                .watches
+                .iter_mut()
+                .filter(|(runner, _)| !finished.contains_key(*runner))
+                .flat_map(|(runner, watch)| {
+                    let near = self
+                        .checkpoints
+                        .iter()
+                        .any(|c| c.distance_m(&watch.position) <= radius);
+                    let position = watch.position;
+                    watch
+                        .sweep(now, near, &self.thresholds)
+                        .into_iter()
+                        .map(move |kind| (runner.clone(), kind, position))
+                })
+                .collect()
+        };
+        for (runner, kind, position) in raised {
+            if let Err(err) = self.raise(&runner, kind, position).await {
+                tracing::error!(%err, %runner, kind = kind.as_str(), "an alert could not be stored");
+            }
+        }
+    }
+
+    /// Stores and pushes a new alert, unless one of the kind is open for the runner.
+    async fn raise(
+        &self,
+        runner: &RunnerId,
+        kind: Kind,
+        position: LatLng,
+    ) -> Result<(), AlertError> {
+        if !self.lock().open.insert((runner.clone(), kind)) {
+            return Ok(());
+        }
+        let raised_ms = now_ms();
+        match self
+            .store
+            .insert_alert(runner, kind, position, raised_ms)
+            .await
+        {
+            Ok(alert) => {
+                tracing::warn!(%runner, kind = kind.as_str(), id = alert.id, "safety alert raised");
+                let _ = self.live.send(alert);
+                Ok(())
+            }
+            Err(err) => {
+                self.lock().open.remove(&(runner.clone(), kind));
+                Err(err.into())
+            }
+        }
+    }
+
+    /// Moves alert `id` to `stage` in `by`'s name; stored, then pushed.
+    pub async fn advance(&self, id: i64, stage: Stage, by: &str) -> Result<Alert, AlertError> {
+        let alert = match self.store.advance_alert(id, stage, by, now_ms()).await? {
+            Advanced::Done(alert) => alert,
+            Advanced::NotFound => return Err(AlertError::NotFound(id)),
+            Advanced::Already(stage) => return Err(AlertError::Stage { id, stage }),
+        };
+        if alert.stage == Stage::Resolved {
+            self.lock().open.remove(&(alert.runner.clone(), alert.kind));
+        }
+        let _ = self.live.send(alert.clone());
+        Ok(alert)
+    }
+
+    /// Every stored alert, newest first.
+    pub async fn list(&self) -> Result<Vec<Alert>, StoreError> {
+        self.store.alerts().await
+    }
+
+    /// Every alert raised or moved on from now.
+    pub fn subscribe(&self) -> broadcast::Receiver<Alert> {
+        self.live.subscribe()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Sweeps every [`SWEEP_EVERY`] until aborted.
+pub fn start(alerts: Arc<Alerts>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SWEEP_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            alerts.sweep().await;
+        }
+    })
+}

@@ -1,0 +1,102 @@
+//! Who is signed in, and whether a request that changes state came from our own pages.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, request::Parts},
+};
+
+use super::{ConsoleError, sessions::SessionId};
+use crate::{hub::now_ms, proxy::Client, state::AppState};
+
+/// A signed-in organiser: the request carried the cookie of a live session.
+#[derive(Clone, Debug)]
+pub struct Organiser {
+    /// Their user name.
+    pub name: String,
+    /// Their session's id (to sign out).
+    pub session: SessionId,
+}
+
+impl FromRequestParts<AppState> for Organiser {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = SessionId::from_headers(&parts.headers).ok_or(ConsoleError::NotSignedIn)?;
+        let stored = state
+            .store
+            .session(session.key())
+            .await?
+            .ok_or(ConsoleError::NotSignedIn)?;
+        if stored.expires_ms <= now_ms() {
+            return Err(ConsoleError::NotSignedIn);
+        }
+        Ok(Self {
+            name: stored.user,
+            session,
+        })
+    }
+}
+
+/// A signed-in organiser, for the JSON and stream endpoints: refused with 401 (not
+/// sent to the sign-in form, which a script cannot follow).
+#[derive(Clone, Debug)]
+pub struct ApiOrganiser(pub Organiser);
+
+impl FromRequestParts<AppState> for ApiOrganiser {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        match Organiser::from_request_parts(parts, state).await {
+            Ok(organiser) => Ok(Self(organiser)),
+            Err(ConsoleError::NotSignedIn) => Err((
+                axum::http::StatusCode::UNAUTHORIZED,
+                "sign in first: /admin/sign-in\n",
+            )
+                .into_response()),
+            Err(other) => Err(other.into_response()),
+        }
+    }
+}
+
+/// A state-changing request that came from our own pages (or from no browser at all:
+/// a client without `Origin` cannot carry a victim's cookie). Refused with 403 when
+/// its `Origin` is another site's or its `Sec-Fetch-Site` says it is not same-origin.
+#[derive(Clone, Copy, Debug)]
+pub struct SameOrigin {
+    /// Whether the client came over HTTPS (the cookie is then Secure).
+    pub https: bool,
+}
+
+impl FromRequestParts<AppState> for SameOrigin {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let https = Client::of(&parts.extensions).https;
+        if same_origin(&parts.headers, https) {
+            Ok(Self { https })
+        } else {
+            state.console.cross_site.inc();
+            Err(ConsoleError::CrossSite)
+        }
+    }
+}
+
+fn same_origin(headers: &HeaderMap, https: bool) -> bool {
+    // Sent by every current browser: `same-site` is a sibling subdomain, which
+    // SameSite=Strict lets through, so only our own origin (or a typed URL) passes.
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return false;
+    }
+    crate::auth::origin::is_own(headers, https)
+}
