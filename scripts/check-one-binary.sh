@@ -59,10 +59,10 @@ for plain in pkg/spectate.wasm pkg/spectate.js pkg/spectate.css vendor/leaflet/l
     fi
     if [[ -n $(header Content-Encoding) && $want == "$site/$plain" ]]; then
       # Compressed on the fly (no precompressed copy in this build): compare decoded.
-      case $(header Content-Encoding) in
-        gzip) gzip -dc body >decoded && mv decoded body ;;
-        *) fail "$url came as $(header Content-Encoding) with no copy of it in the site" ;;
-      esac
+      node -e 'const fs = require("fs"), zlib = require("zlib");
+        const raw = fs.readFileSync("body");
+        fs.writeFileSync("body", process.argv[1] === "br" ? zlib.brotliDecompressSync(raw) : zlib.gunzipSync(raw));' \
+        "$(header Content-Encoding)" || fail "$url: its $(header Content-Encoding) body does not decode"
     fi
     cmp -s body "$want" || fail "$url ($enc) is not $want"
     checked=$((checked + 1))
