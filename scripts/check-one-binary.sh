@@ -3,7 +3,8 @@
 # directory, starts it there with no --site-root, and loads `/` and the files the page links
 # over real HTTP: each must be the built site's file (or its .br/.gz copy when asked for
 # one and the build wrote it), hashed names with a year's immutable caching, the page and
-# plain names with no-cache. A binary that does not carry the site fails: it finds no files.
+# plain names with no-cache; then with --site-root naming another directory, that one's
+# files. A binary that does not carry the site fails: it finds no files.
 #
 #   scripts/check-one-binary.sh [BINARY (target/debug/spectate)] [SITE (target/site)]
 set -euo pipefail
@@ -18,16 +19,22 @@ fail() { echo "[check-one-binary] FAIL: $*" >&2; exit 1; }
 
 cp "$bin" "$work/spectate"
 cd "$work"
-./spectate serve --addr 127.0.0.1:0 --data-dir data --tile-url none --log-level warn >out.log 2>err.log &
-server=$!
-base=""
-for _ in $(seq 100); do
-  base=$(sed -n 's/^Spectate is running at //p' out.log | head -1 | tr -d '[:space:]')
-  [[ -n $base ]] && break
-  kill -0 "$server" 2>/dev/null || fail "the server exited: $(cat err.log)"
-  sleep 0.1
-done
-[[ -n $base ]] || fail "the server did not say where it listens"
+# Starts ./spectate serve with extra arguments "$@"; sets $server and $base.
+start() {
+  [[ -n $server ]] && { kill "$server"; wait "$server" 2>/dev/null || true; }
+  : >out.log
+  ./spectate serve --addr 127.0.0.1:0 --data-dir data --tile-url none --log-level warn "$@" >out.log 2>err.log &
+  server=$!
+  base=""
+  for _ in $(seq 100); do
+    base=$(sed -n 's/^Spectate is running at //p' out.log | head -1 | tr -d '[:space:]')
+    [[ -n $base ]] && return
+    kill -0 "$server" 2>/dev/null || fail "the server exited: $(cat err.log)"
+    sleep 0.1
+  done
+  fail "the server did not say where it listens"
+}
+start
 
 # GET $1 with Accept-Encoding $2 (may be empty): body to $work/body, headers to $work/head.
 get() {
@@ -73,4 +80,12 @@ get /favicon.svg ""
 [[ $(header Cache-Control) == no-cache ]] || fail "/favicon.svg has Cache-Control '$(header Cache-Control)'"
 get /vendor/leaflet/images/marker-icon.png ""
 cmp -s body "$site/vendor/leaflet/images/marker-icon.png" || fail "Leaflet's marker icon is not the site's"
-echo "[check-one-binary] ok: $(basename "$bin") from an empty directory served / and $checked hashed responses, the favicon and Leaflet's icon, equal to $site"
+# --site-root still wins over the carried files (development).
+mkdir -p other
+echo '<svg id="other"/>' >other/favicon.svg
+start --site-root other
+get /favicon.svg ""
+cmp -s body other/favicon.svg || fail "--site-root other: /favicon.svg is not other/favicon.svg"
+get / ""
+grep -q '/pkg/spectate\.[0-9a-f]\{16\}\.wasm' body && fail "--site-root other (no pkg/): the page still links a hashed bundle"
+echo "[check-one-binary] ok: $(basename "$bin") from an empty directory served / and $checked hashed responses, the favicon and Leaflet's icon, equal to $site; --site-root still wins"
