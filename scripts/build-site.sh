@@ -8,7 +8,7 @@
 # The names come from `[[workspace.metadata.leptos]]` in Cargo.toml, the one definition
 # `cargo leptos watch` also reads (scripts/dev.sh); scripts/compare-site-builds.sh checks
 # that both ways write the same files. The steps, in cargo-leptos 0.3.7's order:
-#   1. empty the site root, copy the assets dir (public/: favicon, vendor/leaflet) into it;
+#   1. copy the assets dir (public/: favicon, vendor/leaflet) into a staging folder;
 #   2. the wasm: `cargo build -p <lib-package> --lib --target wasm32-unknown-unknown` in
 #      target/front (release: the lib-profile-release profile, and on the image's nightly
 #      .cargo/wasm-size.toml's size settings, as before), then `wasm-bindgen --target=web`
@@ -16,7 +16,8 @@
 #   3. the style file copied as pkg/<name>.css (cargo-leptos also runs lightningcss over it
 #      and minifies it and the JS glue in release; we do not: DEVELOPERS.md has the sizes);
 #   4. --precompress (release): `.br` (brotli, quality 11) and `.gz` beside every file;
-#   5. the server (`cargo build -p <bin-package> --bin <bin-target>`, on stable), with the
+#   5. the site root made equal to the staging folder, rewriting only changed files;
+#   6. the server (`cargo build -p <bin-package> --bin <bin-target>`, on stable), with the
 #      environment cargo-leptos gives it, so both ways share one set of build artifacts.
 #      --embed names the finished site in SPECTATE_EMBED_SITE: server/build.rs then puts
 #      every file of it into the binary (server/src/http/site_files.rs).
@@ -64,11 +65,14 @@ export LEPTOS_SITE_ADDR="$(meta site-addr)" LEPTOS_RELOAD_PORT="$(meta reload-po
 export LEPTOS_LIB_DIR=frontend LEPTOS_BIN_DIR=server LEPTOS_HASH_FILES=false
 export LEPTOS_JS_MINIFY=$([[ $release == 1 ]] && echo true || echo false)
 
-say "site root $site: emptied, $assets/ copied in"
-mkdir -p "$site"
-find "$site" -mindepth 1 -delete
-[[ -d $assets ]] && cp -R "$assets/." "$site/"
-mkdir -p "$site/$pkg"
+# Built in a staging folder, then only changed files are copied over the site (step 5):
+# an embedding server build recompiles when a file of the site is newer than it, and a
+# re-run that rewrote every file recompiled the release server each time.
+out="$site.new"
+say "staging $out: $assets/ copied in"
+rm -rf "$out"
+mkdir -p "$out/$pkg"
+[[ -d $assets ]] && cp -R "$assets/." "$out/"
 
 wasm_args=(build "--package=$lib" --lib --target-dir=target/front --target=wasm32-unknown-unknown
   --no-default-features)
@@ -86,14 +90,14 @@ else
   cargo "${wasm_args[@]}"
 fi
 say "wasm-bindgen $(wasm-bindgen --version | awk '{print $2}')"
-wasm-bindgen --target=web "--out-name=$name" "--out-dir=$site/$pkg" "$wasm_dir/${lib//-/_}.wasm"
-mv "$site/$pkg/${name}_bg.wasm" "$site/$pkg/$name.wasm"
+wasm-bindgen --target=web "--out-name=$name" "--out-dir=$out/$pkg" "$wasm_dir/${lib//-/_}.wasm"
+mv "$out/$pkg/${name}_bg.wasm" "$out/$pkg/$name.wasm"
 if [[ $release == 1 ]]; then
   say "wasm-opt -Oz"
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$site/$pkg/$name.wasm" -o "$site/$pkg/$name.wasm"
+    "$out/$pkg/$name.wasm" -o "$out/$pkg/$name.wasm"
 fi
-cp "$style" "$site/$pkg/$name.css"
+cp "$style" "$out/$pkg/$name.css"
 
 if [[ $release == 1 && $precompress == 1 ]]; then
   say "precompressing: .br (quality 11) and .gz beside every file"
@@ -110,8 +114,26 @@ if [[ $release == 1 && $precompress == 1 ]]; then
       fs.writeFileSync(file + ".br", zlib.brotliCompressSync(bytes, { params: {
         [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
         [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }));
-    }' "$site"
+    }' "$out"
 fi
+
+# The site becomes the staged one: changed and new files copied, stale ones removed.
+mkdir -p "$site"
+changed=0
+while IFS= read -r -d '' file; do
+  rel=${file#"$out"/}
+  if ! cmp -s "$file" "$site/$rel"; then
+    mkdir -p "$(dirname "$site/$rel")"
+    cp "$file" "$site/$rel"
+    changed=$((changed + 1))
+  fi
+done < <(find "$out" -type f -print0)
+while IFS= read -r -d '' file; do
+  [[ -f $out/${file#"$site"/} ]] || rm "$file"
+done < <(find "$site" -type f -print0)
+find "$site" -mindepth 1 -type d -empty -delete
+rm -rf "$out"
+say "site $site: $changed files changed"
 
 [[ $site_only == 1 ]] && { say "site done (no server build)"; exit 0; }
 server_args=(build "--package=$bin_package" "--bin=$bin_target" --no-default-features)
