@@ -1,5 +1,5 @@
 // Browser tests: Debian's Chromium driven by Playwright against the real server.
-// The server binary is built by `cargo leptos build` (see scripts/test.sh); this config
+// The server binary is built by scripts/build-site.sh (see scripts/test.sh); this config
 // starts it on its own port in open mode with a fast happiness feed and the demo
 // event.
 const { defineConfig } = require('@playwright/test');

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs, only where missing, every tool Spectate needs to build and test:
-# the wasm32 target, cargo-leptos, wasm-bindgen-cli at the Cargo.lock version,
-# wasm-opt (npm binaryen), Leaflet (npm, vendored), Chromium (Debian), the end2end npm
-# packages and, for `run`, the nightly wasm32 std (optional; a smaller release bundle).
+# the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, wasm-opt (npm binaryen),
+# Leaflet (npm, vendored), Chromium (Debian), the end2end npm packages and, for `run`,
+# the nightly wasm32 std (optional; a smaller release bundle).
+# cargo-leptos is not among them: scripts/build-site.sh builds the site without it, and
+# scripts/dev.sh installs it on demand for `cargo leptos watch`.
 # Safe to re-run: each step checks first and says what it did.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,16 +41,6 @@ step_nightly_wasm() {
     rustup target add wasm32-unknown-unknown --toolchain nightly &&
       rustup component add rust-src --toolchain nightly ||
       say "nightly: could not add them; the release wasm will be built by stable"
-  fi
-}
-
-step_cargo_leptos() {
-  if command -v cargo-leptos >/dev/null 2>&1; then
-    say "cargo-leptos: present ($(cargo-leptos --version 2>/dev/null || echo unknown))"
-  else
-    # 0.3.11 needs rustc >= 1.96; 0.3.7 builds on the stable 1.95 here (~14 min on 2 cores).
-    say "cargo-leptos: installing 0.3.7 (first time only, ~14 min)"
-    cargo install cargo-leptos --version 0.3.7 --locked
   fi
 }
 
@@ -133,8 +125,8 @@ step_vendor() {
 
 what="${1:-all}"
 case "$what" in
-  all) step_target; step_vendor; step_wasm_opt; step_chromium; step_redis; step_pebble; step_end2end_npm; step_wasm_bindgen; step_cargo_leptos ;;
-  run) step_target; step_nightly_wasm; step_vendor; step_wasm_opt; step_wasm_bindgen; step_cargo_leptos ;;
+  all) step_target; step_vendor; step_wasm_opt; step_chromium; step_redis; step_pebble; step_end2end_npm; step_wasm_bindgen ;;
+  run) step_target; step_nightly_wasm; step_vendor; step_wasm_opt; step_wasm_bindgen ;;
   *) echo "usage: $0 [all|run]" >&2; exit 2 ;;
 esac
 say "done"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, then runs
 # formatting, lints (server and wasm), unit and integration tests, a short run of
-# every fuzz target, the wasm build, and the browser tests in Debian's Chromium.
+# every fuzz target, the site build (scripts/build-site.sh, no cargo-leptos), the
+# one-binary check, and the browser tests in Debian's Chromium.
 # Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +30,18 @@ cargo test 2>&1 | tee "$logs/cargo-test.log"
 step "Fuzz smoke: every fuzz target for 30 s (nightly, cargo-fuzz; FUZZING.md)"
 ./scripts/fuzz-smoke.sh 2>&1 | tee "$logs/fuzz-smoke.log"
 
-step "Build the site (server + wasm bundle) with cargo-leptos"
-cargo leptos build
+if command -v cargo-leptos >/dev/null 2>&1; then
+  step "One definition of the build: cargo-leptos and scripts/build-site.sh write the same files"
+  ./scripts/compare-site-builds.sh
+else
+  step "One definition of the build: skipped, cargo-leptos is not installed (scripts/dev.sh installs it)"
+fi
+
+step "Build the site and a server carrying it (scripts/build-site.sh --embed)"
+./scripts/build-site.sh --embed
+
+step "One binary: the server from an empty directory serves the page and the site's files"
+./scripts/check-one-binary.sh target/debug/spectate target/site
 
 step "Browser tests (Playwright + /usr/bin/chromium)"
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/end2end.log"

@@ -280,8 +280,13 @@ impl Application {
         if let Some(retention) = config.retention {
             background.push(retain(hub.clone(), store.clone(), retention));
         }
+        let site_files = crate::http::site_files::SiteFiles::choose(
+            config.site_root.as_deref(),
+            std::path::Path::new(&*leptos_options.site_root),
+        );
+        let assets = crate::http::assets::Assets::load(&leptos_options, site_files);
         let state = AppState::new(Shared {
-            assets: crate::http::assets::Assets::load(&leptos_options),
+            assets,
             leptos_options,
             intake,
             store,

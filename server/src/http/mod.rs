@@ -3,6 +3,7 @@
 //!
 //! - [`assets`]: the site's static files under hashed names, cached for a year; the
 //!   pages revalidated.
+//! - [`site_files`]: where those files come from: the binary itself, or `--site-root`.
 //! - [`upgrades`]: a WebSocket upgrade on `/` or `/room` goes to the seed sockets; a
 //!   plain GET on the same path still renders the page.
 //! - [`happiness_stream`]: `/happiness` as WebSocket, Server-Sent Events or NDJSON.
@@ -20,6 +21,7 @@ pub mod happiness_stream;
 pub mod leaderboard;
 pub mod private;
 pub mod race;
+pub(crate) mod site_files;
 pub mod splits;
 pub mod stats;
 pub mod tracks;
