@@ -375,16 +375,3 @@ impl Application {
         Ok(())
     }
 }
-
-/// Leptos' options: from cargo-leptos' environment when present, else its defaults,
-/// with our bound address and site root on top.
-fn leptos_options(config: &Config, addr: SocketAddr) -> Result<LeptosOptions, StartupError> {
-    let mut options = get_configuration(None)
-        .map_err(|e| StartupError::Leptos(e.to_string()))?
-        .leptos_options;
-    options.site_addr = addr;
-    if let Some(root) = &config.site_root {
-        options.site_root = root.to_string_lossy().into_owned().into();
-    }
-    Ok(options)
-}

@@ -57,11 +57,7 @@ pub async fn acknowledge(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Alert>, AlertError> {
-    let alert = state
-        .alerts
-        .advance(id, Stage::Acknowledged, &organiser.name)
-        .await?;
-    Ok(Json(alert))
+    advance(&state, id, Stage::Acknowledged, &organiser.name).await
 }
 
 /// `POST /admin/alerts/{id}/resolve`: the alert as it is now.
@@ -71,11 +67,17 @@ pub async fn resolve(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Alert>, AlertError> {
-    let alert = state
-        .alerts
-        .advance(id, Stage::Resolved, &organiser.name)
-        .await?;
-    Ok(Json(alert))
+    advance(&state, id, Stage::Resolved, &organiser.name).await
+}
+
+/// Moves alert `id` on to `stage` in `organiser`'s name: the one way both POSTs take.
+async fn advance(
+    state: &AppState,
+    id: i64,
+    stage: Stage,
+    organiser: &str,
+) -> Result<Json<Alert>, AlertError> {
+    Ok(Json(state.alerts.advance(id, stage, organiser).await?))
 }
 
 /// How often a quiet live stream checks that its session still holds.

@@ -264,11 +264,7 @@ async fn alerts_low_battery_from_osmand_parameters_and_traccar_json() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let list = wait_for_alerts(&app, &cookie, 2).await;
-    let mut seen: Vec<(String, &str)> = list
-        .iter()
-        .map(|a| (a["runner"].to_string(), a["kind"].as_str().unwrap()))
-        .collect();
-    seen.sort_unstable();
+    let seen = runners_and_kinds(&list);
     assert_eq!(
         seen,
         [("2".into(), "low_battery"), ("3".into(), "low_battery")]
@@ -334,11 +330,7 @@ async fn alerts_no_signal_and_no_movement_after_ten_minutes() {
     assert!(alerts(&app, &cookie).await.is_empty());
     tokio::time::advance(Duration::from_secs(60)).await;
     let list = wait_for_alerts(&app, &cookie, 3).await;
-    let mut seen: Vec<(String, &str)> = list
-        .iter()
-        .map(|a| (a["runner"].to_string(), a["kind"].as_str().unwrap()))
-        .collect();
-    seen.sort_unstable();
+    let seen = runners_and_kinds(&list);
     assert_eq!(
         seen,
         [
@@ -416,4 +408,14 @@ async fn alerts_monitor_rows_show_each_trackers_health() {
         "{nine}"
     );
     assert_eq!(nine["fixes_10_min"], 0);
+}
+
+/// Each alert's runner and kind, sorted.
+fn runners_and_kinds(list: &[Value]) -> Vec<(String, &str)> {
+    let mut seen: Vec<(String, &str)> = list
+        .iter()
+        .map(|a| (a["runner"].to_string(), a["kind"].as_str().unwrap()))
+        .collect();
+    seen.sort_unstable();
+    seen
 }
