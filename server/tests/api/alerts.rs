@@ -38,16 +38,36 @@ async fn osmand(app: &TestApp, device: &str, metres: f64, extra: &str) -> Status
     http().get(url).send().await.unwrap().status()
 }
 
-/// `/admin/alerts` as `cookie` sees it.
-async fn alerts(app: &TestApp, cookie: &str) -> Vec<Value> {
+/// GET `path` with `cookie`, answered 200.
+async fn signed_get(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
     let response = http()
-        .get(app.url("/admin/alerts"))
+        .get(app.url(path))
         .header(header::COOKIE, cookie)
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response
+}
+
+/// POST to `path` with `cookie`, from a page of `origin`.
+async fn signed_post(app: &TestApp, cookie: &str, path: &str, origin: &str) -> reqwest::Response {
+    http()
+        .post(app.url(path))
+        .header(header::COOKIE, cookie)
+        .header(header::ORIGIN, origin)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `/admin/alerts` as `cookie` sees it.
+async fn alerts(app: &TestApp, cookie: &str) -> Vec<Value> {
+    signed_get(app, cookie, "/admin/alerts")
+        .await
+        .json()
+        .await
+        .unwrap()
 }
 
 /// Waits until `/admin/alerts` holds `n` alerts.
@@ -65,13 +85,8 @@ async fn wait_for_alerts(app: &TestApp, cookie: &str, n: usize) -> Vec<Value> {
 
 /// `POST /admin/alerts/{id}/{step}` from our own page: status and body.
 async fn step(app: &TestApp, cookie: &str, id: &Value, step: &str) -> (StatusCode, String) {
-    let response = http()
-        .post(app.url(&format!("/admin/alerts/{id}/{step}")))
-        .header(header::COOKIE, cookie)
-        .header(header::ORIGIN, format!("http://{}", app.addr))
-        .send()
-        .await
-        .unwrap();
+    let origin = format!("http://{}", app.addr);
+    let response = signed_post(app, cookie, &format!("/admin/alerts/{id}/{step}"), &origin).await;
     (response.status(), response.text().await.unwrap())
 }
 
@@ -83,13 +98,7 @@ struct Live(
 
 impl Live {
     async fn open(app: &TestApp, cookie: &str) -> Self {
-        let response = http()
-            .get(app.url("/admin/alerts/live"))
-            .header(header::COOKIE, cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
+        let response = signed_get(app, cookie, "/admin/alerts/live").await;
         Self(response.bytes_stream().boxed(), String::new())
     }
 
@@ -191,13 +200,13 @@ async fn alerts_sos_is_pushed_live_then_acknowledged_and_resolved_by_name() {
     assert_eq!(alerts(&app, &cookie).await.len(), 2);
 
     // Signed out: the stream ends rather than carry the next alert.
-    let out = http()
-        .post(app.url("/admin/sign-out"))
-        .header(header::COOKIE, &cookie)
-        .header(header::ORIGIN, format!("http://{}", app.addr))
-        .send()
-        .await
-        .unwrap();
+    let out = signed_post(
+        &app,
+        &cookie,
+        "/admin/sign-out",
+        &format!("http://{}", app.addr),
+    )
+    .await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         osmand(&app, "demo-2", 50.0, "&alarm=sos").await,
@@ -219,13 +228,13 @@ async fn alerts_need_a_signed_in_organiser_and_our_own_pages() {
     );
     let cookie = session_cookie(&app, "ana").await;
     let id = &wait_for_alerts(&app, &cookie, 1).await[0]["id"];
-    let forged = http()
-        .post(app.url(&format!("/admin/alerts/{id}/acknowledge")))
-        .header(header::COOKIE, &cookie)
-        .header(header::ORIGIN, "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+    let forged = signed_post(
+        &app,
+        &cookie,
+        &format!("/admin/alerts/{id}/acknowledge"),
+        "https://evil.example",
+    )
+    .await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let anonymous = http()
         .post(app.url(&format!("/admin/alerts/{id}/resolve")))
@@ -370,13 +379,7 @@ async fn alerts_monitor_rows_show_each_trackers_health() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
-    let response = http()
-        .get(app.url("/admin/runners.json"))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    let response = signed_get(&app, &cookie, "/admin/runners.json").await;
     let rows: Vec<Value> = response.json().await.unwrap();
     assert_eq!(rows.len(), Event::demo().runners.len());
     let row = |bib: &str| {
