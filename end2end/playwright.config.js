@@ -50,7 +50,7 @@ module.exports = defineConfig({
     // The demo event's course and runners, without its simulation: tests publish
     // the fixes. No map tiles: tests run offline.
     command: `${BIN} serve --open --addr 127.0.0.1:${PORT} --happiness-interval-ms 250 ` +
-      `--event ${EVENT} --tile-url none ` +
+      `--event ${EVENT} --tile-url none --embed-origin http://127.0.0.1:${PORT + 100} ` +
       `--data-dir ${DATA} --site-root ${path.join(ROOT, 'target/site')} --log-level warn`,
     url: `http://127.0.0.1:${PORT}/healthz`,
     reuseExistingServer: false,

@@ -1,10 +1,12 @@
 //! The application shell and its routes: `/` (runner map), `/dashboard` (live charts)
-//! and `/room` (broadcast room), under one header with the connection status.
+//! and `/room` (broadcast room), under one header with the connection status, and
+//! `/embed` (the map for another site's iframe), without it.
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     components::{A, Route, Router, Routes},
+    hooks::use_location,
     path,
 };
 
@@ -13,7 +15,8 @@ use crate::{
     components::connection_status::{ConnectionStatus, OfflineBanner},
     live::LiveSocket,
     pages::{
-        dashboard::DashboardPage, room::RoomPage, runner_map::RunnerMapPage, track::TrackPage,
+        dashboard::DashboardPage, embed::EmbedPage, room::RoomPage, runner_map::RunnerMapPage,
+        track::TrackPage,
     },
 };
 
@@ -53,16 +56,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text="Spectate"/>
         <Router>
-            <a class="skip-link" href="#main" on:click=|ev| skip_to_main(&ev)>"Skip to content"</a>
-            <header class="topbar">
-                <a class="brand" href="/">"Spectate"</a>
-                <nav aria-label="Pages">
-                    <A href="/" exact=true>"Map"</A>
-                    <A href="/dashboard">"Dashboard"</A>
-                    <A href="/room">"Room"</A>
-                </nav>
-                <ConnectionStatus/>
-            </header>
+            <TopBar/>
             <OfflineBanner/>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
@@ -70,9 +64,34 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage/>
                     <Route path=path!("/room") view=RoomPage/>
                     <Route path=path!("/track") view=TrackPage/>
+                    <Route path=path!("/embed") view=EmbedPage/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The site's header, on every page but `/embed`: a frame on the race's own site is
+/// the map and the board alone.
+#[component]
+fn TopBar() -> impl IntoView {
+    let location = use_location();
+    let embedded = move || location.pathname.with(|p| p.starts_with("/embed"));
+    move || {
+        (!embedded()).then(|| {
+            view! {
+                <a class="skip-link" href="#main" on:click=|ev| skip_to_main(&ev)>"Skip to content"</a>
+                <header class="topbar">
+                    <a class="brand" href="/">"Spectate"</a>
+                    <nav aria-label="Pages">
+                        <A href="/" exact=true>"Map"</A>
+                        <A href="/dashboard">"Dashboard"</A>
+                        <A href="/room">"Room"</A>
+                    </nav>
+                    <ConnectionStatus/>
+                </header>
+            }
+        })
     }
 }
 

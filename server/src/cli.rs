@@ -115,6 +115,15 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,
+    /// A site that may show `/embed` (the map and leaderboard) in an iframe, e.g.
+    /// https://race.example (repeatable); by default only our own pages may frame it.
+    #[arg(
+        long = "embed-origin",
+        env = "SPECTATE_EMBED_ORIGINS",
+        value_delimiter = ',',
+        value_parser = crate::http::framing::EmbedOrigin::parse
+    )]
+    pub embed_origins: Vec<crate::http::framing::EmbedOrigin>,
     /// Milliseconds between happiness values.
     #[arg(long, default_value_t = 5000)]
     pub happiness_interval_ms: u64,
@@ -277,6 +286,7 @@ impl ServeArgs {
                 .then(|| Duration::from_secs(self.retention_days * 24 * 3600)),
             secret: self.secret.clone(),
             allowed_origins: self.allowed_origins.clone(),
+            embed_origins: self.embed_origins.clone(),
             happiness_interval: Duration::from_millis(self.happiness_interval_ms.max(10)),
             field_every: Duration::from_millis(self.field_every_ms.max(50)),
             board_every: Duration::from_millis(self.board_every_ms.max(100)),

@@ -24,6 +24,8 @@ pub struct Config {
     pub secret: Option<String>,
     /// Origins besides the server's own whose pages may present tokens.
     pub allowed_origins: Vec<String>,
+    /// Sites that may show `/embed` in a frame, besides our own (`--embed-origin`).
+    pub embed_origins: Vec<crate::http::framing::EmbedOrigin>,
     /// How often the happiness feed produces a value.
     pub happiness_interval: Duration,
     /// How often the `field` topic sends a frame (`--field-every-ms`).
@@ -191,6 +193,7 @@ impl Config {
             retention: None,
             secret: Some("test-secret-test-secret-test-secret!".to_owned()),
             allowed_origins: Vec::new(),
+            embed_origins: Vec::new(),
             happiness_interval: Duration::from_millis(100),
             field_every: Duration::from_millis(100),
             // A read of the board right after a fix sees it (see `hub::board`).

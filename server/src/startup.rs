@@ -161,6 +161,10 @@ pub fn app(state: AppState) -> Router {
             body_deadline::BodyDeadline(state.hub.limits.body_timeout),
             body_deadline::guard,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::framing::headers,
+        ))
         .with_state(state)
 }
 
@@ -296,6 +300,7 @@ impl Application {
             hub,
             event,
             tiles: config.tiles.clone(),
+            framing: crate::http::framing::Framing::new(&config.embed_origins),
             console: crate::console::Console::new(config.console),
             alerts,
         });

@@ -39,6 +39,8 @@ pub struct Shared {
     pub console: crate::console::Console,
     /// Map tiles for the pages (`--tile-url`), `None` for a plain background.
     pub tiles: Option<String>,
+    /// Who may frame the pages (`--embed-origin`).
+    pub framing: crate::http::framing::Framing,
 }
 
 impl AppState {

@@ -28,6 +28,7 @@ use leptos_router::{
 use crate::{
     components::{
         cheers::Cheers,
+        connection_status::ConnectionStatus,
         course_progress::CourseProgress,
         follow_search::FollowSearch,
         leaderboard::Leaderboard,
@@ -38,6 +39,7 @@ use crate::{
     },
     follow_list::{FollowList, missing_from},
     live::LiveSocket,
+    pages::embed::EmbedView,
     protocol::{ClientMsg, EventData, RunnerId, ServerMsg, Topic},
     race_data::{RaceSignals, apply_board, upsert_standing, use_clock, use_race_view},
 };
@@ -66,6 +68,12 @@ fn event_topics() -> Vec<Topic> {
 /// The runner map page.
 #[component]
 pub fn RunnerMapPage() -> impl IntoView {
+    view! { <MapPage/> }
+}
+
+/// The map page; `embed`: laid out for an iframe (`/embed`, [`EmbedView`]).
+#[component]
+pub(crate) fn MapPage(#[prop(optional)] embed: Option<EmbedView>) -> impl IntoView {
     let query = use_query_map();
     let follows = Memo::new(move |_| {
         query.with(|q| {
@@ -157,8 +165,9 @@ pub fn RunnerMapPage() -> impl IntoView {
 
     let navigate = use_navigate();
     let set_follows = Callback::new(move |ids: Vec<RunnerId>| {
+        let href = embed.map_or_else(|| FollowList::href(&ids), |e| e.href(&ids));
         navigate(
-            &FollowList::href(&ids),
+            &href,
             NavigateOptions {
                 replace: true,
                 scroll: false,
@@ -173,7 +182,8 @@ pub fn RunnerMapPage() -> impl IntoView {
     Effect::new(move |first: Option<()>| {
         let shown = focus.get();
         let quiet = quiet.try_update_value(|q| std::mem::replace(q, false)) == Some(true);
-        if first.is_some() && shown.is_some() && !quiet {
+        // Not in a frame: scrolling into view would scroll the race site's page too.
+        if first.is_some() && shown.is_some() && !quiet && embed.is_none() {
             reveal_panel();
         }
     });
@@ -190,7 +200,11 @@ pub fn RunnerMapPage() -> impl IntoView {
         }
         set_follows.run(ids);
     });
-    remember_follows(follows, set_follows);
+    // A frame on the race's site shows what its address says, not this browser's
+    // follows on the site itself.
+    if embed.is_none() {
+        remember_follows(follows, set_follows);
+    }
 
     // The panel shows the focused runner, else the first followed one.
     let shown = Memo::new(move |_| {
@@ -217,6 +231,45 @@ pub fn RunnerMapPage() -> impl IntoView {
         })
     };
 
+    // One runner's panel: the focused one, else (not in a frame) the first followed.
+    let panel = move |runner: RunnerId| {
+        let id = runner.clone();
+        let track = Signal::derive({
+            let id = id.clone();
+            move || tracks.with(|t| t.get(&id).cloned())
+        });
+        let followed = Signal::derive(move || follows.with(|f| f.ids.contains(&id)));
+        view! {
+            <RunnerPanel runner=runner race=race track=track followed=followed now_ms=now_ms.into()
+                close=Callback::new(move |()| focus.set(None))/>
+        }
+    };
+
+    if let Some(embed) = embed {
+        return view! {
+            <section class="page map-page embed-page" style=format!("--embed-map-height: {}px", embed.height)>
+                <header class="race-head">
+                    <h1>{title}</h1>
+                    <ConnectionStatus/>
+                    <a class="embed-open" href=move || follows.with(|f| FollowList::href(&f.ids))
+                        target="_blank" rel="noopener">"Open the full map"</a>
+                </header>
+                <div class="map-layout">
+                    <div class="map-col">
+                        <LiveMap handle=map race=race follows=follow_ids/>
+                    </div>
+                    <aside class="side" aria-label="Runner details">
+                        {move || focus.get().map(panel)}
+                        {embed.board.then(|| view! {
+                            <Leaderboard race=race follows=follow_ids toggle=toggle focus=focus/>
+                        })}
+                    </aside>
+                </div>
+            </section>
+        }
+        .into_any();
+    }
+
     view! {
         <section class="page map-page">
             <header class="race-head">
@@ -235,15 +288,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                 </div>
                 <aside class="side" aria-label="Runner details">
                     <CourseProgress race=race follows=follow_ids now_ms=now_ms.into() focus=focus/>
-                    {move || shown.get().map(|runner| {
-                        let id = runner.clone();
-                        let track = Signal::derive({ let id = id.clone(); move || tracks.with(|t| t.get(&id).cloned()) });
-                        let followed = Signal::derive(move || follows.with(|f| f.ids.contains(&id)));
-                        view! {
-                            <RunnerPanel runner=runner race=race track=track followed=followed now_ms=now_ms.into()
-                                close=Callback::new(move |()| focus.set(None))/>
-                        }
-                    })}
+                    {move || shown.get().map(panel)}
                     <Leaderboard race=race follows=follow_ids toggle=toggle focus=focus/>
                     <Cheers runners=follow_ids race=race/>
                 </aside>
@@ -251,6 +296,7 @@ pub fn RunnerMapPage() -> impl IntoView {
             <SplitAlerts follows=follow_ids race=race/>
         </section>
     }
+    .into_any()
 }
 
 /// One message of the socket, for this page.

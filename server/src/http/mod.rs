@@ -14,9 +14,11 @@
 //! - [`splits`]: split times, one runner's as JSON and everyone's as CSV.
 //! - [`private`]: the reads of a private event need a token (query or cookie).
 //! - [`body_deadline`]: a request's body must arrive within `--body-timeout-secs`.
+//! - [`framing`]: who may frame our pages (`/embed`: `--embed-origin`; the rest: us).
 
 pub mod assets;
 pub mod body_deadline;
+pub mod framing;
 pub mod happiness_stream;
 pub mod leaderboard;
 pub mod private;

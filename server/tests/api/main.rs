@@ -17,6 +17,7 @@ mod cluster_checks;
 mod demo;
 mod deploy_unit;
 mod durability;
+mod embed;
 mod event_file;
 mod happiness;
 mod hardening;
