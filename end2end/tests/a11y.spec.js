@@ -21,7 +21,7 @@ test('the map page with its board and a runner panel has no serious axe violatio
   phone.close();
 });
 
-for (const path of ['/dashboard', '/room', '/track']) {
+for (const path of ['/dashboard', '/room', '/track', '/embed?follow=1,2']) {
   test(`${path} has no serious axe violation`, async ({ page }) => {
     await page.goto(path);
     await waitLive(page);
