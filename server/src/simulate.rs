@@ -64,6 +64,27 @@ pub struct Totals {
     pub refused: u64,
 }
 
+/// Phones that publish over the WebSocket at most; the others past it use OwnTracks.
+/// All the phones come from one address, and each socket counts against the server's
+/// `--max-connections-per-ip` (1,000 by default): a third of a 5,000-runner field would
+/// pass it.
+const SOCKET_PHONES: usize = 200;
+
+/// HTTP requests in flight at once, for all the phones together. They share one
+/// client (and its kept-alive connections): with a client each, the 667 HTTP phones of
+/// a 1,000-runner demo held a connection each from one address, passed the server's
+/// `--max-http-connections-per-ip` (256), were answered 429, and the demo stopped
+/// (seen 2026-12-03). 64 at once is well above a field's rate (a fix per runner every
+/// 2 s is 500 a second; a loopback request takes a few milliseconds).
+const HTTP_AT_ONCE: usize = 64;
+
+/// The phones' shared HTTP client and its bound.
+#[derive(Clone, Debug)]
+struct Http {
+    client: reqwest::Client,
+    at_once: Arc<tokio::sync::Semaphore>,
+}
+
 /// The three ways a phone can publish.
 #[derive(Debug, Clone, Copy)]
 enum Path {
@@ -136,10 +157,14 @@ pub async fn run_race(event: Arc<Event>, keys: &TokenKeys, plan: &Plan) -> Resul
     let counters = Arc::new(Counters::default());
     // A JoinSet aborts its tasks when dropped, so a cancelled race leaves no phone.
     let mut phones = tokio::task::JoinSet::new();
+    let http = Http {
+        client: reqwest::Client::new(),
+        at_once: Arc::new(tokio::sync::Semaphore::new(HTTP_AT_ONCE)),
+    };
     for (i, runner) in event.runners.iter().take(count).enumerate() {
         let path = match (i % 3, runner.devices.first()) {
             (0, Some(_)) => Path::OsmAnd,
-            (2, _) => Path::WebSocket,
+            (2, _) if i / 3 < SOCKET_PHONES => Path::WebSocket,
             _ => Path::OwnTracks,
         };
         let token = keys.issue(
@@ -147,6 +172,7 @@ pub async fn run_race(event: Arc<Event>, keys: &TokenKeys, plan: &Plan) -> Resul
             Duration::from_secs(24 * 3600),
         );
         let phone = Phone {
+            http: http.clone(),
             runner: runner.clone(),
             path,
             token,
@@ -200,6 +226,7 @@ impl Counters {
 }
 
 struct Phone {
+    http: Http,
     runner: Runner,
     path: Path,
     token: String,
@@ -211,7 +238,6 @@ impl Phone {
     async fn run(self, event: &Event, plan: &Plan, counters: &Counters) -> Result<Totals, String> {
         let url = plan.url.as_str();
         let mut rng = fastrand::Rng::with_seed(self.seed);
-        let http = reqwest::Client::new();
         let mut ws = match self.path {
             Path::WebSocket => {
                 let ws_url = format!("{}/ws?token={}", url.replacen("http", "ws", 1), self.token);
@@ -251,7 +277,7 @@ impl Phone {
                 totals.late += late.len() as u64;
                 counters.add(1, late.len() as u64);
                 for (p, t) in late.into_iter().chain([(noisy, taken_ms)]) {
-                    match self.send(&http, ws.as_mut(), url, p, t).await {
+                    match self.send(ws.as_mut(), url, p, t).await {
                         Ok(()) => {
                             totals.sent += 1;
                             counters.add(0, 1);
@@ -278,7 +304,6 @@ impl Phone {
 
     async fn send(
         &self,
-        http: &reqwest::Client,
         ws: Option<
             &mut tokio_tungstenite::WebSocketStream<
                 tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
@@ -289,7 +314,8 @@ impl Phone {
         taken_ms: u64,
     ) -> Result<(), String> {
         let bib: &RunnerId = &self.runner.bib;
-        let response = match (self.path, ws) {
+        let http = &self.http.client;
+        let request = match (self.path, ws) {
             (Path::WebSocket, Some(ws)) => {
                 let msg = ClientMsg::Publish {
                     id: Some(taken_ms),
@@ -300,25 +326,28 @@ impl Phone {
             }
             (Path::OsmAnd, _) => {
                 let device = self.runner.devices.first().cloned().unwrap_or_default();
-                http.post(format!("{url}/api/osmand"))
-                    .form(&[
-                        ("id", device),
-                        ("lat", p.lat().to_string()),
-                        ("lon", p.lng().to_string()),
-                        ("timestamp", taken_ms.to_string()),
-                    ])
-                    .send()
-                    .await
+                http.post(format!("{url}/api/osmand")).form(&[
+                    ("id", device),
+                    ("lat", p.lat().to_string()),
+                    ("lon", p.lng().to_string()),
+                    ("timestamp", taken_ms.to_string()),
+                ])
             }
             _ => {
                 let body = serde_json::json!({"_type": "location", "lat": p.lat(), "lon": p.lng(), "tst": taken_ms / 1000});
                 http.post(format!("{url}/api/owntracks"))
                     .basic_auth(bib.as_str(), Some(&self.token))
                     .json(&body)
-                    .send()
-                    .await
             }
         };
+        // The semaphore is never closed: a permit always comes.
+        let _permit = self
+            .http
+            .at_once
+            .acquire()
+            .await
+            .map_err(|e| e.to_string())?;
+        let response = request.send().await;
         match response {
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) => Err(format!("{}", r.status())),

@@ -80,3 +80,62 @@ async fn the_demo_race_is_joined_in_progress_through_the_real_ingestion_paths() 
     assert_eq!(live["type"], "event", "{live}");
     assert!(live["data"]["lat"].as_f64().is_some(), "{live}");
 }
+
+/// A demo at race size: its 1,000 phones come from one address, as the server's own,
+/// and must not be refused by the limits each address is held to (seen: the HTTP
+/// phones' kept-alive connections passed `--max-http-connections-per-ip`, the demo
+/// was answered 429 and stopped at runner 339, every minute).
+#[tokio::test]
+async fn a_thousand_runner_demo_gets_every_runner_on_the_board() {
+    let dir = std::env::temp_dir().join(format!("spectate-demo-1000-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let course = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo/garmin-activity.gpx");
+    let mut toml = format!(
+        "name = \"Big\"\nstart = \"2026-11-29T09:00:00+01:00\"\ntimezone = \"Europe/Paris\"\ncourse = {:?}\n",
+        course.to_str().unwrap()
+    );
+    for bib in 1..=1000 {
+        toml.push_str(&format!(
+            "\n[[runners]]\nbib = {bib}\nname = \"Runner {bib}\"\ndevices = [\"big-{bib}\"]\n"
+        ));
+    }
+    let event = dir.join("event.toml");
+    std::fs::write(&event, toml).unwrap();
+    let app = spawn_app_with(Config {
+        event: Some(event),
+        // Two fixes each of the 20 minutes already run, then one every 10 minutes.
+        demo: Some(DemoConfig {
+            runners: 1000,
+            fix_every: Duration::from_secs(600),
+        }),
+        ..Config::for_tests()
+    })
+    .await;
+    let started = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let board: Value = app.get_json("/api/leaderboard").await;
+            let started = board["standings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["status"] != "not_started")
+                .count();
+            if started == 1000 {
+                return started;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    })
+    .await;
+    let board: Value = app.get_json("/api/leaderboard").await;
+    let waiting: Vec<&Value> = board["standings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "not_started")
+        .map(|s| &s["bib"])
+        .collect();
+    assert_eq!(started.ok(), Some(1000), "no fix yet from {waiting:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
