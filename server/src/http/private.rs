@@ -56,10 +56,9 @@ pub async fn remember_token(
             .ok()
             .map(|v| (t.to_owned(), v))
     });
-    let https = request
-        .headers()
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    // Secure when the client came over HTTPS: our own TLS, or a trusted proxy's that
+    // says so (any client could send `X-Forwarded-Proto`; the accept loop decides).
+    let https = crate::proxy::Client::of(request.extensions()).https;
     let mut response = next.run(request).await;
     if let Some((token, verified)) = verified {
         let max_age = verified.expires.saturating_sub(now_ms() / 1000);

@@ -79,3 +79,28 @@ async fn an_ipv6_client_is_limited_by_its_64_prefix() {
         .await
         .expect("the next /64 is another client");
 }
+
+/// The cookie a spectator's link leaves is Secure when the page came over HTTPS, and
+/// only a trusted proxy can say so: any client can send `X-Forwarded-Proto`.
+#[tokio::test]
+async fn only_a_trusted_proxy_makes_the_token_cookie_secure() {
+    use spectate_server::auth::{Subject, TokenKeys};
+    let token = TokenKeys::new(b"test-secret-test-secret-test-secret!")
+        .issue(&Subject::Spectator, std::time::Duration::from_secs(600));
+    for (proxies, secure) in [(&[][..], false), (&["127.0.0.1/32"][..], true)] {
+        let app = one_socket_per_address(proxies).await;
+        let page = reqwest::Client::new()
+            .get(app.url(&format!("/?token={token}")))
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        let cookie = page.headers()["set-cookie"].to_str().unwrap();
+        assert!(cookie.starts_with("spectate_token="), "{cookie}");
+        assert_eq!(
+            cookie.ends_with("; Secure"),
+            secure,
+            "{proxies:?}: {cookie}"
+        );
+    }
+}
