@@ -52,6 +52,16 @@ extern "C" {
     #[wasm_bindgen(method, js_name = latLngToLayerPoint)]
     pub fn lat_lng_to_layer_point(this: &Map, latlng: &JsValue) -> Point;
 
+    /// `map.getSize()`: the map's size in pixels (kept by Leaflet, no layout read once
+    /// it knows it).
+    #[wasm_bindgen(method, js_name = getSize)]
+    pub fn get_size(this: &Map) -> Point;
+
+    /// `map.containerPointToLayerPoint([x, y])`: a point of the map's element in the
+    /// panes' pixels (arithmetic on the pane's kept position).
+    #[wasm_bindgen(method, js_name = containerPointToLayerPoint)]
+    pub fn container_point_to_layer_point(this: &Map, point: &JsValue) -> Point;
+
     /// `L.Point`.
     #[derive(Clone, Debug)]
     pub type Point;

@@ -155,7 +155,14 @@ fn static_labels(
             sides: RUNNER_SIDES,
         });
     }
-    declutter(&boxes, &obstacles)
+    // The SVG's own box: a label never runs off the picture if a side inside is free.
+    let frame = Rect {
+        x0: 0.0,
+        y0: 0.0,
+        x1: WIDTH,
+        y1: HEIGHT,
+    };
+    declutter(&boxes, &obstacles, Some(frame))
 }
 
 /// The static map: the course, its marks, and every runner's last known position

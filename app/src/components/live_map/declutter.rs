@@ -7,7 +7,11 @@
 //! followed runners (in follow order), then the rest of the field. A label that
 //! finds no free side is hidden, and the runner label it ran into counts it: "7 +3"
 //! reads "runner 7 and three more here". Followed runners' and checkpoints' dots are
-//! obstacles too: a bib never hides the runner someone follows.
+//! obstacles too: a bib never hides the runner someone follows, and so are the map's
+//! controls (its zoom buttons). A side whose label stays inside the visible map is
+//! taken before one that would run off its edge (seen at 360 px: a followed runner's
+//! label cut by the left edge while its right side was free); a label with no free
+//! side inside is placed as before, on its first free side.
 //!
 //! Pure geometry in pixels, with no browser in it: the live map calls it with the
 //! labels' points (Leaflet's layer points) and their sizes, measured once, and the
@@ -43,6 +47,11 @@ impl Rect {
     /// Whether the two boxes share any area (touching edges do not count).
     pub fn hits(&self, other: &Self) -> bool {
         self.x0 < other.x1 && other.x0 < self.x1 && self.y0 < other.y1 && other.y0 < self.y1
+    }
+
+    /// Whether `inner` lies wholly within this box.
+    pub fn holds(&self, inner: &Self) -> bool {
+        self.x0 <= inner.x0 && inner.x1 <= self.x1 && self.y0 <= inner.y0 && inner.y1 <= self.y1
     }
 
     /// Wider by `dx` on the right.
@@ -218,11 +227,16 @@ pub fn more_width(more: usize) -> f64 {
     }
 }
 
-/// Places `labels`. `obstacles` are dots that runner labels must not cover, each with
-/// the label it belongs to (its own label may cover it), if any; a pointer may cross
-/// a dot (runners at one place each point at their own). Returns one placement per
+/// Places `labels`. `obstacles` are dots (and controls) that runner labels must not
+/// cover, each with the label it belongs to (its own label may cover it), if any; a
+/// pointer may cross a dot (runners at one place each point at their own). `frame`:
+/// the visible area, whose free sides are taken first. Returns one placement per
 /// label, in the order given.
-pub fn declutter(labels: &[Label], obstacles: &[(Rect, Option<usize>)]) -> Vec<Placement> {
+pub fn declutter(
+    labels: &[Label],
+    obstacles: &[(Rect, Option<usize>)],
+    frame: Option<Rect>,
+) -> Vec<Placement> {
     let mut order: Vec<usize> = (0..labels.len()).collect();
     order.sort_by_key(|&i| (labels[i].rank, !labels[i].was_shown, i));
     let mut out: Vec<Placement> = labels
@@ -240,23 +254,36 @@ pub fn declutter(labels: &[Label], obstacles: &[(Rect, Option<usize>)]) -> Vec<P
         if label.size.0 <= 0.0 || label.size.1 <= 0.0 {
             continue;
         }
-        let mut first_hit = None;
-        for (k, &side) in label.sides.iter().enumerate() {
-            let shape = Shape::of(label, side);
-            let label_hit = placed.iter().find(|(p, _)| p.hits(&shape)).map(|&(_, j)| j);
+        let free = |shape: &Shape| {
+            let label_hit = placed.iter().find(|(p, _)| p.hits(shape)).map(|&(_, j)| j);
             let dot_hit = label.rank != Rank::Mark
                 && obstacles
                     .iter()
                     .any(|(o, owner)| *owner != Some(i) && o.hits(&shape.body));
-            if label_hit.is_none() && !dot_hit {
-                out[i].shown = true;
-                out[i].side = side;
-                placed.push((shape, i));
-                break;
-            }
-            if k == 0 {
-                first_hit = label_hit;
-            }
+            (label_hit, !dot_hit && label_hit.is_none())
+        };
+        let inside = |shape: &Shape| frame.is_none_or(|f| f.holds(&shape.body));
+        // A free side inside the frame, else any free side.
+        let chosen = label
+            .sides
+            .iter()
+            .map(|&side| (side, Shape::of(label, side)))
+            .filter(|(_, shape)| inside(shape))
+            .chain(
+                label
+                    .sides
+                    .iter()
+                    .map(|&side| (side, Shape::of(label, side))),
+            )
+            .find(|(_, shape)| free(shape).1);
+        let first_hit = label
+            .sides
+            .first()
+            .and_then(|&side| free(&Shape::of(label, side)).0);
+        if let Some((side, shape)) = chosen {
+            out[i].shown = true;
+            out[i].side = side;
+            placed.push((shape, i));
         }
         // Hidden: counted by the runner label it ran into.
         if !out[i].shown

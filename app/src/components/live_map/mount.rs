@@ -53,6 +53,9 @@ pub(crate) struct Mounted {
     settled: bool,
     /// Set while we move the view ourselves, so only the user's moves end auto-fit.
     pub(crate) programmatic: Rc<Cell<bool>>,
+    /// The map's controls (zoom buttons, attribution) in the element's pixels, read
+    /// once: labels do not cover them.
+    controls: Option<Vec<Rect>>,
     frame: FrameCallback,
     frame_pending: Rc<Cell<bool>>,
     _listeners: Vec<Closure<dyn FnMut()>>,
@@ -133,6 +136,29 @@ impl Mounted {
         };
         let mut labels = Vec::new();
         let mut obstacles = Vec::new();
+        // The visible map, and its controls, in the panes' pixels.
+        let origin = map.container_point_to_layer_point(&js_sys::Array::of2(&0.into(), &0.into()));
+        let (ox, oy) = (origin.x(), origin.y());
+        let size = map.get_size();
+        let frame = Rect {
+            x0: ox,
+            y0: oy,
+            x1: ox + size.x(),
+            y1: oy + size.y(),
+        };
+        let container = &self.container;
+        let controls = self
+            .controls
+            .get_or_insert_with(|| control_boxes(container));
+        for c in controls.iter() {
+            let shifted = Rect {
+                x0: c.x0 + ox,
+                y0: c.y0 + oy,
+                x1: c.x1 + ox,
+                y1: c.y1 + oy,
+            };
+            obstacles.push((shifted, None));
+        }
         // The boxes are a pixel larger all round than the tooltips Leaflet draws, and
         // reach back to the point over the tooltip's pointer.
         for mark in &mut self.marks {
@@ -175,7 +201,7 @@ impl Mounted {
             });
             runners.push(label);
         }
-        let placed = declutter::declutter(&labels, &obstacles);
+        let placed = declutter::declutter(&labels, &obstacles, Some(frame));
         let (for_marks, for_runners) = placed.split_at(self.marks.len());
         for (mark, p) in self.marks.iter_mut().zip(for_marks) {
             mark.label.apply(*p);
@@ -195,6 +221,29 @@ impl Mounted {
         }
         self.map.remove();
     }
+}
+
+/// The boxes of the map's controls, relative to its element (one layout read, once
+/// the map is up).
+fn control_boxes(container: &web_sys::HtmlElement) -> Vec<Rect> {
+    let outer = container.get_bounding_client_rect();
+    let Ok(found) = container.query_selector_all(".leaflet-control") else {
+        return Vec::new();
+    };
+    (0..found.length())
+        .filter_map(|i| found.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
+        .map(|el| {
+            let r = el.get_bounding_client_rect();
+            Rect {
+                x0: r.left() - outer.left(),
+                y0: r.top() - outer.top(),
+                x1: r.right() - outer.left(),
+                y1: r.bottom() - outer.top(),
+            }
+        })
+        .filter(|r| r.x1 > r.x0 && r.y1 > r.y0)
+        .collect()
 }
 
 /// One animation frame: every gliding marker one step on; another frame if any is
@@ -271,7 +320,8 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
         }
     });
     map.on("movestart", on_move.as_ref().unchecked_ref());
-    // A new zoom puts every label somewhere else: placed again on the next frame.
+    // A new zoom puts every label somewhere else, a pan moves the map's edges: placed
+    // again on the next frame.
     let weak = Rc::downgrade(model);
     let on_zoom = Closure::<dyn FnMut()>::new(move || {
         if let Some(model) = weak.upgrade()
@@ -282,7 +332,9 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
             m.request_frame();
         }
     });
-    map.on("zoomend", on_zoom.as_ref().unchecked_ref());
+    // A pan moves the map's edges past the labels: after any move too (Leaflet fires
+    // `moveend` after a zoom as well).
+    map.on("moveend", on_zoom.as_ref().unchecked_ref());
     let weak = Rc::downgrade(model);
     let frame: FrameCallback = Rc::new(RefCell::new(None));
     *frame.borrow_mut() = Some(Closure::new(move |_t: f64| {
@@ -315,6 +367,7 @@ pub(crate) fn mount(model: &SharedModel, div: &web_sys::HtmlDivElement, race: Ra
         labels_dirty: true,
         settled: false,
         programmatic,
+        controls: None,
         frame,
         frame_pending: Rc::new(Cell::new(false)),
         _listeners: vec![on_move, on_zoom],

@@ -63,7 +63,7 @@ fn labels_apart_are_all_shown_on_their_first_side() {
         runner((0.0, 0.0), Rank::Field),
         runner((0.0, 100.0), Rank::Field),
     ];
-    let placed = declutter(&labels, &[]);
+    let placed = declutter(&labels, &[], None);
     assert!(
         placed
             .iter()
@@ -77,7 +77,7 @@ fn a_stack_of_bibs_becomes_one_label_that_counts_the_rest() {
     let labels: Vec<Label> = (0..10)
         .map(|i| runner((100.0 + f64::from(i) * 0.1, 100.0), Rank::Field))
         .collect();
-    let placed = declutter(&labels, &[]);
+    let placed = declutter(&labels, &[], None);
     let shown: Vec<&Placement> = placed.iter().filter(|p| p.shown).collect();
     // One on each side; the other six are counted by the first, whose right side
     // they all wanted.
@@ -89,7 +89,7 @@ fn a_stack_of_bibs_becomes_one_label_that_counts_the_rest() {
     let diagonal: Vec<Label> = (0..10)
         .map(|i| runner((100.0 + f64::from(i), 100.0 + f64::from(i)), Rank::Field))
         .collect();
-    let placed = declutter(&diagonal, &[]);
+    let placed = declutter(&diagonal, &[], None);
     assert_eq!(placed.iter().filter(|p| p.shown).count(), 3);
     assert_eq!(placed.iter().map(|p| p.more).sum::<usize>(), 7);
     no_overlap(&boxes(&diagonal, &placed));
@@ -109,7 +109,7 @@ fn checkpoints_win_then_followed_runners_then_the_field() {
         // Its label sits where the first two runners' labels would go.
         mark((50.0, 50.0)),
     ];
-    let placed = declutter(&labels, &[]);
+    let placed = declutter(&labels, &[], None);
     assert!(placed[4].shown, "the checkpoint is never covered");
     assert!(
         !placed[0].shown && !placed[1].shown,
@@ -128,7 +128,7 @@ fn runners_passing_each_other_take_both_sides() {
         runner((100.0, 100.0), Rank::Field),
         runner((101.0, 102.0), Rank::Field),
     ];
-    let placed = declutter(&labels, &[]);
+    let placed = declutter(&labels, &[], None);
     assert!(placed.iter().all(|p| p.shown));
     assert_eq!(placed[0].side, Side::Right);
     assert_eq!(placed[1].side, Side::Left);
@@ -143,7 +143,7 @@ fn a_label_never_covers_a_followed_runner_or_a_checkpoint() {
     // The followed runner's dot is right of the first runner's point, inside its
     // label's first place; the followed runner's own label may cover nothing of it.
     let dots = [(Rect::around((30.0, 0.0), 9.0), Some(1))];
-    let placed = declutter(&labels, &dots);
+    let placed = declutter(&labels, &dots, None);
     assert!(placed[1].shown && placed[1].side == Side::Right);
     assert!(placed[0].shown && placed[0].side == Side::Left);
 }
@@ -170,7 +170,7 @@ fn a_pointer_is_narrow_and_counts_as_part_of_its_label() {
         pointer: 6.0,
         ..mark((0.0, 0.0))
     };
-    let placed = declutter(&[mark, label], &[]);
+    let placed = declutter(&[mark, label], &[], None);
     assert!(placed[0].shown && placed[1].shown);
     assert_eq!(placed[1].side, Side::Right);
     // A label whose pointer would cross another label's body is blocked.
@@ -183,7 +183,7 @@ fn a_pointer_is_narrow_and_counts_as_part_of_its_label() {
         pointer: 6.0,
         ..runner((0.0, 0.0), Rank::Field)
     };
-    assert!(!declutter(&[under, over], &[])[1].shown);
+    assert!(!declutter(&[under, over], &[], None)[1].shown);
 }
 
 #[test]
@@ -202,7 +202,7 @@ fn followed_runners_at_one_place_are_all_labelled() {
         (Rect::around((100.0, 100.0), 9.0), Some(0)),
         (Rect::around((101.0, 100.0), 9.0), Some(1)),
     ];
-    let placed = declutter(&labels, &dots);
+    let placed = declutter(&labels, &dots, None);
     assert!(placed.iter().all(|p| p.shown), "{placed:?}");
 }
 
@@ -214,7 +214,7 @@ fn labels_on_screen_keep_their_place() {
         runner((100.0, 102.0), Rank::Field),
     ];
     labels[2].was_shown = true;
-    let placed = declutter(&labels, &[]);
+    let placed = declutter(&labels, &[], None);
     assert!(placed[2].shown && placed[2].side == Side::Right);
 }
 
@@ -232,7 +232,7 @@ fn a_count_that_would_touch_a_neighbour_is_left_unsaid() {
             ..runner((1.0, 1.0), Rank::Field)
         },
     ];
-    let placed = declutter(&labels, &[]);
+    let placed = declutter(&labels, &[], None);
     assert!(placed[0].shown && placed[1].shown && !placed[2].shown);
     assert_eq!(placed[0].more, 0);
     no_overlap(&boxes(&labels, &placed));
@@ -244,5 +244,49 @@ fn unmeasured_labels_are_left_alone() {
         size: (0.0, 0.0),
         ..runner((0.0, 0.0), Rank::Field)
     }];
-    assert!(!declutter(&labels, &[])[0].shown);
+    assert!(!declutter(&labels, &[], None)[0].shown);
+}
+
+#[test]
+fn a_side_inside_the_map_is_taken_before_one_off_its_edge() {
+    let frame = Rect {
+        x0: 0.0,
+        y0: 0.0,
+        x1: 360.0,
+        y1: 300.0,
+    };
+    // Near the right edge: the right side would run off it, the left is inside.
+    let near_edge = runner((330.0, 150.0), Rank::Followed);
+    let placed = declutter(&[near_edge], &[], Some(frame));
+    assert_eq!(placed[0].side, Side::Left);
+    assert!(frame.holds(&body(&near_edge, placed[0].side)));
+    // Without a frame, its first side as before.
+    assert_eq!(declutter(&[near_edge], &[], None)[0].side, Side::Right);
+    // No side inside (a runner off the map): still shown, on its first free side.
+    let outside = runner((-100.0, 150.0), Rank::Followed);
+    let placed = declutter(&[outside], &[], Some(frame));
+    assert!(placed[0].shown);
+    assert_eq!(placed[0].side, Side::Right);
+}
+
+#[test]
+fn a_control_on_the_map_is_not_covered() {
+    // Leaflet's zoom buttons, top left; a runner just right of them whose label
+    // would rather be on its left.
+    const LEFT_FIRST: &[Side] = &[Side::Left, Side::Right];
+    let zoom = Rect {
+        x0: 10.0,
+        y0: 10.0,
+        x1: 44.0,
+        y1: 74.0,
+    };
+    let beside = Label {
+        sides: LEFT_FIRST,
+        ..runner((60.0, 40.0), Rank::Followed)
+    };
+    assert_eq!(declutter(&[beside], &[], None)[0].side, Side::Left);
+    let placed = declutter(&[beside], &[(zoom, None)], None);
+    assert!(placed[0].shown);
+    assert_eq!(placed[0].side, Side::Right);
+    assert!(!zoom.hits(&body(&beside, placed[0].side)));
 }
