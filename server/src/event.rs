@@ -37,6 +37,9 @@ use toml::Spanned;
 
 use crate::course::Course;
 
+pub(crate) mod export;
+pub(crate) mod field;
+
 /// The demo event's text.
 const DEMO_EVENT: &str = include_str!("../assets/demo/event.toml");
 
@@ -99,10 +102,20 @@ impl Event {
 
     /// Reads and checks an event file.
     pub fn load(path: &Path) -> Result<Self, EventErrors> {
+        Self::read(path).map(|(event, _)| event)
+    }
+
+    /// [`Self::load`], with the file's text.
+    pub fn read(path: &Path) -> Result<(Self, String), EventErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             EventErrors::single(path, None, format!("cannot read the event file: {e}"))
         })?;
-        Self::parse(&text, path)
+        Self::parse(&text, path).map(|event| (event, text))
+    }
+
+    /// The bundled demo event's text (see [`Self::demo`]).
+    pub fn demo_text() -> &'static str {
+        DEMO_EVENT
     }
 
     /// The bundled demo event (`assets/demo/event.toml` with its course), which needs
@@ -236,40 +249,11 @@ impl Event {
             checkpoints.push(Checkpoint { name, distance_m });
         }
 
-        let mut runners = Vec::new();
-        let mut bibs: HashMap<RunnerId, usize> = HashMap::new();
-        let mut devices: HashMap<String, RunnerId> = HashMap::new();
-        for raw_runner in &raw.runners {
-            let line = line_of(text, raw_runner.bib.span().start);
-            let bib = raw_runner.bib.get_ref().clone();
-            if let Some(first) = bibs.insert(bib.clone(), line) {
-                problem(
-                    Some(raw_runner.bib.span()),
-                    format!("bib {bib} is used twice (first on line {first})"),
-                );
-            }
-            if raw_runner.name.trim().is_empty() {
-                problem(
-                    Some(raw_runner.bib.span()),
-                    format!("runner {bib} has no name"),
-                );
-            }
-            for device in &raw_runner.devices {
-                let id = device.get_ref();
-                if id.trim().is_empty() {
-                    problem(
-                        Some(device.span()),
-                        format!("runner {bib} has an empty device id"),
-                    );
-                } else if let Some(other) = devices.insert(id.clone(), bib.clone()) {
-                    problem(
-                        Some(device.span()),
-                        format!("device {id:?} is given to runners {other} and {bib}"),
-                    );
-                }
-            }
-            runners.push(Runner {
-                bib,
+        let runners: Vec<Runner> = raw
+            .runners
+            .iter()
+            .map(|raw_runner| Runner {
+                bib: raw_runner.bib.get_ref().clone(),
                 name: raw_runner.name.trim().to_owned(),
                 category: raw_runner.category.clone(),
                 devices: raw_runner
@@ -277,8 +261,27 @@ impl Event {
                     .iter()
                     .map(|d| d.get_ref().clone())
                     .collect(),
+            })
+            .collect();
+        // Each problem at its line: the device's when it is about one, else the bib's.
+        let bib_line = |i: usize| {
+            raw.runners
+                .get(i)
+                .map(|r| line_of(text, r.bib.span().start))
+        };
+        for found in field::problems(&runners) {
+            let raw_runner = raw.runners.get(found.runner);
+            let span = match (raw_runner, found.device) {
+                (Some(r), Some(d)) => r.devices.get(d).map(Spanned::span),
+                (Some(r), None) => Some(r.bib.span()),
+                (None, _) => None,
+            };
+            let message = found.message(&runners, |first| {
+                format!("first on line {}", bib_line(first).unwrap_or(0))
             });
+            problem(span, message);
         }
+        let devices = field::devices_of(&runners);
         if runners.is_empty() {
             problem(
                 None,

@@ -1,7 +1,8 @@
-//! The runner's tracking link as a QR code in the terminal, so an organiser handing
-//! out links at the start line can let each runner scan theirs instead of typing a
-//! 200-character URL. Rendered with the `qrcode` crate, two modules per character
-//! cell (upper and lower half blocks).
+//! QR codes of the links a runner's phone needs, so an organiser handing them out at
+//! the start line lets each runner scan theirs instead of typing a 200-character URL:
+//! in the terminal ([`render`], two modules per character cell, upper and lower half
+//! blocks) and on the console's pages ([`svg`], inline SVG). Both from the `qrcode`
+//! crate.
 
 use qrcode::{QrCode, render::unicode::Dense1x2};
 
@@ -28,9 +29,42 @@ pub fn render(text: &str, background: Background) -> Result<String, String> {
     Ok(renderer.quiet_zone(true).build())
 }
 
+/// `text` as an inline SVG QR code, quiet zone included, `size` CSS pixels wide:
+/// one path of the dark modules on a white square.
+pub fn svg(text: &str, size: u32) -> Result<String, String> {
+    let code = QrCode::new(text.as_bytes()).map_err(|e| format!("no QR code for it: {e}"))?;
+    let width = code.width();
+    let side = width + 8;
+    let mut path = String::new();
+    for (i, color) in code.to_colors().iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            path.push_str(&format!("M{} {}h1v1h-1z", i % width + 4, i / width + 4));
+        }
+    }
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" width=\"{size}\" height=\"{size}\" shape-rendering=\"crispEdges\" role=\"img\">\
+         <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_svg_code_has_one_square_per_dark_module() {
+        let link = "https://race.example/track?token=x";
+        let code = QrCode::new(link.as_bytes()).unwrap();
+        let dark = code
+            .to_colors()
+            .iter()
+            .filter(|c| **c == qrcode::Color::Dark)
+            .count();
+        let svg = svg(link, 200).unwrap();
+        assert_eq!(svg.matches("h1v1h-1z").count(), dark);
+        let side = code.width() + 8;
+        assert!(svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")), "{svg}");
+    }
 
     #[test]
     fn a_link_renders_as_a_square_of_half_blocks() {

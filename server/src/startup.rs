@@ -67,6 +67,9 @@ pub enum StartupError {
     /// The durable store could not be opened or read.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    /// The event's field could not be brought into the store.
+    #[error("{0}")]
+    Roster(#[from] crate::roster::start::StartError),
     /// The cluster options are invalid.
     #[error("{0}")]
     Cluster(#[from] crate::cluster::ClusterError),
@@ -208,10 +211,16 @@ impl Application {
         })?;
         let leptos_options = config.leptos_options(addr).map_err(StartupError::Leptos)?;
         // The event: the organiser's file, else the bundled one in demo mode.
+        let store = Store::open(&config.data_dir)?;
+        // The event file's field goes into the store, or the stored one is raced.
         let event = match (&config.event, config.demo) {
-            (Some(path), _) => Some(Arc::new(Event::load(path)?)),
-            (None, Some(_)) => Some(Arc::new(Event::demo())),
+            (Some(path), _) => Some(Event::read(path)?),
+            (None, Some(_)) => Some((Event::demo(), Event::demo_text().to_owned())),
             (None, None) => None,
+        };
+        let event = match event {
+            Some((event, text)) => Some(Arc::new(crate::roster::start::open(&store, event, &text).await?)),
+            None => None,
         };
         let access = Access {
             open_publishing: config.open_publishing || config.demo.is_some(),
@@ -242,7 +251,6 @@ impl Application {
         let (splits_sink, split_news) = tokio::sync::mpsc::unbounded_channel();
         hub = hub.with_timing(splits_sink);
         let hub = Arc::new(hub);
-        let store = Store::open(&config.data_dir)?;
         let alerts = Arc::new(crate::alerts::Alerts::new(
             hub.race().cloned(),
             store.clone(),
@@ -289,12 +297,12 @@ impl Application {
             assets,
             leptos_options,
             intake,
-            store,
             device_lookups: ingest::device_lookups::DeviceLookups::new(
                 config.limits.unknown_devices_per_minute,
             ),
+            roster: Arc::new(crate::roster::Roster::new(hub.clone(), store.clone())),
+            store,
             hub,
-            event,
             tiles: config.tiles.clone(),
             console: crate::console::Console::new(config.console),
             alerts,
