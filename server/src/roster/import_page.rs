@@ -33,10 +33,16 @@ use crate::{
     state::AppState,
 };
 
-/// The largest file taken.
-pub(crate) const MAX_FILE: usize = 2 * 1024 * 1024;
-/// The largest request: the file and the form around it.
-pub(crate) const MAX_BODY: usize = MAX_FILE + 64 * 1024;
+/// The largest request: the server's limit for every body (a larger one is refused
+/// before it gets here, [`crate::http::body_deadline`]).
+pub(crate) const MAX_BODY: usize = crate::http::body_deadline::MAX_BODY_BYTES;
+/// The largest file taken: the request less room for the form around it.
+pub(crate) const MAX_FILE: usize = MAX_BODY - 64 * 1024;
+
+/// [`MAX_FILE`] in words.
+fn max_file() -> String {
+    format!("{:.1} MB", MAX_FILE as f64 / (1024.0 * 1024.0))
+}
 /// Changes listed in a preview; the rest are counted.
 const SHOWN_CHANGES: usize = 200;
 
@@ -98,7 +104,7 @@ async fn read_upload(
     let too_big = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the file is larger than {} MB; split it into several files; nothing was saved", MAX_FILE / (1024 * 1024)),
+            format!("the file is larger than {}; split it into several files; nothing was saved", max_file()),
         )
     };
     let bad = |e: String| (StatusCode::BAD_REQUEST, format!("the upload could not be read ({e}); nothing was saved"));
@@ -258,13 +264,13 @@ fn import_page(preview: &str, problems: &[String]) -> String {
             "{STYLE}<p><a href=\"/admin\">Console</a> · <a href=\"/admin/runners\">Runners</a></p>\n\
              <h1>Import runners from CSV</h1>\n{}{preview}\n\
              <form method=\"post\" action=\"/admin/runners/import\" enctype=\"multipart/form-data\" id=\"upload\">\n\
-             <label>CSV file (bib, first name, last name, category, device id; at most {} MB) \
+             <label>CSV file (bib, first name, last name, category, device id; at most {}) \
              <input type=\"file\" name=\"file\" accept=\".csv,text/csv,text/plain\" required></label>\n\
              <button type=\"submit\">Preview</button>\n</form>\n\
              <p>Runners are matched by bib: a bib already in the event is updated, a new one is added. \
              Nothing is saved before you confirm the preview.</p>",
             problem_list(problems),
-            MAX_FILE / (1024 * 1024),
+            max_file(),
         ),
     )
 }

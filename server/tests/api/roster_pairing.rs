@@ -15,8 +15,9 @@ use crate::{
 
 /// The value of the `href` of the element with `id` in `page`.
 fn href(page: &str, id: &str) -> String {
-    let at = page.find(&format!("id=\"{id}\" href=\"")).unwrap_or_else(|| panic!("no #{id}: {page}"));
-    let rest = &page[at + id.len() + 11..];
+    let pattern = format!("id=\"{id}\" href=\"");
+    let at = page.find(&pattern).unwrap_or_else(|| panic!("no #{id}: {page}"));
+    let rest = &page[at + pattern.len()..];
     rest[..rest.find('"').unwrap()].replace("&amp;", "&")
 }
 
