@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn files_that_are_not_csv_text_are_refused_whole() {
         assert_eq!(read(b"PK\x03\x04\0\0binary"), Err(CsvError::Binary));
-        assert_eq!(read(b"bib,name\n1,Ren\xe9\n"), Err(CsvError::NotUtf8(13)));
+        assert_eq!(read(b"bib,name\n1,Ren\xe9\n"), Err(CsvError::NotUtf8(15)));
         assert_eq!(read(b"  \n"), Err(CsvError::Empty));
         assert!(matches!(read(b"id,who\n1,A\n"), Err(CsvError::Header(_))));
         let mut big = String::from("bib,name\n");
