@@ -35,10 +35,21 @@ pub fn svg(text: &str, size: u32) -> Result<String, String> {
     let code = QrCode::new(text.as_bytes()).map_err(|e| format!("no QR code for it: {e}"))?;
     let width = code.width();
     let side = width + 8;
+    // One rectangle per run of dark modules in a row: a third of the text of one
+    // square per module.
+    let colors = code.to_colors();
     let mut path = String::new();
-    for (i, color) in code.to_colors().iter().enumerate() {
-        if *color == qrcode::Color::Dark {
-            path.push_str(&format!("M{} {}h1v1h-1z", i % width + 4, i / width + 4));
+    for (y, row) in colors.chunks(width).enumerate() {
+        let mut x = 0;
+        while x < row.len() {
+            let run = row[x..]
+                .iter()
+                .take_while(|c| **c == qrcode::Color::Dark)
+                .count();
+            if run > 0 {
+                path.push_str(&format!("M{} {}h{run}v1h-{run}z", x + 4, y + 4));
+            }
+            x += run.max(1);
         }
     }
     Ok(format!(
@@ -61,7 +72,14 @@ mod tests {
             .filter(|c| **c == qrcode::Color::Dark)
             .count();
         let svg = svg(link, 200).unwrap();
-        assert_eq!(svg.matches("h1v1h-1z").count(), dark);
+        // The runs' lengths add up to the dark modules.
+        let drawn: usize = svg
+            .split('M')
+            .skip(1)
+            .map(|run| run.split('h').nth(1).unwrap().split('v').next().unwrap())
+            .map(|n| n.parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(drawn, dark);
         let side = code.width() + 8;
         assert!(svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")), "{svg}");
     }

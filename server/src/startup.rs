@@ -230,7 +230,11 @@ impl Application {
             )?),
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
             private: config.private || event.as_ref().is_some_and(|e| e.private),
+            revocations: Default::default(),
         };
+        access
+            .revocations
+            .restore(store.token_revocations().await?);
         // The cluster first: the hub publishes through it from the start.
         let cluster = match &config.cluster {
             Some(cluster) => Some(Arc::new(crate::cluster::Cluster::new(

@@ -98,7 +98,7 @@ fn identify(state: &AppState, headers: &HeaderMap) -> Result<RunnerId, IngestErr
         let identity = if password.is_empty() {
             None
         } else {
-            Some(access.keys.verify(&password)?)
+            Some(access.verify(&password)?)
         };
         access.check_publish(identity.as_ref(), &runner)?;
         return Ok(runner);

@@ -57,6 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(runner_page::show).post(pages::edit),
         )
         .route("/admin/runners/{bib}/remove", post(pages::remove))
+        .route("/admin/runners/{bib}/revoke", post(pages::revoke))
 }
 
 /// The one way the field changes.
@@ -149,6 +150,31 @@ impl Roster {
             "field changed"
         );
         Ok(applied)
+    }
+}
+
+impl Roster {
+    /// Revokes every token of runner `bib` issued until now, on behalf of `who`:
+    /// stored, then refused everywhere and their sockets closed
+    /// ([`crate::auth::revocations`]). Returns the sockets closed.
+    pub(crate) async fn revoke_tokens(&self, who: &str, bib: &RunnerId) -> Result<usize, RosterError> {
+        let race = self.hub.race().ok_or(RosterError::NoEvent)?;
+        if !race.has_runner(bib) {
+            return Err(RosterError::NoSuchRunner(bib.clone()));
+        }
+        let now = now_ms();
+        // From the next second: a token issued in this one is revoked too.
+        let before_s = now / 1000 + 1;
+        let change = FieldChange {
+            at_ms: now,
+            who: who.to_owned(),
+            bib: bib.clone(),
+            what: "revoked the runner's tokens".into(),
+        };
+        self.store.revoke_tokens(before_s, change).await?;
+        let closed = self.hub.access.revocations.revoke(bib, before_s);
+        tracing::info!(who, %bib, closed, "runner tokens revoked");
+        Ok(closed)
     }
 }
 

@@ -31,7 +31,8 @@ pub(crate) const PAGE_ROWS: usize = 50;
 pub(crate) const STYLE: &str = "<style>body{max-width:64rem}.wide{overflow-x:auto}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;\
 border-bottom:1px solid #ddd;vertical-align:top}.inline{display:flex;gap:.5rem;flex-wrap:wrap;\
-align-items:end}.inline label{flex:1 1 8rem;margin:0}.problem{color:#a00}</style>";
+align-items:end}.inline label{flex:1 1 8rem;margin:0}.problem{color:#a00}\
+a,code{overflow-wrap:anywhere}.remove{margin-top:2rem}figure{margin:.5rem 0}</style>";
 
 /// The list's query: a search and a page.
 #[derive(Debug, Default, Deserialize)]
@@ -115,7 +116,7 @@ fn list_page(
     for r in found.iter().skip(at * PAGE_ROWS).take(PAGE_ROWS) {
         let bib = escape(r.bib.as_str());
         rows.push_str(&format!(
-            "<tr><td><a href=\"/admin/runners/{bib}\">{bib}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td><a href=\"/admin/runners/{bib}\">{bib}</a></td><td><a href=\"/admin/runners/{bib}\">{}</a></td><td>{}</td><td>{}</td></tr>\n",
             escape(&r.name),
             escape(r.category.as_deref().unwrap_or("")),
             escape(&r.devices.join(" ")),
@@ -232,6 +233,25 @@ pub(crate) async fn remove(
             ),
             Err(response) => response,
         },
+    }
+}
+
+/// `POST /admin/runners/{bib}/revoke`: the runner's tokens stop working (their
+/// sockets are closed); their page then shows a new one.
+pub(crate) async fn revoke(
+    _origin: SameOrigin,
+    organiser: Organiser,
+    State(state): State<AppState>,
+    Path(bib): Path<String>,
+) -> Response {
+    let Ok(bib) = RunnerId::parse(&bib) else {
+        return not_found(&bib);
+    };
+    match state.roster.revoke_tokens(&organiser.name, &bib).await {
+        Ok(_) => see_other(&format!("/admin/runners/{}", url_part(bib.as_str()))),
+        Err(err) => refusal(err).map_or_else(|response| response, |problems| {
+            respond(StatusCode::BAD_REQUEST, page("Not revoked", &problem_list(&problems)))
+        }),
     }
 }
 

@@ -20,6 +20,7 @@ use crate::{
         guard::Organiser,
         sign_in::{escape, page},
     },
+    hub::now_ms,
     proxy::Client,
     state::AppState,
 };
@@ -92,29 +93,32 @@ pub(crate) async fn render(
             )
         })
         .collect();
-    let token = state
-        .hub
-        .access
-        .keys
-        .issue(&Subject::Runner(runner.bib.clone()), PAIRING_TTL);
+    // Issued no earlier than the runner's last revocation, so that it works.
+    let access = &state.hub.access;
+    let iat = access.revocations.issue_time(&runner.bib, now_ms() / 1000);
+    let token = access.keys.sign(
+        &Subject::Runner(runner.bib.clone()),
+        iat,
+        iat + PAIRING_TTL.as_secs(),
+    );
     let paired = pairing(origin, runner, &token);
     let shown = form.map_or_else(|| form_of(runner), |f| RunnerForm::clone(f));
     let path = format!("/admin/runners/{}", url_part(bib.as_str()));
     let body = format!(
         "{STYLE}<p><a href=\"/admin\">Console</a> · <a href=\"/admin/runners\">Runners</a></p>\n\
          <h1>Runner {bib} · {name}</h1>\n{problems}{form}\n\
-         <form method=\"post\" action=\"{path}/remove\"><button type=\"submit\" id=\"remove\">Remove from the event</button></form>\n\
-         {pairing}\n<h2>History</h2>\n<ul id=\"history\">{history}</ul>",
+         {pairing}\n<h2>History</h2>\n<ul id=\"history\">{history}</ul>\n\
+         <form method=\"post\" action=\"{path}/remove\" class=\"remove\"><button type=\"submit\" id=\"remove\">Remove runner {bib} from the event</button></form>",
         bib = escape(bib.as_str()),
         name = escape(&runner.name),
         problems = problem_list(problems),
         form = runner_form(&path, &shown, "Save"),
-        pairing = pairing_section(&paired),
+        pairing = pairing_section(&paired, &path),
     );
     respond(status, page(&format!("Runner {bib}"), &body))
 }
 
-fn pairing_section(paired: &Pairing) -> String {
+fn pairing_section(paired: &Pairing, path: &str) -> String {
     let qr = |text: &str, id: &str| match crate::qr::svg(text, 240) {
         Ok(svg) => format!("<figure id=\"{id}\">{svg}</figure>"),
         Err(err) => format!("<p class=\"problem\">{}</p>", escape(&err)),
@@ -128,12 +132,14 @@ fn pairing_section(paired: &Pairing) -> String {
          <h3>Runner page (phone browser)</h3>\n\
          <p><a id=\"track-link\" href=\"{track}\">{track}</a></p>{track_qr}\n\
          <h3>OwnTracks</h3>\n\
-         <p><a id=\"owntracks-link\" href=\"{ot_link}\">Open in OwnTracks</a> (or scan the code with the phone's camera).\
+         <p><a id=\"owntracks-link\" href=\"{ot_link}\">Open in OwnTracks</a> (or scan the code with the phone's camera). \
          Or set it by hand: mode HTTP, URL <code id=\"owntracks-url\">{ot_url}</code>, user <code id=\"owntracks-user\">{ot_user}</code>, \
          password <code id=\"owntracks-password\">{ot_password}</code>.</p>{ot_qr}\n\
          <h3>Traccar Client</h3>\n\
          <p>Server URL <code id=\"traccar-url\">{traccar}</code>, device identifier {traccar_device}.</p>\n\
-         <p><small>The links carry a new token for this runner each time this page is shown, valid for 7 days.</small></p>",
+         <p><small>The links carry a new token for this runner each time this page is shown, valid for 7 days.</small></p>\n\
+         <form method=\"post\" action=\"{path}/revoke\"><button type=\"submit\" id=\"revoke\">Revoke all of this runner's tokens</button> \
+         (a lost phone: the old links and settings stop working at once; pair again with the new ones shown here)</form>",
         track = escape(&paired.track_link),
         track_qr = qr(&paired.track_link, "track-qr"),
         ot_link = escape(&paired.owntracks_link),

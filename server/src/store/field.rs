@@ -1,6 +1,7 @@
 //! The event's field as stored: the runners in field order (`runners`), every change
-//! made to them (`runner_changes`: who, when, what), and the event file's settings
-//! with the field it last imported (`event_source`). [`crate::roster`] decides what
+//! made to them (`runner_changes`: who, when, what), the event file's settings with
+//! the field it last imported (`event_source`), and the runners' token revocations
+//! (`token_revocations`). [`crate::roster`] decides what
 //! a change is; this keeps the rows, on the store's one thread like every write.
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -103,6 +104,41 @@ impl Store {
                 )?;
             }
             tx.commit()
+        })
+        .await
+    }
+
+    /// Refuses `change.bib`'s tokens issued before `before_s`, recording `change`.
+    pub(crate) async fn revoke_tokens(
+        &self,
+        before_s: u64,
+        change: FieldChange,
+    ) -> Result<(), StoreError> {
+        self.run(move |connection| {
+            let tx = connection.transaction()?;
+            tx.execute(
+                "INSERT INTO token_revocations (runner, before_s) VALUES (?1, ?2)
+                 ON CONFLICT (runner) DO UPDATE SET before_s = max(before_s, ?2)",
+                params![change.bib.as_str(), before_s as i64],
+            )?;
+            tx.execute(
+                "INSERT INTO runner_changes (at_ms, who, bib, what) VALUES (?1, ?2, ?3, ?4)",
+                params![change.at_ms as i64, change.who, change.bib.as_str(), change.what],
+            )?;
+            tx.commit()
+        })
+        .await
+    }
+
+    /// Every runner's revocation time (see [`Self::revoke_tokens`]).
+    pub(crate) async fn token_revocations(&self) -> Result<Vec<(RunnerId, u64)>, StoreError> {
+        self.run(|connection| {
+            let mut query = connection.prepare("SELECT runner, before_s FROM token_revocations")?;
+            let rows = query.query_map([], |row| {
+                let runner: String = row.get(0)?;
+                Ok((parse_bib(&runner, 0)?, row.get::<_, i64>(1)?.max(0) as u64))
+            })?;
+            rows.collect()
         })
         .await
     }

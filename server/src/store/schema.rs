@@ -107,6 +107,12 @@ const MIGRATIONS: &[&str] = &[
         settings TEXT    NOT NULL,
         imported TEXT    NOT NULL
     );
+    -- Revoked runner tokens (`auth::revocations`): a runner's tokens issued before
+    -- `before_s` (Unix seconds) are refused.
+    CREATE TABLE token_revocations (
+        runner   TEXT    PRIMARY KEY,
+        before_s INTEGER NOT NULL
+    ) WITHOUT ROWID;
 ",
 ];
 

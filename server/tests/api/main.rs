@@ -33,6 +33,7 @@ mod room;
 mod roster;
 mod roster_import;
 mod roster_pairing;
+mod roster_revoke;
 mod seed_spectate;
 mod shutdown;
 mod slow_consumer;

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// The value of the `href` of the element with `id` in `page`.
-fn href(page: &str, id: &str) -> String {
+pub(crate) fn href(page: &str, id: &str) -> String {
     let pattern = format!("id=\"{id}\" href=\"");
     let at = page.find(&pattern).unwrap_or_else(|| panic!("no #{id}: {page}"));
     let rest = &page[at + pattern.len()..];
