@@ -81,7 +81,10 @@ mod tests {
             .sum();
         assert_eq!(drawn, dark);
         let side = code.width() + 8;
-        assert!(svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")), "{svg}");
+        assert!(
+            svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")),
+            "{svg}"
+        );
     }
 
     #[test]

@@ -25,14 +25,10 @@ use std::{
 
 pub use spectate_app::pace::PACE_WINDOW_MS;
 pub use spectate_app::protocol::race::{Ahead, Leaderboard, STALE_AFTER_MS, Standing, Status};
-use spectate_app::protocol::{
-    LatLng, RunnerId,
-    race::EventInfo,
-    splits::Split,
-};
+use spectate_app::protocol::{LatLng, RunnerId, race::EventInfo, splits::Split};
 
-pub use self::splits::{SplitBook, unix_ms};
 use self::current::Current;
+pub use self::splits::{SplitBook, unix_ms};
 
 use crate::event::Event;
 

@@ -219,7 +219,9 @@ impl Application {
             (None, None) => None,
         };
         let event = match event {
-            Some((event, text)) => Some(Arc::new(crate::roster::start::open(&store, event, &text).await?)),
+            Some((event, text)) => Some(Arc::new(
+                crate::roster::start::open(&store, event, &text).await?,
+            )),
             None => None,
         };
         let access = Access {
@@ -232,9 +234,7 @@ impl Application {
             private: config.private || event.as_ref().is_some_and(|e| e.private),
             revocations: Default::default(),
         };
-        access
-            .revocations
-            .restore(store.token_revocations().await?);
+        access.revocations.restore(store.token_revocations().await?);
         // The cluster first: the hub publishes through it from the start.
         let cluster = match &config.cluster {
             Some(cluster) => Some(Arc::new(crate::cluster::Cluster::new(

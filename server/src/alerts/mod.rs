@@ -209,7 +209,9 @@ impl Alerts {
     /// so that fixes for made-up ids (an `--open` server takes them) cannot grow the
     /// maps.
     fn in_field(&self, runner: &RunnerId) -> bool {
-        self.race.as_ref().is_some_and(|race| race.has_runner(runner))
+        self.race
+            .as_ref()
+            .is_some_and(|race| race.has_runner(runner))
     }
 
     /// A stored fix read back at start: counted, and the runner watched from now,

@@ -38,7 +38,10 @@ pub(crate) fn settings_of(text: &str, course_path: &Path) -> Result<String, Expo
 /// An event file of `settings` (from [`settings_of`]) and `runners`.
 pub(crate) fn to_toml(settings: &str, runners: &[Runner]) -> Result<String, ExportError> {
     let mut table: Table = toml::from_str(settings)?;
-    let rows = runners.iter().map(|r| Value::Table(runner_table(r))).collect();
+    let rows = runners
+        .iter()
+        .map(|r| Value::Table(runner_table(r)))
+        .collect();
     table.insert("runners".into(), Value::Array(rows));
     Ok(toml::to_string(&table)?)
 }

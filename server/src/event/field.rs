@@ -158,10 +158,7 @@ mod tests {
     #[test]
     fn every_rule_is_checked_and_a_good_field_replaces_the_old() {
         let event = Event::demo();
-        let bad = vec![
-            runner("1", "A", &["p"]),
-            runner("1", " ", &["p", ""]),
-        ];
+        let bad = vec![runner("1", "A", &["p"]), runner("1", " ", &["p", ""])];
         let said = event.with_runners(bad).unwrap_err();
         assert_eq!(
             said,

@@ -89,4 +89,3 @@ fn describe(event: &Event) -> EventInfo {
             .collect(),
     }
 }
-

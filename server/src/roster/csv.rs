@@ -73,13 +73,13 @@ fn column(header: &str) -> Option<Column> {
     Some(match key.as_str() {
         "bib" | "bib number" | "bib no" | "bibnumber" | "number" | "no" | "race number"
         | "dossard" | "startnummer" | "start number" => Column::Bib,
-        "first name" | "firstname" | "first" | "given name" | "forename" | "prénom"
-        | "prenom" | "vorname" => Column::First,
+        "first name" | "firstname" | "first" | "given name" | "forename" | "prénom" | "prenom"
+        | "vorname" => Column::First,
         "last name" | "lastname" | "last" | "surname" | "family name" | "nom"
         | "nom de famille" | "nachname" => Column::Last,
         "name" | "full name" | "runner" | "participant" => Column::Name,
-        "category" | "cat" | "catégorie" | "categorie" | "age group" | "class"
-        | "kategorie" | "division" => Column::Category,
+        "category" | "cat" | "catégorie" | "categorie" | "age group" | "class" | "kategorie"
+        | "division" => Column::Category,
         "device" | "device id" | "deviceid" | "tracker" | "tracker id" | "device ids" => {
             Column::Device
         }
@@ -95,17 +95,21 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Vec<Row>, CsvError> {
     }
     let text = std::str::from_utf8(bytes).map_err(|e| CsvError::NotUtf8(e.valid_up_to() + 1))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(CsvError::Empty)?;
+    let first_line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .ok_or(CsvError::Empty)?;
     let separator = if first_line.matches(';').count() > first_line.matches(',').count() {
         ';'
     } else {
         ','
     };
-    let mut records = records(text, separator)
-        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+    let mut records =
+        records(text, separator).filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
     let (_, header) = records.next().ok_or(CsvError::Empty)?;
     let columns: Vec<Option<Column>> = header.iter().map(|h| column(h)).collect();
-    let find = |wanted: fn(&Column) -> bool| columns.iter().position(|c| c.as_ref().is_some_and(wanted));
+    let find =
+        |wanted: fn(&Column) -> bool| columns.iter().position(|c| c.as_ref().is_some_and(wanted));
     let bib = find(|c| matches!(c, Column::Bib));
     let first = find(|c| matches!(c, Column::First));
     let last = find(|c| matches!(c, Column::Last));

@@ -72,8 +72,16 @@ pub(crate) async fn upload(
     };
     let preview = Preview::of(&event.runners, rows);
     if confirm && preview.ready() {
-        let runners = preview.rows.into_iter().filter_map(|(row, _)| row.runner).collect();
-        return match state.roster.apply(&organiser.name, Change::Upsert(runners)).await {
+        let runners = preview
+            .rows
+            .into_iter()
+            .filter_map(|(row, _)| row.runner)
+            .collect();
+        return match state
+            .roster
+            .apply(&organiser.name, Change::Upsert(runners))
+            .await
+        {
             Ok(applied) => respond(
                 StatusCode::OK,
                 page(
@@ -85,14 +93,22 @@ pub(crate) async fn upload(
                     ),
                 ),
             ),
-            Err(super::RosterError::Invalid(problems)) => respond(StatusCode::BAD_REQUEST, import_page("", &problems)),
-            Err(super::RosterError::Store(err)) => axum::response::IntoResponse::into_response(ConsoleError::Store(err)),
+            Err(super::RosterError::Invalid(problems)) => {
+                respond(StatusCode::BAD_REQUEST, import_page("", &problems))
+            }
+            Err(super::RosterError::Store(err)) => {
+                axum::response::IntoResponse::into_response(ConsoleError::Store(err))
+            }
             Err(err) => refused(StatusCode::CONFLICT, err.to_string()),
         };
     }
     // The text was checked as UTF-8 by `csv::read`.
     let text = String::from_utf8_lossy(&bytes);
-    let status = if preview.ready() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if preview.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     respond(status, preview.render(&text))
 }
 
@@ -104,10 +120,18 @@ async fn read_upload(
     let too_big = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the file is larger than {}; split it into several files; nothing was saved", max_file()),
+            format!(
+                "the file is larger than {}; split it into several files; nothing was saved",
+                max_file()
+            ),
         )
     };
-    let bad = |e: String| (StatusCode::BAD_REQUEST, format!("the upload could not be read ({e}); nothing was saved"));
+    let bad = |e: String| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("the upload could not be read ({e}); nothing was saved"),
+        )
+    };
     let mut multipart = multipart.map_err(|e| bad(e.body_text()))?;
     let (mut bytes, mut confirm) = (None, false);
     loop {
@@ -136,7 +160,10 @@ async fn read_upload(
             _ => {}
         }
     }
-    let bytes = bytes.ok_or((StatusCode::BAD_REQUEST, "choose a CSV file to import".to_owned()))?;
+    let bytes = bytes.ok_or((
+        StatusCode::BAD_REQUEST,
+        "choose a CSV file to import".to_owned(),
+    ))?;
     Ok((bytes, confirm))
 }
 
@@ -158,20 +185,27 @@ struct Preview {
 
 impl Preview {
     fn of(field_now: &[Runner], mut rows: Vec<Row>) -> Self {
-        let existing: HashMap<&str, &Runner> = field_now.iter().map(|r| (r.bib.as_str(), r)).collect();
+        let existing: HashMap<&str, &Runner> =
+            field_now.iter().map(|r| (r.bib.as_str(), r)).collect();
         let incoming: Vec<Runner> = rows.iter().filter_map(|r| r.runner.clone()).collect();
         let mut general = Vec::new();
         // The field the import would make, checked by the event's rules. Duplicate
         // bibs and empty names are the rows' own problems, said once already.
         if let Ok((after, _, _)) = super::changed(field_now, Change::Upsert(incoming), "", 0) {
-            let row_of: HashMap<String, usize> =
-                rows.iter().enumerate().map(|(i, r)| (r.bib.clone(), i)).collect();
+            let row_of: HashMap<String, usize> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.bib.clone(), i))
+                .collect();
             for problem in field::problems(&after) {
                 let field::ProblemKind::DeviceTwice { other } = &problem.kind else {
                     continue;
                 };
                 let message = problem.message(&after, |_| String::new());
-                let bib = after.get(problem.runner).map(|r| r.bib.to_string()).unwrap_or_default();
+                let bib = after
+                    .get(problem.runner)
+                    .map(|r| r.bib.to_string())
+                    .unwrap_or_default();
                 match row_of.get(&bib).or_else(|| row_of.get(other.as_str())) {
                     Some(&i) => rows[i].problems.push(message),
                     None => general.push(message),
@@ -181,8 +215,15 @@ impl Preview {
         let rows = rows
             .into_iter()
             .map(|row| {
-                let effect = match (&row.runner, row.runner.as_ref().and_then(|r| existing.get(r.bib.as_str()))) {
-                    (Some(new), Some(old)) => history::edited(old, new).map_or(Effect::Unchanged, Effect::Update),
+                let effect = match (
+                    &row.runner,
+                    row.runner
+                        .as_ref()
+                        .and_then(|r| existing.get(r.bib.as_str())),
+                ) {
+                    (Some(new), Some(old)) => {
+                        history::edited(old, new).map_or(Effect::Unchanged, Effect::Update)
+                    }
                     _ => Effect::New,
                 };
                 (row, effect)
@@ -202,7 +243,12 @@ impl Preview {
             count(|e| matches!(e, Effect::Update(_))),
             count(|e| matches!(e, Effect::Unchanged)),
         );
-        let bad: Vec<&Row> = self.rows.iter().map(|(r, _)| r).filter(|r| !r.problems.is_empty()).collect();
+        let bad: Vec<&Row> = self
+            .rows
+            .iter()
+            .map(|(r, _)| r)
+            .filter(|r| !r.problems.is_empty())
+            .collect();
         let mut out = format!(
             "<p id=\"summary\">{} rows: {new} new, {updated} to update, {unchanged} unchanged, {} with problems.</p>\n",
             self.rows.len(),
@@ -238,9 +284,15 @@ impl Preview {
             })
             .collect();
         if !changes.is_empty() {
-            out.push_str(&format!("<h2>Changes</h2><ul id=\"changes\">{}</ul>", changes[..changes.len().min(SHOWN_CHANGES)].concat()));
+            out.push_str(&format!(
+                "<h2>Changes</h2><ul id=\"changes\">{}</ul>",
+                changes[..changes.len().min(SHOWN_CHANGES)].concat()
+            ));
             if changes.len() > SHOWN_CHANGES {
-                out.push_str(&format!("<p>and {} more.</p>", changes.len() - SHOWN_CHANGES));
+                out.push_str(&format!(
+                    "<p>and {} more.</p>",
+                    changes.len() - SHOWN_CHANGES
+                ));
             }
         }
         if self.ready() && !changes.is_empty() {

@@ -157,7 +157,11 @@ impl Roster {
     /// Revokes every token of runner `bib` issued until now, on behalf of `who`:
     /// stored, then refused everywhere and their sockets closed
     /// ([`crate::auth::revocations`]). Returns the sockets closed.
-    pub(crate) async fn revoke_tokens(&self, who: &str, bib: &RunnerId) -> Result<usize, RosterError> {
+    pub(crate) async fn revoke_tokens(
+        &self,
+        who: &str,
+        bib: &RunnerId,
+    ) -> Result<usize, RosterError> {
         let race = self.hub.race().ok_or(RosterError::NoEvent)?;
         if !race.has_runner(bib) {
             return Err(RosterError::NoSuchRunner(bib.clone()));

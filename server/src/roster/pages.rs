@@ -124,7 +124,10 @@ fn list_page(
     }
     let q = escape(query.q.trim());
     let pager = |page: usize, label: &str| {
-        format!("<a href=\"/admin/runners?q={}&amp;page={page}\">{label}</a>", url_part(query.q.trim()))
+        format!(
+            "<a href=\"/admin/runners?q={}&amp;page={page}\">{label}</a>",
+            url_part(query.q.trim())
+        )
     };
     let mut nav = format!("Page {} of {pages}", at + 1);
     if at > 0 {
@@ -157,23 +160,23 @@ pub(crate) async fn add(
     State(state): State<AppState>,
     Form(form): Form<RunnerForm>,
 ) -> Response {
-    let change = form.runner().map(|runner| Change::Put { was: None, runner });
+    let change = form
+        .runner()
+        .map(|runner| Change::Put { was: None, runner });
     let done = match change {
         Ok(change) => state.roster.apply(&organiser.name, change).await,
         Err(err) => Err(err),
     };
     match done {
         Ok(_) => see_other(&format!("/admin/runners/{}", url_part(form.bib.trim()))),
-        Err(err) => match refusal(err) {
-            Ok(problems) => list_page(
-                &state,
-                &ListQuery::default(),
-                &form,
-                &problems,
-                StatusCode::BAD_REQUEST,
-            ),
-            Err(response) => response,
-        },
+        Err(RosterError::Invalid(problems)) => list_page(
+            &state,
+            &ListQuery::default(),
+            &form,
+            &problems,
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(err) => refused(err, "Not added"),
     }
 }
 
@@ -202,15 +205,12 @@ pub(crate) async fn edit(
     };
     match done {
         Ok(_) => see_other(&format!("/admin/runners/{}", url_part(form.bib.trim()))),
-        Err(err) => match refusal(err) {
-            Ok(problems) => {
-                let origin = super::runner_page::origin(&headers, &extensions);
-                let status = StatusCode::BAD_REQUEST;
-                super::runner_page::render(&state, &was, &origin, Some(&form), &problems, status)
-                    .await
-            }
-            Err(response) => response,
-        },
+        Err(RosterError::Invalid(problems)) => {
+            let origin = super::runner_page::origin(&headers, &extensions);
+            let status = StatusCode::BAD_REQUEST;
+            super::runner_page::render(&state, &was, &origin, Some(&form), &problems, status).await
+        }
+        Err(err) => refused(err, "Not saved"),
     }
 }
 
@@ -224,15 +224,13 @@ pub(crate) async fn remove(
     let Ok(bib) = RunnerId::parse(&bib) else {
         return not_found(&bib);
     };
-    match state.roster.apply(&organiser.name, Change::Remove(bib)).await {
+    match state
+        .roster
+        .apply(&organiser.name, Change::Remove(bib))
+        .await
+    {
         Ok(_) => see_other("/admin/runners"),
-        Err(err) => match refusal(err) {
-            Ok(problems) => respond(
-                StatusCode::BAD_REQUEST,
-                page("Not removed", &problem_list(&problems)),
-            ),
-            Err(response) => response,
-        },
+        Err(err) => refused(err, "Not removed"),
     }
 }
 
@@ -249,20 +247,21 @@ pub(crate) async fn revoke(
     };
     match state.roster.revoke_tokens(&organiser.name, &bib).await {
         Ok(_) => see_other(&format!("/admin/runners/{}", url_part(bib.as_str()))),
-        Err(err) => refusal(err).map_or_else(|response| response, |problems| {
-            respond(StatusCode::BAD_REQUEST, page("Not revoked", &problem_list(&problems)))
-        }),
+        Err(err) => refused(err, "Not revoked"),
     }
 }
 
-/// The problems of a refused change to show beside its form, or the response for a
-/// refusal that no form can fix.
-fn refusal(err: RosterError) -> Result<Vec<String>, Response> {
+/// The page of a refused change, titled `title` (a form shows the problems of an
+/// invalid change beside itself instead).
+fn refused(err: RosterError, title: &str) -> Response {
     match err {
-        RosterError::Invalid(problems) => Ok(problems),
-        RosterError::NoSuchRunner(bib) => Err(not_found(bib.as_str())),
-        RosterError::NoEvent => Err(no_event()),
-        RosterError::Store(err) => Err(ConsoleError::Store(err).into_response()),
+        RosterError::Invalid(problems) => {
+            let body = format!("<h1>{title}</h1>{}", problem_list(&problems));
+            respond(StatusCode::BAD_REQUEST, page(title, &body))
+        }
+        RosterError::NoSuchRunner(bib) => not_found(bib.as_str()),
+        RosterError::NoEvent => no_event(),
+        RosterError::Store(err) => ConsoleError::Store(err).into_response(),
     }
 }
 

@@ -46,7 +46,11 @@ pub(crate) struct Pairing {
 pub(crate) fn pairing(origin: &str, runner: &Runner, token: &str) -> Pairing {
     let owntracks_url = format!("{origin}/api/owntracks");
     let bib = runner.bib.to_string();
-    let device_id = runner.devices.first().cloned().unwrap_or_else(|| bib.clone());
+    let device_id = runner
+        .devices
+        .first()
+        .cloned()
+        .unwrap_or_else(|| bib.clone());
     // The tracker id on the app's map: two letters or digits.
     let tid: String = bib
         .chars()

@@ -10,7 +10,10 @@ use axum::{
 use spectate_app::protocol::RunnerId;
 
 use super::{
-    pages::{RunnerForm, STYLE, form_of, no_event, not_found, problem_list, respond, runner_form, url_part},
+    pages::{
+        RunnerForm, STYLE, form_of, no_event, not_found, problem_list, respond, runner_form,
+        url_part,
+    },
     pairing::{PAIRING_TTL, Pairing, pairing},
 };
 use crate::{
@@ -74,7 +77,11 @@ pub(crate) async fn render(
     let Some(runner) = event.runner(bib) else {
         return not_found(bib.as_str());
     };
-    let history = match state.store.field_history(Some(bib.clone()), HISTORY_ROWS).await {
+    let history = match state
+        .store
+        .field_history(Some(bib.clone()), HISTORY_ROWS)
+        .await
+    {
         Ok(history) => history,
         Err(err) => return axum::response::IntoResponse::into_response(ConsoleError::Store(err)),
     };
@@ -83,7 +90,10 @@ pub(crate) async fn render(
         .map(|c| {
             let at = time::OffsetDateTime::from_unix_timestamp((c.at_ms / 1000) as i64)
                 .ok()
-                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
                 .unwrap_or_default();
             format!(
                 "<li><time>{}</time> {}: {}</li>",
@@ -102,7 +112,7 @@ pub(crate) async fn render(
         iat + PAIRING_TTL.as_secs(),
     );
     let paired = pairing(origin, runner, &token);
-    let shown = form.map_or_else(|| form_of(runner), |f| RunnerForm::clone(f));
+    let shown = form.map_or_else(|| form_of(runner), RunnerForm::clone);
     let path = format!("/admin/runners/{}", url_part(bib.as_str()));
     let body = format!(
         "{STYLE}<p><a href=\"/admin\">Console</a> · <a href=\"/admin/runners\">Runners</a></p>\n\

@@ -78,6 +78,9 @@ pub async fn open(store: &Store, event: Event, text: &str) -> Result<Event, Star
     store
         .put_field(event.runners.clone(), changes, Some((settings, imported)))
         .await?;
-    tracing::info!(runners = event.runners.len(), "field: imported from the event file");
+    tracing::info!(
+        runners = event.runners.len(),
+        "field: imported from the event file"
+    );
     Ok(event)
 }

@@ -123,7 +123,12 @@ impl Store {
             )?;
             tx.execute(
                 "INSERT INTO runner_changes (at_ms, who, bib, what) VALUES (?1, ?2, ?3, ?4)",
-                params![change.at_ms as i64, change.who, change.bib.as_str(), change.what],
+                params![
+                    change.at_ms as i64,
+                    change.who,
+                    change.bib.as_str(),
+                    change.what
+                ],
             )?;
             tx.commit()
         })
@@ -183,7 +188,11 @@ fn read_runners(connection: &Connection) -> rusqlite::Result<Vec<Runner>> {
             name: row.get(1)?,
             category: row.get(2)?,
             devices: serde_json::from_str(&devices).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+                rusqlite::Error::FromSqlConversionFailure(
+                    3,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
             })?,
         })
     })?;

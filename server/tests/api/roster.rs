@@ -67,7 +67,12 @@ pub(crate) async fn entrants(app: &TestApp) -> Vec<(String, String)> {
     list.as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["bib"].to_string().trim_matches('"').to_owned(), e["name"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["bib"].to_string().trim_matches('"').to_owned(),
+                e["name"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -82,18 +87,36 @@ async fn board(app: &TestApp) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s: &Value| (s["bib"].to_string().trim_matches('"').to_owned(), s["name"].as_str().unwrap().to_owned()))
+        .map(|s: &Value| {
+            (
+                s["bib"].to_string().trim_matches('"').to_owned(),
+                s["name"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
-fn edit(bib: &'static str, name: &'static str, devices: &'static str) -> [(&'static str, &'static str); 4] {
-    [("bib", bib), ("name", name), ("category", ""), ("devices", devices)]
+fn edit(
+    bib: &'static str,
+    name: &'static str,
+    devices: &'static str,
+) -> [(&'static str, &'static str); 4] {
+    [
+        ("bib", bib),
+        ("name", name),
+        ("category", ""),
+        ("devices", devices),
+    ]
 }
 
 /// A fix from an OsmAnd / Traccar Client `device` on the demo course: its status.
 async fn osmand_fix(app: &TestApp, device: &str) -> StatusCode {
     let p = Event::demo().course.position_at(500.0);
-    let url = app.url(&format!("/api/osmand?id={device}&lat={}&lon={}", p.lat(), p.lng()));
+    let url = app.url(&format!(
+        "/api/osmand?id={device}&lat={}&lon={}",
+        p.lat(),
+        p.lng()
+    ));
     http().get(url).send().await.unwrap().status()
 }
 
@@ -110,44 +133,83 @@ async fn roster_changes_apply_at_once_survive_a_restart_and_export_round_trips()
     let config = with_demo_event();
     let data_dir = config.data_dir.clone();
     let (mut app, cookie) = organiser_app(config).await;
-    assert_eq!(name_of(&entrants(&app).await, "3").as_deref(), Some("Alan Turing"));
+    assert_eq!(
+        name_of(&entrants(&app).await, "3").as_deref(),
+        Some("Alan Turing")
+    );
 
     // Edit: the entrants, the board and the runner's page say it at once.
-    let saved = post_form(&app, &cookie, "/admin/runners/3", &edit("3", "Alan Renamed", "demo-3")).await;
+    let saved = post_form(
+        &app,
+        &cookie,
+        "/admin/runners/3",
+        &edit("3", "Alan Renamed", "demo-3"),
+    )
+    .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     assert_eq!(saved.headers()[header::LOCATION], "/admin/runners/3");
-    assert_eq!(name_of(&entrants(&app).await, "3").as_deref(), Some("Alan Renamed"));
-    assert_eq!(name_of(&board(&app).await, "3").as_deref(), Some("Alan Renamed"));
+    assert_eq!(
+        name_of(&entrants(&app).await, "3").as_deref(),
+        Some("Alan Renamed")
+    );
+    assert_eq!(
+        name_of(&board(&app).await, "3").as_deref(),
+        Some("Alan Renamed")
+    );
     let (_, page) = signed_text(&app, &cookie, "/admin/runners/3").await;
-    assert!(page.contains("ana: name &quot;Alan Turing&quot; → &quot;Alan Renamed&quot;"), "{page}");
+    assert!(
+        page.contains("ana: name &quot;Alan Turing&quot; → &quot;Alan Renamed&quot;"),
+        "{page}"
+    );
 
     // Add: the new runner's device publishes at once; remove: the runner leaves the board.
     assert_eq!(osmand_fix(&app, "new-phone").await, StatusCode::NOT_FOUND);
-    let added = post_form(&app, &cookie, "/admin/runners", &edit("99", "New Runner", "new-phone")).await;
+    let added = post_form(
+        &app,
+        &cookie,
+        "/admin/runners",
+        &edit("99", "New Runner", "new-phone"),
+    )
+    .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     assert_eq!(osmand_fix(&app, "new-phone").await, StatusCode::OK);
     let removed = post_form(&app, &cookie, "/admin/runners/5/remove", &[]).await;
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
     let rows = board(&app).await;
-    assert!(name_of(&rows, "99").is_some() && name_of(&rows, "5").is_none(), "{rows:?}");
+    assert!(
+        name_of(&rows, "99").is_some() && name_of(&rows, "5").is_none(),
+        "{rows:?}"
+    );
     assert_eq!(osmand_fix(&app, "demo-5").await, StatusCode::NOT_FOUND);
 
     // A restart with the same event file keeps the organisers' changes.
     app.stop();
     app.task.take().unwrap().await.unwrap().unwrap();
-    let app = spawn_app_with(Config { data_dir: data_dir.clone(), ..with_demo_event() }).await;
+    let app = spawn_app_with(Config {
+        data_dir: data_dir.clone(),
+        ..with_demo_event()
+    })
+    .await;
     let kept = entrants(&app).await;
     assert_eq!(name_of(&kept, "3").as_deref(), Some("Alan Renamed"));
     assert!(name_of(&kept, "99").is_some() && name_of(&kept, "5").is_none());
 
     // Export, check, and serve the export from a fresh data dir: the same field.
     let out = export(&data_dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let file = data_dir.join("exported.toml");
     std::fs::write(&file, &out.stdout).unwrap();
     let again = Event::load(&file).unwrap();
     assert_eq!(again.runners.len(), 12);
-    let fresh = spawn_app_with(Config { event: Some(file), ..Config::for_tests() }).await;
+    let fresh = spawn_app_with(Config {
+        event: Some(file),
+        ..Config::for_tests()
+    })
+    .await;
     assert_eq!(entrants(&fresh).await, kept);
 }
 
@@ -157,7 +219,10 @@ async fn roster_refuses_a_change_that_breaks_the_rules_and_changes_nothing() {
     let before = entrants(&app).await;
     // demo-4 is runner 4's device; bib 4 is taken; an empty name; a bad bib.
     for (form, said) in [
-        (edit("3", "Alan", "demo-4"), "device &quot;demo-4&quot; is given to runners"),
+        (
+            edit("3", "Alan", "demo-4"),
+            "device &quot;demo-4&quot; is given to runners",
+        ),
         (edit("4", "Alan", "demo-3"), "bib 4 is used twice"),
         (edit("3", " ", "demo-3"), "runner 3 has no name"),
         (edit("3 3", "Alan", "demo-3"), "bib &quot;3 3&quot;"),
@@ -169,7 +234,10 @@ async fn roster_refuses_a_change_that_breaks_the_rules_and_changes_nothing() {
     }
     assert_eq!(entrants(&app).await, before);
     let (_, page) = signed_text(&app, &cookie, "/admin/runners/3").await;
-    assert!(!page.contains("ana:"), "a refused change is in the history: {page}");
+    assert!(
+        !page.contains("ana:"),
+        "a refused change is in the history: {page}"
+    );
 
     // Not signed in: sent to sign in; another site's form: refused.
     let anonymous = http()
@@ -196,7 +264,10 @@ async fn roster_list_searches_and_pages_the_field() {
     let (app, cookie) = organiser_app(with_demo_event()).await;
     let (status, page) = signed_text(&app, &cookie, "/admin/runners?q=turing").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("1 of 12 runners") && page.contains("/admin/runners/3"), "{page}");
+    assert!(
+        page.contains("1 of 12 runners") && page.contains("/admin/runners/3"),
+        "{page}"
+    );
     let (_, all) = signed_text(&app, &cookie, "/admin/runners").await;
     assert_eq!(all.matches("<tr><td><a href=\"/admin/runners/").count(), 12);
 }

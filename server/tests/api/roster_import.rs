@@ -11,13 +11,19 @@ use crate::{
 };
 
 /// `POST /admin/runners/import` as multipart, with `parts` (name, file name, bytes).
-async fn upload(app: &TestApp, cookie: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (StatusCode, String) {
+async fn upload(
+    app: &TestApp,
+    cookie: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> (StatusCode, String) {
     let boundary = "----spectate-test-boundary-7d1f";
     let mut body = Vec::new();
     for (name, file, bytes) in parts {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         let disposition = match file {
-            Some(file) => format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n\r\n"),
+            Some(file) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n\r\n"
+            ),
             None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
         };
         body.extend_from_slice(disposition.as_bytes());
@@ -29,7 +35,10 @@ async fn upload(app: &TestApp, cookie: &str, parts: &[(&str, Option<&str>, &[u8]
         .post(app.url("/admin/runners/import"))
         .header(header::COOKIE, cookie)
         .header(header::ORIGIN, format!("http://{}", app.addr))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(body)
         .send()
         .await
@@ -38,11 +47,21 @@ async fn upload(app: &TestApp, cookie: &str, parts: &[(&str, Option<&str>, &[u8]
 }
 
 async fn preview(app: &TestApp, cookie: &str, csv: &str) -> (StatusCode, String) {
-    upload(app, cookie, &[("file", Some("runners.csv"), csv.as_bytes())]).await
+    upload(
+        app,
+        cookie,
+        &[("file", Some("runners.csv"), csv.as_bytes())],
+    )
+    .await
 }
 
 async fn confirm(app: &TestApp, cookie: &str, csv: &str) -> (StatusCode, String) {
-    upload(app, cookie, &[("csv", None, csv.as_bytes()), ("confirm", None, b"yes")]).await
+    upload(
+        app,
+        cookie,
+        &[("csv", None, csv.as_bytes()), ("confirm", None, b"yes")],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -65,7 +84,10 @@ async fn roster_import_shows_each_bad_row_and_saves_nothing_until_fixed() {
     ] {
         assert!(page.contains(said), "{said}: {page}");
     }
-    assert!(!page.contains("id=\"confirm\""), "a bad file can be confirmed: {page}");
+    assert!(
+        !page.contains("id=\"confirm\""),
+        "a bad file can be confirmed: {page}"
+    );
     // Posting the bad file with confirm anyway saves nothing.
     let (status, _) = confirm(&app, &cookie, bad).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -78,7 +100,10 @@ async fn roster_import_shows_each_bad_row_and_saves_nothing_until_fixed() {
                 41,Ken,Thompson,M,ken-phone\r\n";
     let (status, page) = preview(&app, &cookie, good).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("3 rows: 2 new, 1 to update, 0 unchanged, 0 with problems"), "{page}");
+    assert!(
+        page.contains("3 rows: 2 new, 1 to update, 0 unchanged, 0 with problems"),
+        "{page}"
+    );
     assert!(page.contains("id=\"confirm\""), "{page}");
     assert_eq!(entrants(&app).await, before);
     let (status, page) = confirm(&app, &cookie, good).await;
@@ -86,8 +111,14 @@ async fn roster_import_shows_each_bad_row_and_saves_nothing_until_fixed() {
     assert!(page.contains("2 added, 1 updated, 0 unchanged"), "{page}");
     let after = entrants(&app).await;
     assert_eq!(after.len(), before.len() + 2);
-    assert!(after.contains(&("3".into(), "Alan Turing, OBE".into())), "{after:?}");
-    assert!(after.contains(&("41".into(), "Ken Thompson".into())), "{after:?}");
+    assert!(
+        after.contains(&("3".into(), "Alan Turing, OBE".into())),
+        "{after:?}"
+    );
+    assert!(
+        after.contains(&("41".into(), "Ken Thompson".into())),
+        "{after:?}"
+    );
     // The same file again: nothing to change.
     let (_, page) = preview(&app, &cookie, good).await;
     assert!(page.contains("0 new, 0 to update, 3 unchanged"), "{page}");
@@ -107,7 +138,10 @@ async fn roster_import_refuses_files_that_are_not_csv_text() {
     assert!(page.contains("not a CSV text file"), "{page}");
     let (status, page) = preview(&app, &cookie, "id,who\n1,x\n").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("the first row must name the columns"), "{page}");
+    assert!(
+        page.contains("the first row must name the columns"),
+        "{page}"
+    );
     // Past the file limit (1.9 MB), and past the server's limit on any body (2 MiB).
     let big = |bytes: usize| {
         let mut text = String::from("bib,name\n");

@@ -16,7 +16,9 @@ use crate::{
 /// The value of the `href` of the element with `id` in `page`.
 pub(crate) fn href(page: &str, id: &str) -> String {
     let pattern = format!("id=\"{id}\" href=\"");
-    let at = page.find(&pattern).unwrap_or_else(|| panic!("no #{id}: {page}"));
+    let at = page
+        .find(&pattern)
+        .unwrap_or_else(|| panic!("no #{id}: {page}"));
     let rest = &page[at + pattern.len()..];
     rest[..rest.find('"').unwrap()].replace("&amp;", "&")
 }
@@ -38,17 +40,26 @@ fn percent_decode(text: &str) -> String {
 /// The OwnTracks configuration an `owntracks:///config?inline=` link carries.
 pub(crate) fn owntracks_config(link: &str) -> Value {
     let inline = link.strip_prefix("owntracks:///config?inline=").unwrap();
-    let json = base64::engine::general_purpose::STANDARD.decode(percent_decode(inline)).unwrap();
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(percent_decode(inline))
+        .unwrap();
     serde_json::from_slice(&json).unwrap()
 }
 
 #[tokio::test]
 async fn roster_pairing_owntracks_link_configures_a_phone_whose_fix_is_stored() {
     // Publishing needs the runner's credentials: no header can name a runner.
-    let (app, cookie) = organiser_app(Config { open_publishing: false, ..with_demo_event() }).await;
+    let (app, cookie) = organiser_app(Config {
+        open_publishing: false,
+        ..with_demo_event()
+    })
+    .await;
     let (status, page) = signed_text(&app, &cookie, "/admin/runners/7").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("<svg") && page.contains("id=\"owntracks-qr\""), "{page}");
+    assert!(
+        page.contains("<svg") && page.contains("id=\"owntracks-qr\""),
+        "{page}"
+    );
     let config = owntracks_config(&href(&page, "owntracks-link"));
     assert_eq!(config["_type"], "configuration");
     assert_eq!(config["mode"], 3, "HTTP mode");

@@ -64,7 +64,10 @@ async fn roster_revoked_token_stops_working_at_once_and_after_a_restart() {
     assert_ne!(new, old);
     assert_eq!(publish(&app, &new, 500.0).await.0, StatusCode::OK);
     let (_, page) = signed_text(&app, &cookie, "/admin/runners/7").await;
-    assert!(page.contains("ana: revoked the runner&#39;s tokens"), "{page}");
+    assert!(
+        page.contains("ana: revoked the runner&#39;s tokens"),
+        "{page}"
+    );
 
     app.stop();
     app.task.take().unwrap().await.unwrap().unwrap();
