@@ -271,3 +271,53 @@ async fn roster_list_searches_and_pages_the_field() {
     let (_, all) = signed_text(&app, &cookie, "/admin/runners").await;
     assert_eq!(all.matches("<tr><td><a href=\"/admin/runners/").count(), 12);
 }
+
+#[tokio::test]
+async fn roster_an_edited_event_file_replaces_the_stored_field_at_start() {
+    // The event file beside its course, as an organiser keeps it.
+    let config = Config::for_tests();
+    let dir = config.data_dir.with_extension("event");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        demo_event_file().with_file_name("garmin-activity.gpx"),
+        dir.join("garmin-activity.gpx"),
+    )
+    .unwrap();
+    let file = dir.join("event.toml");
+    let text = std::fs::read_to_string(demo_event_file()).unwrap();
+    std::fs::write(&file, &text).unwrap();
+    let data_dir = config.data_dir.clone();
+    let (mut app, cookie) = organiser_app(Config {
+        event: Some(file.clone()),
+        ..config
+    })
+    .await;
+    let saved = post_form(
+        &app,
+        &cookie,
+        "/admin/runners/3",
+        &edit("3", "Alan Renamed", "demo-3"),
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    app.stop();
+    app.task.take().unwrap().await.unwrap().unwrap();
+
+    // The organiser edits the file: its field wins, and the history says so.
+    std::fs::write(&file, text.replace("Ada Lovelace", "Ada King")).unwrap();
+    let app = spawn_app_with(Config {
+        event: Some(file),
+        data_dir,
+        ..Config::for_tests()
+    })
+    .await;
+    let now = entrants(&app).await;
+    assert_eq!(name_of(&now, "1").as_deref(), Some("Ada King"));
+    assert_eq!(name_of(&now, "3").as_deref(), Some("Alan Turing"));
+    let cookie = crate::admin::session_cookie(&app, "ana").await;
+    let (_, page) = signed_text(&app, &cookie, "/admin/runners/1").await;
+    assert!(
+        page.contains("event file: added 1 &quot;Ada King&quot;"),
+        "{page}"
+    );
+}
