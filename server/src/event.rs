@@ -79,7 +79,7 @@ pub struct Checkpoint {
 }
 
 /// One runner.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, Deserialize)]
 pub struct Runner {
     /// Bib number (or text): the runner's id on every topic.
     pub bib: RunnerId,

@@ -271,6 +271,15 @@ impl Application {
             tracing::info!(splits, "split times restored from the store");
         }
         let mut background = vec![crate::timing::start(hub.clone(), store.clone(), split_news)];
+        let roster = Arc::new(crate::roster::Roster::new(
+            hub.clone(),
+            store.clone(),
+            cluster.clone(),
+        ));
+        if let Some(cluster) = &cluster {
+            // Before the link starts: no change from another node is missed.
+            background.push(crate::roster::cluster::follow(roster.clone(), cluster));
+        }
         if let Some(cluster) = cluster {
             background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
             // Serve at once either way; a node that cannot reach Redis yet starts
@@ -304,7 +313,7 @@ impl Application {
             device_lookups: ingest::device_lookups::DeviceLookups::new(
                 config.limits.unknown_devices_per_minute,
             ),
-            roster: Arc::new(crate::roster::Roster::new(hub.clone(), store.clone())),
+            roster,
             store,
             hub,
             tiles: config.tiles.clone(),

@@ -16,7 +16,9 @@
 //! - [`pages`], [`runner_page`], [`import_page`]: the console's pages
 //!   (`/admin/runners...`); [`pairing`]: what a runner's phone needs.
 //! - [`export`]: `spectate event export`, the stored event as an event file.
+//! - [`cluster`]: a change made on one node applied on every other.
 
+pub mod cluster;
 pub(crate) mod csv;
 pub mod export;
 pub(crate) mod history;
@@ -65,6 +67,8 @@ pub(crate) fn routes() -> Router<AppState> {
 pub struct Roster {
     hub: Arc<Hub>,
     store: Store,
+    /// The cluster this node is in: changes go to the other nodes through it.
+    cluster: Option<Arc<crate::cluster::Cluster>>,
     /// Held from reading the field to swapping the new one in.
     changing: tokio::sync::Mutex<()>,
 }
@@ -116,11 +120,12 @@ pub(crate) enum RosterError {
 }
 
 impl Roster {
-    /// The roster of `hub`'s race, kept in `store`.
-    pub fn new(hub: Arc<Hub>, store: Store) -> Self {
+    /// The roster of `hub`'s race, kept in `store`, shared with `cluster`'s nodes.
+    pub fn new(hub: Arc<Hub>, store: Store, cluster: Option<Arc<crate::cluster::Cluster>>) -> Self {
         Self {
             hub,
             store,
+            cluster,
             changing: tokio::sync::Mutex::new(()),
         }
     }
@@ -137,11 +142,12 @@ impl Roster {
         let next = event
             .with_runners(runners.clone())
             .map_err(RosterError::Invalid)?;
-        self.store.put_field(runners, changes, None).await?;
-        let bibs = next.runners.iter().map(|r| r.bib.clone());
-        self.hub.topics.set_entrants(bibs);
-        race.replace(Arc::new(next));
-        self.hub.board.touch();
+        self.store
+            .put_field(runners.clone(), changes.clone(), None)
+            .await?;
+        self.race_field(race, next);
+        self.announce(cluster::News::Field { runners, changes })
+            .await;
         tracing::info!(
             who,
             added = applied.added,
@@ -175,8 +181,10 @@ impl Roster {
             bib: bib.clone(),
             what: "revoked the runner's tokens".into(),
         };
-        self.store.revoke_tokens(before_s, change).await?;
+        self.store.revoke_tokens(before_s, change.clone()).await?;
         let closed = self.hub.access.revocations.revoke(bib, before_s);
+        self.announce(cluster::News::Revoked { change, before_s })
+            .await;
         tracing::info!(who, %bib, closed, "runner tokens revoked");
         Ok(closed)
     }

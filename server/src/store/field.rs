@@ -22,7 +22,7 @@ pub(crate) struct StoredField {
 }
 
 /// One change to the field.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FieldChange {
     /// When, ms since the Unix epoch.
     pub(crate) at_ms: u64,

@@ -31,6 +31,7 @@ mod protocol;
 mod race_scale;
 mod room;
 mod roster;
+mod roster_cluster;
 mod roster_import;
 mod roster_pairing;
 mod roster_revoke;

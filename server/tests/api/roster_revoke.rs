@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// The token runner 7's console page shows now.
-async fn token_of_7(app: &TestApp, cookie: &str) -> String {
+pub(crate) async fn token_of_7(app: &TestApp, cookie: &str) -> String {
     let (status, page) = signed_text(app, cookie, "/admin/runners/7").await;
     assert_eq!(status, StatusCode::OK);
     let config = owntracks_config(&href(&page, "owntracks-link"));
@@ -23,7 +23,7 @@ async fn token_of_7(app: &TestApp, cookie: &str) -> String {
 }
 
 /// An OwnTracks location for runner 7 with `token`: status and body.
-async fn publish(app: &TestApp, token: &str, metres: f64) -> (StatusCode, String) {
+pub(crate) async fn publish(app: &TestApp, token: &str, metres: f64) -> (StatusCode, String) {
     let p = Event::demo().course.position_at(metres);
     let response = http()
         .post(app.url("/api/owntracks"))
