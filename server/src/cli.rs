@@ -56,6 +56,13 @@ pub enum EventCommand {
         /// The event file (TOML).
         file: PathBuf,
     },
+    /// Print the event as the server's store holds it (the event file's settings, and
+    /// the field with the console's changes) as an event file.
+    Export {
+        /// The server's data directory.
+        #[arg(long, env = "SPECTATE_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+    },
 }
 
 /// Log output format.

@@ -25,7 +25,6 @@
 
 use std::{
     collections::HashMap,
-    fmt,
     ops::Range,
     path::{Path, PathBuf},
 };
@@ -36,6 +35,12 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use toml::Spanned;
 
 use crate::course::Course;
+
+mod errors;
+pub(crate) mod export;
+pub(crate) mod field;
+
+pub use errors::{EventErrors, Problem};
 
 /// The demo event's text.
 const DEMO_EVENT: &str = include_str!("../assets/demo/event.toml");
@@ -74,7 +79,7 @@ pub struct Checkpoint {
 }
 
 /// One runner.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, Deserialize)]
 pub struct Runner {
     /// Bib number (or text): the runner's id on every topic.
     pub bib: RunnerId,
@@ -99,10 +104,20 @@ impl Event {
 
     /// Reads and checks an event file.
     pub fn load(path: &Path) -> Result<Self, EventErrors> {
+        Self::read(path).map(|(event, _)| event)
+    }
+
+    /// [`Self::load`], with the file's text.
+    pub fn read(path: &Path) -> Result<(Self, String), EventErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             EventErrors::single(path, None, format!("cannot read the event file: {e}"))
         })?;
-        Self::parse(&text, path)
+        Self::parse(&text, path).map(|event| (event, text))
+    }
+
+    /// The bundled demo event's text (see [`Self::demo`]).
+    pub fn demo_text() -> &'static str {
+        DEMO_EVENT
     }
 
     /// The bundled demo event (`assets/demo/event.toml` with its course), which needs
@@ -236,40 +251,11 @@ impl Event {
             checkpoints.push(Checkpoint { name, distance_m });
         }
 
-        let mut runners = Vec::new();
-        let mut bibs: HashMap<RunnerId, usize> = HashMap::new();
-        let mut devices: HashMap<String, RunnerId> = HashMap::new();
-        for raw_runner in &raw.runners {
-            let line = line_of(text, raw_runner.bib.span().start);
-            let bib = raw_runner.bib.get_ref().clone();
-            if let Some(first) = bibs.insert(bib.clone(), line) {
-                problem(
-                    Some(raw_runner.bib.span()),
-                    format!("bib {bib} is used twice (first on line {first})"),
-                );
-            }
-            if raw_runner.name.trim().is_empty() {
-                problem(
-                    Some(raw_runner.bib.span()),
-                    format!("runner {bib} has no name"),
-                );
-            }
-            for device in &raw_runner.devices {
-                let id = device.get_ref();
-                if id.trim().is_empty() {
-                    problem(
-                        Some(device.span()),
-                        format!("runner {bib} has an empty device id"),
-                    );
-                } else if let Some(other) = devices.insert(id.clone(), bib.clone()) {
-                    problem(
-                        Some(device.span()),
-                        format!("device {id:?} is given to runners {other} and {bib}"),
-                    );
-                }
-            }
-            runners.push(Runner {
-                bib,
+        let runners: Vec<Runner> = raw
+            .runners
+            .iter()
+            .map(|raw_runner| Runner {
+                bib: raw_runner.bib.get_ref().clone(),
                 name: raw_runner.name.trim().to_owned(),
                 category: raw_runner.category.clone(),
                 devices: raw_runner
@@ -277,8 +263,27 @@ impl Event {
                     .iter()
                     .map(|d| d.get_ref().clone())
                     .collect(),
+            })
+            .collect();
+        // Each problem at its line: the device's when it is about one, else the bib's.
+        let bib_line = |i: usize| {
+            raw.runners
+                .get(i)
+                .map(|r| line_of(text, r.bib.span().start))
+        };
+        for found in field::problems(&runners) {
+            let raw_runner = raw.runners.get(found.runner);
+            let span = match (raw_runner, found.device) {
+                (Some(r), Some(d)) => r.devices.get(d).map(Spanned::span),
+                (Some(r), None) => Some(r.bib.span()),
+                (None, _) => None,
+            };
+            let message = found.message(&runners, |first| {
+                format!("first on line {}", bib_line(first).unwrap_or(0))
             });
+            problem(span, message);
         }
+        let devices = field::devices_of(&runners);
         if runners.is_empty() {
             problem(
                 None,
@@ -356,135 +361,5 @@ struct RawRunner {
     devices: Vec<Spanned<String>>,
 }
 
-/// Everything wrong with an event file.
-#[derive(Debug)]
-pub struct EventErrors {
-    /// Which file.
-    pub file: PathBuf,
-    /// The problems, in file order.
-    pub problems: Vec<Problem>,
-}
-
-/// One problem, with its line when known.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    /// 1-based line.
-    pub line: Option<usize>,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl EventErrors {
-    fn single(file: &Path, line: Option<usize>, message: String) -> Self {
-        Self {
-            file: file.to_owned(),
-            problems: vec![Problem { line, message }],
-        }
-    }
-}
-
-impl fmt::Display for EventErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            match p.line {
-                Some(line) => write!(f, "{}:{line}: {}", self.file.display(), p.message)?,
-                None => write!(f, "{}: {}", self.file.display(), p.message)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for EventErrors {}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn demo_path() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")
-    }
-
-    #[test]
-    fn the_demo_event_is_valid_on_disk_and_bundled() {
-        assert_eq!(Event::demo().runners.len(), 12);
-        let event = Event::load(&demo_path()).unwrap();
-        assert_eq!(event.runners.len(), 12);
-        assert_eq!(event.checkpoints.len(), 3);
-        assert!(
-            event
-                .checkpoints
-                .windows(2)
-                .all(|w| w[0].distance_m < w[1].distance_m)
-        );
-        let bib = RunnerId::parse("3").unwrap();
-        assert_eq!(event.runner_for_device("demo-3"), Some(&bib));
-        assert_eq!(event.runner(&bib).unwrap().devices, ["demo-3"]);
-        assert!(event.runner_for_device("nobody").is_none());
-    }
-
-    fn problems(text: &str) -> Vec<Problem> {
-        // The course path is relative to the event file: put the file in assets/demo.
-        Event::parse(text, &demo_path()).unwrap_err().problems
-    }
-
-    #[test]
-    fn syntax_errors_and_unknown_keys_point_at_their_line() {
-        let found = problems("name = \"x\"\nstart = \n");
-        assert_eq!(found[0].line, Some(2), "{found:?}");
-        let found = problems(
-            "name = \"x\"\nstart = \"2026-11-29T09:00:00Z\"\ntimezone = \"UTC\"\ncourse = \"garmin-activity.gpx\"\nstartt = 1\n",
-        );
-        assert_eq!(found[0].line, Some(5), "{found:?}");
-        assert!(found[0].message.contains("startt"), "{found:?}");
-    }
-
-    #[test]
-    fn every_semantic_problem_is_listed_with_its_line() {
-        let text = r#"name = "Riverside"
-start = "tomorrow morning"
-timezone = "Paris time"
-course = "garmin-activity.gpx"
-
-[[checkpoints]]
-name = "Far"
-distance_km = 99
-
-[[checkpoints]]
-name = "Both"
-distance_km = 1
-waypoint = "x"
-
-[[runners]]
-bib = 7
-name = "A"
-devices = ["p1"]
-
-[[runners]]
-bib = 7
-name = "B"
-devices = ["p1"]
-"#;
-        let found = problems(text);
-        let lines: Vec<Option<usize>> = found.iter().map(|p| p.line).collect();
-        assert_eq!(
-            lines,
-            [Some(2), Some(3), Some(7), Some(11), Some(21), Some(23)],
-            "{found:#?}"
-        );
-        assert!(found[2].message.contains("off the course"));
-        assert!(found[4].message.contains("first on line 16"));
-        assert!(
-            found[5]
-                .message
-                .contains("\"p1\" is given to runners 7 and 7")
-        );
-        let shown = Event::parse(text, Path::new("race.toml"))
-            .unwrap_err()
-            .to_string();
-        assert!(shown.starts_with("race.toml:2: start"), "{shown}");
-    }
-}
+mod tests;

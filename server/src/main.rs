@@ -26,6 +26,18 @@ async fn main() -> std::process::ExitCode {
         Command::Token(args) => token(&args),
         Command::Load(args) => load(args).await,
         Command::Event(EventCommand::Check { file }) => check_event(&file),
+        Command::Event(EventCommand::Export { data_dir }) => {
+            match spectate_server::roster::export::run(&data_dir).await {
+                Ok(toml) => {
+                    print!("{toml}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("spectate event export: {err}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Command::Simulate(args) => simulate(&args).await,
         Command::Backup(args) => copied(
             "backup",

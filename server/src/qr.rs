@@ -1,7 +1,8 @@
-//! The runner's tracking link as a QR code in the terminal, so an organiser handing
-//! out links at the start line can let each runner scan theirs instead of typing a
-//! 200-character URL. Rendered with the `qrcode` crate, two modules per character
-//! cell (upper and lower half blocks).
+//! QR codes of the links a runner's phone needs, so an organiser handing them out at
+//! the start line lets each runner scan theirs instead of typing a 200-character URL:
+//! in the terminal ([`render`], two modules per character cell, upper and lower half
+//! blocks) and on the console's pages ([`svg`], inline SVG). Both from the `qrcode`
+//! crate.
 
 use qrcode::{QrCode, render::unicode::Dense1x2};
 
@@ -28,9 +29,63 @@ pub fn render(text: &str, background: Background) -> Result<String, String> {
     Ok(renderer.quiet_zone(true).build())
 }
 
+/// `text` as an inline SVG QR code, quiet zone included, `size` CSS pixels wide:
+/// one path of the dark modules on a white square.
+pub fn svg(text: &str, size: u32) -> Result<String, String> {
+    let code = QrCode::new(text.as_bytes()).map_err(|e| format!("no QR code for it: {e}"))?;
+    let width = code.width();
+    let side = width + 8;
+    // One rectangle per run of dark modules in a row: a third of the text of one
+    // square per module.
+    let colors = code.to_colors();
+    let mut path = String::new();
+    for (y, row) in colors.chunks(width).enumerate() {
+        let mut x = 0;
+        while x < row.len() {
+            let run = row[x..]
+                .iter()
+                .take_while(|c| **c == qrcode::Color::Dark)
+                .count();
+            if run > 0 {
+                path.push_str(&format!("M{} {}h{run}v1h-{run}z", x + 4, y + 4));
+            }
+            x += run.max(1);
+        }
+    }
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" width=\"{size}\" height=\"{size}\" shape-rendering=\"crispEdges\" role=\"img\">\
+         <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_svg_code_has_one_square_per_dark_module() {
+        let link = "https://race.example/track?token=x";
+        let code = QrCode::new(link.as_bytes()).unwrap();
+        let dark = code
+            .to_colors()
+            .iter()
+            .filter(|c| **c == qrcode::Color::Dark)
+            .count();
+        let svg = svg(link, 200).unwrap();
+        // The runs' lengths add up to the dark modules.
+        let drawn: usize = svg
+            .split('M')
+            .skip(1)
+            .map(|run| run.split('h').nth(1).unwrap().split('v').next().unwrap())
+            .map(|n| n.parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(drawn, dark);
+        let side = code.width() + 8;
+        assert!(
+            svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")),
+            "{svg}"
+        );
+    }
 
     #[test]
     fn a_link_renders_as_a_square_of_half_blocks() {

@@ -10,22 +10,24 @@
 //!
 //! The race also keeps the split times ([`splits`]): a fix that carries a runner past
 //! a checkpoint or the finish records the split there.
+//!
+//! The event can change while the race runs (the console edits the field,
+//! [`crate::roster`]): [`Race::replace`] swaps in the new one whole, with what is
+//! made from it, and the next fix and the next board see it.
 
+mod current;
 mod splits;
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, RwLock},
 };
 
 pub use spectate_app::pace::PACE_WINDOW_MS;
 pub use spectate_app::protocol::race::{Ahead, Leaderboard, STALE_AFTER_MS, Standing, Status};
-use spectate_app::protocol::{
-    LatLng, RunnerId,
-    race::{Entrant, EventInfo, Mark, PROFILE_STEP_M},
-    splits::Split,
-};
+use spectate_app::protocol::{LatLng, RunnerId, race::EventInfo, splits::Split};
 
+use self::current::Current;
 pub use self::splits::{SplitBook, unix_ms};
 
 use crate::event::Event;
@@ -66,12 +68,8 @@ impl Progress {
 /// The race of one event.
 #[derive(Debug)]
 pub struct Race {
-    event: Arc<Event>,
-    /// The event as pages draw it: fixed for the race, so made once, not per page.
-    info: EventInfo,
-    /// The event's bibs, for the check on every fix (a field of 5,000 is 1,000 fixes
-    /// a second).
-    bibs: std::collections::HashSet<RunnerId>,
+    /// Replaced whole ([`Race::replace`]); a std lock held only to clone the `Arc`.
+    current: RwLock<Arc<Current>>,
     runners: Mutex<HashMap<RunnerId, Progress>>,
     /// The split times (locked after `runners` where both are).
     splits: Mutex<SplitBook>,
@@ -81,12 +79,25 @@ impl Race {
     /// An empty race of `event`.
     pub fn new(event: Arc<Event>) -> Self {
         Self {
-            info: describe(&event),
-            bibs: event.runners.iter().map(|r| r.bib.clone()).collect(),
             splits: Mutex::new(SplitBook::new(&event)),
-            event,
+            current: RwLock::new(Current::of(event)),
             runners: Mutex::default(),
         }
+    }
+
+    fn current(&self) -> Arc<Current> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Races `event` from now on: a changed field (same course and checkpoints). A
+    /// runner no longer in it leaves the board and their fixes are ignored; the
+    /// progress of those still in it is kept.
+    pub fn replace(&self, event: Arc<Event>) {
+        let current = Current::of(event);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = current;
     }
 
     /// Starts the race over at `start_ms` (ms since the Unix epoch): nobody has
@@ -110,13 +121,18 @@ impl Race {
     }
 
     /// The event as pages draw it (see [`describe`]).
-    pub fn event_info(&self) -> &EventInfo {
-        &self.info
+    pub fn event_info(&self) -> Arc<EventInfo> {
+        self.current().info.clone()
     }
 
     /// The event being raced.
-    pub fn event(&self) -> &Arc<Event> {
-        &self.event
+    pub fn event(&self) -> Arc<Event> {
+        self.current().event.clone()
+    }
+
+    /// Whether `runner` is in the event's field now.
+    pub fn has_runner(&self, runner: &RunnerId) -> bool {
+        self.current().bibs.contains(runner)
     }
 
     /// Takes `runner`'s fix at `position`, received at `now_ms`. Fixes of runners not
@@ -134,10 +150,11 @@ impl Race {
         position: LatLng,
         now_ms: u64,
     ) -> Option<Vec<Split>> {
-        if !self.bibs.contains(runner) {
+        let current = self.current();
+        if !current.bibs.contains(runner) {
             return None;
         }
-        let course = &self.event.course;
+        let course = &current.event.course;
         let mut runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
         let progress = runners.entry(runner.clone()).or_default();
         // Where the runner should be by now, at their pace (or a typical one).
@@ -185,14 +202,14 @@ impl Race {
 
     /// The leaderboard as of `now_ms`.
     pub fn leaderboard(&self, now_ms: u64) -> Leaderboard {
-        let course_m = self.event.course.length_m();
+        let event = self.event();
+        let course_m = event.course.length_m();
         let (start_ms, finish_times) = {
             let book = self.book();
             (book.start_ms(), book.finish_times())
         };
         let runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
-        let mut lines: Vec<Standing> = self
-            .event
+        let mut lines: Vec<Standing> = event
             .runners
             .iter()
             .map(|runner| {
@@ -227,8 +244,7 @@ impl Race {
                     at: progress
                         .and_then(|p| p.at)
                         .map(|p| [micro(p.lat()), micro(p.lng())]),
-                    next_checkpoint: self
-                        .event
+                    next_checkpoint: event
                         .checkpoints
                         .iter()
                         .find(|c| c.distance_m > distance_m)
@@ -273,7 +289,7 @@ impl Race {
                 .map(|(at, first)| tenth(at.saturating_sub(first) as f64 / 1000.0));
         }
         Leaderboard {
-            event: self.event.name.clone(),
+            event: event.name.clone(),
             course_m,
             runners: lines.len(),
             standings: lines,
@@ -290,62 +306,6 @@ fn tenth(x: f64) -> f64 {
 /// To a millionth of a degree (about 10 cm).
 fn micro(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
-}
-
-/// The event as pages draw it: the course line thinned to about every
-/// [`LINE_STEP_M`], start, checkpoints and finish, the elevation profile, and the
-/// entrants.
-fn describe(event: &Event) -> EventInfo {
-    let course = &event.course;
-    let length = course.length_m();
-    let steps = (length / LINE_STEP_M).ceil().max(1.0) as usize;
-    // Five decimals is about a metre: enough for a map, and a shorter page.
-    let round = |x: f64| (x * 1e5).round() / 1e5;
-    let at = |d: f64| {
-        let p = course.position_at(d);
-        [round(p.lat()), round(p.lng())]
-    };
-    let line = (0..=steps)
-        .map(|i| at(length * i as f64 / steps as f64))
-        .collect();
-    let mark = |name: &str, d: f64| Mark {
-        name: name.to_owned(),
-        distance_m: d,
-        at: at(d),
-    };
-    let profile_steps = (length / PROFILE_STEP_M).ceil() as usize;
-    let profile = (0..=profile_steps)
-        .filter_map(|i| {
-            let d = (i as f64 * PROFILE_STEP_M).min(length);
-            course.elevation_at(d).map(|e| [d.round(), e.round()])
-        })
-        .collect();
-    let mut marks = vec![mark("Start", 0.0)];
-    marks.extend(
-        event
-            .checkpoints
-            .iter()
-            .map(|c| mark(&c.name, c.distance_m)),
-    );
-    marks.push(mark("Finish", length));
-    EventInfo {
-        name: event.name.clone(),
-        course_m: length,
-        line,
-        marks,
-        profile,
-        runners: event.runners.len(),
-        utc_offset_min: i32::from(event.start.offset().whole_minutes()),
-        entrants: event
-            .runners
-            .iter()
-            .map(|r| Entrant {
-                bib: r.bib.clone(),
-                name: r.name.clone(),
-                category: r.category.clone(),
-            })
-            .collect(),
-    }
 }
 
 /// What the runner's history says about a new fix.

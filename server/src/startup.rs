@@ -67,6 +67,9 @@ pub enum StartupError {
     /// The durable store could not be opened or read.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    /// The event's field could not be brought into the store.
+    #[error("{0}")]
+    Roster(#[from] crate::roster::start::StartError),
     /// The cluster options are invalid.
     #[error("{0}")]
     Cluster(#[from] crate::cluster::ClusterError),
@@ -212,10 +215,18 @@ impl Application {
         })?;
         let leptos_options = config.leptos_options(addr).map_err(StartupError::Leptos)?;
         // The event: the organiser's file, else the bundled one in demo mode.
+        let store = Store::open(&config.data_dir)?;
+        // The event file's field goes into the store, or the stored one is raced.
         let event = match (&config.event, config.demo) {
-            (Some(path), _) => Some(Arc::new(Event::load(path)?)),
-            (None, Some(_)) => Some(Arc::new(Event::demo())),
+            (Some(path), _) => Some(Event::read(path)?),
+            (None, Some(_)) => Some((Event::demo(), Event::demo_text().to_owned())),
             (None, None) => None,
+        };
+        let event = match event {
+            Some((event, text)) => Some(Arc::new(
+                crate::roster::start::open(&store, event, &text).await?,
+            )),
+            None => None,
         };
         let access = Access {
             open_publishing: config.open_publishing || config.demo.is_some(),
@@ -225,7 +236,9 @@ impl Application {
             )?),
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
             private: config.private || event.as_ref().is_some_and(|e| e.private),
+            revocations: Default::default(),
         };
+        access.revocations.restore(store.token_revocations().await?);
         // The cluster first: the hub publishes through it from the start.
         let cluster = match &config.cluster {
             Some(cluster) => Some(Arc::new(crate::cluster::Cluster::new(
@@ -246,7 +259,6 @@ impl Application {
         let (splits_sink, split_news) = tokio::sync::mpsc::unbounded_channel();
         hub = hub.with_timing(splits_sink);
         let hub = Arc::new(hub);
-        let store = Store::open(&config.data_dir)?;
         let alerts = Arc::new(crate::alerts::Alerts::new(
             hub.race().cloned(),
             store.clone(),
@@ -263,6 +275,15 @@ impl Application {
             tracing::info!(splits, "split times restored from the store");
         }
         let mut background = vec![crate::timing::start(hub.clone(), store.clone(), split_news)];
+        let roster = Arc::new(crate::roster::Roster::new(
+            hub.clone(),
+            store.clone(),
+            cluster.clone(),
+        ));
+        if let Some(cluster) = &cluster {
+            // Before the link starts: no change from another node is missed.
+            background.push(crate::roster::cluster::follow(roster.clone(), cluster));
+        }
         if let Some(cluster) = cluster {
             background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
             // Serve at once either way; a node that cannot reach Redis yet starts
@@ -293,12 +314,12 @@ impl Application {
             assets,
             leptos_options,
             intake,
-            store,
             device_lookups: ingest::device_lookups::DeviceLookups::new(
                 config.limits.unknown_devices_per_minute,
             ),
+            roster,
+            store,
             hub,
-            event,
             tiles: config.tiles.clone(),
             framing: crate::http::framing::Framing::new(&config.embed_origins),
             console: crate::console::Console::new(config.console),

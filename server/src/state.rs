@@ -25,8 +25,6 @@ pub struct Shared {
     pub assets: crate::http::assets::Assets,
     /// All live state.
     pub hub: Arc<Hub>,
-    /// The event being tracked (`--event`, or the demo's), if any.
-    pub event: Option<Arc<crate::event::Event>>,
     /// The rules every tracker fix passes.
     pub intake: Arc<crate::ingest::Intake>,
     /// Every stored fix.
@@ -35,6 +33,8 @@ pub struct Shared {
     pub device_lookups: crate::ingest::device_lookups::DeviceLookups,
     /// The safety alerts.
     pub alerts: Arc<crate::alerts::Alerts>,
+    /// The one way the field changes ([`crate::roster`]).
+    pub roster: Arc<crate::roster::Roster>,
     /// The organiser's console: sign-in limits, session length, figures.
     pub console: crate::console::Console,
     /// Map tiles for the pages (`--tile-url`), `None` for a plain background.
@@ -47,6 +47,14 @@ impl AppState {
     /// The handle on `shared`.
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+}
+
+impl Shared {
+    /// The event being tracked (`--event`, or the demo's) as it is now: the race's,
+    /// which the console can change ([`crate::roster`]).
+    pub fn event(&self) -> Option<Arc<crate::event::Event>> {
+        self.hub.race().map(|race| race.event())
     }
 }
 

@@ -45,12 +45,23 @@ fn fetch_page(all: RwSignal<Option<Vec<Standing>>>) {
     let _ = all;
 }
 
-/// A row's key: every figure the row shows, so that a row is redrawn whenever any of
-/// them changes (a gap that grows while the runner's own figures stay included): the
-/// whole row always comes from one board.
-fn row_key(s: &Standing) -> (RunnerId, usize, Status, [u64; 3], Option<u64>, Option<u64>) {
+/// A row's key: everything the row shows, so that a row is redrawn whenever any of
+/// it changes (a gap that grows while the runner's own figures stay included, a name
+/// an organiser corrected): the whole row always comes from one board.
+type RowKey = (
+    RunnerId,
+    String,
+    usize,
+    Status,
+    [u64; 3],
+    Option<u64>,
+    Option<u64>,
+);
+
+fn row_key(s: &Standing) -> RowKey {
     (
         s.bib.clone(),
+        s.name.clone(),
         s.position,
         s.status,
         [

@@ -210,6 +210,8 @@ pub enum CloseCode {
     InternalError,
     /// 4000: nothing arrived from the client (not even a pong) for too long.
     IdleTimeout,
+    /// 4003: the token the socket authenticated with was revoked by the organisers.
+    TokenRevoked,
     /// 4008: the client read too slowly and its outbound queue overflowed.
     SlowConsumer,
 }
@@ -225,6 +227,7 @@ impl CloseCode {
             Self::MessageTooBig => 1009,
             Self::InternalError => 1011,
             Self::IdleTimeout => 4000,
+            Self::TokenRevoked => 4003,
             Self::SlowConsumer => 4008,
         }
     }
@@ -239,6 +242,7 @@ impl CloseCode {
             Self::MessageTooBig => "frame exceeds the size limit",
             Self::InternalError => "internal server error",
             Self::IdleTimeout => "idle timeout: no frame or pong from the client",
+            Self::TokenRevoked => "token revoked by the organisers; ask them for a new one",
             Self::SlowConsumer => "outbound queue full: client reads too slowly",
         }
     }

@@ -149,9 +149,6 @@ pub enum AlertError {
 #[derive(Debug)]
 pub struct Alerts {
     thresholds: Thresholds,
-    /// The event's runners: the only ones watched, so that fixes for made-up ids
-    /// (an `--open` server takes them) cannot grow the maps.
-    field: HashSet<RunnerId>,
     checkpoints: Vec<LatLng>,
     race: Option<Arc<Race>>,
     store: Store,
@@ -183,12 +180,8 @@ impl Alerts {
                 (event.safety, checkpoints)
             },
         );
-        let field = race.as_ref().map_or_else(HashSet::new, |race| {
-            race.event().runners.iter().map(|r| r.bib.clone()).collect()
-        });
         Self {
             thresholds,
-            field,
             checkpoints,
             race,
             store,
@@ -212,10 +205,19 @@ impl Alerts {
         Ok(count)
     }
 
+    /// Whether `runner` is in the event's field as it is now: only they are watched,
+    /// so that fixes for made-up ids (an `--open` server takes them) cannot grow the
+    /// maps.
+    fn in_field(&self, runner: &RunnerId) -> bool {
+        self.race
+            .as_ref()
+            .is_some_and(|race| race.has_runner(runner))
+    }
+
     /// A stored fix read back at start: counted, and the runner watched from now,
     /// raising nothing (what it showed was raised, or not, before the restart).
     pub fn remember(&self, runner: &RunnerId, reading: monitor::Reading) {
-        if !self.field.contains(runner) {
+        if !self.in_field(runner) {
             return;
         }
         let mut inner = self.lock();
@@ -235,7 +237,7 @@ impl Alerts {
     /// A runner's fix, stored (and published if `newest`: the runner's newest): counted
     /// for the monitor; if newest, judged by the rules, which may raise low battery.
     pub async fn observe(&self, runner: &RunnerId, reading: monitor::Reading, newest: bool) {
-        if !self.field.contains(runner) {
+        if !self.in_field(runner) {
             return;
         }
         let (position, battery_pct) = (reading.position, reading.battery_pct);

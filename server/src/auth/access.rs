@@ -26,6 +26,8 @@ pub struct Access {
     pub origins: OriginPolicy,
     /// A private event: following needs a token too (any valid one).
     pub private: bool,
+    /// Runner tokens revoked from the console, and the sockets that hold one.
+    pub revocations: std::sync::Arc<super::revocations::Revocations>,
 }
 
 /// What a socket learnt at its handshake: who it is (if it showed a token) and whether
@@ -85,7 +87,16 @@ impl Access {
             keys: TokenKeys::new(&[0u8; 32]),
             origins: OriginPolicy::default(),
             private: false,
+            revocations: Default::default(),
         }
+    }
+
+    /// Checks `token`: its signature and times, and that it was not revoked. Every
+    /// token a request or a socket shows is checked here.
+    pub fn verify(&self, token: &str) -> Result<Verified, ProtocolError> {
+        let verified = self.keys.verify(token)?;
+        self.revocations.check(&verified)?;
+        Ok(verified)
     }
 
     /// The token a request carries: `?token=`, else the [`TOKEN_COOKIE`] a page
@@ -115,7 +126,7 @@ impl Access {
             return Ok(());
         }
         let identity = Self::request_token(headers, uri)?
-            .map(|token| self.keys.verify(&token))
+            .map(|token| self.verify(&token))
             .transpose()?;
         self.check_follow(identity.as_ref())
     }
@@ -147,6 +158,10 @@ impl Access {
         identity: Option<&Verified>,
         runner: &RunnerId,
     ) -> Result<(), ProtocolError> {
+        // A socket keeps the identity it showed: a revocation since counts too.
+        if let Some(identity) = identity {
+            self.revocations.check(identity)?;
+        }
         if self.open_publishing {
             return Ok(());
         }
@@ -235,7 +250,7 @@ impl Handshake {
                 "tokens are not accepted on sockets opened by another site's page".into(),
             ));
         }
-        let verified = access.keys.verify(token)?;
+        let verified = access.verify(token)?;
         Ok(self.identity.insert(verified))
     }
 }
@@ -263,6 +278,7 @@ mod tests {
         Verified {
             subject,
             expires: u64::MAX,
+            issued: 0,
         }
     }
 
@@ -287,6 +303,7 @@ mod tests {
         let stale = Verified {
             subject: Subject::Runner(runner("1")),
             expires: 1,
+            issued: 0,
         };
         assert_eq!(code(Some(&stale), "1"), Some(ErrorCode::TokenExpired));
         assert_eq!(

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod origin;
+pub mod revocations;
 pub mod secret;
 pub mod token;
 

@@ -69,6 +69,8 @@ pub struct Verified {
     pub subject: Subject,
     /// When it stops being valid.
     pub expires: u64,
+    /// When it was issued (`iat`): a revocation refuses the tokens issued before it.
+    pub issued: u64,
 }
 
 impl Verified {
@@ -142,6 +144,7 @@ impl TokenKeys {
         Ok(Verified {
             subject: Subject::parse(&data.claims.sub)?,
             expires: data.claims.exp,
+            issued: data.claims.iat,
         })
     }
 }

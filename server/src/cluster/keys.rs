@@ -33,6 +33,11 @@ impl Keys {
         Topic::parse(name).ok()
     }
 
+    /// The channel of changes to the event's field (`crate::roster`), not a topic.
+    pub fn field_channel(&self) -> String {
+        format!("{}:field", self.prefix)
+    }
+
     /// A topic's sequence counter.
     pub fn seq(&self, topic: &Topic) -> String {
         format!("{}:seq:{topic}", self.prefix)

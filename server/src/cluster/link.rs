@@ -106,6 +106,7 @@ async fn connect(hub: &Hub, cluster: &Cluster) -> redis::RedisResult<redis::aio:
         if cluster.follow_runners {
             sink.psubscribe(cluster.keys.runner_pattern()).await?;
         }
+        sink.subscribe(cluster.keys.field_channel()).await?;
         let wanted: Vec<String> = super::lock(&cluster.wanted)
             .iter()
             .map(|t| cluster.keys.channel(t))
@@ -170,6 +171,10 @@ async fn listen(hub: &Hub, cluster: &Cluster, mut stream: redis::aio::PubSubStre
         let Some(msg) = msg else {
             return;
         };
+        if msg.get_channel_name() == cluster.keys.field_channel() {
+            cluster.field_arrived(msg.get_payload_bytes());
+            continue;
+        }
         let Some(topic) = cluster.keys.topic_of(msg.get_channel_name()) else {
             continue;
         };

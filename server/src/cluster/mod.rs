@@ -30,6 +30,7 @@
 //! without its data, the epoch changed: the node tells every subscriber with a
 //! `restarted` gap, and numbering starts again.
 
+pub mod field;
 mod keys;
 pub mod link;
 pub mod presence;
@@ -113,6 +114,8 @@ pub struct Cluster {
     broken: Notify,
     /// Traffic counters.
     pub traffic: Traffic,
+    /// Changes to the field made on other nodes, as they arrive ([`field`]).
+    field_news: tokio::sync::broadcast::Sender<String>,
 }
 
 /// Why cluster mode could not start.
@@ -146,6 +149,7 @@ impl Cluster {
             remote: Mutex::new(Audience::default()),
             broken: Notify::new(),
             traffic: Traffic::default(),
+            field_news: tokio::sync::broadcast::channel(64).0,
         })
     }
 

@@ -146,6 +146,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/alerts/{id}/resolve",
             post(crate::alerts::http::resolve),
         )
+        .merge(crate::roster::routes())
 }
 
 /// Why a console request was refused.

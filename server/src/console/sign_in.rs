@@ -115,6 +115,7 @@ pub async fn console(organiser: Organiser) -> Response {
     let body = format!(
         "<h1>Organiser's console</h1>\n\
          <p>Signed in as <strong id=\"organiser\">{name}</strong>.</p>\n\
+         <p><a href=\"/admin/runners\">Runners</a>: the field, CSV import, pairing phones.</p>\n\
          <form method=\"post\" action=\"/admin/sign-out\"><button type=\"submit\">Sign out</button></form>"
     );
     let mut response = Html(page("Console", &body)).into_response();
@@ -155,7 +156,7 @@ fn form_page(problem: Option<&str>) -> String {
     )
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -169,7 +170,7 @@ fn page(title: &str, body: &str) -> String {
 }
 
 /// Text as HTML text: the five characters that could end it escaped.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

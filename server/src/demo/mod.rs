@@ -33,19 +33,20 @@ pub const BETWEEN_EDITIONS: Duration = Duration::from_secs(60);
 /// shuts down.
 pub fn start(state: AppState, addr: SocketAddr, config: DemoConfig) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let Some(event) = state.event.clone() else {
-            tracing::warn!("demo mode without an event: no runners to simulate");
-            return;
-        };
         let mut shutdown = state.hub.shutdown_signal();
         for edition in 1u64.. {
+            // The field as it is at each edition's start: the console may change it.
+            let Some(event) = state.event() else {
+                tracing::warn!("demo mode without an event: no runners to simulate");
+                return;
+            };
             let plan = edition_plan(&state, addr, config, edition);
             tracing::info!(
                 edition,
                 runners = config.runners.min(event.runners.len()),
                 "demo race under way"
             );
-            let race = run_race(event.clone(), &state.hub.access.keys, &plan);
+            let race = run_race(event, &state.hub.access.keys, &plan);
             tokio::select! {
                 totals = race => match totals {
                     Ok(t) => tracing::info!(edition, sent = t.sent, late = t.late, refused = t.refused, "demo race finished"),
@@ -68,7 +69,7 @@ pub fn start(state: AppState, addr: SocketAddr, config: DemoConfig) -> JoinHandl
 fn edition_plan(state: &AppState, addr: SocketAddr, config: DemoConfig, edition: u64) -> Plan {
     let now = now_ms();
     let mut started_ms = now.saturating_sub(JOINED_AFTER.as_millis() as u64);
-    if let Some(event) = &state.event {
+    if let Some(event) = state.event() {
         for runner in &event.runners {
             if let Some(t) = state.intake.latest_ms(&runner.bib) {
                 started_ms = started_ms.max(t + 1_000).min(now);

@@ -40,7 +40,7 @@ pub fn view(state: &AppState, follows: &[RunnerId]) -> RaceView {
     let now = now_ms();
     let board = race.map(|r| state.hub.board.latest(r).view(follows));
     let event = race.map(|r| {
-        let mut info = r.event_info().clone();
+        let mut info = EventInfo::clone(&r.event_info());
         if let Some(board) = &board {
             info.entrants.retain(|e| {
                 board.standings.iter().any(|s| s.bib == e.bib) || follows.contains(&e.bib)
@@ -82,7 +82,7 @@ fn closed_view(state: &AppState) -> RaceView {
         event: race.map(|r| EventInfo {
             entrants: Vec::new(),
             runners: 0,
-            ..r.event_info().clone()
+            ..EventInfo::clone(&r.event_info())
         }),
         board: race.map(|r| Leaderboard {
             event: r.event_info().name.clone(),

@@ -34,7 +34,8 @@ pub async fn runner_splits(State(state): State<AppState>, Path(bib): Path<String
         Ok(runner) => runner,
         Err(err) => return (StatusCode::BAD_REQUEST, format!("{err}\n")).into_response(),
     };
-    let Some(entrant) = race.event().runner(&runner) else {
+    let event = race.event();
+    let Some(entrant) = event.runner(&runner) else {
         return (
             StatusCode::NOT_FOUND,
             format!("runner {runner} is not in this event\n"),

@@ -30,12 +30,11 @@ pub async fn track_gpx(State(state): State<AppState>, Path(bib): Path<String>) -
             .into_response();
     }
     let name = state
-        .event
-        .as_ref()
-        .and_then(|e| e.runner(&runner))
+        .event()
+        .and_then(|e| e.runner(&runner).map(|r| r.name.clone()))
         .map_or_else(
             || format!("Runner {runner}"),
-            |r| format!("{} ({runner})", r.name),
+            |name| format!("{name} ({runner})"),
         );
     match to_gpx(&name, &fixes) {
         Ok(gpx) => (

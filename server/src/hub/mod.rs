@@ -142,7 +142,8 @@ impl Hub {
 
     /// The hub of a server tracking `race`: only its runners count in presence.
     pub fn with_race(self, race: Arc<crate::race::Race>) -> Self {
-        let entrants = race.event().runners.iter().map(|r| r.bib.clone());
+        let event = race.event();
+        let entrants = event.runners.iter().map(|r| r.bib.clone());
         Self {
             topics: self.topics.with_entrants(entrants),
             race: Some(race),

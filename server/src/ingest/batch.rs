@@ -62,7 +62,7 @@ pub async fn ingest(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let access = &state.hub.access;
-    let identity = token.map(|t| access.keys.verify(t)).transpose()?;
+    let identity = token.map(|t| access.verify(t)).transpose()?;
     // Check everything before taking anything.
     let mut checked = Vec::with_capacity(fixes.len());
     for (i, fix) in fixes.into_iter().enumerate() {

@@ -116,10 +116,8 @@ fn is_sos(is_json: bool, query: Option<&str>, body: &[u8]) -> bool {
 
 fn runner_for(state: &AppState, device: &str) -> Result<RunnerId, IngestError> {
     state
-        .event
-        .as_ref()
-        .and_then(|e| e.runner_for_device(device))
-        .cloned()
+        .event()
+        .and_then(|e| e.runner_for_device(device).cloned())
         .ok_or_else(|| {
             IngestError::UnknownDevice(format!(
                 "unknown device id {device:?}: register it under a runner's devices in the event file"

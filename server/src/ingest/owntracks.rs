@@ -98,7 +98,7 @@ fn identify(state: &AppState, headers: &HeaderMap) -> Result<RunnerId, IngestErr
         let identity = if password.is_empty() {
             None
         } else {
-            Some(access.keys.verify(&password)?)
+            Some(access.verify(&password)?)
         };
         access.check_publish(identity.as_ref(), &runner)?;
         return Ok(runner);
@@ -113,9 +113,9 @@ fn identify(state: &AppState, headers: &HeaderMap) -> Result<RunnerId, IngestErr
     }
     // An open server: the headers may name the runner, a registered device first.
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let device = header("x-limit-d").and_then(|d| state.event.as_ref()?.runner_for_device(d));
+    let device = header("x-limit-d").and_then(|d| state.event()?.runner_for_device(d).cloned());
     match (device, header("x-limit-u")) {
-        (Some(runner), _) => Ok(runner.clone()),
+        (Some(runner), _) => Ok(runner),
         (None, Some(user)) => Ok(RunnerId::parse(user)?),
         (None, None) => Err(unidentified()),
     }

@@ -218,6 +218,9 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
     if let Some(identity) = &handshake.identity {
         conn.send(authed(None, identity));
     }
+    // A runner token revoked from the console closes this socket (4003).
+    let revocations = hub.access.revocations.clone();
+    revocations.hold(conn.id, handshake.identity.as_ref(), &conn.outbox);
     let mut session = Session {
         topics: SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::App)
             .counted_for(conn.peer),
@@ -228,6 +231,7 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
     while let Inbound::Text(text) = conn.next_text().await {
         let msg = ClientMsg::parse(&text);
         let id = msg.as_ref().ok().and_then(ClientMsg::id);
+        let auth = matches!(msg, Ok(ClientMsg::Auth { .. }));
         let outcome = match msg {
             Ok(ClientMsg::Subscribe { id, topics, resume }) if hub.in_cluster() => {
                 // In a cluster the node first follows the topics in Redis, so the
@@ -257,6 +261,9 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
             Ok(msg) => session.handle(&hub, conn.id, msg).await,
             Err(err) => Err(err),
         };
+        if auth && outcome.is_ok() {
+            revocations.hold(conn.id, session.handshake.identity.as_ref(), &conn.outbox);
+        }
         match outcome {
             Ok(Some(reply)) => conn.send(reply),
             Ok(None) => {}
@@ -266,6 +273,7 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
             }
         }
     }
+    revocations.release(conn.id);
     drop(session);
     conn.finish().await;
 }

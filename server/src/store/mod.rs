@@ -12,9 +12,12 @@
 //! - [`gpx_export`]: a runner's stored track as a GPX document.
 //! - [`console`]: the organisers and their sessions (the console's sign-in).
 //! - [`alerts`]: the safety alerts and who dealt with them.
+//! - [`field`]: the event's runners, the history of changes to them, and the event
+//!   file's settings.
 
 pub mod alerts;
 pub mod console;
+pub(crate) mod field;
 pub mod gpx_export;
 pub mod schema;
 mod writer;

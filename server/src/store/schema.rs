@@ -81,6 +81,39 @@ const MIGRATIONS: &[&str] = &[
         resolved_ms     INTEGER
     );
 ",
+    "
+    -- The event's field (`crate::roster`), in field order, as the event file, the CSV
+    -- imports and the console's forms left it; `devices` is a JSON array of ids.
+    CREATE TABLE runners (
+        position INTEGER PRIMARY KEY,
+        bib      TEXT    NOT NULL UNIQUE,
+        name     TEXT    NOT NULL,
+        category TEXT,
+        devices  TEXT    NOT NULL
+    );
+    -- Every change to the field: who made it, when, and what it was.
+    CREATE TABLE runner_changes (
+        id    INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        who   TEXT    NOT NULL,
+        bib   TEXT    NOT NULL,
+        what  TEXT    NOT NULL
+    );
+    CREATE INDEX runner_changes_by_bib ON runner_changes (bib, id);
+    -- The event file's settings (its TOML without the runners) and the field of the
+    -- file as last imported (TOML), so a restart with the same file keeps the edits.
+    CREATE TABLE event_source (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        settings TEXT    NOT NULL,
+        imported TEXT    NOT NULL
+    );
+    -- Revoked runner tokens (`auth::revocations`): a runner's tokens issued before
+    -- `before_s` (Unix seconds) are refused.
+    CREATE TABLE token_revocations (
+        runner   TEXT    PRIMARY KEY,
+        before_s INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
 ];
 
 /// The schema version this server writes (`PRAGMA user_version` after [`migrate`]).

@@ -139,7 +139,9 @@ pub struct TopicRegistry {
     /// The presence frame last sent, to send only changes.
     last_presence: Mutex<Option<(usize, BTreeMap<String, usize>)>>,
     /// The event's runners: only they count in presence (any runner without an event).
-    entrants: Option<std::collections::HashSet<RunnerId>>,
+    /// Replaced when the field changes ([`Self::set_entrants`]); a std lock, held only
+    /// for a lookup.
+    entrants: std::sync::RwLock<Option<std::collections::HashSet<RunnerId>>>,
 }
 
 impl TopicRegistry {
@@ -154,16 +156,26 @@ impl TopicRegistry {
             max_topics,
             history,
             last_presence: Mutex::new(None),
-            entrants: None,
+            entrants: std::sync::RwLock::new(None),
         }
     }
 
     /// The registry of a server tracking an event of `entrants`.
     pub fn with_entrants(self, entrants: impl IntoIterator<Item = RunnerId>) -> Self {
-        Self {
-            entrants: Some(entrants.into_iter().collect()),
-            ..self
-        }
+        self.set_entrants(entrants);
+        self
+    }
+
+    /// The event's runners are now `entrants` (the console changed the field).
+    pub(crate) fn set_entrants(&self, entrants: impl IntoIterator<Item = RunnerId>) {
+        let entrants = Some(entrants.into_iter().collect());
+        *self.entrants.write().unwrap_or_else(|e| e.into_inner()) = entrants;
+    }
+
+    fn entrants(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, Option<std::collections::HashSet<RunnerId>>> {
+        self.entrants.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn shard(&self, topic: &Topic) -> MutexGuard<'_, Shard> {
@@ -217,19 +229,19 @@ impl TopicRegistry {
     pub(crate) fn reserved(&self, topic: &Topic) -> bool {
         match topic {
             Topic::Presence => true,
-            Topic::Runner(runner) => self.entrants.as_ref().is_some_and(|e| e.contains(runner)),
+            Topic::Runner(runner) => self.entrants().as_ref().is_some_and(|e| e.contains(runner)),
             _ => false,
         }
     }
 
     /// Places kept for reserved topics.
     fn reserve(&self) -> usize {
-        1 + self.entrants.as_ref().map_or(0, |e| e.len())
+        1 + self.entrants().as_ref().map_or(0, |e| e.len())
     }
 
     /// Whether `runner` is one of the event's (true for anyone without an event).
     pub fn is_entrant(&self, runner: &RunnerId) -> bool {
-        self.entrants.as_ref().is_none_or(|e| e.contains(runner))
+        self.entrants().as_ref().is_none_or(|e| e.contains(runner))
     }
 
     /// Adds `conn` to `topic`. App subscribers get the snapshot first (a `snapshot`

@@ -1,0 +1,105 @@
+//! Revoked runner tokens: an organiser revokes a runner's tokens from the console
+//! (`/admin/runners/{bib}`), and every token of that runner issued before that moment
+//! stops working at once.
+//!
+//! Tokens are signed, not stored, so a revocation is a time per runner: a runner
+//! token issued (`iat`) before it is refused wherever a token is checked
+//! ([`super::access::Access::verify`]), and so is every later publish of a socket
+//! that showed one ([`super::access::Access::check_publish`]). The sockets that
+//! authenticated with such a token are closed at once with 4003 and a reason
+//! ([`Revocations::hold`] keeps them). The times are stored ([`crate::store::field`])
+//! and read back at start.
+
+use std::{
+    collections::HashMap,
+    sync::{Mutex, RwLock},
+};
+
+use spectate_app::protocol::{CloseCode, ProtocolError, RunnerId};
+
+use super::{Subject, Verified};
+use crate::hub::{ConnId, Outbox};
+
+/// The refusal's words.
+const REVOKED: &str = "this token was revoked by the organisers; ask them for a new one";
+
+/// Revocation times, and the sockets that hold runner tokens.
+#[derive(Debug, Default)]
+pub struct Revocations {
+    /// Per runner: tokens issued before this second (Unix time) are refused.
+    before: RwLock<HashMap<RunnerId, u64>>,
+    /// Open sockets that showed a runner token: runner, its issue time, its outbox.
+    holders: Mutex<HashMap<ConnId, (RunnerId, u64, Outbox)>>,
+}
+
+impl Revocations {
+    /// Refuses `identity` if it is a runner token issued before that runner's
+    /// revocation.
+    pub fn check(&self, identity: &Verified) -> Result<(), ProtocolError> {
+        let Subject::Runner(runner) = &identity.subject else {
+            return Ok(());
+        };
+        let before = self.before.read().unwrap_or_else(|e| e.into_inner());
+        match before.get(runner) {
+            Some(&at) if identity.issued < at => Err(ProtocolError::TokenInvalid(REVOKED.into())),
+            _ => Ok(()),
+        }
+    }
+
+    /// The issue time (Unix seconds) for a new token of `runner`: now, or the
+    /// revocation time if that is later (a token issued in the same second as a
+    /// revocation must not be revoked by it).
+    pub fn issue_time(&self, runner: &RunnerId, now_s: u64) -> u64 {
+        let before = self.before.read().unwrap_or_else(|e| e.into_inner());
+        before.get(runner).map_or(now_s, |&at| at.max(now_s))
+    }
+
+    /// Refuses `runner`'s tokens issued before `before_s`, and closes the sockets
+    /// that hold one; returns how many were closed.
+    pub fn revoke(&self, runner: &RunnerId, before_s: u64) -> usize {
+        self.restore([(runner.clone(), before_s)]);
+        let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
+        let revoked: Vec<ConnId> = holders
+            .iter()
+            .filter(|(_, (who, issued, _))| who == runner && *issued < before_s)
+            .map(|(conn, _)| *conn)
+            .collect();
+        for conn in &revoked {
+            if let Some((_, _, outbox)) = holders.remove(conn) {
+                outbox.close(CloseCode::TokenRevoked, None);
+            }
+        }
+        revoked.len()
+    }
+
+    /// Revocation times read back from the store (a later one wins).
+    pub fn restore(&self, times: impl IntoIterator<Item = (RunnerId, u64)>) {
+        let mut before = self.before.write().unwrap_or_else(|e| e.into_inner());
+        for (runner, at) in times {
+            let entry = before.entry(runner).or_insert(at);
+            *entry = (*entry).max(at);
+        }
+    }
+
+    /// Socket `conn` now speaks with `identity`: kept to be closed if its runner
+    /// token is revoked (nothing kept for other subjects).
+    pub fn hold(&self, conn: ConnId, identity: Option<&Verified>, outbox: &Outbox) {
+        let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
+        match identity.map(|v| (&v.subject, v.issued)) {
+            Some((Subject::Runner(runner), issued)) => {
+                holders.insert(conn, (runner.clone(), issued, outbox.clone()));
+            }
+            _ => {
+                holders.remove(&conn);
+            }
+        }
+    }
+
+    /// Socket `conn` closed.
+    pub fn release(&self, conn: ConnId) {
+        self.holders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&conn);
+    }
+}

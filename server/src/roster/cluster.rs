@@ -1,0 +1,126 @@
+//! The field in a cluster: every node keeps its own store and race, so a change made
+//! on one node is sent to the others ([`crate::cluster::field`]) and applied there as
+//! it was here: the whole new field with the history entries it made, or a token
+//! revocation. The node that made it skips its own message.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+
+use super::Roster;
+use crate::{cluster::Cluster, event::Runner, race::Race, store::field::FieldChange};
+
+/// A change to the field, as sent between nodes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum News {
+    /// The field is now `runners`; `changes` says what changed.
+    Field {
+        /// The whole field.
+        runners: Vec<Runner>,
+        /// The history entries of the change.
+        changes: Vec<FieldChange>,
+    },
+    /// `change.bib`'s tokens issued before `before_s` are revoked.
+    Revoked {
+        /// The history entry (who, when, whose).
+        change: FieldChange,
+        /// Unix seconds.
+        before_s: u64,
+    },
+}
+
+/// A message between nodes: the news and the node it comes from.
+#[derive(Debug, Serialize, Deserialize)]
+struct Message {
+    node: String,
+    news: News,
+}
+
+impl Roster {
+    /// Tells the other nodes of the cluster, if any.
+    pub(super) async fn announce(&self, news: News) {
+        let Some(cluster) = &self.cluster else {
+            return;
+        };
+        let message = Message {
+            node: cluster.node.clone(),
+            news,
+        };
+        match serde_json::to_string(&message) {
+            Ok(payload) => {
+                cluster.announce_field(payload).await;
+            }
+            Err(err) => tracing::warn!(%err, "cluster: a field change could not be encoded"),
+        }
+    }
+
+    /// Races `next`, a checked event with a new field: the topics' entrants, the
+    /// race, and the board marked out of date.
+    pub(super) fn race_field(&self, race: &Race, next: crate::event::Event) {
+        let bibs = next.runners.iter().map(|r| r.bib.clone());
+        self.hub.topics.set_entrants(bibs);
+        race.replace(Arc::new(next));
+        self.hub.board.touch();
+    }
+
+    /// Applies a change another node made.
+    async fn apply_news(&self, news: News) {
+        let Some(race) = self.hub.race() else {
+            return;
+        };
+        let _one_at_a_time = self.changing.lock().await;
+        match news {
+            News::Field { runners, changes } => {
+                let next = match race.event().with_runners(runners.clone()) {
+                    Ok(next) => next,
+                    Err(problems) => {
+                        tracing::warn!(?problems, "cluster: another node's field refused");
+                        return;
+                    }
+                };
+                if let Err(err) = self.store.put_field(runners, changes, None).await {
+                    tracing::error!(%err, "cluster: another node's field not stored");
+                    return;
+                }
+                self.race_field(race, next);
+            }
+            News::Revoked { change, before_s } => {
+                let bib = change.bib.clone();
+                if let Err(err) = self.store.revoke_tokens(before_s, change).await {
+                    tracing::error!(%err, "cluster: another node's revocation not stored");
+                }
+                // Refused here even if the store failed: the token must stop working.
+                self.hub.access.revocations.revoke(&bib, before_s);
+            }
+        }
+    }
+}
+
+/// Applies the field changes the other nodes of `cluster` make, until the server
+/// stops.
+pub fn follow(roster: Arc<Roster>, cluster: &Arc<Cluster>) -> JoinHandle<()> {
+    let mut news = cluster.field_news();
+    let node = cluster.node.clone();
+    tokio::spawn(async move {
+        loop {
+            let payload = match news.recv().await {
+                Ok(payload) => payload,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "cluster: field changes missed; the next one carries the whole field"
+                    );
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            match serde_json::from_str::<Message>(&payload) {
+                Ok(message) if message.node == node => {}
+                Ok(message) => roster.apply_news(message.news).await,
+                Err(err) => tracing::warn!(%err, "cluster: undecodable field change skipped"),
+            }
+        }
+    })
+}

@@ -1,0 +1,82 @@
+//! Revoking a runner's tokens from the console (issue 19): a revoked token stops
+//! working at once: its open socket is closed with 4003 and a reason, publishing with
+//! it is refused with a clear error, also after a restart; the token the page shows
+//! next works.
+
+use reqwest::{StatusCode, header};
+use serde_json::json;
+use spectate_server::{config::Config, event::Event};
+
+use crate::{
+    admin::http,
+    helpers::{TestApp, spawn_app_with},
+    roster::{organiser_app, post_form, signed_text, with_demo_event},
+    roster_pairing::{href, owntracks_config},
+};
+
+/// The token runner 7's console page shows now.
+pub(crate) async fn token_of_7(app: &TestApp, cookie: &str) -> String {
+    let (status, page) = signed_text(app, cookie, "/admin/runners/7").await;
+    assert_eq!(status, StatusCode::OK);
+    let config = owntracks_config(&href(&page, "owntracks-link"));
+    config["password"].as_str().unwrap().to_owned()
+}
+
+/// An OwnTracks location for runner 7 with `token`: status and body.
+pub(crate) async fn publish(app: &TestApp, token: &str, metres: f64) -> (StatusCode, String) {
+    let p = Event::demo().course.position_at(metres);
+    let response = http()
+        .post(app.url("/api/owntracks"))
+        .basic_auth("7", Some(token))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(json!({"_type": "location", "lat": p.lat(), "lon": p.lng()}).to_string())
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn roster_revoked_token_stops_working_at_once_and_after_a_restart() {
+    let config = Config {
+        open_publishing: false,
+        ..with_demo_event()
+    };
+    let data_dir = config.data_dir.clone();
+    let (mut app, cookie) = organiser_app(config).await;
+    let old = token_of_7(&app, &cookie).await;
+    assert_eq!(publish(&app, &old, 300.0).await.0, StatusCode::OK);
+    let mut socket = app.connect(&format!("/ws?token={old}")).await;
+    socket.expect_welcome().await;
+    assert_eq!(socket.next_json().await["type"], "authed");
+
+    let revoked = post_form(&app, &cookie, "/admin/runners/7/revoke", &[]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    let (code, reason) = socket.expect_close().await;
+    assert_eq!(code, 4003);
+    assert!(reason.contains("revoked"), "{reason}");
+    let (status, said) = publish(&app, &old, 400.0).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(said.contains("revoked by the organisers"), "{said}");
+
+    // The page's new token works at once; the history says who revoked.
+    let new = token_of_7(&app, &cookie).await;
+    assert_ne!(new, old);
+    assert_eq!(publish(&app, &new, 500.0).await.0, StatusCode::OK);
+    let (_, page) = signed_text(&app, &cookie, "/admin/runners/7").await;
+    assert!(
+        page.contains("ana: revoked the runner&#39;s tokens"),
+        "{page}"
+    );
+
+    app.stop();
+    app.task.take().unwrap().await.unwrap().unwrap();
+    let app = spawn_app_with(Config {
+        data_dir,
+        open_publishing: false,
+        ..with_demo_event()
+    })
+    .await;
+    assert_eq!(publish(&app, &old, 600.0).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(publish(&app, &new, 700.0).await.0, StatusCode::OK);
+}
