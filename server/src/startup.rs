@@ -258,6 +258,10 @@ impl Application {
         if splits > 0 {
             tracing::info!(splits, "split times restored from the store");
         }
+        let verdicts = crate::race_control::restore(&hub, &store).await?;
+        if verdicts > 0 {
+            tracing::info!(verdicts, "DNS / DNF / DSQ restored from the store");
+        }
         let mut background = vec![crate::timing::start(hub.clone(), store.clone(), split_news)];
         if let Some(cluster) = cluster {
             background.extend(crate::cluster::start(hub.clone(), cluster.clone()));

@@ -247,6 +247,7 @@ mod tests {
             name: "Ada".into(),
             category: None,
             status,
+            reason: None,
             distance_m: 5000.0,
             gap_m: 0.0,
             gap_s: None,

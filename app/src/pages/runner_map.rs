@@ -27,6 +27,7 @@ use leptos_router::{
 
 use crate::{
     components::{
+        announcement::AnnouncementBanner,
         cheers::Cheers,
         course_progress::CourseProgress,
         follow_search::FollowSearch,
@@ -223,6 +224,7 @@ pub fn RunnerMapPage() -> impl IntoView {
                 <h1>{title}</h1>
                 {move || subtitle().map(|s| view! { <p class="muted">{s}</p> })}
             </header>
+            <AnnouncementBanner race=race for_runners=false/>
             <div class="map-layout">
                 <div class="map-col">
                     <FollowSearch race=race follows=follows set_follows=set_follows notice=notice/>

@@ -508,6 +508,13 @@ pub enum ServerMsg {
         /// The row (boxed: a row is ten times the size of any other message).
         row: Box<Standing>,
     },
+    /// The organisers' announcement, to every subscriber of `board`: when it is set or
+    /// cleared (absent: no announcement), and after the `board` snapshot once one was.
+    Announcement {
+        /// The message; each page shows it if it is for its audience.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        announcement: Option<super::announcement::Announcement>,
+    },
     /// The answer to a `ping`.
     Pong {
         /// The `ping`'s `id`.

@@ -12,10 +12,12 @@
 //! - [`gpx_export`]: a runner's stored track as a GPX document.
 //! - [`console`]: the organisers and their sessions (the console's sign-in).
 //! - [`alerts`]: the safety alerts and who dealt with them.
+//! - [`race_control`]: the organiser's DNS / DNF / DSQ and announcement.
 
 pub mod alerts;
 pub mod console;
 pub mod gpx_export;
+pub(crate) mod race_control;
 pub mod schema;
 mod writer;
 
