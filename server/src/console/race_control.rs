@@ -164,7 +164,7 @@ async fn render(
                 .map(|(bib, v)| {
                     let name = info.entrant(&bib).map_or("", |e| e.name.as_str());
                     format!(
-                        "<tr data-runner=\"{bib}\"><td>{bib}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        "<tr data-runner=\"{bib}\"><td>{bib}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
                         escape(name),
                         v.status().out_of_race().unwrap_or(""),
                         escape(&v.reason),
@@ -181,8 +181,8 @@ async fn render(
     } else {
         format!(
             "<div class=\"wide\"><table id=\"out\"><thead><tr><th scope=\"col\">Bib</th><th scope=\"col\">Runner</th>\
-             <th scope=\"col\">Status</th><th scope=\"col\">Reason</th><th scope=\"col\">Set by</th>\
-             <th scope=\"col\">At</th></tr></thead><tbody>{}</tbody></table></div>",
+             <th scope=\"col\">Status</th><th scope=\"col\">Reason</th>\
+             <th scope=\"col\">Set by, at</th></tr></thead><tbody>{}</tbody></table></div>",
             out.concat()
         )
     };

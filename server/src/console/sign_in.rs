@@ -164,7 +164,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
          <meta name=\"referrer\" content=\"same-origin\">\
          <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
          <title>{title} · Spectate</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}\
+         <style>*{{box-sizing:border-box}}body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}\
          label{{display:block;margin:.8rem 0}}input,select{{display:block;width:100%;padding:.4rem}}\
          table{{border-collapse:collapse}}th,td{{padding:.2rem .5rem .2rem 0;text-align:left}}.wide{{overflow-x:auto}}\
          [role=alert]{{color:#a00}}</style></head>\n<body>\n{body}\n</body></html>\n"
