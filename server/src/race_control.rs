@@ -9,13 +9,16 @@
 //! announcement goes to the board's subscribers as one `announcement` frame
 //! ([`crate::hub::board::Board::announce`]). [`restore`] puts both back at start.
 //!
-//! In a cluster each node keeps its own store and race, and a change is made on the
-//! node that took the request: it does not reach the other nodes (see the README).
+//! In a cluster each node keeps its own store and race. A status goes to the other
+//! nodes as an event on the runner's topic through Redis, the path fixes and splits
+//! take ([`adopt`]); they hold it in memory (only the node that took the request
+//! stores it). The announcement does not go to the other nodes yet.
 
 use axum::http::StatusCode;
 use spectate_app::protocol::{
-    RunnerId,
+    EventData, RunnerId, Topic,
     announcement::{Announcement, Audience},
+    race::Ruling,
 };
 
 use crate::{
@@ -87,13 +90,44 @@ pub(crate) async fn set_status(
     if !race.event().runners.iter().any(|r| r.bib == runner) {
         return Err(unknown());
     }
-    let verdict = Verdict::parse(status, reason, by, now_ms())?;
+    let at_ms = now_ms();
+    let verdict = Verdict::parse(status, reason, by, at_ms)?;
     store.put_verdict(&runner, verdict.clone()).await?;
     race.verdicts().set(runner.clone(), verdict.clone());
     // At once, not at the next tick: the organiser expects the board to say it now.
     hub.board.tick(race, &hub.topics, now_ms());
     tracing::info!(%runner, status = status.trim(), %by, "race control: status set");
+    // The other nodes' boards learn it the way they learn fixes and splits: an event
+    // on the runner's topic through Redis ([`adopt`]).
+    if let Some(relay) = hub.relay() {
+        let ruling = Verdict::ruling(verdict.as_ref(), by, at_ms);
+        let data = EventData::Ruling {
+            ruling,
+            ts: now_ms(),
+        };
+        if let Err(err) = relay.publish(Topic::Runner(runner.clone()), data, None) {
+            tracing::warn!(%err, %runner, "race control: status not sent to the other nodes");
+        }
+    }
     Ok(verdict)
+}
+
+/// A status another node of the cluster set (see [`set_status`]): on this node's
+/// board at once. Kept in memory only: the node that took the request stored it.
+pub(crate) fn adopt(hub: &Hub, runner: &RunnerId, ruling: &Ruling) {
+    let Some(race) = hub.race() else {
+        return;
+    };
+    let Some(verdict) = Verdict::from_ruling(ruling) else {
+        return;
+    };
+    // Our own, back from Redis, or one already adopted: nothing changes.
+    let known = race.event().runners.iter().any(|r| r.bib == *runner);
+    if !known || race.verdicts().get(runner) == verdict {
+        return;
+    }
+    race.verdicts().set(runner.clone(), verdict);
+    hub.board.tick(race, &hub.topics, now_ms());
 }
 
 /// An announcement's text, trimmed, or why it cannot be one.

@@ -67,6 +67,20 @@ impl Status {
     }
 }
 
+/// The organiser's status for a runner, as the nodes of a cluster pass it on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ruling {
+    /// `dns`, `dnf` or `dsq`; `running` takes the runner back into the race.
+    pub status: Status,
+    /// Why (for `dns`, `dnf`, `dsq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The organiser who set it.
+    pub by: String,
+    /// When, ms since the Unix epoch.
+    pub at_ms: u64,
+}
+
 /// A checkpoint ahead of a runner, and when they should reach it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ahead {

@@ -388,13 +388,25 @@ pub enum EventData {
         /// When the server recorded it, ms since the Unix epoch.
         ts: u64,
     },
+    /// The organiser set a runner's status (on a `runner:` topic, in a cluster only:
+    /// the way every node's board learns it). Skipped by pages, like a shape they do
+    /// not know.
+    Ruling {
+        /// The status set.
+        ruling: super::race::Ruling,
+        /// When the server published it, ms since the Unix epoch.
+        ts: u64,
+    },
 }
 
 impl EventData {
     /// When the server took it in, ms since the Unix epoch.
     pub fn ts(&self) -> u64 {
         match self {
-            Self::Fix { ts, .. } | Self::Say { ts, .. } | Self::Split { ts, .. } => *ts,
+            Self::Fix { ts, .. }
+            | Self::Say { ts, .. }
+            | Self::Split { ts, .. }
+            | Self::Ruling { ts, .. } => *ts,
             Self::Point { t, .. } => *t,
         }
     }

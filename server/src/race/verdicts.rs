@@ -12,7 +12,7 @@ use std::{collections::HashMap, sync::Mutex};
 
 use spectate_app::protocol::{
     RunnerId,
-    race::{Standing, Status},
+    race::{Ruling, Standing, Status},
 };
 
 /// The longest reason, in characters: a line on the board, not a report.
@@ -100,6 +100,40 @@ impl Verdict {
         })
     }
 
+    /// As the nodes of a cluster pass it on: `verdict`, or (`None`) back in the race
+    /// in `by`'s name at `at_ms`.
+    pub(crate) fn ruling(verdict: Option<&Self>, by: &str, at_ms: u64) -> Ruling {
+        match verdict {
+            Some(v) => Ruling {
+                status: v.status,
+                reason: Some(v.reason.clone()),
+                by: v.by.clone(),
+                at_ms: v.at_ms,
+            },
+            None => Ruling {
+                status: Status::Running,
+                reason: None,
+                by: by.to_owned(),
+                at_ms,
+            },
+        }
+    }
+
+    /// A ruling another node published: `Some(None)` back in the race; `None` for a
+    /// status that no organiser sets.
+    pub(crate) fn from_ruling(ruling: &Ruling) -> Option<Option<Self>> {
+        if ruling.status == Status::Running {
+            return Some(None);
+        }
+        ruling.status.out_of_race()?;
+        Some(Some(Self {
+            status: ruling.status,
+            reason: ruling.reason.clone().unwrap_or_default(),
+            by: ruling.by.clone(),
+            at_ms: ruling.at_ms,
+        }))
+    }
+
     /// DNS, DNF or DSQ.
     pub(crate) fn status(&self) -> Status {
         self.status
@@ -136,6 +170,11 @@ impl Verdicts {
             Some(verdict) => verdicts.insert(runner, verdict),
             None => verdicts.remove(&runner),
         };
+    }
+
+    /// `runner`'s verdict, if they have one.
+    pub(crate) fn get(&self, runner: &RunnerId) -> Option<Verdict> {
+        self.lock().get(runner).cloned()
     }
 
     /// Every verdict, the newest first.

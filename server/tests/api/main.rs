@@ -30,6 +30,7 @@ mod pages;
 mod posting;
 mod protocol;
 mod race_control;
+mod race_control_cluster;
 mod race_scale;
 mod room;
 mod seed_spectate;
