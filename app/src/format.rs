@@ -27,6 +27,9 @@ pub fn pace(s_per_km: Option<f64>) -> String {
 /// behind the first finisher ("winner", "+0:42", "+1:02:05"), else the distance
 /// behind the leader, else (no fix yet) the runner's status.
 pub fn standing_gap(s: &Standing) -> String {
+    if let Some(out) = s.status.out_of_race() {
+        return out.to_owned();
+    }
     match s.gap_s {
         Some(g) if s.finished_ms.is_some() => {
             if g < 1.0 {
@@ -80,12 +83,17 @@ pub fn no_signal_since(last_ms: u64, offset_min: i32) -> String {
     format!("no signal since {}", clock(last_ms, offset_min))
 }
 
-/// A runner's status as the runner panel reads it: "running", "finished"... and
-/// "no signal since 09:42" for one without signal.
+/// A runner's status as the runner panel reads it: "running", "finished"...,
+/// "no signal since 09:42" for one without signal, and "DNF — knee injury" for one
+/// the organiser took out of the race.
 pub fn status(standing: &Standing, offset_min: i32) -> String {
     match (standing.status, standing.last_seen_ms) {
         (Status::Stale, Some(last)) => no_signal_since(last, offset_min),
-        (status, _) => status.label().to_owned(),
+        (status, _) => match (status.out_of_race(), &standing.reason) {
+            (Some(out), Some(reason)) => format!("{out} — {reason}"),
+            (Some(out), None) => out.to_owned(),
+            (None, _) => status.label().to_owned(),
+        },
     }
 }
 
@@ -140,6 +148,7 @@ mod tests {
             name: "Ada".into(),
             category: None,
             status: Status::Running,
+            reason: None,
             distance_m: 5000.0,
             gap_m,
             gap_s,
@@ -166,5 +175,13 @@ mod tests {
             standing_gap(&row(0.0, None, None, false)),
             Status::Running.label()
         );
+        // Out of the race: the short verdict in the gap column, with its reason in
+        // the panel and under the name.
+        let mut out = row(0.0, None, None, true);
+        out.status = Status::Dnf;
+        assert_eq!(standing_gap(&out), "DNF");
+        assert_eq!(status(&out, 0), "DNF");
+        out.reason = Some("knee injury".into());
+        assert_eq!(status(&out, 0), "DNF — knee injury");
     }
 }

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 
 use crate::protocol::{
     RunnerId,
+    announcement::Announcement,
     race::{EventInfo, Leaderboard, RaceView, Standing},
 };
 
@@ -47,6 +48,8 @@ pub struct RaceSignals {
     pub tiles: RwSignal<Option<String>>,
     /// The server's clock when the page was rendered (see [`RaceView::now_ms`]).
     pub now_ms: u64,
+    /// The organisers' announcement, if one is up.
+    pub announcement: RwSignal<Option<Announcement>>,
 }
 
 impl RaceSignals {
@@ -56,6 +59,7 @@ impl RaceSignals {
             board: RwSignal::new(view.board),
             tiles: RwSignal::new(view.tiles),
             now_ms: view.now_ms,
+            announcement: RwSignal::new(view.announcement),
         }
     }
 }
@@ -112,7 +116,7 @@ pub fn apply_board(
         }
     }
     if let Some(rest) = standings.get_mut(top.len()..) {
-        rest.sort_by_key(|s| s.position);
+        rest.sort_by_key(place);
     }
     Leaderboard {
         event: name,
@@ -128,10 +132,18 @@ pub fn upsert_standing(board: &mut Leaderboard, row: &Standing) {
     if let Some(mine) = board.standings.iter_mut().find(|s| s.bib == row.bib) {
         *mine = row.clone();
     } else {
-        let at = board
-            .standings
-            .partition_point(|s| s.position <= row.position);
+        let at = board.standings.partition_point(|s| place(s) <= place(row));
         board.standings.insert(at, row.clone());
+    }
+}
+
+/// Where a row goes on the board: by position, and a runner out of the race
+/// (position 0: DNS, DNF, DSQ) after every ranked one.
+fn place(s: &Standing) -> usize {
+    if s.position == 0 {
+        usize::MAX
+    } else {
+        s.position
     }
 }
 
@@ -161,6 +173,7 @@ mod browser {
                     race.event.set(fresh.event);
                     race.board.set(fresh.board);
                     race.tiles.set(fresh.tiles);
+                    race.announcement.set(fresh.announcement);
                 }
                 // The page carries only the runners it shows: the rest of the names, once.
                 let partial = race
@@ -215,6 +228,7 @@ mod tests {
             name: format!("Runner {bib}"),
             category: None,
             status: Status::Running,
+            reason: None,
             distance_m: 0.0,
             gap_m: 0.0,
             gap_s: None,
@@ -258,5 +272,9 @@ mod tests {
         let mut next = next;
         upsert_standing(&mut next, &row("2", 1));
         assert_eq!(bibs(&next), ["2", "1", "9"]);
+        // A runner out of the race (no position) joins after every ranked one.
+        upsert_standing(&mut next, &row("5", 0));
+        upsert_standing(&mut next, &row("8", 35));
+        assert_eq!(bibs(&next), ["2", "1", "9", "8", "5"]);
     }
 }

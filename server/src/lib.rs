@@ -24,8 +24,9 @@
 //! [`state`] what handlers share, and [`load`] the load tool (`spectate load`) that
 //! measures all of it from outside, and [`backup`] copies a race's store out and back
 //! in (`spectate backup` / `restore`). [`console`] is the organiser's console behind a
-//! sign-in (`/admin`), and [`alerts`] the safety alerts it shows; [`roster`] keeps the event's field
-//! (stored, changed from the console, imported from CSV). `fuzz_api` (feature `fuzzing`) opens the decoders
+//! sign-in (`/admin`), and [`alerts`] the safety alerts it shows, `race_control` its DNS /
+//! DNF / DSQ and announcements; [`roster`] keeps the event's field (stored, changed from
+//! the console, imported from CSV). `fuzz_api` (feature `fuzzing`) opens the decoders
 //! of outside input to the fuzz targets in `fuzz/`.
 
 pub mod alerts;
@@ -50,6 +51,7 @@ pub mod load;
 pub mod proxy;
 pub mod qr;
 pub mod race;
+pub(crate) mod race_control;
 pub mod replay;
 pub mod roster;
 pub mod simulate;

@@ -15,8 +15,10 @@
 //! [`crate::roster`]): [`Race::replace`] swaps in the new one whole, with what is
 //! made from it, and the next fix and the next board see it.
 
+mod choose;
 mod current;
 mod splits;
+pub(crate) mod verdicts;
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -27,8 +29,10 @@ pub use spectate_app::pace::PACE_WINDOW_MS;
 pub use spectate_app::protocol::race::{Ahead, Leaderboard, STALE_AFTER_MS, Standing, Status};
 use spectate_app::protocol::{LatLng, RunnerId, race::EventInfo, splits::Split};
 
+use self::choose::{Expected, choose};
 use self::current::Current;
 pub use self::splits::{SplitBook, unix_ms};
+use self::verdicts::Verdicts;
 
 use crate::event::Event;
 
@@ -73,6 +77,8 @@ pub struct Race {
     runners: Mutex<HashMap<RunnerId, Progress>>,
     /// The split times (locked after `runners` where both are).
     splits: Mutex<SplitBook>,
+    /// The organiser's DNS / DNF / DSQ (locked after `runners` where both are).
+    verdicts: Verdicts,
 }
 
 impl Race {
@@ -82,6 +88,7 @@ impl Race {
             splits: Mutex::new(SplitBook::new(&event)),
             current: RwLock::new(Current::of(event)),
             runners: Mutex::default(),
+            verdicts: Verdicts::default(),
         }
     }
 
@@ -98,6 +105,17 @@ impl Race {
     pub fn replace(&self, event: Arc<Event>) {
         let current = Current::of(event);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = current;
+    }
+
+    /// The organiser's DNS / DNF / DSQ on runners.
+    pub(crate) fn verdicts(&self) -> &Verdicts {
+        &self.verdicts
+    }
+
+    /// Whether `runner`'s latest fix was far from the course line.
+    pub fn off_course(&self, runner: &RunnerId) -> bool {
+        let runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
+        runners.get(runner).is_some_and(|p| p.off_course)
     }
 
     /// Starts the race over at `start_ms` (ms since the Unix epoch): nobody has
@@ -236,6 +254,7 @@ impl Race {
                     name: runner.name.clone(),
                     category: runner.category.clone(),
                     status,
+                    reason: None,
                     distance_m: tenth(distance_m),
                     gap_m: 0.0,
                     gap_s: None,
@@ -271,16 +290,29 @@ impl Race {
                 }
             })
             .collect();
-        // Finishers in finishing order, then by distance; those without a fix last.
+        // Finishers in finishing order, then by distance; those without a fix last;
+        // those out of the race after everyone ranked.
+        self.verdicts.apply(&mut lines);
         lines.sort_by(|a, b| {
-            let key = |s: &Standing| (s.finished_ms.unwrap_or(u64::MAX), s.last_seen_ms.is_none());
+            let key = |s: &Standing| {
+                let out = s.status.out_of_race().is_some();
+                (
+                    out,
+                    s.finished_ms.unwrap_or(u64::MAX),
+                    s.last_seen_ms.is_none(),
+                )
+            };
             key(a)
                 .cmp(&key(b))
                 .then(b.distance_m.total_cmp(&a.distance_m))
         });
+        let ranked = lines
+            .iter()
+            .take_while(|s| s.status.out_of_race().is_none())
+            .count();
         let leader = lines.first().map_or(0.0, |s| s.distance_m);
         let first_finish = lines.first().and_then(|s| s.finished_ms);
-        for (i, line) in lines.iter_mut().enumerate() {
+        for (i, line) in lines.iter_mut().take(ranked).enumerate() {
             line.position = i + 1;
             line.gap_m = tenth((leader - line.distance_m).max(0.0));
             line.gap_s = line
@@ -306,37 +338,6 @@ fn tenth(x: f64) -> f64 {
 /// To a millionth of a degree (about 10 cm).
 fn micro(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
-}
-
-/// What the runner's history says about a new fix.
-#[derive(Clone, Copy, Debug)]
-struct Expected {
-    /// Their progress so far, metres.
-    progress_m: f64,
-    /// Where their pace puts them at the fix's time, metres.
-    here_m: f64,
-}
-
-/// The candidate spot that best explains the fix: close to the line above all (a real
-/// course can pass within a hundred metres of itself), then the one nearest to where
-/// the runner's pace puts them (at a turnaround, the outward and the return pass are
-/// the same place, and only time tells them apart), unless it lies well behind their
-/// progress. With no progress yet, the earliest pass of an equally close place wins.
-fn choose(candidates: &[crate::course::Projection], expected: Option<Expected>) -> Option<f64> {
-    let cost = |c: &crate::course::Projection| {
-        let along = c.along_m;
-        let progress = match expected {
-            None => along * 0.01,
-            Some(e) if along >= e.progress_m - 50.0 => (along - e.here_m).abs(),
-            // Far behind: only if nothing else fits.
-            Some(e) => (e.progress_m - along) * 10.0 + (along - e.here_m).abs(),
-        };
-        c.off_m * 10.0 + progress
-    };
-    candidates
-        .iter()
-        .min_by(|a, b| cost(a).total_cmp(&cost(b)))
-        .map(|c| c.along_m)
 }
 
 /// An ETA further ahead than this says nothing a spectator can use.

@@ -274,6 +274,10 @@ impl Application {
         if splits > 0 {
             tracing::info!(splits, "split times restored from the store");
         }
+        let verdicts = crate::race_control::restore(&hub, &store).await?;
+        if verdicts > 0 {
+            tracing::info!(verdicts, "DNS / DNF / DSQ restored from the store");
+        }
         let mut background = vec![crate::timing::start(hub.clone(), store.clone(), split_news)];
         let roster = Arc::new(crate::roster::Roster::new(
             hub.clone(),

@@ -86,8 +86,12 @@ pub fn profile_path(event: &EventInfo, scale: &Scale) -> String {
     d
 }
 
-/// "finish in 12 min · projected 1:02:30", "finished in 58:40", "not started".
+/// "finish in 12 min · projected 1:02:30", "finished in 58:40", "not started",
+/// "DNF — knee injury".
 pub fn finish_line(row: &Standing, now_ms: u64) -> String {
+    if row.status.out_of_race().is_some() {
+        return crate::format::status(row, 0);
+    }
     match row.status {
         Status::Finished => row.finish_time_ms.map_or_else(
             || "finished".to_owned(),
@@ -247,6 +251,7 @@ mod tests {
             name: "Ada".into(),
             category: None,
             status,
+            reason: None,
             distance_m: 5000.0,
             gap_m: 0.0,
             gap_s: None,
@@ -273,6 +278,9 @@ mod tests {
         );
         let done = row(Status::Finished, None, Some(3_520_000));
         assert_eq!(finish_line(&done, 0), "finished in 58:40");
+        let mut out = row(Status::Dnf, None, None);
+        out.reason = Some("knee injury".into());
+        assert_eq!(finish_line(&out, 0), "DNF — knee injury");
         let slow = row(Status::Running, None, None);
         assert_eq!(finish_line(&slow, 0), "no pace yet");
         let silent = row(Status::Stale, None, None);

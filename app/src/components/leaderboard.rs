@@ -47,12 +47,12 @@ fn fetch_page(all: RwSignal<Option<Vec<Standing>>>) {
 
 /// A row's key: everything the row shows, so that a row is redrawn whenever any of
 /// it changes (a gap that grows while the runner's own figures stay included, a name
-/// an organiser corrected): the whole row always comes from one board.
+/// an organiser corrected, a DNF's reason): the whole row always comes from one board.
 type RowKey = (
     RunnerId,
     String,
     usize,
-    Status,
+    (Status, Option<String>),
     [u64; 3],
     Option<u64>,
     Option<u64>,
@@ -63,7 +63,7 @@ fn row_key(s: &Standing) -> RowKey {
         s.bib.clone(),
         s.name.clone(),
         s.position,
-        s.status,
+        (s.status, s.reason.clone()),
         [
             s.distance_m.to_bits(),
             s.gap_m.to_bits(),
@@ -151,12 +151,15 @@ pub fn Leaderboard(
                         let focused = { let bib = bib.clone(); move || focus.with(|f| f.as_ref() == Some(&bib)) };
                         view! {
                             <tr data-runner=bib.to_string() data-status=s.status.label() class:followed=move || followed.get() class:focused=focused>
-                                <td class="pos">{if s.last_seen_ms.is_some() { s.position.to_string() } else { "–".to_owned() }}</td>
+                                <td class="pos">{if s.last_seen_ms.is_some() && s.position > 0 { s.position.to_string() } else { "–".to_owned() }}</td>
                                 // Named by what it shows ("7 Margaret Hamilton"): a name that differs
                                 // from the visible text fails speech users (WCAG 2.5.3).
                                 <td class="name"><button type="button" class="link"
                                     on:click=move |_| focus.set(Some(focus_bib.clone()))>
                                     <span class="bib">{bib.to_string()}</span>" "{s.name.clone()}</button>
+                                    {s.status.out_of_race().map(|_| view! {
+                                        <small class="verdict">{format::status(&s, 0)}</small>
+                                    })}
                                     {no_signal(&s).map(|last| view! {
                                         <small class="no-signal">{move || format::no_signal_since(last, race.utc_offset_min())}</small>
                                     })}</td>

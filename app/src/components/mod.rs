@@ -11,7 +11,9 @@
 //!   [`course_progress`]: every followed runner on the course profile, with ETAs.
 //! - [`share`]: a link to follow runners, shared or copied.
 //! - [`live_chart`]: live canvas charts over a [`chart_model::ChartModel`].
+//! - [`announcement`]: the organisers' announcement as a banner.
 
+pub mod announcement;
 pub mod chart_model;
 pub mod cheers;
 pub mod connection_status;

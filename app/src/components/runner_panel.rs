@@ -162,7 +162,7 @@ pub fn RunnerPanel(
                 }))}
                 {line("Distance", with(|s, _| format::distance(s.distance_m)))}
                 {line("Pace", with(|s, _| format::pace(s.pace_s_per_km)))}
-                {line("Position", with(|s, _| if s.last_seen_ms.is_some() { format!("{} · {}", s.position, format::standing_gap(s)) } else { "–".to_owned() }))}
+                {line("Position", with(|s, _| if s.last_seen_ms.is_some() && s.position > 0 { format!("{} · {}", s.position, format::standing_gap(s)) } else { "–".to_owned() }))}
                 {line("Next", with(|s, now| s.next_checkpoint.as_ref().map_or("–".to_owned(), |c| match c.eta_ms { Some(_) => format!("{} {}", c.name, format::eta(now, c.eta_ms)), None => c.name.clone() })))}
                 {line("Finish", with(finish))}
                 <div><dt>"Last seen"</dt><dd class="last-seen">{last_seen}</dd></div>

@@ -27,6 +27,7 @@ use leptos_router::{
 
 use crate::{
     components::{
+        announcement::AnnouncementBanner,
         cheers::Cheers,
         connection_status::ConnectionStatus,
         course_progress::CourseProgress,
@@ -276,6 +277,7 @@ pub(crate) fn MapPage(#[prop(optional)] embed: Option<EmbedView>) -> impl IntoVi
                 <h1>{title}</h1>
                 {move || subtitle().map(|s| view! { <p class="muted">{s}</p> })}
             </header>
+            <AnnouncementBanner race=race for_runners=false/>
             <div class="map-layout">
                 <div class="map-col">
                     <FollowSearch race=race follows=follows set_follows=set_follows notice=notice/>

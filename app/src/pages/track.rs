@@ -29,6 +29,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::{
+        announcement::AnnouncementBanner,
         cheers::{Cheers, Line},
         track_map::StaticMap,
     },
@@ -305,6 +306,7 @@ pub fn TrackPage() -> impl IntoView {
             {move || race.event.with(|e| e.as_ref().map(|e| e.name.clone())).map(|n| view! {
                 <p class="muted track-event">{n}</p>
             })}
+            <AnnouncementBanner race=race for_runners=true/>
             {move || match (token.get(), runner.get(), refused.get()) {
                 (None, _, _) => view! {
                     <p class="notice" role="alert">

@@ -32,6 +32,12 @@ pub enum Status {
     Stale,
     /// The latest fix is far from the course line.
     OffCourse,
+    /// Did not start: the organiser says so (with a reason, [`Standing::reason`]).
+    Dns,
+    /// Did not finish: out of the race on the organiser's word.
+    Dnf,
+    /// Disqualified by the organiser.
+    Dsq,
 }
 
 impl Status {
@@ -43,8 +49,36 @@ impl Status {
             Self::Finished => "finished",
             Self::Stale => "no signal",
             Self::OffCourse => "off course",
+            Self::Dns => "did not start",
+            Self::Dnf => "did not finish",
+            Self::Dsq => "disqualified",
         }
     }
+
+    /// "DNS", "DNF" or "DSQ" for a runner the organiser took out of the race (who
+    /// has no place in the ranking); `None` for every other status.
+    pub fn out_of_race(self) -> Option<&'static str> {
+        match self {
+            Self::Dns => Some("DNS"),
+            Self::Dnf => Some("DNF"),
+            Self::Dsq => Some("DSQ"),
+            _ => None,
+        }
+    }
+}
+
+/// The organiser's status for a runner, as the nodes of a cluster pass it on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ruling {
+    /// `dns`, `dnf` or `dsq`; `running` takes the runner back into the race.
+    pub status: Status,
+    /// Why (for `dns`, `dnf`, `dsq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The organiser who set it.
+    pub by: String,
+    /// When, ms since the Unix epoch.
+    pub at_ms: u64,
 }
 
 /// A checkpoint ahead of a runner, and when they should reach it.
@@ -61,7 +95,8 @@ pub struct Ahead {
 /// One line of the leaderboard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Standing {
-    /// 1 for the leader.
+    /// 1 for the leader; 0 for a runner out of the race (DNS, DNF, DSQ), who has no
+    /// place and is listed after every ranked runner.
     pub position: usize,
     /// The runner's bib (their id).
     pub bib: RunnerId,
@@ -71,6 +106,10 @@ pub struct Standing {
     pub category: Option<String>,
     /// Where they stand.
     pub status: Status,
+    /// Why the organiser took them out of the race (DNS, DNF, DSQ): "knee injury".
+    /// Absent otherwise (and from servers that predate it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Metres along the course.
     pub distance_m: f64,
     /// Metres behind the leader.
@@ -181,6 +220,9 @@ pub struct RaceView {
     /// browser alike, so hydration finds the same text.
     #[serde(default)]
     pub now_ms: u64,
+    /// The organisers' announcement, if one is up (see [`super::announcement`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement: Option<super::announcement::Announcement>,
 }
 
 impl EventInfo {

@@ -388,13 +388,25 @@ pub enum EventData {
         /// When the server recorded it, ms since the Unix epoch.
         ts: u64,
     },
+    /// The organiser set a runner's status (on a `runner:` topic, in a cluster only:
+    /// the way every node's board learns it). Skipped by pages, like a shape they do
+    /// not know.
+    Ruling {
+        /// The status set.
+        ruling: super::race::Ruling,
+        /// When the server published it, ms since the Unix epoch.
+        ts: u64,
+    },
 }
 
 impl EventData {
     /// When the server took it in, ms since the Unix epoch.
     pub fn ts(&self) -> u64 {
         match self {
-            Self::Fix { ts, .. } | Self::Say { ts, .. } | Self::Split { ts, .. } => *ts,
+            Self::Fix { ts, .. }
+            | Self::Say { ts, .. }
+            | Self::Split { ts, .. }
+            | Self::Ruling { ts, .. } => *ts,
             Self::Point { t, .. } => *t,
         }
     }
@@ -507,6 +519,13 @@ pub enum ServerMsg {
         topic: Topic,
         /// The row (boxed: a row is ten times the size of any other message).
         row: Box<Standing>,
+    },
+    /// The organisers' announcement, to every subscriber of `board`: when it is set or
+    /// cleared (absent: no announcement), and after the `board` snapshot once one was.
+    Announcement {
+        /// The message; each page shows it if it is for its audience.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        announcement: Option<super::announcement::Announcement>,
     },
     /// The answer to a `ping`.
     Pong {

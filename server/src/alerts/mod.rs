@@ -58,6 +58,8 @@ pub enum Kind {
     NoMovement,
     /// Battery under `battery_percent`.
     LowBattery,
+    /// Off the course for `off_course_minutes`.
+    OffCourse,
 }
 
 impl Kind {
@@ -68,6 +70,7 @@ impl Kind {
             Self::NoSignal => "no_signal",
             Self::NoMovement => "no_movement",
             Self::LowBattery => "low_battery",
+            Self::OffCourse => "off_course",
         }
     }
 
@@ -78,6 +81,7 @@ impl Kind {
             Self::NoSignal,
             Self::NoMovement,
             Self::LowBattery,
+            Self::OffCourse,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -227,11 +231,18 @@ impl Alerts {
             .or_default()
             .record(reading, true);
         let now = Instant::now();
+        let off_course = self.off_course(runner);
         let watch = inner
             .watches
             .entry(runner.clone())
             .or_insert_with(|| Watch::new(reading.position, now));
-        let _ = watch.fix(reading.position, reading.battery_pct, now, &self.thresholds);
+        let _ = watch.fix(
+            reading.position,
+            reading.battery_pct,
+            off_course,
+            now,
+            &self.thresholds,
+        );
     }
 
     /// A runner's fix, stored (and published if `newest`: the runner's newest): counted
@@ -241,6 +252,8 @@ impl Alerts {
             return;
         }
         let (position, battery_pct) = (reading.position, reading.battery_pct);
+        // The race took this fix before the alerts see it (the intake publishes first).
+        let off_course = self.off_course(runner);
         let raised = {
             let mut inner = self.lock();
             inner
@@ -252,15 +265,11 @@ impl Alerts {
                 return;
             }
             let now = Instant::now();
-            match inner.watches.get_mut(runner) {
-                Some(watch) => watch.fix(position, battery_pct, now, &self.thresholds),
-                None => {
-                    let mut watch = Watch::new(position, now);
-                    let raised = watch.fix(position, battery_pct, now, &self.thresholds);
-                    inner.watches.insert(runner.clone(), watch);
-                    raised
-                }
-            }
+            let watch = inner
+                .watches
+                .entry(runner.clone())
+                .or_insert_with(|| Watch::new(position, now));
+            watch.fix(position, battery_pct, off_course, now, &self.thresholds)
         };
         for kind in raised {
             if let Err(err) = self.raise(runner, kind, position).await {
@@ -353,6 +362,11 @@ impl Alerts {
         }
         let _ = self.live.send(alert.clone());
         Ok(alert)
+    }
+
+    /// Whether the race has `runner` off the course now.
+    fn off_course(&self, runner: &RunnerId) -> bool {
+        self.race.as_ref().is_some_and(|r| r.off_course(runner))
     }
 
     /// Every stored alert, newest first.

@@ -33,6 +33,9 @@ pub struct Thresholds {
     pub battery_percent: f64,
     /// Within this many metres of a checkpoint, standing still is expected.
     pub checkpoint_radius_m: f64,
+    /// Off the course (the board's `off_course`: the latest fix farther than
+    /// `race::OFF_COURSE_M` from the line) for this many minutes.
+    pub off_course_minutes: u32,
 }
 
 impl Default for Thresholds {
@@ -42,6 +45,7 @@ impl Default for Thresholds {
             no_movement_minutes: 10,
             battery_percent: 15.0,
             checkpoint_radius_m: 100.0,
+            off_course_minutes: 10,
         }
     }
 }
@@ -53,6 +57,10 @@ impl Thresholds {
 
     fn no_movement(&self) -> Option<Duration> {
         (self.no_movement_minutes > 0).then(|| minutes(self.no_movement_minutes))
+    }
+
+    fn off_course(&self) -> Option<Duration> {
+        (self.off_course_minutes > 0).then(|| minutes(self.off_course_minutes))
     }
 }
 
@@ -69,10 +77,13 @@ pub struct Watch {
     last_fix: Instant,
     /// Where the runner last moved, and when.
     anchor: (LatLng, Instant),
+    /// Since when every fix has been off the course, if the latest is.
+    off_course_since: Option<Instant>,
     /// The rules that may fire.
     armed_no_signal: bool,
     armed_no_movement: bool,
     armed_battery: bool,
+    armed_off_course: bool,
 }
 
 impl Watch {
@@ -82,25 +93,35 @@ impl Watch {
             position,
             last_fix: now,
             anchor: (position, now),
+            off_course_since: None,
             armed_no_signal: true,
             armed_no_movement: true,
             armed_battery: true,
+            armed_off_course: true,
         }
     }
 
-    /// A new fix: the alerts it raises (low battery), re-arming what it clears. A
-    /// level the app does not know (Traccar's -1) never gets here: the intake's check
-    /// drops a battery outside 0..=100.
+    /// A new fix (`off_course`: whether the race found it far from the course line):
+    /// the alerts it raises (low battery), re-arming what it clears. A level the app
+    /// does not know (Traccar's -1) never gets here: the intake's check drops a
+    /// battery outside 0..=100.
     pub fn fix(
         &mut self,
         position: LatLng,
         battery_pct: Option<f64>,
+        off_course: bool,
         now: Instant,
         limits: &Thresholds,
     ) -> Vec<Kind> {
         self.position = position;
         self.last_fix = now;
         self.armed_no_signal = true;
+        if off_course {
+            self.off_course_since.get_or_insert(now);
+        } else {
+            self.off_course_since = None;
+            self.armed_off_course = true;
+        }
         if position.distance_m(&self.anchor.0) > STILL_RADIUS_M {
             self.anchor = (position, now);
             self.armed_no_movement = true;
@@ -136,6 +157,18 @@ impl Watch {
             self.armed_no_movement = false;
             raised.push(Kind::NoMovement);
         }
+        // Counted from the first fix off the course, while every fix since is off it;
+        // a runner who then goes silent is still off course as far as anyone knows
+        // (their silence is the no-signal rule's).
+        if let Some(after) = limits.off_course()
+            && self.armed_off_course
+            && self
+                .off_course_since
+                .is_some_and(|since| now.saturating_duration_since(since) >= after)
+        {
+            self.armed_off_course = false;
+            raised.push(Kind::OffCourse);
+        }
         raised
     }
 }
@@ -161,35 +194,39 @@ mod tests {
         );
         assert!(watch.sweep(min(20), false, &limits).is_empty(), "once");
         // A fix in the same place: signal is back, stillness goes on.
-        assert!(watch.fix(at(0.0001), None, min(21), &limits).is_empty());
+        assert!(
+            watch
+                .fix(at(0.0001), None, false, min(21), &limits)
+                .is_empty()
+        );
         assert_eq!(watch.sweep(min(31), false, &limits), [Kind::NoSignal]);
         // Moving (0.001 degrees is 111 m) re-arms the stillness rule; standing still
         // by a checkpoint is no alert (the silence is).
-        watch.fix(at(0.001), None, min(32), &limits);
+        watch.fix(at(0.001), None, false, min(32), &limits);
         assert_eq!(watch.sweep(min(42), true, &limits), [Kind::NoSignal]);
         assert!(
             watch
-                .fix(at(0.001), Some(50.0), min(42), &limits)
+                .fix(at(0.001), Some(50.0), false, min(42), &limits)
                 .is_empty()
         );
         assert_eq!(
-            watch.fix(at(0.001), Some(14.0), min(43), &limits),
+            watch.fix(at(0.001), Some(14.0), false, min(43), &limits),
             [Kind::LowBattery]
         );
         assert!(
             watch
-                .fix(at(0.001), Some(16.0), min(44), &limits)
+                .fix(at(0.001), Some(16.0), false, min(44), &limits)
                 .is_empty()
         );
         assert!(
             watch
-                .fix(at(0.001), Some(12.0), min(45), &limits)
+                .fix(at(0.001), Some(12.0), false, min(45), &limits)
                 .is_empty(),
             "not re-armed at 16"
         );
-        watch.fix(at(0.001), Some(20.0), min(46), &limits);
+        watch.fix(at(0.001), Some(20.0), false, min(46), &limits);
         assert_eq!(
-            watch.fix(at(0.001), Some(10.0), min(47), &limits),
+            watch.fix(at(0.001), Some(10.0), false, min(47), &limits),
             [Kind::LowBattery]
         );
     }

@@ -214,8 +214,8 @@ async fn listen(hub: &Hub, cluster: &Cluster, mut stream: redis::aio::PubSubStre
     }
 }
 
-/// Applies `events` to the local registry, feeding the race with each new fix and
-/// each split the cluster published.
+/// Applies `events` to the local registry, feeding the race with each new fix, each
+/// split and each organiser's status the cluster published.
 pub fn apply(hub: &Hub, cluster: &Cluster, topic: &Topic, events: Vec<Numbered>) {
     use std::sync::atomic::Ordering::Relaxed;
     if events.is_empty() {
@@ -225,6 +225,7 @@ pub fn apply(hub: &Hub, cluster: &Cluster, topic: &Topic, events: Vec<Numbered>)
         .traffic
         .received
         .fetch_add(events.len() as u64, Relaxed);
+    let mut rulings = Vec::new();
     let result = hub
         .topics
         .apply(topic, events, |numbered| match (topic, &numbered.data) {
@@ -237,8 +238,16 @@ pub fn apply(hub: &Hub, cluster: &Cluster, topic: &Topic, events: Vec<Numbered>)
             (Topic::Runner(runner), EventData::Split { split, .. }) if split.bib == *runner => {
                 hub.adopt_split(split);
             }
+            // A status an organiser set on one node: adopted below, once the
+            // registry's lock is released (adopting pushes the board through it).
+            (Topic::Runner(runner), EventData::Ruling { ruling, .. }) => {
+                rulings.push((runner.clone(), ruling.clone()));
+            }
             _ => {}
         });
+    for (runner, ruling) in rulings {
+        crate::race_control::adopt(hub, &runner, &ruling);
+    }
     match result {
         Ok(applied) => {
             cluster.traffic.gaps.fetch_add(applied.gaps as u64, Relaxed);

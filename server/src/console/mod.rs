@@ -8,6 +8,7 @@
 //! - [`guard`]: who is signed in ([`guard::Organiser`]) and the cross-site check of
 //!   every state-changing request ([`guard::SameOrigin`]).
 //! - [`sign_in`]: the pages and forms: sign in, the console, sign out.
+//! - [`race_control`]: `/admin/race`: DNS / DNF / DSQ and the announcement.
 //!
 //! Requests that change state are refused from another site twice over: the session
 //! cookie is SameSite=Strict, so another site's form posts without it, and the
@@ -17,6 +18,7 @@ pub mod add_user;
 pub mod guard;
 pub mod limits;
 pub mod password;
+pub mod race_control;
 pub mod sessions;
 pub mod sign_in;
 
@@ -145,6 +147,17 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/alerts/{id}/resolve",
             post(crate::alerts::http::resolve),
+        )
+        .route("/admin/race", get(race_control::race_page))
+        .route("/admin/race/status", post(race_control::set_status_form))
+        .route(
+            "/admin/runners/{bib}/status",
+            post(race_control::set_status),
+        )
+        .route("/admin/announcement", post(race_control::announce))
+        .route(
+            "/admin/announcement/clear",
+            post(race_control::clear_announcement),
         )
         .merge(crate::roster::routes())
 }

@@ -116,6 +116,7 @@ pub async fn console(organiser: Organiser) -> Response {
         "<h1>Organiser's console</h1>\n\
          <p>Signed in as <strong id=\"organiser\">{name}</strong>.</p>\n\
          <p><a href=\"/admin/runners\">Runners</a>: the field, CSV import, pairing phones.</p>\n\
+         <p><a href=\"/admin/race\">Race control</a>: DNS, DNF, DSQ and announcements.</p>\n\
          <form method=\"post\" action=\"/admin/sign-out\"><button type=\"submit\">Sign out</button></form>"
     );
     let mut response = Html(page("Console", &body)).into_response();
@@ -156,6 +157,7 @@ fn form_page(problem: Option<&str>) -> String {
     )
 }
 
+/// A console page: `body` under `title`, in the console's plain style.
 pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -163,8 +165,9 @@ pub(crate) fn page(title: &str, body: &str) -> String {
          <meta name=\"referrer\" content=\"same-origin\">\
          <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
          <title>{title} · Spectate</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}\
-         label{{display:block;margin:.8rem 0}}input{{display:block;width:100%;padding:.4rem}}\
+         <style>*{{box-sizing:border-box}}body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}\
+         label{{display:block;margin:.8rem 0}}input,select{{display:block;width:100%;padding:.4rem}}\
+         table{{border-collapse:collapse}}th,td{{padding:.2rem .5rem .2rem 0;text-align:left}}.wide{{overflow-x:auto}}\
          [role=alert]{{color:#a00}}</style></head>\n<body>\n{body}\n</body></html>\n"
     )
 }

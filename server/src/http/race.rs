@@ -53,6 +53,7 @@ pub fn view(state: &AppState, follows: &[RunnerId]) -> RaceView {
         board,
         tiles: state.tiles.clone(),
         now_ms: now,
+        announcement: state.hub.board.announcement(),
     }
 }
 
@@ -92,6 +93,7 @@ fn closed_view(state: &AppState) -> RaceView {
         }),
         tiles: state.tiles.clone(),
         now_ms: now_ms(),
+        announcement: None,
     }
 }
 

@@ -23,6 +23,7 @@ use std::{
 use axum::extract::ws::Utf8Bytes;
 use spectate_app::protocol::{
     RunnerId, ServerMsg, Topic,
+    announcement::Announcement,
     race::{Leaderboard, Standing},
 };
 use tokio::task::JoinHandle;
@@ -129,6 +130,9 @@ struct State {
     /// The row last sent per followed runner.
     rows: HashMap<RunnerId, String>,
     subscribers: HashMap<ConnId, Outbox>,
+    /// The organisers' announcement, and its `announcement` frame once one was set
+    /// or cleared (sent after the board to each new subscriber).
+    announcement: (Option<Announcement>, Option<Utf8Bytes>),
 }
 
 /// What one [`Board::tick`] sent.
@@ -274,6 +278,9 @@ impl Board {
         };
         outbox.push_catchup(header.encode().into());
         outbox.push_catchup(frame);
+        if let Some(notice) = &state.announcement.1 {
+            outbox.push_catchup(notice.clone());
+        }
         state.subscribers.insert(conn, outbox.clone()).is_none()
     }
 
@@ -285,6 +292,29 @@ impl Board {
     /// Subscribers here.
     pub(crate) fn subscribers(&self) -> usize {
         self.lock().subscribers.len()
+    }
+
+    /// Sets (or clears, `None`) the organisers' announcement and pushes it to every
+    /// subscriber at once. Every spectator's map and every runner's page takes
+    /// `board`, so this reaches them all without a topic of its own: one frame,
+    /// encoded once and queued to each (a shared buffer, not a copy).
+    pub(crate) fn announce(&self, announcement: Option<Announcement>) {
+        let frame: Utf8Bytes = ServerMsg::Announcement {
+            announcement: announcement.clone(),
+        }
+        .encode()
+        .into();
+        let mut state = self.lock();
+        let published = Instant::now();
+        for outbox in state.subscribers.values() {
+            outbox.push_published(frame.clone(), published, None);
+        }
+        state.announcement = (announcement, Some(frame));
+    }
+
+    /// The announcement up now, for pages rendered by the server.
+    pub(crate) fn announcement(&self) -> Option<Announcement> {
+        self.lock().announcement.0.clone()
     }
 }
 

@@ -14,11 +14,13 @@
 //! - [`alerts`]: the safety alerts and who dealt with them.
 //! - [`field`]: the event's runners, the history of changes to them, and the event
 //!   file's settings.
+//! - [`race_control`]: the organiser's DNS / DNF / DSQ and announcement.
 
 pub mod alerts;
 pub mod console;
 pub(crate) mod field;
 pub mod gpx_export;
+pub(crate) mod race_control;
 pub mod schema;
 mod writer;
 

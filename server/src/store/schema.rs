@@ -114,6 +114,26 @@ const MIGRATIONS: &[&str] = &[
         before_s INTEGER NOT NULL
     ) WITHOUT ROWID;
 ",
+    "
+    -- Race control (`crate::race_control`): the organiser's DNS / DNF / DSQ, one row
+    -- per runner out of the race (a runner back in the race has none), with why, who
+    -- and when.
+    CREATE TABLE verdicts (
+        runner  TEXT    PRIMARY KEY,
+        status  TEXT    NOT NULL,
+        reason  TEXT    NOT NULL,
+        set_by  TEXT    NOT NULL,
+        set_ms  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    -- The organisers' announcement to spectators and/or runners: one at most.
+    CREATE TABLE announcement (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        text     TEXT    NOT NULL,
+        audience TEXT    NOT NULL,
+        set_by   TEXT    NOT NULL,
+        set_ms   INTEGER NOT NULL
+    );
+",
 ];
 
 /// The schema version this server writes (`PRAGMA user_version` after [`migrate`]).

@@ -58,6 +58,9 @@ pub(crate) struct Marker {
     pub(crate) glide: Glide,
     pub(crate) seen_ms: u64,
     stale: bool,
+    /// "DNF" for a runner the organiser took out of the race: said on their label
+    /// in place of "no signal since".
+    pub(crate) verdict: Option<&'static str>,
     /// The event's time of day (minutes east of UTC), shared with the [`Kit`].
     offset_min: Rc<Cell<i32>>,
     /// A followed runner's trail: the line and its points.
@@ -182,6 +185,7 @@ impl Kit {
             glide: Glide::still((lat, lng)),
             seen_ms,
             stale: false,
+            verdict: None,
             offset_min: self.offset_min.clone(),
             trail,
         };
@@ -270,15 +274,18 @@ impl Marker {
 }
 
 /// Grey once a fix is older than [`STALE_AFTER_MS`], as the board marks the runner,
-/// with "no signal since 09:42" (the event's time) on a followed runner's label.
-/// Returns whether a label's text changed (it is measured again).
+/// with "no signal since 09:42" (the event's time) on a followed runner's label, and
+/// "DNF" on the label of a runner out of the race. Returns whether a label's text
+/// changed (it is measured again).
 pub(crate) fn refresh_stale(marker: &mut Marker, now_ms: u64) -> bool {
     let stale = now_ms.saturating_sub(marker.seen_ms) > STALE_AFTER_MS;
     let mut resized = false;
     if let Some(tag) = &marker.tag {
         let _ = tag.set_attribute("data-stale", if stale { "true" } else { "false" });
         if let Ok(Some(small)) = tag.query_selector("small") {
-            let text = if stale && marker.followed {
+            let text = if let Some(verdict) = marker.verdict {
+                format!(" {verdict}")
+            } else if stale && marker.followed {
                 format!(
                     " {}",
                     no_signal_since(marker.seen_ms, marker.offset_min.get())

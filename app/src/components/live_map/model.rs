@@ -31,6 +31,8 @@ pub(crate) struct Model {
     followed: Vec<RunnerId>,
     /// Followed runners' names (their labels), from the event.
     names: Vec<(RunnerId, String)>,
+    /// Runners out of the race ("DNF"), from the board: on their labels.
+    verdicts: Vec<(RunnerId, &'static str)>,
     /// Runners in the event, from the event rather than the positions so far: the
     /// first runners to report must not all be labelled, or glide, in a field of a
     /// thousand.
@@ -62,6 +64,7 @@ impl Model {
             positions: Positions::default(),
             followed: Vec::new(),
             names: Vec::new(),
+            verdicts: Vec::new(),
             entrants: 0,
             focus,
             autofit,
@@ -87,6 +90,23 @@ impl Model {
         let labelled = self.field_size() <= LABEL_ALL_UP_TO;
         if let Some(m) = &mut self.mounted {
             m.add_marker(runner, seen, follow_index, name, labelled);
+        }
+        self.mark_verdict(runner);
+    }
+
+    /// Says on `runner`'s label whether they are out of the race, if it changed.
+    fn mark_verdict(&mut self, runner: &RunnerId) {
+        let verdict = self
+            .verdicts
+            .iter()
+            .find(|(r, _)| r == runner)
+            .map(|(_, v)| *v);
+        if let Some(m) = &mut self.mounted
+            && let Some(marker) = m.markers.get_mut(runner)
+            && marker.verdict != verdict
+        {
+            marker.verdict = verdict;
+            super::markers::refresh_stale(marker, wall_ms());
         }
     }
 
@@ -243,6 +263,16 @@ impl Model {
 
     /// Positions from the board, for runners we have no position of.
     pub(crate) fn seed(&mut self, board: &Leaderboard) {
+        let was = std::mem::take(&mut self.verdicts);
+        self.verdicts = board
+            .standings
+            .iter()
+            .filter_map(|s| s.status.out_of_race().map(|v| (s.bib.clone(), v)))
+            .collect();
+        let now = self.verdicts.clone();
+        for (runner, _) in was.iter().chain(&now) {
+            self.mark_verdict(runner);
+        }
         for s in &board.standings {
             if let (Some([lat, lng]), Some(seen)) = (s.at, s.last_seen_ms)
                 && !self.positions.contains(&s.bib)

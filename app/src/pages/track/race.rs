@@ -61,7 +61,7 @@ pub fn TrackRace(
             <dl class="track-facts">
                 {fact("Done", "track-done", with(|s, _, _| format::distance(s.distance_m)))}
                 {fact("To go", "track-to-go", with(|s, _, _| format::distance((s.finish.distance_m - s.distance_m).max(0.0))))}
-                {fact("Rank", "track-rank", with(|s, _, n| if s.last_seen_ms.is_some() { format!("{} of {n}", s.position) } else { "–".to_owned() }))}
+                {fact("Rank", "track-rank", with(|s, _, n| if s.last_seen_ms.is_some() && s.position > 0 { format!("{} of {n}", s.position) } else { "–".to_owned() }))}
                 {fact("Pace", "track-pace", with(|s, _, _| format::pace(s.pace_s_per_km)))}
                 {fact("Next checkpoint", "track-next", with(|s, _, _| match (&s.next_checkpoint, s.status) {
                     (_, Status::Finished) => "none: you finished".to_owned(),

@@ -133,7 +133,9 @@ impl Event {
             }
             (_, EventData::Say { text, .. }) => text.as_str().into(),
             // Not sent to seed subscribers (see `deliver`).
-            (_, EventData::Fix { .. } | EventData::Split { .. }) => self.frame(WireFormat::App),
+            (_, EventData::Fix { .. } | EventData::Split { .. } | EventData::Ruling { .. }) => {
+                self.frame(WireFormat::App)
+            }
         }
     }
 }

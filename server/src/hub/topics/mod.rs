@@ -425,7 +425,10 @@ fn deliver(state: &mut TopicState, event: Arc<Event>, now: Instant) -> Fanout {
     let fix = matches!(event.data, EventData::Fix { .. });
     let key = (fix && matches!(event.topic, Topic::Runner(_))).then_some(state.key);
     // The seed apps know fixes, points and messages only.
-    let seed_shape = !matches!(event.data, EventData::Split { .. });
+    let seed_shape = !matches!(
+        event.data,
+        EventData::Split { .. } | EventData::Ruling { .. }
+    );
     let mut fanout = Fanout {
         seq: event.seq,
         ..Fanout::default()
