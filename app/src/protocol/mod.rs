@@ -16,7 +16,9 @@
 //! - [`errors`]: error codes shared by every socket, and the close codes we send.
 //! - [`outcome`]: [`FixOutcome`], what became of a fix the server took in.
 //! - [`splits`]: split times at the checkpoints and the finish.
+//! - [`console`]: what the organiser's console reads: alerts, monitor rows, trails.
 
+pub mod console;
 pub mod errors;
 pub mod field;
 pub mod geo;

@@ -28,6 +28,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use tower_http::compression::CompressionLayer;
 use prometheus::{Encoder, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
 
 use crate::{state::AppState, store::StoreError};
@@ -136,7 +137,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/sign-out", post(sign_in::sign_out))
         .route("/admin/alerts", get(crate::alerts::http::list))
-        .route("/admin/runners.json", get(crate::alerts::monitor::runners))
+        // 5,000 runners are 0.8 MB of JSON, polled every few seconds: compressed.
+        .route(
+            "/admin/runners.json",
+            get(crate::alerts::monitor::runners).layer(CompressionLayer::new()),
+        )
+        .route(
+            "/admin/runners/{bib}/trail.json",
+            get(crate::alerts::trail::trail),
+        )
         .route("/admin/alerts/live", get(crate::alerts::http::live))
         .route(
             "/admin/alerts/{id}/acknowledge",

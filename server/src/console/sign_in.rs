@@ -115,6 +115,7 @@ pub async fn console(organiser: Organiser) -> Response {
     let body = format!(
         "<h1>Organiser's console</h1>\n\
          <p>Signed in as <strong id=\"organiser\">{name}</strong>.</p>\n\
+         <p><a href=\"/admin/monitor\">Race-day monitor</a>: every runner's tracker, and the safety alerts.</p>\n\
          <form method=\"post\" action=\"/admin/sign-out\"><button type=\"submit\">Sign out</button></form>"
     );
     let mut response = Html(page("Console", &body)).into_response();

@@ -25,6 +25,7 @@ mod https;
 mod ingest;
 mod intake;
 mod load_tool;
+mod monitor;
 mod pages;
 mod posting;
 mod protocol;
