@@ -13,7 +13,8 @@ use crate::{
     components::connection_status::{ConnectionStatus, OfflineBanner},
     live::LiveSocket,
     pages::{
-        dashboard::DashboardPage, room::RoomPage, runner_map::RunnerMapPage, track::TrackPage,
+        console::monitor::MonitorPage, dashboard::DashboardPage, room::RoomPage,
+        runner_map::RunnerMapPage, track::TrackPage,
     },
 };
 
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage/>
                     <Route path=path!("/room") view=RoomPage/>
                     <Route path=path!("/track") view=TrackPage/>
+                    <Route path=path!("/admin/monitor") view=MonitorPage/>
                 </Routes>
             </main>
         </Router>

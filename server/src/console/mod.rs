@@ -28,8 +28,8 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use tower_http::compression::CompressionLayer;
 use prometheus::{Encoder, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use tower_http::compression::CompressionLayer;
 
 use crate::{state::AppState, store::StoreError};
 

@@ -82,7 +82,11 @@ async fn monitor_trail_gives_a_runners_last_positions_to_organisers_only() {
     let (status, body) = get(&app, Some(&cookie), "/admin/runners/2/trail.json").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let trail: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(trail["runner"], json!(2), "a numeric bib is sent as a number");
+    assert_eq!(
+        trail["runner"],
+        json!(2),
+        "a numeric bib is sent as a number"
+    );
     let points = trail["points"].as_array().unwrap();
     assert_eq!(points.len(), 30, "the last 30 of 35");
     let (lat, lng) = along(20.0 * 34.0);
