@@ -54,8 +54,10 @@ pub fn AlertsPanel(monitor: Monitor) -> impl IntoView {
     }
 }
 
-/// "7 (Ana Lopez)", or "7" before the rows are read.
+/// "7 (Ana Lopez)", or "7" before the rows are read (read again once they are: an
+/// alert can arrive first).
 fn who(monitor: Monitor, alert: &Alert) -> String {
+    monitor.loaded.track();
     match monitor.name_of(&alert.runner) {
         Some(name) => format!("{} ({name})", alert.runner),
         None => alert.runner.to_string(),
@@ -87,7 +89,11 @@ fn alert_view(monitor: Monitor, alert: Alert) -> impl IntoView {
         let now = monitor.now_ms.get();
         (now > 0.0).then(|| format!(" ({})", format::ago(now as u64, raised_ms)))
     };
-    let label = format!("{} {}", alert.kind.label(), who(monitor, &alert));
+    let label = format!("{} {}", alert.kind.label(), alert.runner);
+    let what = {
+        let alert = alert.clone();
+        move || who(monitor, &alert)
+    };
     let acknowledged = alert
         .acknowledged
         .as_ref()
@@ -97,7 +103,7 @@ fn alert_view(monitor: Monitor, alert: Alert) -> impl IntoView {
         <li class="alert-card" class:alert-sos=sos class:alert-new=fresh class:selected=selected
             data-testid="alert" data-alert-id=id data-kind=alert.kind.as_str() data-runner=alert.runner.to_string()
             data-stage=if can_acknowledge { "raised" } else { "acknowledged" }>
-            <p class="alert-what"><strong>{alert.kind.label()}</strong>" · runner " {who(monitor, &alert)}</p>
+            <p class="alert-what"><strong>{alert.kind.label()}</strong>" · runner " {what}</p>
             <p class="alert-when muted">"Raised at " {clock(raised_ms)} {ago}</p>
             {acknowledged.map(|text| view! { <p class="alert-ack" data-testid="alert-ack">{text}</p> })}
             <div class="alert-actions">

@@ -101,7 +101,9 @@ impl Monitor {
             }
         });
         self.rows.set(rows);
-        self.loaded.set(true);
+        if !self.loaded.get_untracked() {
+            self.loaded.set(true);
+        }
     }
 
     /// Acknowledge (`"acknowledge"`) or resolve (`"resolve"`) alert `id`.
