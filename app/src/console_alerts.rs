@@ -31,7 +31,7 @@ impl AlertList {
         for alert in known {
             self.upsert(alert);
         }
-        self.alerts.sort_by(|a, b| b.id.cmp(&a.id));
+        self.alerts.sort_by_key(|a| std::cmp::Reverse(a.id));
     }
 
     /// One alert raised or moved on; true if it is new to this page.

@@ -52,10 +52,11 @@ pub async fn trail(
     Path(bib): Path<String>,
 ) -> Result<Json<Trail>, TrailError> {
     let runner = RunnerId::parse(&bib).map_err(|err| TrailError::BadBib(err.to_string()))?;
-    if !state
+    if state
         .event
         .as_ref()
-        .is_some_and(|event| event.runner(&runner).is_some())
+        .and_then(|event| event.runner(&runner))
+        .is_none()
     {
         return Err(TrailError::NotInEvent(runner));
     }

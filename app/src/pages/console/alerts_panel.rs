@@ -48,7 +48,7 @@ pub fn AlertsPanel(monitor: Monitor) -> impl IntoView {
             </p>
             <ol class="alert-list">
                 <For each=move || open.get() key=|a| (a.id, a.stage as u8)
-                    children=move |alert| alert_view(monitor, alert)/>
+                    children=move |alert| alert_view(monitor, &alert)/>
             </ol>
         </section>
     }
@@ -79,7 +79,7 @@ fn clock(at_ms: u64) -> String {
     format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
 }
 
-fn alert_view(monitor: Monitor, alert: Alert) -> impl IntoView {
+fn alert_view(monitor: Monitor, alert: &Alert) -> AnyView {
     let id = alert.id;
     let sos = alert.kind == Kind::Sos && alert.stage == Stage::Raised;
     let fresh = move || monitor.fresh.with(|f| f.contains(&id));
@@ -118,4 +118,5 @@ fn alert_view(monitor: Monitor, alert: Alert) -> impl IntoView {
             </div>
         </li>
     }
+    .into_any()
 }
