@@ -82,6 +82,8 @@ test('an SOS from Traccar Client is on the monitor within 2 s, acknowledged and 
 
   await card.getByTestId('acknowledge').click();
   await expect(card.getByTestId('alert-ack')).toContainText(`Acknowledged by ${FIRST} at`);
+  // The pressed button went with the card's old stage: the focus is on Resolve, not lost.
+  await expect(card.getByTestId('resolve')).toBeFocused();
   // The second organiser's page, untouched, has it too.
   const there = alertOf(b.page, '3');
   await expect(there.getByTestId('alert-ack')).toContainText(`Acknowledged by ${FIRST} at`);

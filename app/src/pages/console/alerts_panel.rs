@@ -34,7 +34,7 @@ pub fn AlertsPanel(monitor: Monitor) -> impl IntoView {
     };
     view! {
         <section class="monitor-alerts" aria-labelledby="alerts-title">
-            <h2 id="alerts-title">"Alerts"</h2>
+            <h2 id="alerts-title" tabindex="-1">"Alerts"</h2>
             {move || {
                 let waiting = sos_waiting();
                 (!waiting.is_empty()).then(|| view! {

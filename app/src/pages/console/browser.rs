@@ -99,7 +99,15 @@ async fn read_alerts(monitor: Monitor) {
         return;
     }
     if let Ok(all) = response.json::<Vec<Alert>>().await {
+        // At first, the map shows the newest SOS nobody has acknowledged.
+        let waiting = all
+            .iter()
+            .find(|a| a.kind == Kind::Sos && a.stage == Stage::Raised)
+            .map(|a| a.id);
         monitor.alerts.update(|list| list.replace(all));
+        if monitor.selected.get_untracked().is_none() && waiting.is_some() {
+            monitor.selected.set(waiting);
+        }
     }
 }
 
@@ -182,8 +190,26 @@ pub(super) fn advance(monitor: Monitor, id: i64, step: &'static str) {
         };
         if response.ok() {
             if let Ok(alert) = response.json::<Alert>().await {
+                let acknowledged = alert.stage == Stage::Acknowledged;
                 monitor.alerts.update(|list| {
                     list.upsert(alert);
+                });
+                // The card is drawn again for its new stage, and the button pressed is
+                // gone with it: the keyboard's focus goes on, not back to the page's top.
+                request_animation_frame(move || {
+                    let next = if acknowledged {
+                        format!("[data-alert-id=\"{id}\"] [data-testid=resolve]")
+                    } else {
+                        "#alerts-title".to_owned()
+                    };
+                    if let Some(element) = document()
+                        .query_selector(&next)
+                        .ok()
+                        .flatten()
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = element.focus();
+                    }
                 });
             }
             monitor.problem.set(None);
