@@ -3,7 +3,8 @@
 //!
 //! The page (`pages::console`) keeps the rows as the server last sent them and
 //! recomputes the order only when new rows arrive or the organiser changes the sort
-//! or the filter; the ages that tick every second do not reorder anything.
+//! or the filter; the ages that tick every second do not reorder anything. It draws
+//! only the rows in view ([`window`]).
 
 use std::cmp::Ordering;
 
@@ -147,6 +148,26 @@ fn known_battery(row: &RunnerRow) -> Option<f64> {
     row.battery_pct.filter(|b| *b >= 0.0)
 }
 
+/// Rows drawn beyond each edge of those in view, so that a quick scroll shows no gap.
+pub const OVERSCAN: usize = 15;
+
+/// The rows to draw, `start..end` of `total`, in a box `viewport_px` high scrolled
+/// down by `scroll_px`, each row `row_px` high: those in view and [`OVERSCAN`] more
+/// on each side. Only these are in the page, however many runners there are.
+pub fn window(
+    total: usize,
+    scroll_px: f64,
+    viewport_px: f64,
+    row_px: f64,
+) -> std::ops::Range<usize> {
+    let row_px = row_px.max(1.0);
+    let first = (scroll_px.max(0.0) / row_px) as usize;
+    let in_view = (viewport_px.max(0.0) / row_px).ceil() as usize + 1;
+    let start = first.saturating_sub(OVERSCAN).min(total);
+    let end = (first + in_view + OVERSCAN).min(total);
+    start..end
+}
+
 /// How a door reads: "Runner page", "OwnTracks", "Traccar / OsmAnd", ...
 pub fn way_in_label(source: Option<&str>) -> &'static str {
     match source {
@@ -249,6 +270,15 @@ mod tests {
             by(Sort::default().toggled(SortKey::Battery)),
             ["3", "1", "2"]
         );
+    }
+
+    #[test]
+    fn only_the_rows_in_view_and_a_margin_are_drawn() {
+        assert_eq!(window(5000, 0.0, 600.0, 30.0), 0..36);
+        assert_eq!(window(5000, 3000.0, 600.0, 30.0), 85..136);
+        assert_eq!(window(5000, 1e9, 600.0, 30.0), 5000..5000);
+        assert_eq!(window(12, 0.0, 600.0, 30.0), 0..12);
+        assert_eq!(window(0, 0.0, 600.0, 0.0), 0..0);
     }
 
     #[test]

@@ -40,7 +40,7 @@ async function organiser(browser, name, viewport) {
   await page.click('text=Race-day monitor');
   await expect(page).toHaveURL(/\/admin\/monitor$/);
   // The first visit compiles the (debug) wasm: more than the default 10 s on a busy machine.
-  await expect(page.locator('#monitor-table tbody tr').first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('#monitor-table tbody tr[data-bib]').first()).toBeVisible({ timeout: 30_000 });
   return { context, page, problems };
 }
 
@@ -102,7 +102,7 @@ test('the table sorts and filters: battery under 20 %, no signal for 5 min', asy
   expect(await traccar(baseURL, 'demo-5', line[2], '&batt=15')).toBe(200);
   expect(await traccar(baseURL, 'demo-6', line[3], '&batt=80')).toBe(200);
   const { context, page, problems } = await organiser(browser, FIRST);
-  const rows = page.locator('#monitor-table tbody tr');
+  const rows = page.locator('#monitor-table tbody tr[data-bib]');
   const bibs = () => rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.bib));
   const total = (await raceView(baseURL)).event.runners;
   await expect(rows).toHaveCount(total);

@@ -11,9 +11,9 @@
 //!   one shows at the others'). The list is read at start and again whenever the
 //!   stream (re)opens or says it fell behind, so nothing is missed.
 //!
-//! Fast with 5,000 runners: rows are keyed by bib and each has its own signal, so a
-//! poll rewrites only the cells that changed and moves no row unless the order did;
-//! at most [`FIRST_ROWS`] rows are drawn until the organiser asks for all.
+//! Fast with 5,000 runners: only the rows in view are drawn, each reading its own
+//! signal, so a poll rewrites only the cells that changed and the ages' tick touches
+//! a screenful of rows, whatever the field.
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,9 +30,6 @@ use crate::{
 
 /// Seconds between two reads of the runners.
 pub const POLL_EVERY_S: u32 = 5;
-
-/// Rows drawn before "Show all".
-pub const FIRST_ROWS: usize = 500;
 
 /// The monitor's state, shared by its parts.
 #[derive(Clone, Copy, Debug)]

@@ -1,18 +1,25 @@
 //! The monitor's table of every runner: sortable by each column (a button in each
 //! header, `aria-sort` saying which), filterable by status, "no signal > 5 min",
-//! "battery < 20 %" and a search. Rows are keyed by bib; the order is computed from
-//! the rows as read ([`crate::monitor_table::order`]) and each cell reads its row's
-//! own signal, so a poll rewrites changed cells only.
+//! "battery < 20 %" and a search. The order is computed from the rows as read
+//! ([`crate::monitor_table::order`]); only the rows in the scroll box's view are
+//! drawn ([`crate::monitor_table::window`], with spacers above and below, and
+//! `aria-rowcount` / `aria-rowindex` for screen readers), keyed by place and bib; each
+//! cell reads its row's own signal, so a poll rewrites changed cells only.
 
 use leptos::prelude::*;
 
-use super::monitor::{FIRST_ROWS, Monitor};
+use super::monitor::Monitor;
 use crate::{
     monitor_table::{
         Filter, Sort, SortKey, accuracy_label, age_label, battery_label, order, way_in_label,
+        window,
     },
     protocol::{RunnerId, console::RunnerRow, race::Status},
 };
+
+/// A row's height in pixels, as the stylesheet sets it (`.monitor-table tbody tr`);
+/// the page corrects it from a drawn row if the two differ.
+const ROW_PX: f64 = 30.0;
 
 const COLUMNS: [(SortKey, &str); 8] = [
     (SortKey::Bib, "Bib"),
@@ -38,7 +45,11 @@ const STATUSES: [Status; 5] = [
 pub fn RunnersTable(monitor: Monitor) -> impl IntoView {
     let sort = RwSignal::new(Sort::default());
     let filter = RwSignal::new(Filter::default());
-    let show_all = RwSignal::new(false);
+    // What the scroll box shows: only those rows are drawn (5,000 rows in the page
+    // made every tick and every sort lay out 5,000 rows).
+    let scroll_px = RwSignal::new(0.0);
+    let viewport_px = RwSignal::new(600.0);
+    let row_px = RwSignal::new(ROW_PX);
     // Indices of the rows to show: recomputed when rows arrive or the organiser
     // changes the sort or the filter, never by the ticking ages.
     let kept = Memo::new(move |_| {
@@ -46,21 +57,59 @@ pub fn RunnersTable(monitor: Monitor) -> impl IntoView {
             .rows
             .with(|rows| filter.with(|f| order(rows, sort.get(), f)))
     });
+    let range = Memo::new(move |_| {
+        window(
+            kept.with(Vec::len),
+            scroll_px.get(),
+            viewport_px.get(),
+            row_px.get(),
+        )
+    });
+    // (place in the order, bib) of the rows drawn.
     let shown = Memo::new(move |_| {
-        let limit = if show_all.get() {
-            usize::MAX
-        } else {
-            FIRST_ROWS
-        };
+        let range = range.get();
         monitor.rows.with(|rows| {
             kept.with(|kept| {
-                kept.iter()
-                    .take(limit)
-                    .map(|&i| rows[i].bib.clone())
-                    .collect::<Vec<RunnerId>>()
+                kept[range.clone()]
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &i)| (range.start + n, rows[i].bib.clone()))
+                    .collect::<Vec<(usize, RunnerId)>>()
             })
         })
     });
+    let above = move || format!("{}px", range.get().start as f64 * row_px.get());
+    let below = move || {
+        let hidden = kept.with(Vec::len).saturating_sub(range.get().end);
+        format!("{}px", hidden as f64 * row_px.get())
+    };
+    let on_scroll = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(scroller) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            else {
+                return;
+            };
+            scroll_px.set(f64::from(scroller.scroll_top()));
+            viewport_px.set(f64::from(scroller.client_height()));
+            // The CSS sets the height; the drawn row says what it came to.
+            if let Some(row) = scroller
+                .query_selector("tbody tr[data-bib]")
+                .ok()
+                .flatten()
+                .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok())
+                && row.offset_height() > 0
+                && f64::from(row.offset_height()) != row_px.get_untracked()
+            {
+                row_px.set(f64::from(row.offset_height()));
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     let count = move || {
         let (kept, all) = (kept.with(Vec::len), monitor.rows.with(Vec::len));
         format!("{kept} of {all} runners")
@@ -116,24 +165,19 @@ pub fn RunnersTable(monitor: Monitor) -> impl IntoView {
                 </label>
                 <span class="muted" role="status" data-testid="runner-count">{count}</span>
             </div>
-            <div class="monitor-scroll">
-                <table class="monitor-table" id="monitor-table">
-                    <thead><tr>{COLUMNS.into_iter().map(header).collect_view()}</tr></thead>
+            <div class="monitor-scroll" on:scroll=on_scroll>
+                <table class="monitor-table" id="monitor-table"
+                    aria-rowcount=move || kept.with(Vec::len) + 1>
+                    <thead><tr aria-rowindex="1">{COLUMNS.into_iter().map(header).collect_view()}</tr></thead>
                     <tbody>
-                        <For each=move || shown.get() key=|bib| bib.clone()
-                            children=move |bib| row_view(monitor, &bib)/>
+                        <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=above></td></tr>
+                        <For each=move || shown.get() key=|row| row.clone()
+                            children=move |(place, bib)| row_view(monitor, place, &bib)/>
+                        <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=below></td></tr>
                     </tbody>
                 </table>
             </div>
             {move || (!monitor.loaded.get()).then(|| view! { <p class="muted">"Reading the runners…"</p> })}
-            {move || {
-                let hidden = kept.with(Vec::len).saturating_sub(FIRST_ROWS);
-                (hidden > 0 && !show_all.get()).then(|| view! {
-                    <button type="button" data-testid="show-all" on:click=move |_| show_all.set(true)>
-                        {format!("Show all ({hidden} more)")}
-                    </button>
-                })
-            }}
         </section>
     }
 }
@@ -150,7 +194,7 @@ fn status_value(status: Status) -> &'static str {
 }
 
 /// One runner's row: static bib and name, every other cell from the row's signal.
-fn row_view(monitor: Monitor, bib: &RunnerId) -> AnyView {
+fn row_view(monitor: Monitor, place: usize, bib: &RunnerId) -> AnyView {
     let Some(cell) = monitor.cells.with_value(|cells| cells.get(bib).cloned()) else {
         return ().into_any();
     };
@@ -171,7 +215,7 @@ fn row_view(monitor: Monitor, bib: &RunnerId) -> AnyView {
         age_label(age.map(|a| a + monitor.elapsed_s()))
     };
     view! {
-        <tr data-bib=bib.to_string() data-status=state>
+        <tr data-bib=bib.to_string() data-status=state aria-rowindex=place + 2>
             <td>{bib.to_string()}</td>
             <td>{name}</td>
             <td>{status}</td>
