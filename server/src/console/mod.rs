@@ -137,7 +137,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/sign-out", post(sign_in::sign_out))
         .route("/admin/alerts", get(crate::alerts::http::list))
-        // 5,000 runners are 0.8 MB of JSON, polled every few seconds: compressed.
+        // 5,000 runners are 0.73 MB of JSON (11 KB brotli), polled every few seconds.
         .route(
             "/admin/runners.json",
             get(crate::alerts::monitor::runners).layer(CompressionLayer::new()),
