@@ -15,8 +15,8 @@ use crate::{
     components::connection_status::{ConnectionStatus, OfflineBanner},
     live::LiveSocket,
     pages::{
-        dashboard::DashboardPage, embed::EmbedPage, room::RoomPage, runner_map::RunnerMapPage,
-        track::TrackPage,
+        console::monitor::MonitorPage, dashboard::DashboardPage, embed::EmbedPage, room::RoomPage,
+        runner_map::RunnerMapPage, track::TrackPage,
     },
 };
 
@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/room") view=RoomPage/>
                     <Route path=path!("/track") view=TrackPage/>
                     <Route path=path!("/embed") view=EmbedPage/>
+                    <Route path=path!("/admin/monitor") view=MonitorPage/>
                 </Routes>
             </main>
         </Router>

@@ -9,8 +9,10 @@
 //!   and how pace and speed are measured.
 
 pub mod alert_book;
+pub mod console_alerts;
 pub mod fix_queue;
 pub mod format;
+pub mod monitor_table;
 pub mod pace;
 pub mod protocol;
 pub mod resume_book;

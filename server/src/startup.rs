@@ -130,6 +130,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             private::remember_token,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::console::guard::admin_pages,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), assets::serve))
         .layer(CompressionLayer::new());
     // Tracker apps post fixes here; they are not browsers, so no CORS.

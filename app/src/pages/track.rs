@@ -14,6 +14,7 @@
 //!   the runner's row of the leaderboard (`board` and their own `runner:` topic, as a
 //!   spectator's page does): name and bib, distance done and to go, rank, pace, the
 //!   next checkpoint and when they should reach it.
+//! - **SOS.** A button that asks first, then raises a safety alert ([`sos`]).
 //! - **Cheers.** The cheers their followers send (the room `cheer-<bib>`) are shown,
 //!   and read aloud (the Speech Synthesis API) when the runner turns that on.
 //! - **A status that tells the truth.** "Offline, 3 fixes waiting" whenever the
@@ -40,10 +41,12 @@ use crate::{
 };
 
 pub mod race;
+pub mod sos;
 mod speech;
 mod status;
 
 use race::TrackRace;
+use sos::SosButton;
 use status::{link_text, refusal};
 
 /// What the runner sees about their tracking.
@@ -354,6 +357,7 @@ pub fn TrackPage() -> impl IntoView {
                 <button type="button" data-testid="track-stop" on:click=stop
                     prop:disabled=move || !tracking.get()>"Stop"</button>
             </div>
+            <SosButton runner=runner.into() last=Signal::derive(move || sent.get().last)/>
             <dl class="track-status" aria-live="polite">
                 <dt>"Sent"</dt>
                 <dd data-testid="track-sent">{move || sent.get().count}</dd>

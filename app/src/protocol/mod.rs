@@ -17,8 +17,10 @@
 //! - [`outcome`]: [`FixOutcome`], what became of a fix the server took in.
 //! - [`splits`]: split times at the checkpoints and the finish.
 //! - [`announcement`]: the organisers' message to spectators and runners.
+//! - [`console`]: what the organiser's console reads: alerts, monitor rows, trails.
 
 pub mod announcement;
+pub mod console;
 pub mod errors;
 pub mod field;
 pub mod geo;

@@ -114,6 +114,10 @@ pub struct Payload {
     /// with their own times, so pace and ETAs stay right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t: Option<u64>,
+    /// An alarm raised with this fix (runner topics): `"sos"` from the runner page's
+    /// SOS button. The `ack` comes once the alert is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm: Option<super::console::Alarm>,
 }
 
 impl Payload {
@@ -230,6 +234,7 @@ impl Publication {
                     text: None,
                     name: None,
                     t: _,
+                    alarm: _,
                 } => Ok(Self::Fix {
                     runner: runner.clone(),
                     position: LatLng::parse(lat, lng)?,
@@ -244,11 +249,12 @@ impl Publication {
                     text: None,
                     name: None,
                     t: None,
+                    alarm: None,
                 } if value.is_finite() => Ok(Self::Point {
                     series: series.clone(),
                     value,
                 }),
-                Payload { value: Some(_), .. } if data.lat.is_none() => Err(
+                Payload { value: Some(v), .. } if data.lat.is_none() && !v.is_finite() => Err(
                     ProtocolError::BadMessage("series values must be finite numbers".into()),
                 ),
                 _ => Err(shape("{\"value\":..}")),
@@ -261,6 +267,7 @@ impl Publication {
                     lng: None,
                     value: None,
                     t: None,
+                    alarm: None,
                 } => {
                     if let Some(name) = &name {
                         check_name(name)?;

@@ -7,24 +7,26 @@
 //!   acknowledge / resolve POSTs, all behind the console's sign-in.
 //! - [`monitor`]: each runner's tracker health for the race-day monitor
 //!   (`/admin/runners.json`), kept from the same feed.
+//! - [`trail`]: a runner's last positions for the monitor's map.
 //!
 //! The ways in: the intake tells [`Alerts::observe`] every fix it stored, and which
 //! is each runner's newest (battery and movement are judged on those); an
-//! SOS from a tracker (`alarm=sos` over the OsmAnd protocol) comes to
-//! [`Alerts::sos`]; and a sweep every [`SWEEP_EVERY`] looks at the passing of time.
+//! SOS (Traccar Client's `alarm=sos` over the OsmAnd protocol, or the runner page's
+//! button: a fix with `alarm: "sos"` on the socket) comes to [`Alerts::sos`] through
+//! the intake (`Intake::sos`); and a sweep every [`SWEEP_EVERY`] looks at the passing of time.
 //! An alert is stored before it is pushed, and an SOS is answered only once its alert
 //! is stored: a phone told 200 has raised an alert that survives a restart.
 
 pub mod http;
 pub mod monitor;
 pub mod rules;
+pub mod trail;
 
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
 };
 
-use serde::Serialize;
 use spectate_app::protocol::{LatLng, RunnerId};
 use tokio::{
     sync::broadcast,
@@ -46,89 +48,8 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(15);
 /// Alerts a slow organiser's stream may fall behind by before it is told to reload.
 const LIVE_BACKLOG: usize = 256;
 
-/// What an alert is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// The runner pressed SOS on their tracker.
-    Sos,
-    /// No fix for the event's `no_signal_minutes`.
-    NoSignal,
-    /// No movement for `no_movement_minutes`, away from every checkpoint.
-    NoMovement,
-    /// Battery under `battery_percent`.
-    LowBattery,
-    /// Off the course for `off_course_minutes`.
-    OffCourse,
-}
-
-impl Kind {
-    /// The name stored and sent.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sos => "sos",
-            Self::NoSignal => "no_signal",
-            Self::NoMovement => "no_movement",
-            Self::LowBattery => "low_battery",
-            Self::OffCourse => "off_course",
-        }
-    }
-
-    /// The kind a stored name stands for.
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Sos,
-            Self::NoSignal,
-            Self::NoMovement,
-            Self::LowBattery,
-            Self::OffCourse,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
-    }
-}
-
-/// Where an alert is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Raised; no organiser has taken it yet.
-    Raised,
-    /// An organiser is on it.
-    Acknowledged,
-    /// Dealt with.
-    Resolved,
-}
-
-/// Who moved an alert on, and when.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Step {
-    /// The organiser.
-    pub by: String,
-    /// When, ms since the Unix epoch.
-    pub at_ms: u64,
-}
-
-/// One alert, as stored and as sent to organisers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Alert {
-    /// The store's number for it.
-    pub id: i64,
-    /// Whose.
-    pub runner: RunnerId,
-    /// What about.
-    pub kind: Kind,
-    /// The runner's last known position when it was raised.
-    pub position: LatLng,
-    /// When it was raised, ms since the Unix epoch.
-    pub raised_ms: u64,
-    /// Where it is now.
-    pub stage: Stage,
-    /// Who acknowledged it, and when.
-    pub acknowledged: Option<Step>,
-    /// Who resolved it, and when.
-    pub resolved: Option<Step>,
-}
+// The alert's wire types are the console's protocol, shared with the monitor page.
+pub use spectate_app::protocol::console::{Alert, Kind, Stage, Step};
 
 /// Why an alert could not be raised or moved on.
 #[derive(Debug, thiserror::Error)]

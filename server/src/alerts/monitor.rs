@@ -7,8 +7,7 @@
 //! safety rules: every fix the intake stored.
 
 use axum::{Json, extract::State};
-use serde::Serialize;
-use spectate_app::protocol::{RunnerId, race::Status};
+use spectate_app::protocol::console::RunnerRow;
 
 use super::{AlertError, Alerts};
 use crate::{console::guard::ApiOrganiser, hub::now_ms, state::AppState};
@@ -78,28 +77,6 @@ impl Tracker {
     }
 }
 
-/// One row of the monitor.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunnerRow {
-    /// The runner's bib.
-    pub bib: RunnerId,
-    /// Their name.
-    pub name: String,
-    /// Their status on the board (`not_started`, `running`, `finished`, `stale` for
-    /// no signal, `off_course`).
-    pub status: Status,
-    /// Seconds since their last fix arrived; `None` before the first.
-    pub last_fix_age_s: Option<u64>,
-    /// The door of their last fix.
-    pub way_in: Option<&'static str>,
-    /// The battery their app last reported, percent.
-    pub battery_pct: Option<f64>,
-    /// The accuracy their app last reported, metres.
-    pub accuracy_m: Option<f64>,
-    /// Fixes received in the last ten minutes (by whole minutes).
-    pub fixes_10_min: u32,
-}
-
 impl Alerts {
     /// The monitor's rows, in the board's order; empty without an event.
     pub fn monitor(&self, now_ms: u64) -> Vec<RunnerRow> {
@@ -118,7 +95,7 @@ impl Alerts {
                     name: standing.name,
                     status: standing.status,
                     last_fix_age_s: latest.map(|r| now_ms.saturating_sub(r.received_ms) / 1000),
-                    way_in: latest.map(|r| r.source),
+                    way_in: latest.map(|r| r.source.to_owned()),
                     battery_pct: latest.and_then(|r| r.battery_pct),
                     accuracy_m: latest.and_then(|r| r.accuracy_m),
                     fixes_10_min: tracker.map_or(0, |t| t.recent_fixes(now_ms)),
@@ -139,6 +116,8 @@ pub async fn runners(
 
 #[cfg(test)]
 mod tests {
+    use spectate_app::protocol::RunnerId;
+
     use super::*;
 
     #[test]

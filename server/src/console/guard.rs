@@ -1,8 +1,10 @@
 //! Who is signed in, and whether a request that changes state came from our own pages.
 
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequestParts, Request, State},
     http::{HeaderMap, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Response},
 };
 
 use super::{ConsoleError, sessions::SessionId};
@@ -99,4 +101,19 @@ fn same_origin(headers: &HeaderMap, https: bool) -> bool {
         return false;
     }
     crate::auth::origin::is_own(headers, https)
+}
+
+/// In front of the Leptos app's pages: one under `/admin/` (the monitor, ...) renders
+/// only for a signed-in organiser; without a session the browser is sent to the
+/// sign-in form. A middleware, because `leptos_axum` mounts every page of the app at
+/// once; the other pages pass untouched.
+pub async fn admin_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/admin/") {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    if let Err(refusal) = Organiser::from_request_parts(&mut parts, &state).await {
+        return refusal.into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
 }

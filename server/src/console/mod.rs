@@ -31,6 +31,7 @@ use axum::{
     routing::{get, post},
 };
 use prometheus::{Encoder, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use tower_http::compression::CompressionLayer;
 
 use crate::{state::AppState, store::StoreError};
 
@@ -138,7 +139,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/sign-out", post(sign_in::sign_out))
         .route("/admin/alerts", get(crate::alerts::http::list))
-        .route("/admin/runners.json", get(crate::alerts::monitor::runners))
+        // 5,000 runners are 0.73 MB of JSON (11 KB brotli), polled every few seconds.
+        .route(
+            "/admin/runners.json",
+            get(crate::alerts::monitor::runners).layer(CompressionLayer::new()),
+        )
+        .route(
+            "/admin/runners/{bib}/trail.json",
+            get(crate::alerts::trail::trail),
+        )
         .route("/admin/alerts/live", get(crate::alerts::http::live))
         .route(
             "/admin/alerts/{id}/acknowledge",

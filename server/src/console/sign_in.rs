@@ -117,6 +117,7 @@ pub async fn console(organiser: Organiser) -> Response {
          <p>Signed in as <strong id=\"organiser\">{name}</strong>.</p>\n\
          <p><a href=\"/admin/runners\">Runners</a>: the field, CSV import, pairing phones.</p>\n\
          <p><a href=\"/admin/race\">Race control</a>: DNS, DNF, DSQ and announcements.</p>\n\
+         <p><a href=\"/admin/monitor\">Race-day monitor</a>: every runner's tracker, and the safety alerts.</p>\n\
          <form method=\"post\" action=\"/admin/sign-out\"><button type=\"submit\">Sign out</button></form>"
     );
     let mut response = Html(page("Console", &body)).into_response();

@@ -53,6 +53,21 @@ impl Intake {
         self
     }
 
+    /// An SOS from `runner` at `position`, whichever door it came through (Traccar
+    /// Client's `alarm=sos`, the runner page's button): the one way into
+    /// [`crate::alerts::Alerts::sos`]. Returns once its alert is stored.
+    pub async fn sos(
+        &self,
+        runner: &RunnerId,
+        position: LatLng,
+    ) -> Result<(), crate::alerts::AlertError> {
+        match &self.alerts {
+            Some(alerts) => alerts.sos(runner, position).await,
+            // Only an intake built without alerts (a tool) has none to raise.
+            None => Ok(()),
+        }
+    }
+
     /// Remembers `runner`'s latest fix (a restart restoring from the store).
     pub fn remember(&self, runner: &RunnerId, taken_ms: u64, position: LatLng) {
         let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());

@@ -66,7 +66,7 @@ pub async fn ingest(
     // is answered once the alert is stored, and sends again if it is not.
     if is_sos(is_json, query.as_deref(), &body) {
         state
-            .alerts
+            .intake
             .sos(&runner, fix.position)
             .await
             .map_err(|err| IngestError::Unavailable(format!("the SOS was not stored: {err}")))?;

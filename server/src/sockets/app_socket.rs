@@ -17,6 +17,7 @@ use axum::{
 use serde::Deserialize;
 use spectate_app::protocol::{
     ClientMsg, FixOutcome, PROTOCOL_VERSION, ProtocolError, Publication, ServerMsg, Topic,
+    console::Alarm,
     v1::{AnnouncedLimits, Resume, SUBPROTOCOL},
 };
 
@@ -162,7 +163,7 @@ impl Session {
                         "subscribe to {topic} before sending to it"
                     )));
                 }
-                let taken_ms = data.t;
+                let (taken_ms, alarm) = (data.t, data.alarm);
                 let identity = self.handshake.identity.as_ref();
                 match Publication::parse(&topic, data)? {
                     // A runner's fix: the ack comes only once the store has committed
@@ -173,6 +174,14 @@ impl Session {
                             .gate
                             .take_fix(hub, &self.intake, identity, &runner, &fix, "websocket")
                             .await?;
+                        // The runner page's SOS: the fix went in first (where it came
+                        // from), and the ack waits for the stored alert, as
+                        // Traccar Client's `alarm=sos` does.
+                        if alarm == Some(Alarm::Sos) {
+                            self.intake.sos(&runner, position).await.map_err(|err| {
+                                ProtocolError::Unavailable(format!("the SOS was not stored: {err}"))
+                            })?;
+                        }
                         let outcome = (outcome != FixOutcome::Published).then_some(outcome);
                         Ok(id.map(|id| ServerMsg::Ack { id, outcome }.encode()))
                     }

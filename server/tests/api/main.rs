@@ -27,6 +27,7 @@ mod https;
 mod ingest;
 mod intake;
 mod load_tool;
+mod monitor;
 mod pages;
 mod posting;
 mod protocol;
