@@ -118,6 +118,6 @@ fn check(keys: &TokenKeys, token: &str) {
         Subject::parse(&subject).ok(),
         Some(verified.subject.clone())
     );
-    let again = keys.sign(&verified.subject, 0, verified.expires);
+    let again = keys.sign(&verified.subject, verified.issued, verified.expires);
     assert_eq!(keys.verify(&again).ok(), Some(verified), "{token}");
 }
