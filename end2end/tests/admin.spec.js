@@ -1,17 +1,12 @@
 // The organiser's console sign-in (issue 19): in Chromium against the real server,
 // with an organiser made by the real CLI.
-const { test, expect, addOrganiser, watch } = require('./fixtures');
+const { test, expect, addOrganiser, watch, signIn } = require('./fixtures');
 
 const NAME = 'ana';
 const PASSWORD = 'a long enough password';
 
 test.beforeAll(() => addOrganiser(NAME, PASSWORD));
 
-async function signIn(page, name, password) {
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-}
 
 test('an organiser is sent to sign in, signs in, sees the console and signs out', async ({ page, context }) => {
   await page.goto('/admin');

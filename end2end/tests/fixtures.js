@@ -128,16 +128,42 @@ async function waitHealthy(url, tries = 400) {
  * stdin. The paths are playwright.config.js's.
  */
 function addOrganiser(name, password) {
-  const root = path.resolve(__dirname, '..', '..');
-  const bin = process.env.SPECTATE_BIN || path.join(root, 'target/debug/spectate');
+  const { bin, data } = serverPaths();
   require('child_process').execFileSync(
     bin,
-    ['admin', 'add-user', name, '--data-dir', path.join(root, 'target/e2e-data')],
+    ['admin', 'add-user', name, '--data-dir', data],
     { input: `${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
   );
 }
 
+/** The server binary and data directory of playwright.config.js. */
+function serverPaths() {
+  const root = path.resolve(__dirname, '..', '..');
+  return {
+    bin: process.env.SPECTATE_BIN || path.join(root, 'target/debug/spectate'),
+    data: path.join(root, 'target/e2e-data'),
+  };
+}
+
+/** A token for `runner`, signed with the e2e server's secret (its data dir). */
+function runnerToken(runner) {
+  const { bin, data } = serverPaths();
+  const env = { ...process.env };
+  delete env.SPECTATE_SECRET;
+  return require('child_process')
+    .execFileSync(bin, ['token', '--runner', runner, '--data-dir', data], { env })
+    .toString()
+    .trim();
+}
+
+/** Fills the organiser's sign-in form on `page` and sends it. */
+async function signIn(page, name, password) {
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+}
+
 module.exports = {
   test, expect: base.expect, watch, waitLive, openSocket, publisher, v1Publisher, raceView, snapshot, waitHealthy,
-  labelsOnScreen, addOrganiser,
+  labelsOnScreen, addOrganiser, runnerToken, signIn,
 };

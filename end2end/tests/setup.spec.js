@@ -2,7 +2,7 @@
 // nothing saved until fixed), a runner edited and seen on `/` live, and a runner's
 // pairing QR codes decoded (jsQR) to settings that work. Chromium against the real
 // server, with an organiser made by the real CLI.
-const { test, expect, addOrganiser, waitLive, watch } = require('./fixtures');
+const { test, expect, addOrganiser, waitLive, watch, signIn } = require('./fixtures');
 
 const NAME = 'ana';
 const PASSWORD = 'a long enough password';
@@ -12,9 +12,7 @@ test.beforeAll(() => addOrganiser(NAME, PASSWORD));
 
 async function signIn(page) {
   await page.goto('/admin/sign-in');
-  await page.fill('input[name=name]', NAME);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
+  await signIn(page, NAME, PASSWORD);
   await expect(page).toHaveURL(/\/admin$/);
 }
 

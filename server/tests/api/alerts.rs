@@ -3,30 +3,18 @@
 //! organisers, acknowledged and resolved with who and when, and kept across a
 //! restart.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use futures::StreamExt;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
-use spectate_server::{config::Config, event::Event};
+use spectate_server::event::Event;
 
 use crate::{
     admin::{console_app, http, session_cookie},
+    console_kit::{alerts, along, signed_get, wait_for_alerts, with_demo_event},
     helpers::{PATIENCE, TestApp},
 };
-
-fn demo_event() -> Config {
-    Config {
-        event: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")),
-        ..Config::for_tests()
-    }
-}
-
-/// `(lat, lon)` `metres` along the demo course.
-fn along(metres: f64) -> (f64, f64) {
-    let p = Event::demo().course.position_at(metres);
-    (p.lat(), p.lng())
-}
 
 /// A Traccar Client / OsmAnd request for `device` at `metres`, with `extra`
 /// parameters; its status.
@@ -38,18 +26,6 @@ async fn osmand(app: &TestApp, device: &str, metres: f64, extra: &str) -> Status
     http().get(url).send().await.unwrap().status()
 }
 
-/// GET `path` with `cookie`, answered 200.
-async fn signed_get(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
-    let response = http()
-        .get(app.url(path))
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response
-}
-
 /// POST to `path` with `cookie`, from a page of `origin`.
 async fn signed_post(app: &TestApp, cookie: &str, path: &str, origin: &str) -> reqwest::Response {
     http()
@@ -59,28 +35,6 @@ async fn signed_post(app: &TestApp, cookie: &str, path: &str, origin: &str) -> r
         .send()
         .await
         .unwrap()
-}
-
-/// `/admin/alerts` as `cookie` sees it.
-async fn alerts(app: &TestApp, cookie: &str) -> Vec<Value> {
-    signed_get(app, cookie, "/admin/alerts")
-        .await
-        .json()
-        .await
-        .unwrap()
-}
-
-/// Waits until `/admin/alerts` holds `n` alerts.
-async fn wait_for_alerts(app: &TestApp, cookie: &str, n: usize) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let list = alerts(app, cookie).await;
-        if list.len() >= n {
-            return list;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "only {list:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// `POST /admin/alerts/{id}/{step}` from our own page: status and body.
@@ -143,7 +97,7 @@ impl Live {
 
 #[tokio::test]
 async fn alerts_sos_is_pushed_live_then_acknowledged_and_resolved_by_name() {
-    let app = console_app(&["ana"], demo_event()).await;
+    let app = console_app(&["ana"], with_demo_event()).await;
     let cookie = session_cookie(&app, "ana").await;
     let mut live = Live::open(&app, &cookie).await;
     assert_eq!(
@@ -217,7 +171,7 @@ async fn alerts_sos_is_pushed_live_then_acknowledged_and_resolved_by_name() {
 
 #[tokio::test]
 async fn alerts_need_a_signed_in_organiser_and_our_own_pages() {
-    let app = console_app(&["ana"], demo_event()).await;
+    let app = console_app(&["ana"], with_demo_event()).await;
     for path in ["/admin/alerts", "/admin/alerts/live"] {
         let response = http().get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
@@ -247,7 +201,7 @@ async fn alerts_need_a_signed_in_organiser_and_our_own_pages() {
 
 #[tokio::test]
 async fn alerts_low_battery_from_osmand_parameters_and_traccar_json() {
-    let app = console_app(&["ana"], demo_event()).await;
+    let app = console_app(&["ana"], with_demo_event()).await;
     let cookie = session_cookie(&app, "ana").await;
     // Unknown (negative) and healthy levels raise nothing.
     assert_eq!(
@@ -282,7 +236,7 @@ async fn alerts_low_battery_from_osmand_parameters_and_traccar_json() {
 
 #[tokio::test]
 async fn alerts_survive_a_restart() {
-    let config = demo_event();
+    let config = with_demo_event();
     let mut app = console_app(&["ana"], config.clone()).await;
     let cookie = session_cookie(&app, "ana").await;
     assert_eq!(
@@ -330,7 +284,7 @@ async fn alerts_survive_a_restart() {
 /// both have lost signal, and only the runner away from a checkpoint is still.
 #[tokio::test(start_paused = true)]
 async fn alerts_no_signal_and_no_movement_after_ten_minutes() {
-    let app = console_app(&["ana"], demo_event()).await;
+    let app = console_app(&["ana"], with_demo_event()).await;
     let cookie = session_cookie(&app, "ana").await;
     assert_eq!(osmand(&app, "demo-5", 1000.0, "").await, StatusCode::OK);
     assert_eq!(osmand(&app, "demo-6", 3000.0, "").await, StatusCode::OK);
@@ -354,7 +308,7 @@ async fn alerts_no_signal_and_no_movement_after_ten_minutes() {
 /// fixes in the last ten minutes; a runner without a fix has none of them.
 #[tokio::test]
 async fn alerts_monitor_rows_show_each_trackers_health() {
-    let app = console_app(&["ana"], demo_event()).await;
+    let app = console_app(&["ana"], with_demo_event()).await;
     let unsigned = http()
         .get(app.url("/admin/runners.json"))
         .send()

@@ -6,12 +6,12 @@
 use std::{path::PathBuf, time::Duration};
 
 use reqwest::{StatusCode, header};
-use serde_json::Value;
 use spectate_server::{config::Config, event::Event};
 
 use crate::{
     admin::{console_app, http, session_cookie},
-    helpers::{PATIENCE, TestApp},
+    console_kit::{alerts, wait_for_alerts},
+    helpers::TestApp,
 };
 
 /// The demo event with only the off-course rule on, at 5 minutes.
@@ -52,30 +52,6 @@ async fn fix(app: &TestApp, device: &str, metres: Option<f64>) {
         http().get(url).send().await.unwrap().status(),
         StatusCode::OK
     );
-}
-
-async fn alerts(app: &TestApp, cookie: &str) -> Vec<Value> {
-    let response = http()
-        .get(app.url("/admin/alerts"))
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
-/// Waits until `/admin/alerts` holds `n` alerts.
-async fn wait_for_alerts(app: &TestApp, cookie: &str, n: usize) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let list = alerts(app, cookie).await;
-        if list.len() >= n {
-            return list;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "only {list:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Lets `minutes` pass, and the sweeps after them run.

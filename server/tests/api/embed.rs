@@ -1,18 +1,12 @@
 //! `/embed` (issue 19): the map and leaderboard for another site's iframe, and who
 //! may frame which page.
 
-use std::path::PathBuf;
-
 use spectate_server::{config::Config, http::framing::EmbedOrigin};
 
-use crate::helpers::{refused, spawn_app_with};
-
-fn demo_event() -> Config {
-    Config {
-        event: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")),
-        ..Config::for_tests()
-    }
-}
+use crate::{
+    console_kit::with_demo_event,
+    helpers::{refused, spawn_app_with},
+};
 
 async fn get(url: String) -> reqwest::Response {
     let response = reqwest::get(url).await.unwrap();
@@ -29,7 +23,7 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn the_embed_renders_the_map_and_board_without_the_sites_header() {
-    let app = spawn_app_with(demo_event()).await;
+    let app = spawn_app_with(with_demo_event()).await;
     let html = get(app.url("/embed?follow=2,5&height=320"))
         .await
         .text()
@@ -58,7 +52,7 @@ async fn the_embed_renders_the_map_and_board_without_the_sites_header() {
 
 #[tokio::test]
 async fn only_our_own_pages_may_frame_us_unless_an_embed_origin_is_named() {
-    let app = spawn_app_with(demo_event()).await;
+    let app = spawn_app_with(with_demo_event()).await;
     let embed = get(app.url("/embed")).await;
     assert_eq!(
         header(&embed, "content-security-policy").as_deref(),
@@ -84,7 +78,7 @@ async fn only_our_own_pages_may_frame_us_unless_an_embed_origin_is_named() {
             EmbedOrigin::parse("https://race.example").unwrap(),
             EmbedOrigin::parse("http://localhost:8080").unwrap(),
         ],
-        ..demo_event()
+        ..with_demo_event()
     })
     .await;
     let embed = get(app.url("/embed?follow=1")).await;

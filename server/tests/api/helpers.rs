@@ -222,6 +222,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         serde_json::from_str(&self.next_text().await).expect("server sends JSON")
     }
 
+    /// The first JSON frame that `wanted` accepts, within [`PATIENCE`].
+    pub(crate) async fn until(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "no such frame");
+            let frame = self.next_json().await;
+            if wanted(&frame) {
+                return frame;
+            }
+        }
+    }
+
     /// Asserts that nothing arrives for `wait`.
     pub(crate) async fn expect_silence(&mut self, wait: Duration) {
         if let Some(seen) = self.next_within(wait).await {

@@ -15,6 +15,7 @@ mod bad_input;
 mod cleanup;
 mod cluster;
 mod cluster_checks;
+mod console_kit;
 mod demo;
 mod deploy_unit;
 mod durability;

@@ -2,29 +2,15 @@
 //! runner's trail for its map, and the runner page's SOS (a fix published with
 //! `alarm: "sos"` on the socket), stored as an alert before the phone is answered.
 
-use std::path::PathBuf;
-
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
-use spectate_server::{config::Config, event::Event, hub::now_ms};
+use spectate_server::hub::now_ms;
 
 use crate::{
     admin::{console_app, http, session_cookie},
+    console_kit::{along, with_demo_event},
     helpers::TestApp,
 };
-
-fn demo_event() -> Config {
-    Config {
-        event: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")),
-        ..Config::for_tests()
-    }
-}
-
-/// `(lat, lng)` `metres` along the demo course.
-fn along(metres: f64) -> (f64, f64) {
-    let p = Event::demo().course.position_at(metres);
-    (p.lat(), p.lng())
-}
 
 /// GET `path` with `cookie` (if any): status and body.
 async fn get(app: &TestApp, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
@@ -38,7 +24,7 @@ async fn get(app: &TestApp, cookie: Option<&str>, path: &str) -> (StatusCode, St
 
 #[tokio::test]
 async fn monitor_page_renders_only_for_a_signed_in_organiser() {
-    let app = console_app(&["ana"], demo_event()).await;
+    let app = console_app(&["ana"], with_demo_event()).await;
     let response = http().get(app.url("/admin/monitor")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[header::LOCATION], "/admin/sign-in");
@@ -62,7 +48,7 @@ async fn monitor_page_renders_only_for_a_signed_in_organiser() {
 
 #[tokio::test]
 async fn monitor_trail_gives_a_runners_last_positions_to_organisers_only() {
-    let app = console_app(&["ana"], demo_event()).await;
+    let app = console_app(&["ana"], with_demo_event()).await;
     let mut phone = app.connect("/ws").await;
     phone.expect_welcome().await;
     let start = now_ms() - 120_000;
@@ -110,7 +96,7 @@ async fn monitor_trail_gives_a_runners_last_positions_to_organisers_only() {
 
 #[tokio::test]
 async fn monitor_sos_from_the_runner_page_is_stored_before_it_is_acknowledged() {
-    let app = console_app(&["ana"], demo_event()).await;
+    let app = console_app(&["ana"], with_demo_event()).await;
     let cookie = session_cookie(&app, "ana").await;
     let mut phone = app.connect("/ws").await;
     phone.expect_welcome().await;

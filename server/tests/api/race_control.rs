@@ -4,7 +4,7 @@
 //! are refused with nothing changed. The announcement: published live to `board`
 //! subscribers, in the first paint of pages opened later, escaped, stored, cleared.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
@@ -12,16 +12,16 @@ use spectate_server::{config::Config, event::Event};
 
 use crate::{
     admin::{console_app, http, session_cookie},
-    helpers::{Client, PATIENCE, TestApp, spawn_app_with},
+    console_kit::{signed_get, with_demo_event},
+    helpers::{Client, TestApp, spawn_app_with},
 };
 
 /// The demo event, with a board tick so slow that only race control's own push can
 /// bring a change to the socket within a test.
 fn demo_event() -> Config {
     Config {
-        event: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")),
         board_every: Duration::from_secs(600),
-        ..Config::for_tests()
+        ..with_demo_event()
     }
 }
 
@@ -67,14 +67,7 @@ async fn set_status(app: &TestApp, cookie: &str, bib: &str, status: &str, reason
 
 /// GET `path` with `cookie`: its body.
 async fn page(app: &TestApp, cookie: &str, path: &str) -> String {
-    let response = http()
-        .get(app.url(path))
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.text().await.unwrap()
+    signed_get(app, cookie, path).await.text().await.unwrap()
 }
 
 /// `bib`'s row of the whole board.
@@ -106,18 +99,6 @@ async fn spectator(app: &TestApp, topics: &[&str]) -> (Client, Vec<Value>) {
     }
 }
 
-/// The first frame that `wanted` accepts.
-async fn until(client: &mut Client, wanted: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        assert!(tokio::time::Instant::now() < deadline, "no such frame");
-        let frame = client.next_json().await;
-        if wanted(&frame) {
-            return frame;
-        }
-    }
-}
-
 #[tokio::test]
 async fn race_control_a_dnf_leaves_the_ranking_and_is_pushed_at_once() {
     let app = console_app(&["ana"], demo_event()).await;
@@ -129,19 +110,19 @@ async fn race_control_a_dnf_leaves_the_ranking_and_is_pushed_at_once() {
 
     let asked = std::time::Instant::now();
     set_status(&app, &cookie, "1", "dnf", "knee injury").await;
-    let board = until(&mut watcher, |m| {
-        m["type"] == "board"
-            && m["top"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s["status"] == "dnf")
-    })
-    .await;
-    let standing = until(&mut watcher, |m| {
-        m["type"] == "standing" && m["row"]["status"] == "dnf"
-    })
-    .await;
+    let board = watcher
+        .until(|m| {
+            m["type"] == "board"
+                && m["top"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["status"] == "dnf")
+        })
+        .await;
+    let standing = watcher
+        .until(|m| m["type"] == "standing" && m["row"]["status"] == "dnf")
+        .await;
     let pushed_in = asked.elapsed();
     let top = board["top"].as_array().unwrap();
     let order: Vec<(u64, u64)> = top
@@ -341,7 +322,7 @@ async fn race_control_an_announcement_is_pushed_escaped_kept_and_cleared() {
     )
     .await;
     assert_eq!(code, StatusCode::SEE_OTHER, "{body}");
-    let frame = until(&mut open_page, |m| m["type"] == "announcement").await;
+    let frame = open_page.until(|m| m["type"] == "announcement").await;
     assert_eq!(frame["announcement"]["text"], text);
     assert_eq!(frame["announcement"]["audience"], "both");
 
@@ -390,10 +371,9 @@ async fn race_control_an_announcement_is_pushed_escaped_kept_and_cleared() {
     assert!(track.contains(banner) && track.contains("water at 5 km"));
     let (code, _) = post(&app, &cookie, "/admin/announcement/clear", &[], None).await;
     assert_eq!(code, StatusCode::SEE_OTHER);
-    let cleared = until(&mut later, |m| {
-        m["type"] == "announcement" && m.get("announcement").is_none()
-    })
-    .await;
+    let cleared = later
+        .until(|m| m["type"] == "announcement" && m.get("announcement").is_none())
+        .await;
     assert_eq!(cleared, json!({"type": "announcement"}));
     assert!(!app.get_text("/track").await.contains(banner));
     assert!(

@@ -5,13 +5,13 @@
 use std::{path::PathBuf, time::Duration};
 
 use reqwest::{StatusCode, header};
-use serde_json::{Value, json};
+use serde_json::json;
 use spectate_server::config::{ClusterConfig, Config};
 
 use crate::{
     admin::{console_app, http, session_cookie},
     cluster::Redis,
-    helpers::{Client, PATIENCE, TestApp, spawn_app_with},
+    helpers::{TestApp, spawn_app_with},
 };
 
 /// A node at `redis` with the demo event, whose own board tick is too slow to bring
@@ -41,18 +41,6 @@ async fn set_status(app: &TestApp, cookie: &str, bib: &str, status: &str, reason
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
-/// The first frame from `client` that `wanted` accepts.
-async fn until(client: &mut Client, wanted: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        assert!(tokio::time::Instant::now() < deadline, "no such frame");
-        let frame = client.next_json().await;
-        if wanted(&frame) {
-            return frame;
-        }
-    }
-}
-
 #[tokio::test]
 async fn race_control_a_status_set_on_one_node_reaches_every_nodes_board() {
     let redis = Redis::start();
@@ -64,13 +52,12 @@ async fn race_control_a_status_set_on_one_node_reaches_every_nodes_board() {
     spectator
         .send_json(json!({"type": "subscribe", "id": 1, "topics": ["board", "runner:2"]}))
         .await;
-    until(&mut spectator, |m| m["type"] == "ack").await;
+    spectator.until(|m| m["type"] == "ack").await;
 
     set_status(&first, &cookie, "2", "dnf", "cramp").await;
-    let row = until(&mut spectator, |m| {
-        m["type"] == "standing" && m["row"]["status"] == "dnf"
-    })
-    .await;
+    let row = spectator
+        .until(|m| m["type"] == "standing" && m["row"]["status"] == "dnf")
+        .await;
     assert_eq!(row["row"]["reason"], "cramp");
     assert_eq!(row["row"]["position"], 0);
     let board = second.get_json("/api/leaderboard").await;
@@ -85,9 +72,8 @@ async fn race_control_a_status_set_on_one_node_reaches_every_nodes_board() {
 
     // Taken back on the first node: back in the race on the second.
     set_status(&first, &cookie, "2", "racing", "").await;
-    let row = until(&mut spectator, |m| {
-        m["type"] == "standing" && m["row"]["status"] != "dnf"
-    })
-    .await;
+    let row = spectator
+        .until(|m| m["type"] == "standing" && m["row"]["status"] != "dnf")
+        .await;
     assert!(row["row"]["reason"].is_null(), "{row}");
 }

@@ -3,7 +3,7 @@
 //! are kept with their history across a restart, and `spectate event export` writes
 //! the stored event back as an event file that serves the same field.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use reqwest::{StatusCode, header};
 use serde_json::Value;
@@ -11,20 +11,9 @@ use spectate_server::{config::Config, event::Event};
 
 use crate::{
     admin::{console_app, http, session_cookie},
+    console_kit::{demo_event_file, signed_text, with_demo_event},
     helpers::{TestApp, spawn_app_with},
 };
-
-pub(crate) fn demo_event_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")
-}
-
-/// A test config tracking the demo event, with its own data dir.
-pub(crate) fn with_demo_event() -> Config {
-    Config {
-        event: Some(demo_event_file()),
-        ..Config::for_tests()
-    }
-}
 
 /// A server with the demo event and the organiser `ana`, and her session cookie.
 pub(crate) async fn organiser_app(config: Config) -> (TestApp, String) {
@@ -48,17 +37,6 @@ pub(crate) async fn post_form(
         .send()
         .await
         .unwrap()
-}
-
-/// `GET path` signed in: status and body.
-pub(crate) async fn signed_text(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
-    let response = http()
-        .get(app.url(path))
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
 }
 
 /// `bib → name` of `/api/entrants`.

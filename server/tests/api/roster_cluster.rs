@@ -8,8 +8,9 @@ use spectate_server::config::{ClusterConfig, Config};
 
 use crate::{
     cluster::Redis,
+    console_kit::demo_event_file,
     helpers::spawn_app_with,
-    roster::{demo_event_file, entrants, organiser_app, post_form},
+    roster::{entrants, organiser_app, post_form},
     roster_revoke::{publish, token_of_7},
 };
 

@@ -6,8 +6,9 @@ use reqwest::{StatusCode, header};
 
 use crate::{
     admin::http,
+    console_kit::with_demo_event,
     helpers::TestApp,
-    roster::{entrants, organiser_app, with_demo_event},
+    roster::{entrants, organiser_app},
 };
 
 /// `POST /admin/runners/import` as multipart, with `parts` (name, file name, bytes).

@@ -10,7 +10,8 @@ use spectate_server::{config::Config, event::Event};
 
 use crate::{
     admin::http,
-    roster::{organiser_app, signed_text, with_demo_event},
+    console_kit::{signed_text, with_demo_event},
+    roster::organiser_app,
 };
 
 /// The value of the `href` of the element with `id` in `page`.

@@ -9,8 +9,9 @@ use spectate_server::{config::Config, event::Event};
 
 use crate::{
     admin::http,
+    console_kit::{signed_text, with_demo_event},
     helpers::{TestApp, spawn_app_with},
-    roster::{organiser_app, post_form, signed_text, with_demo_event},
+    roster::{organiser_app, post_form},
     roster_pairing::{href, owntracks_config},
 };
 

@@ -1,0 +1,76 @@
+//! What the console's tests share: the demo event, a place on its course, signed-in
+//! reads, and the alerts as an organiser sees them.
+
+use std::{path::PathBuf, time::Duration};
+
+use reqwest::{StatusCode, header};
+use serde_json::Value;
+use spectate_server::{config::Config, event::Event};
+
+use crate::{
+    admin::http,
+    helpers::{PATIENCE, TestApp},
+};
+
+/// The bundled demo event's file.
+pub(crate) fn demo_event_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/event.toml")
+}
+
+/// A test config tracking the demo event, with its own data dir.
+pub(crate) fn with_demo_event() -> Config {
+    Config {
+        event: Some(demo_event_file()),
+        ..Config::for_tests()
+    }
+}
+
+/// `(lat, lon)` `metres` along the demo course.
+pub(crate) fn along(metres: f64) -> (f64, f64) {
+    let p = Event::demo().course.position_at(metres);
+    (p.lat(), p.lng())
+}
+
+/// `GET path` signed in: status and body.
+pub(crate) async fn signed_text(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
+    let response = signed(app, cookie, path).await;
+    (response.status(), response.text().await.unwrap())
+}
+
+/// `GET path` signed in, answered 200.
+pub(crate) async fn signed_get(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    let response = signed(app, cookie, path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response
+}
+
+async fn signed(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    http()
+        .get(app.url(path))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `/admin/alerts` as `cookie` sees it.
+pub(crate) async fn alerts(app: &TestApp, cookie: &str) -> Vec<Value> {
+    signed_get(app, cookie, "/admin/alerts")
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Waits until `/admin/alerts` holds `n` alerts.
+pub(crate) async fn wait_for_alerts(app: &TestApp, cookie: &str, n: usize) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let list = alerts(app, cookie).await;
+        if list.len() >= n {
+            return list;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "only {list:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
