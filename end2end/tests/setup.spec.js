@@ -10,7 +10,7 @@ const JSQR = require.resolve('jsqr/dist/jsQR.js');
 
 test.beforeAll(() => addOrganiser(NAME, PASSWORD));
 
-async function signIn(page) {
+async function signInAsAna(page) {
   await page.goto('/admin/sign-in');
   await signIn(page, NAME, PASSWORD);
   await expect(page).toHaveURL(/\/admin$/);
@@ -31,7 +31,7 @@ test('CSV import with a bad row shown and nothing saved until fixed', async ({ b
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = watch(page);
-  await signIn(page);
+  await signInAsAna(page);
   await page.click('text=Runners');
   await page.click('text=Import from CSV');
   await page.setInputFiles('input[type=file]', csv(
@@ -64,7 +64,7 @@ test('editing a runner and seeing it on / live', async ({ page, browser }) => {
   const board = spectator.locator('table.board');
   await expect(board).toContainText('Grace Hopper');
 
-  await signIn(page);
+  await signInAsAna(page);
   await page.goto('/admin/runners?q=grace');
   await page.click('#runners a');
   await expect(page.locator('h1')).toContainText('Grace Hopper');
@@ -79,7 +79,7 @@ test('editing a runner and seeing it on / live', async ({ page, browser }) => {
 });
 
 test('pairing QR codes decode to working settings', async ({ page, request, baseURL }) => {
-  await signIn(page);
+  await signInAsAna(page);
   await page.goto('/admin/runners/7');
   await page.addScriptTag({ path: JSQR });
   // Each code drawn on a canvas and read back by jsQR, as a phone's camera would.
