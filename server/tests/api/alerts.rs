@@ -12,19 +12,9 @@ use spectate_server::event::Event;
 
 use crate::{
     admin::{console_app, http, session_cookie},
-    console_kit::{alerts, along, signed_get, wait_for_alerts, with_demo_event},
+    console_kit::{alerts, along, osmand, signed_get, wait_for_alerts, with_demo_event},
     helpers::{PATIENCE, TestApp},
 };
-
-/// A Traccar Client / OsmAnd request for `device` at `metres`, with `extra`
-/// parameters; its status.
-async fn osmand(app: &TestApp, device: &str, metres: f64, extra: &str) -> StatusCode {
-    let (lat, lon) = along(metres);
-    let url = app.url(&format!(
-        "/api/osmand?id={device}&lat={lat}&lon={lon}{extra}"
-    ));
-    http().get(url).send().await.unwrap().status()
-}
 
 /// POST to `path` with `cookie`, from a page of `origin`.
 async fn signed_post(app: &TestApp, cookie: &str, path: &str, origin: &str) -> reqwest::Response {

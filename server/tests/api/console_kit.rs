@@ -31,6 +31,16 @@ pub(crate) fn along(metres: f64) -> (f64, f64) {
     (p.lat(), p.lng())
 }
 
+/// A Traccar Client / OsmAnd request for `device` at `metres` along the demo course,
+/// with `extra` parameters (`&batt=12`, `&alarm=sos`); its status.
+pub(crate) async fn osmand(app: &TestApp, device: &str, metres: f64, extra: &str) -> StatusCode {
+    let (lat, lon) = along(metres);
+    let url = app.url(&format!(
+        "/api/osmand?id={device}&lat={lat}&lon={lon}{extra}"
+    ));
+    http().get(url).send().await.unwrap().status()
+}
+
 /// `GET path` signed in: status and body.
 pub(crate) async fn signed_text(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
     let response = signed(app, cookie, path).await;

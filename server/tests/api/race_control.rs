@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
-use spectate_server::{config::Config, event::Event};
+use spectate_server::config::Config;
 
 use crate::{
     admin::{console_app, http, session_cookie},
-    console_kit::{signed_get, with_demo_event},
+    console_kit::{osmand, signed_get, with_demo_event},
     helpers::{Client, TestApp, spawn_app_with},
 };
 
@@ -27,14 +27,7 @@ fn demo_event() -> Config {
 
 /// A Traccar Client / OsmAnd fix for `device`, `metres` along the demo course.
 async fn fix(app: &TestApp, device: &str, metres: f64) {
-    let p = Event::demo().course.position_at(metres);
-    let url = app.url(&format!(
-        "/api/osmand?id={device}&lat={}&lon={}",
-        p.lat(),
-        p.lng()
-    ));
-    let status = http().get(url).send().await.unwrap().status();
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(osmand(app, device, metres, "").await, StatusCode::OK);
 }
 
 /// POST `form` to `path` as `cookie`, from our own page (or `origin`'s).

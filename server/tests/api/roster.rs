@@ -11,7 +11,7 @@ use spectate_server::{config::Config, event::Event};
 
 use crate::{
     admin::{console_app, http, session_cookie},
-    console_kit::{demo_event_file, signed_text, with_demo_event},
+    console_kit::{demo_event_file, osmand, signed_text, with_demo_event},
     helpers::{TestApp, spawn_app_with},
 };
 
@@ -87,17 +87,6 @@ fn edit(
     ]
 }
 
-/// A fix from an OsmAnd / Traccar Client `device` on the demo course: its status.
-async fn osmand_fix(app: &TestApp, device: &str) -> StatusCode {
-    let p = Event::demo().course.position_at(500.0);
-    let url = app.url(&format!(
-        "/api/osmand?id={device}&lat={}&lon={}",
-        p.lat(),
-        p.lng()
-    ));
-    http().get(url).send().await.unwrap().status()
-}
-
 fn export(data_dir: &Path) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
         .args(["event", "export", "--data-dir"])
@@ -141,7 +130,10 @@ async fn roster_changes_apply_at_once_survive_a_restart_and_export_round_trips()
     );
 
     // Add: the new runner's device publishes at once; remove: the runner leaves the board.
-    assert_eq!(osmand_fix(&app, "new-phone").await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        osmand(&app, "new-phone", 500.0, "").await,
+        StatusCode::NOT_FOUND
+    );
     let added = post_form(
         &app,
         &cookie,
@@ -150,7 +142,7 @@ async fn roster_changes_apply_at_once_survive_a_restart_and_export_round_trips()
     )
     .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    assert_eq!(osmand_fix(&app, "new-phone").await, StatusCode::OK);
+    assert_eq!(osmand(&app, "new-phone", 500.0, "").await, StatusCode::OK);
     let removed = post_form(&app, &cookie, "/admin/runners/5/remove", &[]).await;
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
     let rows = board(&app).await;
@@ -158,7 +150,10 @@ async fn roster_changes_apply_at_once_survive_a_restart_and_export_round_trips()
         name_of(&rows, "99").is_some() && name_of(&rows, "5").is_none(),
         "{rows:?}"
     );
-    assert_eq!(osmand_fix(&app, "demo-5").await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        osmand(&app, "demo-5", 500.0, "").await,
+        StatusCode::NOT_FOUND
+    );
 
     // A restart with the same event file keeps the organisers' changes.
     app.stop();
