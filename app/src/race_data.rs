@@ -147,6 +147,27 @@ fn place(s: &Standing) -> usize {
     }
 }
 
+/// The field's version of a pushed `board` frame: when it is not the page's, runners
+/// were added, renamed or removed in the console, and every entrant is read again
+/// (`GET /api/entrants`), so the search finds them without a reload. Only then: the
+/// board is pushed every few seconds, a field change is rare.
+pub fn take_field_version(race: RaceSignals, field: &str) {
+    let known = race
+        .event
+        .with_untracked(|e| e.as_ref().is_none_or(|e| e.field == field));
+    if field.is_empty() || known {
+        return;
+    }
+    // Untracked: nothing on the page draws the version; the entrants wake readers.
+    race.event.update_untracked(|e| {
+        if let Some(e) = e {
+            e.field = field.to_owned();
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    browser::read_entrants(race, field.to_owned());
+}
+
 #[cfg(feature = "hydrate")]
 pub(crate) use browser::fetch_json;
 
@@ -185,6 +206,29 @@ mod browser {
                             e.entrants = all;
                         }
                     });
+                }
+            });
+        });
+    }
+
+    /// Reads every entrant again for field version `field`; kept only if no newer
+    /// version came meanwhile (two changes in a row: the last read wins).
+    pub(super) fn read_entrants(race: RaceSignals, field: String) {
+        leptos::task::spawn_local(async move {
+            let read = Request::get("/api/entrants")
+                .cache(web_sys::RequestCache::NoCache)
+                .send()
+                .await;
+            let Ok(all) = (match read {
+                Ok(response) => response.json::<Vec<Entrant>>().await,
+                Err(err) => Err(err),
+            }) else {
+                return;
+            };
+            race.event.update(|e| {
+                if let Some(e) = e.as_mut().filter(|e| e.field == field) {
+                    e.runners = all.len();
+                    e.entrants = all;
                 }
             });
         });

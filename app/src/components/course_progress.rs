@@ -298,6 +298,7 @@ mod tests {
             entrants: Vec::new(),
             runners: 0,
             utc_offset_min: 0,
+            field: String::new(),
         };
         let scale = Scale::of(&event);
         assert_eq!(scale.x(500.0), 500.0);

@@ -42,7 +42,9 @@ use crate::{
     live::LiveSocket,
     pages::embed::EmbedView,
     protocol::{ClientMsg, EventData, RunnerId, ServerMsg, Topic},
-    race_data::{RaceSignals, apply_board, upsert_standing, use_clock, use_race_view},
+    race_data::{
+        RaceSignals, apply_board, take_field_version, upsert_standing, use_clock, use_race_view,
+    },
 };
 
 mod reveal;
@@ -313,7 +315,13 @@ fn on_message(
     let followed = |runner: &RunnerId| follows.with_untracked(|f| f.ids.contains(runner));
     match msg {
         ServerMsg::Field { full, o, t, r, .. } => map.field(*full, *o, *t, r),
-        ServerMsg::Board { runners, top, .. } => {
+        ServerMsg::Board {
+            runners,
+            top,
+            field,
+            ..
+        } => {
+            take_field_version(race, field);
             let ids = follows.with_untracked(|f| f.ids.clone());
             race.event.with_untracked(|event| {
                 race.board.update(|b| {

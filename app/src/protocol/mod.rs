@@ -18,8 +18,11 @@
 //! - [`splits`]: split times at the checkpoints and the finish.
 //! - [`announcement`]: the organisers' message to spectators and runners.
 //! - [`console`]: what the organiser's console reads: alerts, monitor rows, trails.
+//! - [`sos`]: what a runner's page is told of its SOS once organisers act on it.
+//! - [`cheer_name`]: the name a cheer is signed with, and its check.
 
 pub mod announcement;
+pub mod cheer_name;
 pub mod console;
 pub mod errors;
 pub mod field;
@@ -28,6 +31,7 @@ pub mod ids;
 pub mod outcome;
 pub mod race;
 pub mod seed;
+pub mod sos;
 pub mod splits;
 pub mod topic;
 pub mod v1;

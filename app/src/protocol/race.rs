@@ -203,6 +203,11 @@ pub struct EventInfo {
     /// event's, wherever the spectator is.
     #[serde(default)]
     pub utc_offset_min: i32,
+    /// The field's version: changes whenever a runner is added, renamed or removed
+    /// (a digest of every entrant, the same on every node). The `board` frame carries
+    /// it too, so an open page knows when to read `/api/entrants` again.
+    #[serde(default)]
+    pub field: String,
 }
 
 /// What a spectator's page starts from: `GET /api/race`, and the data the server
@@ -281,6 +286,7 @@ mod tests {
             profile: vec![],
             runners: 4,
             utc_offset_min: 0,
+            field: String::new(),
             entrants: vec![
                 e("1", "Ada Lovelace"),
                 e("12", "Grace Hopper"),

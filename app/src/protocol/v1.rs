@@ -21,6 +21,9 @@ use super::{
     race::Standing,
 };
 
+// The name check lives beside the other small rules; re-exported where it always was.
+pub use super::cheer_name::{MAX_NAME_CHARS, check_name};
+
 /// Version of this protocol, announced in [`ServerMsg::Welcome`].
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -161,34 +164,6 @@ impl Payload {
             ..Self::text(text)
         }
     }
-}
-
-/// The longest name a room message may be signed with, in characters.
-pub const MAX_NAME_CHARS: usize = 40;
-
-/// Checks the name a room message is signed with: 1 to [`MAX_NAME_CHARS`] characters,
-/// not only spaces, and no control characters (line breaks, tabs) or text-direction
-/// overrides (which could make a name read as someone else's). The error says which.
-pub fn check_name(name: &str) -> Result<(), ProtocolError> {
-    let chars = name.chars().count();
-    if name.trim().is_empty() {
-        return Err(ProtocolError::BadMessage(
-            "a cheer's name cannot be empty".into(),
-        ));
-    }
-    if chars > MAX_NAME_CHARS {
-        return Err(ProtocolError::TooLarge(format!(
-            "a cheer's name is at most {MAX_NAME_CHARS} characters; this one has {chars}"
-        )));
-    }
-    let overrides = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-    if name.chars().any(|c| c.is_control() || overrides(c)) {
-        return Err(ProtocolError::BadMessage(
-            "a cheer's name cannot contain control characters (line breaks, tabs, direction marks)"
-                .into(),
-        ));
-    }
-    Ok(())
 }
 
 /// A checked publication: the topic and the data that fits it.
@@ -517,6 +492,10 @@ pub enum ServerMsg {
         runners: usize,
         /// The first rows, leader first.
         top: Vec<Standing>,
+        /// The field's version ([`super::race::EventInfo::field`]): a new one means
+        /// runners were added, renamed or removed; `/api/entrants` has them.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        field: String,
     },
     /// A followed runner's row of the leaderboard, sent to the subscribers of their
     /// `runner:` topic that also take `board`, after its snapshot and whenever the
@@ -534,6 +513,9 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         announcement: Option<super::announcement::Announcement>,
     },
+    /// An organiser acknowledged or resolved this runner's SOS: sent to that runner's
+    /// own authenticated sockets only.
+    Sos(super::sos::SosNotice),
     /// The answer to a `ping`.
     Pong {
         /// The `ping`'s `id`.

@@ -17,7 +17,9 @@ use axum::{
 use futures::{Stream, StreamExt};
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 
-use super::{Alert, AlertError, Stage};
+use spectate_app::protocol::{ServerMsg, sos::SosNotice};
+
+use super::{Alert, AlertError, Kind, Stage};
 use crate::{
     console::guard::{ApiOrganiser, SameOrigin},
     hub::now_ms,
@@ -77,7 +79,33 @@ async fn advance(
     stage: Stage,
     organiser: &str,
 ) -> Result<Json<Alert>, AlertError> {
-    Ok(Json(state.alerts.advance(id, stage, organiser).await?))
+    let alert = state.alerts.advance(id, stage, organiser).await?;
+    tell_runner(state, &alert);
+    Ok(Json(alert))
+}
+
+/// An SOS acknowledged or resolved: the runner's own page is told (an `sos` frame on
+/// the sockets that showed their token; PROTOCOL.md). Only SOS: the other alerts are
+/// the organisers' own watch, not something the runner asked for. Not the organiser's
+/// name: the runner needs to know that someone saw it, and when.
+fn tell_runner(state: &AppState, alert: &Alert) {
+    let at = match (alert.kind, alert.stage) {
+        (Kind::Sos, Stage::Acknowledged) => alert.acknowledged.as_ref(),
+        (Kind::Sos, Stage::Resolved) => alert.resolved.as_ref(),
+        _ => None,
+    };
+    let Some(step) = at else {
+        return;
+    };
+    let frame = ServerMsg::Sos(SosNotice {
+        alert: alert.id,
+        stage: alert.stage,
+        at_ms: step.at_ms,
+    })
+    .encode()
+    .into();
+    let told = state.hub.access.revocations.tell(&alert.runner, &frame);
+    tracing::info!(runner = %alert.runner, id = alert.id, told, "runner told of their SOS");
 }
 
 /// How often a quiet live stream checks that its session still holds.

@@ -9,6 +9,10 @@
 //! authenticated with such a token are closed at once with 4003 and a reason
 //! ([`Revocations::hold`] keeps them). The times are stored ([`crate::store::field`])
 //! and read back at start.
+//!
+//! The same list of sockets is how a runner's own page is told what is theirs alone
+//! ([`Revocations::tell`]: their SOS seen by an organiser), without a topic anyone
+//! could ask for.
 
 use std::{
     collections::HashMap,
@@ -18,7 +22,9 @@ use std::{
 use spectate_app::protocol::{CloseCode, ProtocolError, RunnerId};
 
 use super::{Subject, Verified};
-use crate::hub::{ConnId, Outbox};
+use axum::extract::ws::Utf8Bytes;
+
+use crate::hub::{ConnId, Outbox, outbox::Pushed};
 
 /// The refusal's words.
 const REVOKED: &str = "this token was revoked by the organisers; ask them for a new one";
@@ -93,6 +99,18 @@ impl Revocations {
                 holders.remove(&conn);
             }
         }
+    }
+
+    /// Queues `frame` to every open socket that showed a token of `runner` (not
+    /// revoked: those were closed): how the server tells a runner's own page
+    /// something nobody else may learn (their SOS seen). Returns the sockets told.
+    pub fn tell(&self, runner: &RunnerId, frame: &Utf8Bytes) -> usize {
+        let holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
+        holders
+            .values()
+            .filter(|(who, _, _)| who == runner)
+            .filter(|(_, _, outbox)| !matches!(outbox.push(frame.clone()), Pushed::Gone))
+            .count()
     }
 
     /// Socket `conn` closed.

@@ -83,6 +83,7 @@ fn closed_view(state: &AppState) -> RaceView {
         event: race.map(|r| EventInfo {
             entrants: Vec::new(),
             runners: 0,
+            field: String::new(),
             ..EventInfo::clone(&r.event_info())
         }),
         board: race.map(|r| Leaderboard {

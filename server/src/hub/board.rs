@@ -10,6 +10,10 @@
 //! per runner, encoded once, queued to that runner's followers that also take the
 //! board, when it changed).
 //! The whole board stays available over HTTP, paged, with an `ETag`.
+//!
+//! The `board` frame also carries the field's version, and is sent when only that
+//! changed: an open page reads `/api/entrants` again then, and only then (a field
+//! change, not every tick, costs each page one fetch).
 
 use std::{
     collections::HashMap,
@@ -45,6 +49,8 @@ pub struct Computed {
     fixes: u64,
     /// The whole board.
     pub board: Leaderboard,
+    /// The field's version then (`EventInfo::field`).
+    field: String,
     index: HashMap<RunnerId, usize>,
     etag: String,
     json: OnceLock<axum::body::Bytes>,
@@ -199,6 +205,7 @@ impl Board {
             at: Instant::now(),
             fixes,
             board,
+            field: race.event_info().field.clone(),
             index,
             etag: format!("\"{:08x}-{seq}\"", self.run),
             json: OnceLock::new(),
@@ -213,7 +220,13 @@ impl Board {
         let computed = self.compute(race, now_ms);
         let mut tick = Tick::default();
         let top: Vec<&Standing> = computed.board.standings.iter().take(TOP_ROWS).collect();
-        let key = serde_json::to_string(&top).expect("rows serialize");
+        // The field's version is part of the key: a runner added at the back of the
+        // board changes no top row, but every open page's search must learn of them.
+        let key = format!(
+            "{}{}",
+            computed.field,
+            serde_json::to_string(&top).expect("rows serialize")
+        );
         let mut state = self.lock();
         if state.top.as_ref().is_none_or(|(k, _)| *k != key) {
             let frame = board_frame(&computed, now_ms);
@@ -330,6 +343,7 @@ fn board_frame(computed: &Computed, now_ms: u64) -> Utf8Bytes {
             .take(TOP_ROWS)
             .cloned()
             .collect(),
+        field: computed.field.clone(),
     }
     .encode()
     .into()

@@ -70,6 +70,15 @@ fn describe(event: &Event) -> EventInfo {
             .map(|c| mark(&c.name, c.distance_m)),
     );
     marks.push(mark("Finish", length));
+    let entrants: Vec<Entrant> = event
+        .runners
+        .iter()
+        .map(|r| Entrant {
+            bib: r.bib.clone(),
+            name: r.name.clone(),
+            category: r.category.clone(),
+        })
+        .collect();
     EventInfo {
         name: event.name.clone(),
         course_m: length,
@@ -78,14 +87,60 @@ fn describe(event: &Event) -> EventInfo {
         profile,
         runners: event.runners.len(),
         utc_offset_min: i32::from(event.start.offset().whole_minutes()),
-        entrants: event
-            .runners
-            .iter()
-            .map(|r| Entrant {
-                bib: r.bib.clone(),
-                name: r.name.clone(),
-                category: r.category.clone(),
-            })
-            .collect(),
+        field: field_version(&entrants),
+        entrants,
+    }
+}
+
+/// The field's version ([`EventInfo::field`]): FNV-1a over every entrant as
+/// `/api/entrants` serves them, in hex. A digest, not a counter, so that every node of
+/// a cluster (each swaps the field in on its own) gives the same field the same
+/// version, and a spectator who moves to another node fetches nothing again.
+pub(crate) fn field_version(entrants: &[Entrant]) -> String {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for entrant in entrants {
+        let parts = [
+            entrant.bib.as_str(),
+            &entrant.name,
+            entrant.category.as_deref().unwrap_or(""),
+        ];
+        for part in parts {
+            // Each part ends with a byte no text holds, so "ab"+"c" and "a"+"bc" differ.
+            for byte in part.bytes().chain([0xff]) {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
+            }
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use spectate_app::protocol::{RunnerId, race::Entrant};
+
+    use super::field_version;
+
+    fn entrant(bib: &str, name: &str) -> Entrant {
+        Entrant {
+            bib: RunnerId::parse(bib).unwrap(),
+            name: name.into(),
+            category: None,
+        }
+    }
+
+    #[test]
+    fn field_version_changes_with_an_added_renamed_or_removed_runner_only() {
+        let field = vec![entrant("1", "Ada"), entrant("2", "Grace")];
+        let version = field_version(&field);
+        assert_eq!(version, field_version(&field.clone()), "the same field");
+        assert_eq!(version.len(), 16);
+        let renamed = vec![entrant("1", "Ada"), entrant("2", "Grace H")];
+        let added = vec![entrant("1", "Ada"), entrant("2", "Grace"), entrant("3", "Alan")];
+        let removed = vec![entrant("1", "Ada")];
+        let shifted = vec![entrant("1", "AdaG"), entrant("2", "race")];
+        for other in [renamed, added, removed, shifted] {
+            assert_ne!(field_version(&other), version, "{other:?}");
+        }
     }
 }

@@ -17,7 +17,12 @@ use crate::{
 
 /// The token runner 7's console page shows now.
 pub(crate) async fn token_of_7(app: &TestApp, cookie: &str) -> String {
-    let (status, page) = signed_text(app, cookie, "/admin/runners/7").await;
+    token_of(app, cookie, "7").await
+}
+
+/// The token runner `bib`'s console page shows now.
+pub(crate) async fn token_of(app: &TestApp, cookie: &str, bib: &str) -> String {
+    let (status, page) = signed_text(app, cookie, &format!("/admin/runners/{bib}")).await;
     assert_eq!(status, StatusCode::OK);
     let config = owntracks_config(&href(&page, "owntracks-link"));
     config["password"].as_str().unwrap().to_owned()

@@ -7,12 +7,17 @@
 //!
 //! The position is the last one the page took; before any, the phone is asked for
 //! one (an SOS without a position would not tell the organisers where to go).
+//!
+//! Then the page is told over the same socket when an organiser acknowledges the SOS
+//! and when they resolve it (an `sos` frame, sent to this runner's sockets alone), so
+//! the runner knows that someone has seen it, and when (the event's time of day).
 
 use leptos::{html, prelude::*};
 
 use crate::{
     live::LiveSocket,
-    protocol::{ClientMsg, RunnerId, ServerMsg, Topic},
+    format::clock,
+    protocol::{ClientMsg, RunnerId, ServerMsg, Topic, console::Stage},
 };
 
 /// Request ids of SOS messages, far above the fix queue's (which counts from 1).
@@ -29,6 +34,10 @@ enum Sos {
     Sending(u64, ClientMsg),
     /// The server stored the alert.
     Received,
+    /// An organiser acknowledged it at this time (ms since the Unix epoch).
+    Seen(u64),
+    /// An organiser resolved it at this time.
+    Resolved(u64),
     /// It could not be sent; why.
     Failed(String),
 }
@@ -40,6 +49,8 @@ pub fn SosButton(
     runner: Signal<Option<RunnerId>>,
     /// The last position the page took: (lat, lng, accuracy).
     last: Signal<Option<(f64, f64, f64)>>,
+    /// The event's time of day, minutes east of UTC: when the SOS was seen.
+    utc_offset_min: Signal<i32>,
 ) -> impl IntoView {
     let live = LiveSocket::expect();
     let state = RwSignal::new(Sos::Idle);
@@ -51,6 +62,14 @@ pub fn SosButton(
             _ => Vec::new(),
         },
         move |msg| {
+            if let ServerMsg::Sos(notice) = msg {
+                match notice.stage {
+                    Stage::Acknowledged => state.set(Sos::Seen(notice.at_ms)),
+                    Stage::Resolved => state.set(Sos::Resolved(notice.at_ms)),
+                    Stage::Raised => {}
+                }
+                return;
+            }
             let Sos::Sending(waiting, _) = state.get_untracked() else {
                 return;
             };
@@ -116,6 +135,14 @@ pub fn SosButton(
         Sos::Received => {
             "SOS received: the organisers have been alerted and can see where you are.".into()
         }
+        Sos::Seen(at) => format!(
+            "An organiser has seen your SOS (at {}): help is on its way.",
+            clock(at, utc_offset_min.get())
+        ),
+        Sos::Resolved(at) => format!(
+            "Your SOS was resolved by the organisers (at {}).",
+            clock(at, utc_offset_min.get())
+        ),
         Sos::Failed(why) => format!(
             "Your SOS was not sent ({why}). Try again, or call the race's emergency number."
         ),
@@ -126,6 +153,8 @@ pub fn SosButton(
                 disabled=move || runner.with(Option::is_none) on:click=ask>"SOS"</button>
             <p role="status" data-testid="sos-status" data-state=move || match state.get() {
                 Sos::Received => "received",
+                Sos::Seen(_) => "seen",
+                Sos::Resolved(_) => "resolved",
                 Sos::Failed(_) => "failed",
                 Sos::Idle => "idle",
                 _ => "sending",
