@@ -1,6 +1,7 @@
 //! The application shell and its routes: `/` (runner map), `/dashboard` (live charts)
-//! and `/room` (broadcast room), under one header with the connection status, and
-//! `/embed` (the map for another site's iframe), without it.
+//! and `/room` (broadcast room), under one header with the connection status;
+//! `/admin/monitor` under the console's header instead; and `/embed` (the map for
+//! another site's iframe), without either.
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -15,8 +16,12 @@ use crate::{
     components::connection_status::{ConnectionStatus, OfflineBanner},
     live::LiveSocket,
     pages::{
-        console::monitor::MonitorPage, dashboard::DashboardPage, embed::EmbedPage, room::RoomPage,
-        runner_map::RunnerMapPage, track::TrackPage,
+        console::{header::ConsoleHeader, monitor::MonitorPage},
+        dashboard::DashboardPage,
+        embed::EmbedPage,
+        room::RoomPage,
+        runner_map::RunnerMapPage,
+        track::TrackPage,
     },
 };
 
@@ -72,14 +77,44 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The site's header, on every page but `/embed`: a frame on the race's own site is
-/// the map and the board alone.
+/// Which header a page has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frame {
+    /// The spectators' (Map, Dashboard, Room).
+    Spectators,
+    /// The organiser's console's, on `/admin/...`.
+    Console,
+    /// None: `/embed`, a frame on the race's own site, is the map and the board alone.
+    Bare,
+}
+
+/// The site's header: the spectators' on their pages, the console's on the console's,
+/// none on `/embed`.
 #[component]
 fn TopBar() -> impl IntoView {
     let location = use_location();
-    let embedded = move || location.pathname.with(|p| p.starts_with("/embed"));
+    let frame = Memo::new(move |_| {
+        location.pathname.with(|p| {
+            if p.starts_with("/embed") {
+                Frame::Bare
+            } else if p.starts_with("/admin/") {
+                Frame::Console
+            } else {
+                Frame::Spectators
+            }
+        })
+    });
     move || {
-        (!embedded()).then(|| {
+        match frame.get() {
+        Frame::Bare => None,
+        Frame::Console => Some(
+            view! {
+                <a class="skip-link" href="#main" on:click=|ev| skip_to_main(&ev)>"Skip to content"</a>
+                <ConsoleHeader/>
+            }
+            .into_any(),
+        ),
+        Frame::Spectators => Some(
             view! {
                 <a class="skip-link" href="#main" on:click=|ev| skip_to_main(&ev)>"Skip to content"</a>
                 <header class="topbar">
@@ -92,7 +127,9 @@ fn TopBar() -> impl IntoView {
                     <ConnectionStatus/>
                 </header>
             }
-        })
+            .into_any(),
+        ),
+    }
     }
 }
 

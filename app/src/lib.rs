@@ -7,9 +7,12 @@
 //!   (the WebSocket, timers) lives behind `hydrate` and runs only inside effects.
 //! - [`format`] and [`pace`] are the pure rules every side shares: how figures read,
 //!   and how pace and speed are measured.
+//! - [`console_nav`]: the organiser's console header's links, for the server's plain
+//!   pages and the Leptos ones alike.
 
 pub mod alert_book;
 pub mod console_alerts;
+pub mod console_nav;
 pub mod fix_queue;
 pub mod format;
 pub mod monitor_table;

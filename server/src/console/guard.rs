@@ -7,6 +7,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use spectate_app::console_nav::ConsoleFrame;
+
 use super::{ConsoleError, sessions::SessionId};
 use crate::{hub::now_ms, proxy::Client, state::AppState};
 
@@ -35,6 +37,8 @@ impl FromRequestParts<AppState> for Organiser {
         if stored.expires_ms <= now_ms() {
             return Err(ConsoleError::NotSignedIn);
         }
+        // The page being made is this organiser's: its header says so.
+        super::frame::signed_in(&stored.user);
         Ok(Self {
             name: stored.user,
             session,
@@ -106,14 +110,21 @@ fn same_origin(headers: &HeaderMap, https: bool) -> bool {
 /// In front of the Leptos app's pages: one under `/admin/` (the monitor, ...) renders
 /// only for a signed-in organiser; without a session the browser is sent to the
 /// sign-in form. A middleware, because `leptos_axum` mounts every page of the app at
-/// once; the other pages pass untouched.
+/// once; the other pages pass untouched. The organiser and the event's name go into
+/// the request, for the page's console header.
 pub async fn admin_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/admin/") {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    if let Err(refusal) = Organiser::from_request_parts(&mut parts, &state).await {
-        return refusal.into_response();
-    }
+    let organiser = match Organiser::from_request_parts(&mut parts, &state).await {
+        Ok(organiser) => organiser,
+        Err(refusal) => return refusal.into_response(),
+    };
+    // What the Leptos console header shows (it reads the request's extensions).
+    parts.extensions.insert(ConsoleFrame {
+        organiser: organiser.name,
+        event: state.event().map(|e| e.name.clone()),
+    });
     next.run(Request::from_parts(parts, body)).await
 }

@@ -7,7 +7,10 @@
 //! - [`limits`]: sign-in attempts per address and per user.
 //! - [`guard`]: who is signed in ([`guard::Organiser`]) and the cross-site check of
 //!   every state-changing request ([`guard::SameOrigin`]).
-//! - [`sign_in`]: the pages and forms: sign in, the console, sign out.
+//! - [`sign_in`]: the pages and forms: sign in, the console, sign out; and
+//!   [`sign_in::page`], which every plain console page is made by.
+//! - [`frame`]: the console's header on those pages (the Leptos pages draw the same
+//!   one), and the middleware that tells a page who is signed in.
 //! - [`race_control`]: `/admin/race`: DNS / DNF / DSQ and the announcement.
 //!
 //! Requests that change state are refused from another site twice over: the session
@@ -15,6 +18,7 @@
 //! request's `Origin` (and `Sec-Fetch-Site`) must be our own ([`guard::SameOrigin`]).
 
 pub mod add_user;
+pub(crate) mod frame;
 pub mod guard;
 pub mod limits;
 pub mod password;

@@ -58,9 +58,9 @@ pub struct AnnouncementForm {
 /// `GET /admin/race`.
 pub async fn race_page(
     State(state): State<AppState>,
-    organiser: Organiser,
+    _organiser: Organiser,
 ) -> Result<Response, ConsoleError> {
-    render(&state, &organiser, StatusCode::OK, None).await
+    render(&state, StatusCode::OK, None).await
 }
 
 /// `POST /admin/runners/{bib}/status`.
@@ -80,7 +80,7 @@ pub async fn set_status(
         &organiser.name,
     )
     .await;
-    answer(&state, &organiser, done.map(drop)).await
+    answer(&state, done.map(drop)).await
 }
 
 /// `POST /admin/race/status`: the page's form, whose bib is a field.
@@ -99,7 +99,7 @@ pub async fn set_status_form(
         &organiser.name,
     )
     .await;
-    answer(&state, &organiser, done.map(drop)).await
+    answer(&state, done.map(drop)).await
 }
 
 /// `POST /admin/announcement`.
@@ -117,7 +117,7 @@ pub async fn announce(
         &organiser.name,
     )
     .await;
-    answer(&state, &organiser, done.map(drop)).await
+    answer(&state, done.map(drop)).await
 }
 
 /// `POST /admin/announcement/clear`.
@@ -127,25 +127,23 @@ pub async fn clear_announcement(
     organiser: Organiser,
 ) -> Result<Response, ConsoleError> {
     let done = race_control::clear_announcement(&state.hub, &state.store, &organiser.name).await;
-    answer(&state, &organiser, done).await
+    answer(&state, done).await
 }
 
 /// Back to the page when done; the page with the problem when refused.
 async fn answer(
     state: &AppState,
-    organiser: &Organiser,
     done: Result<(), ControlError>,
 ) -> Result<Response, ConsoleError> {
     match done {
         Ok(()) => Ok(redirect("/admin/race", None)),
         Err(ControlError::Store(err)) => Err(ConsoleError::Store(err)),
-        Err(err) => render(state, organiser, err.status(), Some(&err.to_string())).await,
+        Err(err) => render(state, err.status(), Some(&err.to_string())).await,
     }
 }
 
 async fn render(
     state: &AppState,
-    organiser: &Organiser,
     status: StatusCode,
     problem: Option<&str>,
 ) -> Result<Response, ConsoleError> {
@@ -198,7 +196,7 @@ async fn render(
         None => "<p id=\"announcement-none\">No announcement is up.</p>".to_owned(),
     };
     let body = format!(
-        "<h1>Race control</h1>\n<p><a href=\"/admin\">Console</a> · signed in as {who}</p>\n{problem}\
+        "<h1>Race control</h1>\n{problem}\
          <h2>Runner status</h2>\n\
          <form method=\"post\" action=\"/admin/race/status\">\n\
          <label>Bib <input name=\"bib\" required autocomplete=\"off\"></label>\n\
@@ -217,8 +215,7 @@ async fn render(
          <option value=\"both\">Spectators and runners</option>\
          <option value=\"spectators\">Spectators</option>\
          <option value=\"runners\">Runners</option></select></label>\n\
-         <button type=\"submit\">Publish</button>\n</form>",
-        who = escape(&organiser.name),
+         <button type=\"submit\">Publish</button>\n</form>"
     );
     let mut response = (status, Html(page("Race control", &body))).into_response();
     // Another organiser's page must not come from a shared cache.

@@ -109,18 +109,16 @@ pub async fn sign_in(
     ))
 }
 
-/// `GET /admin`: the console (for now: who is signed in, and a way out).
-pub async fn console(organiser: Organiser) -> Response {
-    let name = escape(&organiser.name);
-    let body = format!(
-        "<h1>Organiser's console</h1>\n\
-         <p>Signed in as <strong id=\"organiser\">{name}</strong>.</p>\n\
-         <p><a href=\"/admin/runners\">Runners</a>: the field, CSV import, pairing phones.</p>\n\
-         <p><a href=\"/admin/race\">Race control</a>: DNS, DNF, DSQ and announcements.</p>\n\
-         <p><a href=\"/admin/monitor\">Race-day monitor</a>: every runner's tracker, and the safety alerts.</p>\n\
-         <form method=\"post\" action=\"/admin/sign-out\"><button type=\"submit\">Sign out</button></form>"
-    );
-    let mut response = Html(page("Console", &body)).into_response();
+/// `GET /admin`: the console's start: what each of its pages is for (the header,
+/// on every console page, has who is signed in and the way out).
+pub async fn console(_organiser: Organiser) -> Response {
+    let body = "<h1>Organiser's console</h1>\n<ul class=\"console-index\">\
+         <li><a href=\"/admin/monitor\">Race-day monitor</a>: every runner's tracker, and the safety alerts.</li>\
+         <li><a href=\"/admin/runners\">Runners</a>: the field, pairing phones; \
+         <a href=\"/admin/runners/import\">import</a> them from a CSV file.</li>\
+         <li><a href=\"/admin/race\">Race control</a>: DNS, DNF, DSQ and announcements.</li>\
+         <li><a href=\"/admin/event\">Event</a>: its name, start, time zone, course and checkpoints.</li></ul>";
+    let mut response = Html(page("Console", body)).into_response();
     // Another organiser's page must not come from a shared cache.
     response
         .headers_mut()
@@ -158,18 +156,25 @@ fn form_page(problem: Option<&str>) -> String {
     )
 }
 
-/// A console page: `body` under `title`, in the console's plain style.
+/// A console page: `body` under `title`, with the site's stylesheet (its console
+/// part: `.console-plain` in `style/main.css`) and, for a signed-in organiser, the
+/// console's header ([`super::frame`]). Every plain console page is made here.
 pub(crate) fn page(title: &str, body: &str) -> String {
+    let stylesheet = super::frame::stylesheet_now()
+        .map(|href| format!("<link rel=\"stylesheet\" href=\"{}\">", escape(&href)))
+        .unwrap_or_default();
+    // The skip link only where there is a header to skip.
+    let header = Some(super::frame::header_now())
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n{h}"))
+        .unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"referrer\" content=\"same-origin\">\
          <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
-         <title>{title} · Spectate</title>\
-         <style>*{{box-sizing:border-box}}body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}\
-         label{{display:block;margin:.8rem 0}}input,select{{display:block;width:100%;padding:.4rem}}\
-         table{{border-collapse:collapse}}th,td{{padding:.2rem .5rem .2rem 0;text-align:left}}.wide{{overflow-x:auto}}\
-         [role=alert]{{color:#a00}}</style></head>\n<body>\n{body}\n</body></html>\n"
+         {stylesheet}<title>{title} · Spectate</title></head>\n\
+         <body class=\"console-plain\">\n{header}\n<main id=\"main\" class=\"console-main\" tabindex=\"-1\">\n{body}\n</main>\n</body></html>\n"
     )
 }
 

@@ -136,7 +136,11 @@ mod tests {
         assert_eq!(version, field_version(&field.clone()), "the same field");
         assert_eq!(version.len(), 16);
         let renamed = vec![entrant("1", "Ada"), entrant("2", "Grace H")];
-        let added = vec![entrant("1", "Ada"), entrant("2", "Grace"), entrant("3", "Alan")];
+        let added = vec![
+            entrant("1", "Ada"),
+            entrant("2", "Grace"),
+            entrant("3", "Alan"),
+        ];
         let removed = vec![entrant("1", "Ada")];
         let shifted = vec![entrant("1", "AdaG"), entrant("2", "race")];
         for other in [renamed, added, removed, shifted] {

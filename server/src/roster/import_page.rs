@@ -21,7 +21,7 @@ use super::{
     Change,
     csv::{self, Row},
     history,
-    pages::{STYLE, no_event, problem_list, respond},
+    pages::{no_event, problem_list, respond},
 };
 use crate::{
     console::{
@@ -313,8 +313,7 @@ fn import_page(preview: &str, problems: &[String]) -> String {
     page(
         "Import runners",
         &format!(
-            "{STYLE}<p><a href=\"/admin\">Console</a> · <a href=\"/admin/runners\">Runners</a></p>\n\
-             <h1>Import runners from CSV</h1>\n{}{preview}\n\
+            "<h1>Import runners from CSV</h1>\n{}{preview}\n\
              <form method=\"post\" action=\"/admin/runners/import\" enctype=\"multipart/form-data\" id=\"upload\">\n\
              <label>CSV file (bib, first name, last name, category, device id; at most {}) \
              <input type=\"file\" name=\"file\" accept=\".csv,text/csv,text/plain\" required></label>\n\

@@ -26,14 +26,6 @@ use crate::{
 /// Runners on one page of the list.
 pub(crate) const PAGE_ROWS: usize = 50;
 
-/// The wider layout and the tables of the runner pages (the console's base style is
-/// for one narrow form).
-pub(crate) const STYLE: &str = "<style>body{max-width:64rem}.wide{overflow-x:auto}\
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;\
-border-bottom:1px solid #ddd;vertical-align:top}.inline{display:flex;gap:.5rem;flex-wrap:wrap;\
-align-items:end}.inline label{flex:1 1 8rem;margin:0}.problem{color:#a00}\
-a,code{overflow-wrap:anywhere}.remove{margin-top:2rem}figure{margin:.5rem 0}</style>";
-
 /// The list's query: a search and a page.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ListQuery {
@@ -137,8 +129,7 @@ fn list_page(
         nav = format!("{nav} · {}", pager(at + 1, "Next"));
     }
     let body = format!(
-        "{STYLE}<p><a href=\"/admin\">Console</a> · <a href=\"/admin/runners/import\">Import from CSV</a></p>\n\
-         <h1>Runners</h1>\n<p id=\"count\">{shown} of {total} runners</p>\n\
+        "<h1>Runners</h1>\n<p id=\"count\">{shown} of {total} runners</p>\n\
          <form method=\"get\" action=\"/admin/runners\" class=\"inline\" role=\"search\">\
          <label>Search bib, name, category or device <input name=\"q\" value=\"{q}\" type=\"search\"></label>\
          <button type=\"submit\">Search</button></form>\n\

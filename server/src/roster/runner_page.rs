@@ -11,8 +11,7 @@ use spectate_app::protocol::RunnerId;
 
 use super::{
     pages::{
-        RunnerForm, STYLE, form_of, no_event, not_found, problem_list, respond, runner_form,
-        url_part,
+        RunnerForm, form_of, no_event, not_found, problem_list, respond, runner_form, url_part,
     },
     pairing::{PAIRING_TTL, Pairing, pairing},
 };
@@ -115,8 +114,7 @@ pub(crate) async fn render(
     let shown = form.map_or_else(|| form_of(runner), RunnerForm::clone);
     let path = format!("/admin/runners/{}", url_part(bib.as_str()));
     let body = format!(
-        "{STYLE}<p><a href=\"/admin\">Console</a> · <a href=\"/admin/runners\">Runners</a></p>\n\
-         <h1>Runner {bib} · {name}</h1>\n{problems}{form}\n\
+        "<h1>Runner {bib} · {name}</h1>\n{problems}{form}\n\
          {pairing}\n<h2>History</h2>\n<ul id=\"history\">{history}</ul>\n\
          <form method=\"post\" action=\"{path}/remove\" class=\"remove\"><button type=\"submit\" id=\"remove\">Remove runner {bib} from the event</button></form>",
         bib = escape(bib.as_str()),

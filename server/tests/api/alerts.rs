@@ -28,7 +28,12 @@ async fn signed_post(app: &TestApp, cookie: &str, path: &str, origin: &str) -> r
 }
 
 /// `POST /admin/alerts/{id}/{step}` from our own page: status and body.
-pub(crate) async fn step(app: &TestApp, cookie: &str, id: &Value, step: &str) -> (StatusCode, String) {
+pub(crate) async fn step(
+    app: &TestApp,
+    cookie: &str,
+    id: &Value,
+    step: &str,
+) -> (StatusCode, String) {
     let origin = format!("http://{}", app.addr);
     let response = signed_post(app, cookie, &format!("/admin/alerts/{id}/{step}"), &origin).await;
     (response.status(), response.text().await.unwrap())

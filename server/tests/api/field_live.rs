@@ -43,7 +43,10 @@ async fn field_version_is_pushed_on_board_when_a_runner_is_added_and_only_then()
     let after = next["field"].as_str().expect("a field version").to_owned();
     assert_ne!(after, before, "{next}");
     assert_eq!(next["runners"], 13);
-    assert_eq!(app.get_json("/api/race").await["event"]["field"], json!(after));
+    assert_eq!(
+        app.get_json("/api/race").await["event"]["field"],
+        json!(after)
+    );
     assert!(
         entrants(&app)
             .await

@@ -10,7 +10,7 @@ use spectate_server::config::Config;
 use crate::{
     alerts::step,
     console_kit::{along, wait_for_alerts, with_demo_event},
-    helpers::{Seen, TestApp, Client},
+    helpers::{Client, Seen, TestApp},
     roster::organiser_app,
     roster_revoke::token_of,
 };

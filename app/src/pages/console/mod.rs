@@ -6,8 +6,10 @@
 //!   ([`runners_table`]), the open safety alerts ([`alerts_panel`]) and their map
 //!   ([`monitor_map`]); the browser side (polling, the alerts' live stream, the
 //!   acknowledge and resolve POSTs) is in `browser`.
+//! - [`header`]: the console's header, on these pages instead of the spectators'.
 
 pub mod alerts_panel;
+pub mod header;
 pub mod monitor;
 pub mod monitor_map;
 pub mod runners_table;

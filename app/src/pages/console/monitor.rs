@@ -129,10 +129,7 @@ pub fn MonitorPage() -> impl IntoView {
     view! {
         <section class="page monitor-page">
             <h1>"Race-day monitor"</h1>
-            <p class="muted">
-                <a href="/admin">"Console"</a>
-                " · Runners are read every " {POLL_EVERY_S} " s; alerts arrive live."
-            </p>
+            <p class="muted">"Runners are read every " {POLL_EVERY_S} " s; alerts arrive live."</p>
             {move || monitor.problem.get().map(|p| view! {
                 <p class="notice" role="alert" data-testid="monitor-problem">{p}</p>
             })}

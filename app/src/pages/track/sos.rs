@@ -15,8 +15,8 @@
 use leptos::{html, prelude::*};
 
 use crate::{
-    live::LiveSocket,
     format::clock,
+    live::LiveSocket,
     protocol::{ClientMsg, RunnerId, ServerMsg, Topic, console::Stage},
 };
 
