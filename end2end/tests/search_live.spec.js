@@ -21,8 +21,8 @@ test('a runner added in the console is found by an open map page\'s search, with
   // Marks the document: a reload would lose it.
   await page.evaluate(() => { window.notReloaded = true; });
 
-  const console = await browser.newContext();
-  const admin = await console.newPage();
+  const organiser = await browser.newContext();
+  const admin = await organiser.newPage();
   await admin.goto('/admin/sign-in');
   await signIn(admin, NAME, PASSWORD);
   await admin.goto('/admin/runners');
@@ -39,11 +39,11 @@ test('a runner added in the console is found by an open map page\'s search, with
     await expect(options.first()).toHaveAttribute('data-runner', BIB);
     expect(await page.evaluate(() => window.notReloaded)).toBe(true);
   } finally {
-    const removed = await console.request.post(`/admin/runners/${BIB}/remove`, { headers: { Origin: baseURL }, maxRedirects: 0 });
+    const removed = await organiser.request.post(`/admin/runners/${BIB}/remove`, { headers: { Origin: baseURL }, maxRedirects: 0 });
     expect(removed.status()).toBe(303);
   }
   await page.fill('#follow-input', '');
   await page.fill('#follow-input', 'quokka');
   await expect(options).toHaveCount(0);
-  await console.close();
+  await organiser.close();
 });

@@ -113,7 +113,7 @@ pub(crate) fn header(frame: &ConsoleFrame, path: &str) -> String {
         "<header class=\"console-bar\">\
          <a class=\"console-home\" href=\"/admin\"><span class=\"console-title\">Console</span>{event}</a>\
          <nav aria-label=\"Console\"><ul>{links}</ul></nav>\
-         <div class=\"console-who\"><span>Signed in as <strong id=\"organiser\">{who}</strong></span>\
+         <div class=\"console-who\"><span><span class=\"console-who-label\">Signed in as </span><strong id=\"organiser\">{who}</strong></span>\
          <form method=\"post\" action=\"/admin/sign-out\"><button type=\"submit\">Sign out</button></form>\
          </div></header>",
         who = escape(&frame.organiser),

@@ -163,18 +163,22 @@ pub(crate) fn page(title: &str, body: &str) -> String {
     let stylesheet = super::frame::stylesheet_now()
         .map(|href| format!("<link rel=\"stylesheet\" href=\"{}\">", escape(&href)))
         .unwrap_or_default();
-    // The skip link only where there is a header to skip.
-    let header = Some(super::frame::header_now())
-        .filter(|h| !h.is_empty())
-        .map(|h| format!("<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n{h}"))
-        .unwrap_or_default();
+    // The skip link only where there is a header to skip; without one (the sign-in
+    // form) the page is one narrow column.
+    let (header, width) = match super::frame::header_now() {
+        h if h.is_empty() => (h, " console-narrow"),
+        h => (
+            format!("<a class=\"skip-link\" href=\"#main\">Skip to content</a>\n{h}"),
+            "",
+        ),
+    };
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"referrer\" content=\"same-origin\">\
          <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
          {stylesheet}<title>{title} · Spectate</title></head>\n\
-         <body class=\"console-plain\">\n{header}\n<main id=\"main\" class=\"console-main\" tabindex=\"-1\">\n{body}\n</main>\n</body></html>\n"
+         <body class=\"console-plain\">\n{header}\n<main id=\"main\" class=\"console-main{width}\" tabindex=\"-1\">\n{body}\n</main>\n</body></html>\n"
     )
 }
 

@@ -129,13 +129,14 @@ fn list_page(
         nav = format!("{nav} · {}", pager(at + 1, "Next"));
     }
     let body = format!(
-        "<h1>Runners</h1>\n<p id=\"count\">{shown} of {total} runners</p>\n\
+        "<h1>Runners</h1>\n<p id=\"count\">{shown} of {total} runners · <a href=\"#add\">Add a runner</a> \
+         · <a href=\"/admin/runners/import\">Import from CSV</a></p>\n\
          <form method=\"get\" action=\"/admin/runners\" class=\"inline\" role=\"search\">\
          <label>Search bib, name, category or device <input name=\"q\" value=\"{q}\" type=\"search\"></label>\
          <button type=\"submit\">Search</button></form>\n\
          <div class=\"wide\"><table id=\"runners\"><thead><tr><th>Bib</th><th>Name</th><th>Category</th><th>Devices</th></tr></thead>\n\
          <tbody>{rows}</tbody></table></div>\n<p id=\"pages\">{nav}</p>\n\
-         <h2>Add a runner</h2>\n{problems}{form}",
+         <h2 id=\"add\">Add a runner</h2>\n{problems}{form}",
         shown = found.len(),
         total = event.runners.len(),
         problems = problem_list(problems),

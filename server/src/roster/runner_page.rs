@@ -127,7 +127,7 @@ pub(crate) async fn render(
 }
 
 fn pairing_section(paired: &Pairing, path: &str) -> String {
-    let qr = |text: &str, id: &str| match crate::qr::svg(text, 240) {
+    let qr = |text: &str, id: &str, label: &str| match crate::qr::svg(text, 240, label) {
         Ok(svg) => format!("<figure id=\"{id}\">{svg}</figure>"),
         Err(err) => format!("<p class=\"problem\">{}</p>", escape(&err)),
     };
@@ -149,12 +149,20 @@ fn pairing_section(paired: &Pairing, path: &str) -> String {
          <form method=\"post\" action=\"{path}/revoke\"><button type=\"submit\" id=\"revoke\">Revoke all of this runner's tokens</button> \
          (a lost phone: the old links and settings stop working at once; pair again with the new ones shown here)</form>",
         track = escape(&paired.track_link),
-        track_qr = qr(&paired.track_link, "track-qr"),
+        track_qr = qr(
+            &paired.track_link,
+            "track-qr",
+            "QR code of the runner page link",
+        ),
         ot_link = escape(&paired.owntracks_link),
         ot_url = escape(&paired.owntracks_url),
         ot_user = escape(&paired.owntracks_user),
         ot_password = escape(&paired.owntracks_password),
-        ot_qr = qr(&paired.owntracks_link, "owntracks-qr"),
+        ot_qr = qr(
+            &paired.owntracks_link,
+            "owntracks-qr",
+            "QR code that sets up OwnTracks",
+        ),
         traccar = escape(&paired.traccar_url),
     )
 }

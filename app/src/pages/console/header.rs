@@ -47,7 +47,10 @@ pub fn ConsoleHeader() -> impl IntoView {
             </a>
             <nav aria-label="Console"><ul>{links}</ul></nav>
             <div class="console-who">
-                <span>"Signed in as " <strong id="organiser">{frame.organiser}</strong></span>
+                <span>
+                    <span class="console-who-label">"Signed in as "</span>
+                    <strong id="organiser">{frame.organiser}</strong>
+                </span>
                 <form method="post" action="/admin/sign-out">
                     <button type="submit">"Sign out"</button>
                 </form>
