@@ -79,9 +79,11 @@ pub(crate) fn header_now() -> String {
     FRAME
         .try_with(|f| {
             let f = f.borrow();
-            f.signed_in
-                .then(|| header(&f.frame, &f.path))
-                .unwrap_or_default()
+            if f.signed_in {
+                header(&f.frame, &f.path)
+            } else {
+                String::new()
+            }
         })
         .unwrap_or_default()
 }
