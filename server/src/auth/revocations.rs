@@ -12,7 +12,8 @@
 //!
 //! The same list of sockets is how a runner's own page is told what is theirs alone
 //! ([`Revocations::tell`]: their SOS seen by an organiser), without a topic anyone
-//! could ask for.
+//! could ask for; the last thing told is told again to a socket of theirs that
+//! authenticates later.
 
 use std::{
     collections::HashMap,
@@ -36,6 +37,10 @@ pub struct Revocations {
     before: RwLock<HashMap<RunnerId, u64>>,
     /// Open sockets that showed a runner token: runner, its issue time, its outbox.
     holders: Mutex<HashMap<ConnId, (RunnerId, u64, Outbox)>>,
+    /// The last frame each runner was told ([`Revocations::tell`]): sent again to a
+    /// socket of theirs that authenticates later (a page reloaded, a phone that was
+    /// between networks when the organiser acted). Kept in memory only.
+    last_told: Mutex<HashMap<RunnerId, Utf8Bytes>>,
 }
 
 impl Revocations {
@@ -89,15 +94,27 @@ impl Revocations {
 
     /// Socket `conn` now speaks with `identity`: kept to be closed if its runner
     /// token is revoked (nothing kept for other subjects).
+    /// A runner's socket is also sent the last frame that runner was told, if any.
     pub fn hold(&self, conn: ConnId, identity: Option<&Verified>, outbox: &Outbox) {
-        let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
-        match identity.map(|v| (&v.subject, v.issued)) {
-            Some((Subject::Runner(runner), issued)) => {
-                holders.insert(conn, (runner.clone(), issued, outbox.clone()));
+        let runner = {
+            let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
+            match identity.map(|v| (&v.subject, v.issued)) {
+                Some((Subject::Runner(runner), issued)) => {
+                    holders.insert(conn, (runner.clone(), issued, outbox.clone()));
+                    Some(runner)
+                }
+                _ => {
+                    holders.remove(&conn);
+                    None
+                }
             }
-            _ => {
-                holders.remove(&conn);
-            }
+        };
+        let last = runner.and_then(|runner| {
+            let told = self.last_told.lock().unwrap_or_else(|e| e.into_inner());
+            told.get(runner).cloned()
+        });
+        if let Some(frame) = last {
+            outbox.push(frame);
         }
     }
 
@@ -105,12 +122,24 @@ impl Revocations {
     /// revoked: those were closed): how the server tells a runner's own page
     /// something nobody else may learn (their SOS seen). Returns the sockets told.
     pub fn tell(&self, runner: &RunnerId, frame: &Utf8Bytes) -> usize {
+        self.last_told
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(runner.clone(), frame.clone());
         let holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
         holders
             .values()
             .filter(|(who, _, _)| who == runner)
             .filter(|(_, _, outbox)| !matches!(outbox.push(frame.clone()), Pushed::Gone))
             .count()
+    }
+
+    /// `runner` sent a new SOS: what they were told of the last one is not told again.
+    pub fn forget_told(&self, runner: &RunnerId) {
+        self.last_told
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(runner);
     }
 
     /// Socket `conn` closed.

@@ -62,7 +62,12 @@ impl Intake {
         position: LatLng,
     ) -> Result<(), crate::alerts::AlertError> {
         match &self.alerts {
-            Some(alerts) => alerts.sos(runner, position).await,
+            Some(alerts) => {
+                alerts.sos(runner, position).await?;
+                // A page that connects from now on must not be told of the last one.
+                self.hub.access.revocations.forget_told(runner);
+                Ok(())
+            }
             // Only an intake built without alerts (a tool) has none to raise.
             None => Ok(()),
         }

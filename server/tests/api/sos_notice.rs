@@ -84,7 +84,31 @@ async fn sos_notice_reaches_the_runners_own_sockets_only() {
     let told = phone.until(|f| f["type"] == "sos").await;
     assert_eq!(told["stage"], "resolved", "{told}");
 
+    // A page opened (or reconnected) after the organiser acted is told at once.
+    let mut reopened = runner_socket(&app, &cookie, "4").await;
+    let told = reopened.next_json().await;
+    assert_eq!(
+        (
+            told["type"].as_str(),
+            told["stage"].as_str(),
+            &told["alert"]
+        ),
+        (Some("sos"), Some("resolved"), &id),
+        "{told}"
+    );
+    let mut late_other = runner_socket(&app, &cookie, "5").await;
+
+    // A new SOS: a page that connects after it is not told of the one resolved.
+    phone
+        .send_json(json!({"type": "publish", "id": 2, "topic": "runner:4",
+            "data": {"lat": lat, "lng": lng, "alarm": "sos"}}))
+        .await;
+    assert_eq!(phone.until(|f| f["type"] == "ack").await["id"], 2);
+    let mut after_new = runner_socket(&app, &cookie, "4").await;
+
     let quiet = Duration::from_millis(600);
+    no_sos_within(&mut late_other, quiet, "another runner, connected later").await;
+    no_sos_within(&mut after_new, quiet, "a page after a new SOS").await;
     no_sos_within(&mut other, quiet, "another runner").await;
     no_sos_within(&mut spectator, quiet, "a spectator").await;
 }
