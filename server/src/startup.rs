@@ -239,7 +239,10 @@ impl Application {
                 &config.data_dir,
             )?),
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
-            private: config.private || event.as_ref().is_some_and(|e| e.private),
+            private: Arc::new(crate::auth::access::Privacy::new(
+                config.private,
+                event.as_ref().is_some_and(|e| e.private),
+            )),
             revocations: Default::default(),
         };
         access.revocations.restore(store.token_revocations().await?);
