@@ -310,3 +310,59 @@ async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     );
     assert!(page.contains("value=\"Kept name\""), "{page}");
 }
+
+#[tokio::test]
+async fn event_settings_cluster_a_change_on_one_node_reaches_the_other_and_is_kept_there() {
+    let redis = crate::cluster::Redis::start();
+    let (a, cookie) = organiser_app(crate::roster_cluster::node(&redis)).await;
+    let b_config = crate::roster_cluster::node(&redis);
+    let b_data = b_config.data_dir.clone();
+    let mut b = spawn_app_with(b_config).await;
+
+    let early = form(&[
+        ("name", "Cluster 1k"),
+        ("cp0_name", "Early"),
+        ("cp0_at", "0.2"),
+        ("cp1_name", ""),
+        ("cp1_at", ""),
+        ("cp2_name", ""),
+        ("cp2_at", ""),
+    ]);
+    assert_eq!(
+        post_form(&a, &cookie, "/admin/event", &early)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, page) = upload_course(&a, &cookie, gpx(11).as_bytes()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let sent = std::time::Instant::now();
+    loop {
+        let now = event(&b).await;
+        if (now["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0 {
+            assert_eq!(now["name"], "Cluster 1k");
+            assert_eq!(marks(&now)[1].0, "Early");
+            break;
+        }
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(1),
+            "node b still has {now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // Node b stored it: after its restart, the same settings and course.
+    b.stop();
+    b.task.take().unwrap().await.unwrap().unwrap();
+    let b = spawn_app_with(Config {
+        data_dir: b_data,
+        ..crate::roster_cluster::node(&redis)
+    })
+    .await;
+    let kept = event(&b).await;
+    assert_eq!(kept["name"], "Cluster 1k");
+    assert!(
+        (kept["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0,
+        "{kept}"
+    );
+}
