@@ -59,6 +59,35 @@ impl Store {
         .await
     }
 
+    /// Stores an event created in the console: `settings`, its `course`, no runners,
+    /// and `change`. Refused if the store holds an event already.
+    pub(crate) async fn create_event(
+        &self,
+        settings: String,
+        course: CourseFile,
+        change: EventChange,
+    ) -> Result<(), StoreError> {
+        self.run(move |connection| {
+            let tx = connection.transaction()?;
+            tx.execute(
+                "INSERT INTO courses (path, gpx) VALUES (?1, ?2)
+                 ON CONFLICT (path) DO UPDATE SET gpx = ?2",
+                params![course.path, course.gpx],
+            )?;
+            // No event file: `imported` is an empty field, `file_settings` none.
+            tx.execute(
+                "INSERT INTO event_source (id, settings, imported) VALUES (1, ?1, '')",
+                params![settings],
+            )?;
+            tx.execute(
+                "INSERT INTO event_changes (at_ms, who, what) VALUES (?1, ?2, ?3)",
+                params![change.at_ms as i64, change.who, change.what],
+            )?;
+            tx.commit()
+        })
+        .await
+    }
+
     /// The latest `limit` changes to the event's settings, newest first.
     pub(crate) async fn event_changes(&self, limit: usize) -> Result<Vec<EventChange>, StoreError> {
         self.run(move |connection| {

@@ -3,7 +3,8 @@
 //! apply at once, survive a restart with the same event file, and export; a course
 //! GPX uploaded is checked as `spectate event check` checks it, and every bad input
 //! (not XML, too few points, not UTF-8, a 50 MB file, a checkpoint off the course) is
-//! refused with a message and nothing saved.
+//! refused with a message and nothing saved. A server started without an event
+//! creates one from the same page and tracks it at once, and after a restart.
 
 use reqwest::{StatusCode, header};
 use serde_json::Value;
@@ -364,5 +365,112 @@ async fn event_settings_cluster_a_change_on_one_node_reaches_the_other_and_is_ke
     assert!(
         (kept["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0,
         "{kept}"
+    );
+}
+
+/// The creation form as multipart parts: the settings' fields, and the course file.
+fn new_event<'a>(
+    fields: &'a [(&'a str, &'a str)],
+    gpx: &'a [u8],
+) -> Vec<(&'a str, Option<&'a str>, &'a [u8])> {
+    let mut parts: Vec<(&str, Option<&str>, &[u8])> = fields
+        .iter()
+        .map(|(k, v)| (*k, None, v.as_bytes()))
+        .collect();
+    parts.push(("file", Some("course.gpx"), gpx));
+    parts
+}
+
+#[tokio::test]
+async fn event_created_in_the_browser_is_tracked_at_once_and_after_a_restart() {
+    let config = Config::for_tests();
+    let data_dir = config.data_dir.clone();
+    let (mut app, cookie) = organiser_app(config).await;
+    assert!(app.get_json("/api/race").await["event"].is_null());
+    let (status, page) = signed_text(&app, &cookie, "/admin/event").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Create the event"), "{page}");
+
+    let fields = form(&[
+        ("name", "Created 1k"),
+        ("cp0_name", "Bridge"),
+        ("cp0_at", "Bridge"),
+        ("cp1_name", ""),
+        ("cp1_at", ""),
+        ("cp2_name", ""),
+        ("cp2_at", ""),
+    ]);
+    // Without a course, or with one that is not GPX: refused, nothing tracked.
+    let no_file: Vec<_> = fields
+        .iter()
+        .map(|(k, v)| (*k, None, v.as_bytes()))
+        .collect();
+    let (status, page) = multipart(&app, &cookie, "/admin/event/new", &no_file).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("choose the course&#39;s GPX file"), "{page}");
+    assert!(page.contains("value=\"Created 1k\""), "{page}");
+    let (status, page) = multipart(
+        &app,
+        &cookie,
+        "/admin/event/new",
+        &new_event(&fields, b"<html></html>"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("the GPX file:"), "{page}");
+    assert!(app.get_json("/api/race").await["event"].is_null());
+
+    let course = gpx(11);
+    let (status, page) = multipart(
+        &app,
+        &cookie,
+        "/admin/event/new",
+        &new_event(&fields, course.as_bytes()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let created = event(&app).await;
+    assert_eq!(created["name"], "Created 1k");
+    assert_eq!(marks(&created)[1].0, "Bridge");
+    assert_eq!(created["runners"], 0);
+
+    // Runners come next, and their phones are taken at once.
+    let added = post_form(
+        &app,
+        &cookie,
+        "/admin/runners",
+        &[
+            ("bib", "7"),
+            ("name", "Grace Hopper"),
+            ("category", ""),
+            ("devices", "grace-phone"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::console_kit::osmand(&app, "grace-phone", 100.0, "").await,
+        StatusCode::OK
+    );
+    let (_, page) = signed_text(&app, &cookie, "/admin/event").await;
+    assert!(
+        page.contains("ana: created the event &quot;Created 1k&quot;"),
+        "{page}"
+    );
+
+    // Started again without an event file: the stored event is tracked.
+    app.stop();
+    app.task.take().unwrap().await.unwrap().unwrap();
+    let app = spawn_app_with(Config {
+        data_dir,
+        ..Config::for_tests()
+    })
+    .await;
+    let kept = event(&app).await;
+    assert_eq!(kept["name"], "Created 1k");
+    assert_eq!(kept["runners"], 1);
+    assert_eq!(
+        crate::console_kit::osmand(&app, "grace-phone", 200.0, "").await,
+        StatusCode::OK
     );
 }
