@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use super::{Roster, RosterError, cluster::News};
 use crate::{
     course::Course,
-    event::{Event, export::to_toml, settings::Settings},
+    event::{Event, settings::Settings},
     hub::now_ms,
     race::{Race, unix_ms},
     store::{
@@ -195,8 +195,9 @@ impl Roster {
         let runners = current.map_or(&[][..], |c| &c.runners[..]);
         let invalid = |e: &dyn std::fmt::Display| RosterError::Invalid(vec![e.to_string()]);
         let toml = settings.to_toml(&path).map_err(|e| invalid(&e))?;
-        let file = to_toml(&toml, runners).map_err(|e| invalid(&e))?;
-        let event = Event::parse_settings(&file, &path, |asked| {
+        // The settings alone, then the field: the runners are checked as they are, not
+        // written out and read back (0.4-0.5 s at 5,000 runners on a debug build).
+        let event = Event::parse_settings(&toml, &path, |asked| {
             if asked == path {
                 Ok(text.to_string())
             } else {
@@ -205,7 +206,9 @@ impl Roster {
         })
         .map_err(|errors| {
             RosterError::Invalid(errors.problems.into_iter().map(|p| p.message).collect())
-        })?;
+        })?
+        .with_runners(runners.to_vec())
+        .map_err(RosterError::Invalid)?;
         Ok(Settled {
             event,
             toml,

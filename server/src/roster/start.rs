@@ -165,13 +165,14 @@ async fn reopen(store: &Store, settings: &str, runners: &[Runner]) -> Result<Eve
             file.gpx
         }
     };
-    let toml = export::to_toml(settings, runners).map_err(|e| e.to_string())?;
-    Event::parse_settings(&toml, &course, |asked| {
+    Event::parse_settings(settings, &course, |asked| {
         if asked == course {
             Ok(gpx.clone())
         } else {
             Err(std::io::Error::other("not the stored course"))
         }
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?
+    .with_runners(runners.to_vec())
+    .map_err(|problems| problems.join("; "))
 }
