@@ -8,7 +8,7 @@
 const { spawn, execFileSync } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { test, expect, snapshot, waitHealthy, signIn } = require('./fixtures');
+const { test, expect, snapshot, waitHealthy, signIn, stopServer } = require('./fixtures');
 const { seriousProblems } = require('./axe');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -34,12 +34,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  if (server) {
-    await new Promise((resolve) => {
-      server.once('exit', resolve);
-      server.kill('SIGTERM');
-    });
-  }
+  await stopServer(server);
 });
 
 /** A straight course east along the Seine, a point every ~73 m with elevations, and a

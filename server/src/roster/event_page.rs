@@ -69,17 +69,7 @@ pub(crate) async fn save(
             .await;
         }
     };
-    let done = state
-        .roster
-        .set_event(&organiser.name, settings.clone(), None)
-        .await;
-    answer(
-        &state,
-        &organiser,
-        done,
-        Some(form::Sent::Settings(settings)),
-    )
-    .await
+    save_settings(&state, &organiser, settings, None).await
 }
 
 /// `POST /admin/event/course`: a new course GPX file.
@@ -158,17 +148,21 @@ pub(crate) async fn create(
             return render(&state, &organiser, StatusCode::BAD_REQUEST, sent, &problems).await;
         }
     };
+    save_settings(&state, &organiser, settings, Some(gpx)).await
+}
+
+/// Makes `settings` (and `gpx`) the event's; the form as sent again if refused.
+async fn save_settings(
+    state: &AppState,
+    organiser: &Organiser,
+    settings: Settings,
+    gpx: Option<String>,
+) -> Result<Response, ConsoleError> {
     let done = state
         .roster
-        .set_event(&organiser.name, settings.clone(), Some(gpx))
+        .set_event(&organiser.name, settings.clone(), gpx)
         .await;
-    answer(
-        &state,
-        &organiser,
-        done,
-        Some(form::Sent::Settings(settings)),
-    )
-    .await
+    answer(state, organiser, done, Some(form::Sent::Settings(settings))).await
 }
 
 /// Back to the page when done; the page with the problems when refused.

@@ -25,7 +25,7 @@ use crate::{
     race::{Race, unix_ms},
     store::{
         StoreError,
-        event_settings::{CourseFile, EventChange},
+        event_settings::{CourseFile, EventChange, Stored},
     },
 };
 
@@ -108,7 +108,12 @@ impl Roster {
             write_course(course).await?;
         }
         self.store
-            .put_settings(settled.toml, settled.course, change.clone())
+            .put_settings(
+                settled.toml,
+                settled.course,
+                change.clone(),
+                Stored::Changed,
+            )
             .await?;
         let start_ms = if settled.event.start == current.start {
             race.start_ms()
@@ -143,7 +148,7 @@ impl Roster {
         };
         write_course(&course).await?;
         self.store
-            .create_event(settled.toml, course, change.clone())
+            .put_settings(settled.toml, Some(course), change.clone(), Stored::Created)
             .await?;
         self.hub.access.private.set_event(settled.event.private);
         let race = Arc::new(Race::new(Arc::new(settled.event)));

@@ -46,6 +46,44 @@ fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     fields
 }
 
+/// The form with `name` and only the checkpoints `at` (name, km or waypoint).
+fn short<'a>(name: &'a str, at: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    const ROWS: [(&str, &str); 3] = [
+        ("cp0_name", "cp0_at"),
+        ("cp1_name", "cp1_at"),
+        ("cp2_name", "cp2_at"),
+    ];
+    let mut changes = vec![("name", name)];
+    for (i, (cp_name, cp_at)) in ROWS.into_iter().enumerate() {
+        let (n, a) = at.get(i).copied().unwrap_or(("", ""));
+        changes.extend([(cp_name, n), (cp_at, a)]);
+    }
+    form(&changes)
+}
+
+/// The event renamed "Riverside 12k" starting at 10:30, "Bridge" second, `extra` on top.
+fn riverside<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut changes = vec![
+        ("name", "Riverside 12k"),
+        ("start", "2026-11-29T10:30"),
+        ("cp1_name", "Bridge"),
+        ("cp1_at", "5,5"),
+        ("battery_percent", "25"),
+    ];
+    changes.extend_from_slice(extra);
+    form(&changes)
+}
+
+/// Renames the event `name` and moves it onto [`gpx`]'s 0.73 km course, with one
+/// checkpoint at 0.2 km (the demo's are past its end).
+async fn onto_the_short_course(app: &TestApp, cookie: &str, name: &str) {
+    let early = short(name, &[("Early", "0.2")]);
+    let saved = post_form(app, cookie, "/admin/event", &early).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let (status, page) = upload_course(app, cookie, gpx(11).as_bytes()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+}
+
 /// The event as spectators' pages get it.
 async fn event(app: &TestApp) -> Value {
     app.get_json("/api/race").await["event"].clone()
@@ -99,7 +137,7 @@ async fn upload_course(app: &TestApp, cookie: &str, bytes: &[u8]) -> (StatusCode
 async fn event_settings_apply_at_once_survive_a_restart_and_export() {
     let config = with_demo_event();
     let data_dir = config.data_dir.clone();
-    let (mut app, cookie) = organiser_app(config).await;
+    let (app, cookie) = organiser_app(config).await;
     let (status, page) = signed_text(&app, &cookie, "/admin/event").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("value=\"Spectate demo run\""), "{page}");
@@ -108,19 +146,7 @@ async fn event_settings_apply_at_once_survive_a_restart_and_export() {
         "{page}"
     );
 
-    let saved = post_form(
-        &app,
-        &cookie,
-        "/admin/event",
-        &form(&[
-            ("name", "Riverside 12k"),
-            ("start", "2026-11-29T10:30"),
-            ("cp1_name", "Bridge"),
-            ("cp1_at", "5,5"),
-            ("battery_percent", "25"),
-        ]),
-    )
-    .await;
+    let saved = post_form(&app, &cookie, "/admin/event", &riverside(&[])).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let now = event(&app).await;
     assert_eq!(now["name"], "Riverside 12k");
@@ -147,41 +173,23 @@ async fn event_settings_apply_at_once_survive_a_restart_and_export() {
         &app,
         &cookie,
         "/admin/event",
-        &form(&[
-            ("name", "Riverside 12k"),
-            ("start", "2026-11-29T10:30"),
-            ("cp1_name", "Bridge"),
-            ("cp1_at", "5,5"),
-            ("battery_percent", "25"),
-            ("private", "on"),
-        ]),
+        &riverside(&[("private", "on")]),
     )
     .await;
     assert_eq!(private.status(), StatusCode::SEE_OTHER);
     let refused = reqwest::get(app.url("/api/race")).await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    let public = post_form(
-        &app,
-        &cookie,
-        "/admin/event",
-        &form(&[
-            ("name", "Riverside 12k"),
-            ("start", "2026-11-29T10:30"),
-            ("cp1_name", "Bridge"),
-            ("cp1_at", "5,5"),
-            ("battery_percent", "25"),
-        ]),
-    )
-    .await;
+    let public = post_form(&app, &cookie, "/admin/event", &riverside(&[])).await;
     assert_eq!(public.status(), StatusCode::SEE_OTHER);
 
     // A restart with the same event file keeps the console's settings.
-    app.stop();
-    app.task.take().unwrap().await.unwrap().unwrap();
-    let app = spawn_app_with(Config {
-        data_dir: data_dir.clone(),
-        ..with_demo_event()
-    })
+    let app = crate::console_kit::restart(
+        app,
+        Config {
+            data_dir: data_dir.clone(),
+            ..with_demo_event()
+        },
+    )
     .await;
     let kept = event(&app).await;
     assert_eq!(kept["name"], "Riverside 12k");
@@ -218,14 +226,10 @@ async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     assert!((event(&app).await["course_m"].as_f64().unwrap() - 12_800.0).abs() < 500.0);
 
     // Checkpoints by waypoint and by km that fit, then the course.
-    let fits = form(&[
-        ("cp0_name", "Bridge"),
-        ("cp0_at", "Bridge"),
-        ("cp1_name", "Turn"),
-        ("cp1_at", "0.6"),
-        ("cp2_name", ""),
-        ("cp2_at", ""),
-    ]);
+    let fits = short(
+        "Spectate demo run",
+        &[("Bridge", "Bridge"), ("Turn", "0.6")],
+    );
     let saved = post_form(&app, &cookie, "/admin/event", &fits).await;
     assert_eq!(
         saved.status(),
@@ -234,22 +238,7 @@ async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     );
     let (status, _) = signed_text(&app, &cookie, "/admin/event").await;
     assert_eq!(status, StatusCode::OK);
-    let small = form(&[
-        ("cp0_name", "Early"),
-        ("cp0_at", "0.2"),
-        ("cp1_name", ""),
-        ("cp1_at", ""),
-        ("cp2_name", ""),
-        ("cp2_at", ""),
-    ]);
-    assert_eq!(
-        post_form(&app, &cookie, "/admin/event", &small)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
-    let (status, page) = upload_course(&app, &cookie, gpx(11).as_bytes()).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    onto_the_short_course(&app, &cookie, "Spectate demo run").await;
     let saved = post_form(&app, &cookie, "/admin/event", &fits).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let now = event(&app).await;
@@ -320,23 +309,7 @@ async fn event_settings_cluster_a_change_on_one_node_reaches_the_other_and_is_ke
     let b_data = b_config.data_dir.clone();
     let mut b = spawn_app_with(b_config).await;
 
-    let early = form(&[
-        ("name", "Cluster 1k"),
-        ("cp0_name", "Early"),
-        ("cp0_at", "0.2"),
-        ("cp1_name", ""),
-        ("cp1_at", ""),
-        ("cp2_name", ""),
-        ("cp2_at", ""),
-    ]);
-    assert_eq!(
-        post_form(&a, &cookie, "/admin/event", &early)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
-    let (status, page) = upload_course(&a, &cookie, gpx(11).as_bytes()).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    onto_the_short_course(&a, &cookie, "Cluster 1k").await;
     let sent = std::time::Instant::now();
     loop {
         let now = event(&b).await;
@@ -385,21 +358,13 @@ fn new_event<'a>(
 async fn event_created_in_the_browser_is_tracked_at_once_and_after_a_restart() {
     let config = Config::for_tests();
     let data_dir = config.data_dir.clone();
-    let (mut app, cookie) = organiser_app(config).await;
+    let (app, cookie) = organiser_app(config).await;
     assert!(app.get_json("/api/race").await["event"].is_null());
     let (status, page) = signed_text(&app, &cookie, "/admin/event").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Create the event"), "{page}");
 
-    let fields = form(&[
-        ("name", "Created 1k"),
-        ("cp0_name", "Bridge"),
-        ("cp0_at", "Bridge"),
-        ("cp1_name", ""),
-        ("cp1_at", ""),
-        ("cp2_name", ""),
-        ("cp2_at", ""),
-    ]);
+    let fields = short("Created 1k", &[("Bridge", "Bridge")]);
     // Without a course, or with one that is not GPX: refused, nothing tracked.
     let no_file: Vec<_> = fields
         .iter()
@@ -459,12 +424,13 @@ async fn event_created_in_the_browser_is_tracked_at_once_and_after_a_restart() {
     );
 
     // Started again without an event file: the stored event is tracked.
-    app.stop();
-    app.task.take().unwrap().await.unwrap().unwrap();
-    let app = spawn_app_with(Config {
-        data_dir,
-        ..Config::for_tests()
-    })
+    let app = crate::console_kit::restart(
+        app,
+        Config {
+            data_dir,
+            ..Config::for_tests()
+        },
+    )
     .await;
     let kept = event(&app).await;
     assert_eq!(kept["name"], "Created 1k");
