@@ -23,6 +23,7 @@ const PAGES = [
   ['/admin/runners/3', 'Runners'],
   ['/admin/runners/import', 'Import'],
   ['/admin/race', 'Race control'],
+  ['/admin/event', 'Event'],
 ];
 
 test.beforeAll(() => addOrganiser(NAME, PASSWORD));

@@ -27,6 +27,7 @@ use std::{
     collections::HashMap,
     ops::Range,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use serde::Deserialize;
@@ -39,6 +40,7 @@ use crate::course::Course;
 mod errors;
 pub(crate) mod export;
 pub(crate) mod field;
+pub(crate) mod settings;
 
 pub use errors::{EventErrors, Problem};
 
@@ -58,6 +60,9 @@ pub struct Event {
     pub course: Course,
     /// Where the course came from.
     pub course_path: PathBuf,
+    /// The course's GPX text as read, so the settings can be checked again with the
+    /// same course ([`crate::roster::settings`]) and sent to other nodes.
+    pub course_gpx: Arc<str>,
     /// Checkpoints in order along the course.
     pub checkpoints: Vec<Checkpoint>,
     /// The field, in file order.
@@ -139,6 +144,25 @@ impl Event {
         path: &Path,
         read_course: impl Fn(&Path) -> std::io::Result<String>,
     ) -> Result<Self, EventErrors> {
+        Self::check(text, path, read_course, Field::Needed)
+    }
+
+    /// [`Self::parse_with`] for the console's settings, whose event may have no runners
+    /// yet (they come next, by form or CSV).
+    pub(crate) fn parse_settings(
+        text: &str,
+        path: &Path,
+        read_course: impl Fn(&Path) -> std::io::Result<String>,
+    ) -> Result<Self, EventErrors> {
+        Self::check(text, path, read_course, Field::MayBeEmpty)
+    }
+
+    fn check(
+        text: &str,
+        path: &Path,
+        read_course: impl Fn(&Path) -> std::io::Result<String>,
+        field: Field,
+    ) -> Result<Self, EventErrors> {
         let raw: RawEvent = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start));
             EventErrors::single(path, line, e.message().to_owned())
@@ -180,8 +204,10 @@ impl Event {
 
         let base = path.parent().unwrap_or(Path::new("."));
         let course_path = base.join(raw.course.get_ref());
+        let mut course_gpx: Arc<str> = Arc::from("");
         let course = match read_course(&course_path) {
             Ok(gpx) => Course::from_gpx(&gpx)
+                .inspect(|_| course_gpx = Arc::from(gpx.as_str()))
                 .map_err(|e| {
                     problem(
                         Some(raw.course.span()),
@@ -284,7 +310,7 @@ impl Event {
             problem(span, message);
         }
         let devices = field::devices_of(&runners);
-        if runners.is_empty() {
+        if runners.is_empty() && field == Field::Needed {
             problem(
                 None,
                 "the event has no runners; add [[runners]] entries".into(),
@@ -298,6 +324,7 @@ impl Event {
                 timezone: raw.timezone.into_inner(),
                 course,
                 course_path,
+                course_gpx,
                 checkpoints,
                 runners,
                 safety: raw.safety,
@@ -307,6 +334,13 @@ impl Event {
             _ => Err(errors),
         }
     }
+}
+
+/// Whether an event may have no runners: an event file's must, the console's not yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Needed,
+    MayBeEmpty,
 }
 
 /// IANA zone names are `UTC` or `Area/Location` made of letters, digits, `_+-`.

@@ -231,12 +231,12 @@ impl Application {
             (None, Some(_)) => Some((Event::demo(), Event::demo_text().to_owned())),
             (None, None) => None,
         };
+        // Without a file, the event the store holds (created in the console) if any.
         let event = match event {
-            Some((event, text)) => Some(Arc::new(
-                crate::roster::start::open(&store, event, &text).await?,
-            )),
-            None => None,
-        };
+            Some((event, text)) => Some(crate::roster::start::open(&store, event, &text).await?),
+            None => crate::roster::start::stored(&store).await?,
+        }
+        .map(Arc::new);
         let access = Access {
             open_publishing: config.open_publishing || config.demo.is_some(),
             keys: TokenKeys::new(&secret::load_or_create(
@@ -244,7 +244,10 @@ impl Application {
                 &config.data_dir,
             )?),
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
-            private: config.private || event.as_ref().is_some_and(|e| e.private),
+            private: Arc::new(crate::auth::access::Privacy::new(
+                config.private,
+                event.as_ref().is_some_and(|e| e.private),
+            )),
             revocations: Default::default(),
         };
         access.revocations.restore(store.token_revocations().await?);
@@ -268,10 +271,7 @@ impl Application {
         let (splits_sink, split_news) = tokio::sync::mpsc::unbounded_channel();
         hub = hub.with_timing(splits_sink);
         let hub = Arc::new(hub);
-        let alerts = Arc::new(crate::alerts::Alerts::new(
-            hub.race().cloned(),
-            store.clone(),
-        ));
+        let alerts = Arc::new(crate::alerts::Alerts::new(hub.clone(), store.clone()));
         alerts.restore().await?;
         let intake = Arc::new(
             Intake::new(hub.clone(), store.clone(), config.limits.max_speed_mps)

@@ -73,9 +73,8 @@ pub enum AlertError {
 /// The rules, every runner's watch and the alerts not yet resolved.
 #[derive(Debug)]
 pub struct Alerts {
-    thresholds: Thresholds,
-    checkpoints: Vec<LatLng>,
-    race: Option<Arc<Race>>,
+    /// The race is the hub's: an event created in the console is watched from then on.
+    hub: Arc<crate::hub::Hub>,
     store: Store,
     /// Held for map updates, never across an await.
     inner: Mutex<Inner>,
@@ -91,9 +90,26 @@ struct Inner {
 }
 
 impl Alerts {
-    /// The alerts of `race`'s event (none but SOS without one), kept in `store`.
-    pub fn new(race: Option<Arc<Race>>, store: Store) -> Self {
-        let (thresholds, checkpoints) = race.as_ref().map_or_else(
+    /// The alerts of the event `hub` races (none but SOS without one), kept in `store`.
+    pub fn new(hub: Arc<crate::hub::Hub>, store: Store) -> Self {
+        Self {
+            hub,
+            store,
+            inner: Mutex::default(),
+            live: broadcast::channel(LIVE_BACKLOG).0,
+        }
+    }
+
+    /// The race watched, if the server tracks an event.
+    fn race(&self) -> Option<&Arc<Race>> {
+        self.hub.race()
+    }
+
+    /// The event's thresholds and checkpoints as they are now: the console can change
+    /// them while the race runs ([`crate::roster::settings`]), so they are read from
+    /// the race each time (an `Arc` clone and a few binary searches).
+    fn rules(&self) -> (Thresholds, Vec<LatLng>) {
+        self.race().map_or_else(
             || (Thresholds::default(), Vec::new()),
             |race| {
                 let event = race.event();
@@ -104,15 +120,7 @@ impl Alerts {
                     .collect();
                 (event.safety, checkpoints)
             },
-        );
-        Self {
-            thresholds,
-            checkpoints,
-            race,
-            store,
-            inner: Mutex::default(),
-            live: broadcast::channel(LIVE_BACKLOG).0,
-        }
+        )
     }
 
     /// Reads the stored alerts not yet resolved, so none is raised twice.
@@ -134,9 +142,7 @@ impl Alerts {
     /// so that fixes for made-up ids (an `--open` server takes them) cannot grow the
     /// maps.
     fn in_field(&self, runner: &RunnerId) -> bool {
-        self.race
-            .as_ref()
-            .is_some_and(|race| race.has_runner(runner))
+        self.race().is_some_and(|race| race.has_runner(runner))
     }
 
     /// A stored fix read back at start: counted, and the runner watched from now,
@@ -153,6 +159,7 @@ impl Alerts {
             .record(reading, true);
         let now = Instant::now();
         let off_course = self.off_course(runner);
+        let (thresholds, _) = self.rules();
         let watch = inner
             .watches
             .entry(runner.clone())
@@ -162,7 +169,7 @@ impl Alerts {
             reading.battery_pct,
             off_course,
             now,
-            &self.thresholds,
+            &thresholds,
         );
     }
 
@@ -175,6 +182,7 @@ impl Alerts {
         let (position, battery_pct) = (reading.position, reading.battery_pct);
         // The race took this fix before the alerts see it (the intake publishes first).
         let off_course = self.off_course(runner);
+        let (thresholds, _) = self.rules();
         let raised = {
             let mut inner = self.lock();
             inner
@@ -190,7 +198,7 @@ impl Alerts {
                 .watches
                 .entry(runner.clone())
                 .or_insert_with(|| Watch::new(position, now));
-            watch.fix(position, battery_pct, off_course, now, &self.thresholds)
+            watch.fix(position, battery_pct, off_course, now, &thresholds)
         };
         for kind in raised {
             if let Err(err) = self.raise(runner, kind, position).await {
@@ -208,29 +216,29 @@ impl Alerts {
     /// Looks at the passing of time for every runner who is running.
     pub async fn sweep(&self) {
         let now_wall = now_ms();
-        let (started, finished) = match &self.race {
+        let (started, finished) = match self.race() {
             Some(race) => (race.start_ms() <= now_wall, race.book().finish_times()),
             None => (false, HashMap::new()),
         };
         if !started {
             return;
         }
+        let (thresholds, checkpoints) = self.rules();
         let raised: Vec<(RunnerId, Kind, LatLng)> = {
             let mut inner = self.lock();
             let now = Instant::now();
-            let radius = self.thresholds.checkpoint_radius_m;
+            let radius = thresholds.checkpoint_radius_m;
             inner
                 .watches
                 .iter_mut()
                 .filter(|(runner, _)| !finished.contains_key(*runner))
                 .flat_map(|(runner, watch)| {
-                    let near = self
-                        .checkpoints
+                    let near = checkpoints
                         .iter()
                         .any(|c| c.distance_m(&watch.position) <= radius);
                     let position = watch.position;
                     watch
-                        .sweep(now, near, &self.thresholds)
+                        .sweep(now, near, &thresholds)
                         .into_iter()
                         .map(move |kind| (runner.clone(), kind, position))
                 })
@@ -287,7 +295,7 @@ impl Alerts {
 
     /// Whether the race has `runner` off the course now.
     fn off_course(&self, runner: &RunnerId) -> bool {
-        self.race.as_ref().is_some_and(|r| r.off_course(runner))
+        self.race().is_some_and(|r| r.off_course(runner))
     }
 
     /// Every stored alert, newest first.

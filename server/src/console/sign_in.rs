@@ -117,7 +117,7 @@ pub async fn console(_organiser: Organiser) -> Response {
          <li><a href=\"/admin/runners\">Runners</a>: the field, pairing phones; \
          <a href=\"/admin/runners/import\">import</a> them from a CSV file.</li>\
          <li><a href=\"/admin/race\">Race control</a>: DNS, DNF, DSQ and announcements.</li>\
-         <li><a href=\"/admin/event\">Event</a>: its name, start, time zone, course and checkpoints.</li></ul>";
+         <li><a href=\"/admin/event\">Event</a>: name, start, course, checkpoints, safety alerts.</li></ul>";
     let mut response = Html(page("Console", body)).into_response();
     // Another organiser's page must not come from a shared cache.
     response

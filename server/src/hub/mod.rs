@@ -87,8 +87,10 @@ pub struct Hub {
     pub access: Access,
     /// Connection limits.
     pub admission: Admission,
-    /// The race of the event being tracked, fed with every runner fix.
-    race: Option<Arc<crate::race::Race>>,
+    /// The race of the event being tracked, fed with every runner fix: set at start,
+    /// or once when an organiser creates the event in the console
+    /// ([`Self::start_race`]); never replaced (its event is, inside it).
+    race: std::sync::OnceLock<Arc<crate::race::Race>>,
     /// Open sockets.
     pub connections: connections::Connections,
     /// Where publications go beyond this process: the cluster (`--redis-url`), or
@@ -127,7 +129,7 @@ impl Hub {
                 limits.max_topics_per_ip,
             ),
             connections: connections::Connections::default(),
-            race: None,
+            race: std::sync::OnceLock::new(),
             limits,
             access,
             // Random, so a restarted server never accepts a resume meant for the old one.
@@ -146,7 +148,7 @@ impl Hub {
         let entrants = event.runners.iter().map(|r| r.bib.clone());
         Self {
             topics: self.topics.with_entrants(entrants),
-            race: Some(race),
+            race: std::sync::OnceLock::from(race),
             ..self
         }
     }
@@ -161,7 +163,22 @@ impl Hub {
 
     /// The race of the event being tracked, if any.
     pub fn race(&self) -> Option<&Arc<crate::race::Race>> {
-        self.race.as_ref()
+        self.race.get()
+    }
+
+    /// Starts tracking `race` on a server that tracked no event (the console created
+    /// it): its runners count in presence, and its topics open. Gives `race` back if
+    /// the server tracks an event already.
+    pub(crate) fn start_race(
+        &self,
+        race: Arc<crate::race::Race>,
+    ) -> Result<(), Arc<crate::race::Race>> {
+        let event = race.event();
+        self.race.set(race)?;
+        self.topics
+            .set_entrants(event.runners.iter().map(|r| r.bib.clone()));
+        self.board.touch();
+        Ok(())
     }
 
     /// The relay this node publishes through (a cluster), if any.
@@ -272,7 +289,7 @@ impl Hub {
     /// A fix that carries the runner past a checkpoint or the finish records the split
     /// there (once: see `race::splits`), which [`crate::timing`] stores and publishes.
     pub fn record_fix(&self, runner: &RunnerId, position: LatLng, taken_ms: u64) {
-        if let Some(race) = self.race.as_ref()
+        if let Some(race) = self.race.get()
             && let Some(splits) = race.record_splits(runner, position, taken_ms)
         {
             self.board.touch();

@@ -22,6 +22,16 @@ pub(crate) enum News {
         /// The history entries of the change.
         changes: Vec<FieldChange>,
     },
+    /// The event's settings are now `settings`, with the course `gpx` if a new one
+    /// came; `change` says what changed.
+    Settings {
+        /// The whole settings.
+        settings: crate::event::settings::Settings,
+        /// The new course's GPX text.
+        gpx: Option<String>,
+        /// The history entry.
+        change: crate::store::event_settings::EventChange,
+    },
     /// `change.bib`'s tokens issued before `before_s` are revoked.
     Revoked {
         /// The history entry (who, when, whose).
@@ -67,12 +77,12 @@ impl Roster {
 
     /// Applies a change another node made.
     async fn apply_news(&self, news: News) {
-        let Some(race) = self.hub.race() else {
-            return;
-        };
         let _one_at_a_time = self.changing.lock().await;
         match news {
             News::Field { runners, changes } => {
+                let Some(race) = self.hub.race() else {
+                    return;
+                };
                 let next = match race.event().with_runners(runners.clone()) {
                     Ok(next) => next,
                     Err(problems) => {
@@ -86,6 +96,12 @@ impl Roster {
                 }
                 self.race_field(race, next);
             }
+            // On a node without an event too: the settings may create it.
+            News::Settings {
+                settings,
+                gpx,
+                change,
+            } => self.apply_settings_news(settings, gpx, change).await,
             News::Revoked { change, before_s } => {
                 let bib = change.bib.clone();
                 if let Err(err) = self.store.revoke_tokens(before_s, change).await {

@@ -40,7 +40,7 @@ pub(crate) const MAX_BODY: usize = crate::http::body_deadline::MAX_BODY_BYTES;
 pub(crate) const MAX_FILE: usize = MAX_BODY - 64 * 1024;
 
 /// [`MAX_FILE`] in words.
-fn max_file() -> String {
+pub(crate) fn max_file() -> String {
     format!("{:.1} MB", MAX_FILE as f64 / (1024.0 * 1024.0))
 }
 /// Changes listed in a preview; the rest are counted.
@@ -59,7 +59,7 @@ pub(crate) async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let refused = |status, message: String| respond(status, import_page("", &[message]));
-    let (bytes, confirm) = match read_upload(multipart).await {
+    let (bytes, confirm) = match read_upload(multipart, "choose a CSV file to import").await {
         Ok(upload) => upload,
         Err((status, message)) => return refused(status, message),
     };
@@ -113,17 +113,31 @@ pub(crate) async fn upload(
 }
 
 /// The file's bytes (an upload `file`, or the `csv` text a preview posts back) and
-/// whether the import is confirmed; or why there is none.
-async fn read_upload(
+/// whether the import is confirmed; or why there is none (`choose` says what to
+/// choose when no file came). The event page's course upload reads its file here too.
+pub(crate) async fn read_upload(
     multipart: Result<Multipart, MultipartRejection>,
+    choose: &str,
 ) -> Result<(Vec<u8>, bool), (StatusCode, String)> {
+    let mut parts = read_parts(multipart).await?;
+    let confirm = parts.iter().any(|(name, _)| name == "confirm");
+    let bytes = parts
+        .iter_mut()
+        .find(|(name, data)| matches!(name.as_str(), "file" | "csv") && !data.is_empty())
+        .map(|(_, data)| std::mem::take(data))
+        .ok_or((StatusCode::BAD_REQUEST, choose.to_owned()))?;
+    Ok((bytes, confirm))
+}
+
+/// Every part of a multipart form, by name (files and fields alike), each at most
+/// [`MAX_FILE`]; or why the form could not be read.
+pub(crate) async fn read_parts(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Vec<(String, Vec<u8>)>, (StatusCode, String)> {
     let too_big = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the file is larger than {}; split it into several files; nothing was saved",
-                max_file()
-            ),
+            format!("the file is larger than {}; nothing was saved", max_file()),
         )
     };
     let bad = |e: String| {
@@ -133,7 +147,7 @@ async fn read_upload(
         )
     };
     let mut multipart = multipart.map_err(|e| bad(e.body_text()))?;
-    let (mut bytes, mut confirm) = (None, false);
+    let mut parts = Vec::new();
     loop {
         let part = match multipart.next_field().await {
             Ok(Some(part)) => part,
@@ -141,30 +155,18 @@ async fn read_upload(
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
             Err(e) => return Err(bad(e.body_text())),
         };
-        let name = part.name().map(str::to_owned);
-        match name.as_deref() {
-            Some("file" | "csv") => {
-                let data = match part.bytes().await {
-                    Ok(data) => data,
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
-                    Err(e) => return Err(bad(e.body_text())),
-                };
-                if data.len() > MAX_FILE {
-                    return Err(too_big());
-                }
-                if !data.is_empty() {
-                    bytes = Some(data.to_vec());
-                }
-            }
-            Some("confirm") => confirm = true,
-            _ => {}
+        let name = part.name().unwrap_or_default().to_owned();
+        let data = match part.bytes().await {
+            Ok(data) => data,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
+            Err(e) => return Err(bad(e.body_text())),
+        };
+        if data.len() > MAX_FILE {
+            return Err(too_big());
         }
+        parts.push((name, data.to_vec()));
     }
-    let bytes = bytes.ok_or((
-        StatusCode::BAD_REQUEST,
-        "choose a CSV file to import".to_owned(),
-    ))?;
-    Ok((bytes, confirm))
+    Ok(parts)
 }
 
 /// What one row would do.

@@ -21,6 +21,7 @@ mod deploy_unit;
 mod durability;
 mod embed;
 mod event_file;
+mod event_settings;
 mod field_live;
 mod happiness;
 mod hardening;
