@@ -158,12 +158,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(stats::healthz))
         .route("/metrics", get(stats::metrics))
         .merge(public_reads)
-        .merge(
-            crate::console::routes().route_layer(middleware::from_fn_with_state(
-                state.clone(),
-                crate::console::frame::scope,
-            )),
-        )
+        .merge(crate::console::routes(&state))
         .merge(pages)
         .layer(middleware::from_fn_with_state(
             state.clone(),

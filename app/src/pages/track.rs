@@ -357,8 +357,7 @@ pub fn TrackPage() -> impl IntoView {
                 <button type="button" data-testid="track-stop" on:click=stop
                     prop:disabled=move || !tracking.get()>"Stop"</button>
             </div>
-            <SosButton runner=runner.into() last=Signal::derive(move || sent.get().last)
-                utc_offset_min=Signal::derive(move || race.utc_offset_min())/>
+            <SosButton runner=runner.into() last=Signal::derive(move || sent.get().last) utc_offset_min=Signal::derive(move || race.utc_offset_min())/>
             <dl class="track-status" aria-live="polite">
                 <dt>"Sent"</dt>
                 <dd data-testid="track-sent">{move || sent.get().count}</dd>

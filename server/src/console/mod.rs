@@ -133,8 +133,8 @@ impl Console {
     }
 }
 
-/// The console's routes.
-pub fn routes() -> Router<AppState> {
+/// The console's routes, each inside its page's frame ([`frame::scope`]).
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/admin", get(sign_in::console))
         .route(
@@ -173,6 +173,10 @@ pub fn routes() -> Router<AppState> {
             post(race_control::clear_announcement),
         )
         .merge(crate::roster::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            frame::scope,
+        ))
 }
 
 /// Why a console request was refused.
