@@ -82,7 +82,7 @@ test('the event set up in the browser: settings, a course refused then taken, a 
 
   // Refused, each with its reason, and nothing saved.
   await upload(page, 'runners.csv', Buffer.from('bib,name\n1,Ada\n'));
-  await expect(page.locator('#problems')).toContainText('the GPX file: not a readable GPX file');
+  await expect(page.locator('#problems')).toContainText('the GPX file: line 1: not well-formed XML');
   await expect(page.locator('#problems')).toContainText('nothing was saved');
   await upload(page, 'huge.gpx', Buffer.alloc(50 * 1024 * 1024, 32));
   await expect(page.locator('body')).toContainText('over the limit');

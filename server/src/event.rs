@@ -209,10 +209,10 @@ impl Event {
             Ok(gpx) => Course::from_gpx(&gpx)
                 .inspect(|_| course_gpx = Arc::from(gpx.as_str()))
                 .map_err(|e| {
-                    problem(
-                        Some(raw.course.span()),
-                        format!("course {}: {e}", course_path.display()),
-                    )
+                    for message in e.messages() {
+                        let at = course_path.display();
+                        problem(Some(raw.course.span()), format!("course {at}: {message}"));
+                    }
                 })
                 .ok(),
             Err(e) => {

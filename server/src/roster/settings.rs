@@ -176,8 +176,10 @@ impl Roster {
     ) -> Result<Settled, RosterError> {
         let (path, text, course) = match gpx {
             Some(gpx) => {
-                Course::from_gpx(&gpx)
-                    .map_err(|e| RosterError::Invalid(vec![format!("the GPX file: {e}")]))?;
+                Course::from_gpx(&gpx).map_err(|e| {
+                    let each = e.messages().into_iter();
+                    RosterError::Invalid(each.map(|m| format!("the GPX file: {m}")).collect())
+                })?;
                 let path = self.course_path(&gpx);
                 let file = CourseFile {
                     path: path.to_string_lossy().into_owned(),

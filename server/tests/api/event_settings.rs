@@ -256,13 +256,34 @@ async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     let (status, page) = upload_course(&app, &cookie, not_xml).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("the GPX file: not a readable GPX file"),
+        page.contains("the GPX file: line 1: not well-formed XML"),
         "{page}"
     );
+    // Each problem at its line: the unclosed track segment, two points out of range.
     let broken = gpx(11).replace("</trkseg>", "");
     let (status, page) = upload_course(&app, &cookie, broken.as_bytes()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("the GPX file:"), "{page}");
+    assert!(
+        page.contains("the GPX file: line 16: not well-formed XML"),
+        "{page}"
+    );
+    let wrong = gpx(11)
+        .replacen(
+            "lat=\"48.8600\" lon=\"2.3320\"",
+            "lat=\"148.86\" lon=\"2.3320\"",
+            1,
+        )
+        .replacen("lon=\"2.3350\"><ele>", "lon=\"-200\"><ele>", 1);
+    let (status, page) = upload_course(&app, &cookie, wrong.as_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("line 7: &lt;trkpt&gt; lat=&quot;148.86&quot; is not between -90 and 90"),
+        "{page}"
+    );
+    assert!(
+        page.contains("line 10: &lt;trkpt&gt; lon=&quot;-200&quot; is not between -180 and 180"),
+        "{page}"
+    );
     let (status, page) = upload_course(&app, &cookie, gpx(1).as_bytes()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("the track has 1 usable points"), "{page}");
