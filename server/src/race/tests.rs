@@ -245,7 +245,11 @@ fn new_settings_keep_progress_on_the_same_course_and_place_runners_again_on_a_ne
     }
     let runner_1 = |race: &Race, now: u64| {
         let board = race.leaderboard(now);
-        board.standings.into_iter().find(|s| s.bib == bib("1")).unwrap()
+        board
+            .standings
+            .into_iter()
+            .find(|s| s.bib == bib("1"))
+            .unwrap()
     };
     assert!((runner_1(&race, t0 + 600_000).distance_m - 5000.0).abs() < 10.0);
 
@@ -259,7 +263,12 @@ fn new_settings_keep_progress_on_the_same_course_and_place_runners_again_on_a_ne
 
     // A new course, straight east for 14.6 km: placed again by the next fix.
     let points: String = (0..200)
-        .map(|i| format!("<trkpt lat=\"48.86\" lon=\"{:.3}\"/>", 2.33 + 0.001 * f64::from(i)))
+        .map(|i| {
+            format!(
+                "<trkpt lat=\"48.86\" lon=\"{:.3}\"/>",
+                2.33 + 0.001 * f64::from(i)
+            )
+        })
         .collect();
     let gpx = format!("<gpx version=\"1.1\"><trk><trkseg>{points}</trkseg></trk></gpx>");
     let moved = Event::parse_with(Event::demo_text(), path, |_| Ok(gpx.clone())).unwrap();
