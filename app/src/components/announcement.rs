@@ -5,6 +5,8 @@
 //! `announcement` frames the server sends to every `board` subscriber: replaced when
 //! a new one is published, gone when it is cleared. The text is shown as text, never
 //! as markup. Dismissing hides this one; the next one published shows again.
+//!
+//! Below it, [`EventChangedBanner`]: the event itself changed since the page opened.
 
 use leptos::prelude::*;
 
@@ -35,7 +37,7 @@ pub fn AnnouncementBanner(
             ours && dismissed.get() != Some(a.at_ms)
         })
     };
-    move || {
+    let announcement = move || {
         shown().map(|a| {
             let at = a.at_ms;
             view! {
@@ -44,6 +46,42 @@ pub fn AnnouncementBanner(
                     <button type="button" class="dismiss" on:click=move |_| dismissed.set(Some(at))>
                         "Dismiss"
                     </button>
+                </div>
+            }
+        })
+    };
+    view! { {announcement} <EventChangedBanner race=race/> }
+}
+
+/// A notice that the organisers changed the event this page was drawn from (its name,
+/// start, course or checkpoints, in the console). The `board` frames carry the
+/// event's version ([`crate::protocol::race::EventInfo::settings`]); when it is not
+/// the one the page was drawn from, the page offers a reload. The map draws the course
+/// once, so a reload is what shows the new one whole.
+#[component]
+fn EventChangedBanner(
+    /// The race, whose event's version the page was drawn from.
+    race: RaceSignals,
+) -> impl IntoView {
+    let changed = RwSignal::new(false);
+    LiveSocket::expect().listen(Vec::new, move |msg| {
+        if let ServerMsg::Board { settings, .. } = msg {
+            let drawn = race
+                .event
+                .with_untracked(|e| e.as_ref().map(|e| e.settings.clone()));
+            let other = drawn.is_some_and(|d| !d.is_empty() && d != *settings);
+            if !settings.is_empty() && other {
+                changed.set(true);
+            }
+        }
+    });
+    move || {
+        changed.get().then(|| {
+            view! {
+                <div class="announcement" role="status" data-testid="event-changed">
+                    <p>"The organisers changed the event (its course, checkpoints or times) since this page opened."</p>
+                    // rel=external: the router leaves it to the browser, which reloads.
+                    <a href="" rel="external" class="reload">"Reload to see it"</a>
                 </div>
             }
         })

@@ -208,6 +208,11 @@ pub struct EventInfo {
     /// it too, so an open page knows when to read `/api/entrants` again.
     #[serde(default)]
     pub field: String,
+    /// The event's own version: changes when the organisers change its name, start,
+    /// course or checkpoints in the console (a digest of what pages draw of them).
+    /// The `board` frame carries it too: a page drawn from another one is out of date.
+    #[serde(default)]
+    pub settings: String,
 }
 
 /// What a spectator's page starts from: `GET /api/race`, and the data the server
@@ -287,6 +292,7 @@ mod tests {
             runners: 4,
             utc_offset_min: 0,
             field: String::new(),
+            settings: String::new(),
             entrants: vec![
                 e("1", "Ada Lovelace"),
                 e("12", "Grace Hopper"),

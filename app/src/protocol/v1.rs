@@ -496,6 +496,9 @@ pub enum ServerMsg {
         /// runners were added, renamed or removed; `/api/entrants` has them.
         #[serde(default, skip_serializing_if = "String::is_empty")]
         field: String,
+        /// The event's version ([`super::race::EventInfo::settings`]).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        settings: String,
     },
     /// A followed runner's row of the leaderboard, sent to the subscribers of their
     /// `runner:` topic that also take `board`, after its snapshot and whenever the

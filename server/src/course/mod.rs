@@ -350,10 +350,11 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_single_points() {
-        assert!(matches!(
-            Course::from_gpx("<nope"),
-            Err(CourseError::Gpx(_))
-        ));
+        // Where the XML breaks off, with its line.
+        let Err(CourseError::Lines(problems)) = Course::from_gpx("<nope") else {
+            panic!("<nope is a course");
+        };
+        assert_eq!(problems[0].line, 1, "{problems:?}");
         let one = vec![LatLng::parse(1.0, 1.0).unwrap()];
         assert!(matches!(
             Course::from_points(one),

@@ -11,9 +11,10 @@
 //! board, when it changed).
 //! The whole board stays available over HTTP, paged, with an `ETag`.
 //!
-//! The `board` frame also carries the field's version, and is sent when only that
-//! changed: an open page reads `/api/entrants` again then, and only then (a field
-//! change, not every tick, costs each page one fetch).
+//! The `board` frame also carries the field's version and the event's, and is sent
+//! when only those changed: an open page reads `/api/entrants` again then, and only
+//! then (a field change, not every tick, costs each page one fetch), or says that
+//! the event it drew was changed.
 
 use std::{
     collections::HashMap,
@@ -51,6 +52,8 @@ pub struct Computed {
     pub board: Leaderboard,
     /// The field's version then (`EventInfo::field`).
     field: String,
+    /// The event's version then (`EventInfo::settings`).
+    settings: String,
     index: HashMap<RunnerId, usize>,
     etag: String,
     json: OnceLock<axum::body::Bytes>,
@@ -206,6 +209,7 @@ impl Board {
             fixes,
             board,
             field: race.event_info().field.clone(),
+            settings: race.event_info().settings.clone(),
             index,
             etag: format!("\"{:08x}-{seq}\"", self.run),
             json: OnceLock::new(),
@@ -220,11 +224,13 @@ impl Board {
         let computed = self.compute(race, now_ms);
         let mut tick = Tick::default();
         let top: Vec<&Standing> = computed.board.standings.iter().take(TOP_ROWS).collect();
-        // The field's version is part of the key: a runner added at the back of the
-        // board changes no top row, but every open page's search must learn of them.
+        // The field's and the event's versions are part of the key: a runner added at
+        // the back of the board, or a checkpoint moved, changes no top row, but every
+        // open page must learn of them.
         let key = format!(
-            "{}{}",
+            "{}{}{}",
             computed.field,
+            computed.settings,
             serde_json::to_string(&top).expect("rows serialize")
         );
         let mut state = self.lock();
@@ -344,6 +350,7 @@ fn board_frame(computed: &Computed, now_ms: u64) -> Utf8Bytes {
             .cloned()
             .collect(),
         field: computed.field.clone(),
+        settings: computed.settings.clone(),
     }
     .encode()
     .into()

@@ -79,7 +79,7 @@ fn describe(event: &Event) -> EventInfo {
             category: r.category.clone(),
         })
         .collect();
-    EventInfo {
+    let mut info = EventInfo {
         name: event.name.clone(),
         course_m: length,
         line,
@@ -89,30 +89,55 @@ fn describe(event: &Event) -> EventInfo {
         utc_offset_min: i32::from(event.start.offset().whole_minutes()),
         field: field_version(&entrants),
         entrants,
-    }
+        settings: String::new(),
+    };
+    info.settings = settings_version(&info);
+    info
 }
 
-/// The field's version ([`EventInfo::field`]): FNV-1a over every entrant as
-/// `/api/entrants` serves them, in hex. A digest, not a counter, so that every node of
-/// a cluster (each swaps the field in on its own) gives the same field the same
-/// version, and a spectator who moves to another node fetches nothing again.
-pub(crate) fn field_version(entrants: &[Entrant]) -> String {
+/// The event's version ([`EventInfo::settings`]): [`digest`] of what pages draw of
+/// the settings (name, local time, course line, marks, profile).
+pub(crate) fn settings_version(info: &EventInfo) -> String {
+    let numbers = |xs: &mut dyn Iterator<Item = f64>| -> String {
+        xs.map(|x| format!("{x}")).collect::<Vec<_>>().join(",")
+    };
+    let line = numbers(&mut info.line.iter().flatten().copied());
+    let profile = numbers(&mut info.profile.iter().flatten().copied());
+    let marks = info
+        .marks
+        .iter()
+        .map(|m| format!("{}@{}", m.name, m.distance_m))
+        .collect::<Vec<_>>()
+        .join(",");
+    let offset = info.utc_offset_min.to_string();
+    digest([info.name.as_str(), &offset, &line, &profile, &marks])
+}
+
+/// FNV-1a over `parts`, in hex. A digest, not a counter, so that every node of a
+/// cluster (each swaps changes in on its own) gives the same thing the same version.
+fn digest<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for entrant in entrants {
-        let parts = [
-            entrant.bib.as_str(),
-            &entrant.name,
-            entrant.category.as_deref().unwrap_or(""),
-        ];
-        for part in parts {
-            // Each part ends with a byte no text holds, so "ab"+"c" and "a"+"bc" differ.
-            for byte in part.bytes().chain([0xff]) {
-                hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
-            }
+    for part in parts {
+        // Each part ends with a byte no text holds, so "ab"+"c" and "a"+"bc" differ.
+        for byte in part.bytes().chain([0xff]) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
         }
     }
     format!("{hash:016x}")
+}
+
+/// The field's version ([`EventInfo::field`]): [`digest`] of every entrant as
+/// `/api/entrants` serves them; a spectator who moves to another node of a cluster
+/// fetches nothing again.
+pub(crate) fn field_version(entrants: &[Entrant]) -> String {
+    digest(entrants.iter().flat_map(|e| {
+        [
+            e.bib.as_str(),
+            e.name.as_str(),
+            e.category.as_deref().unwrap_or(""),
+        ]
+    }))
 }
 
 #[cfg(test)]

@@ -461,3 +461,28 @@ async fn event_created_in_the_browser_is_tracked_at_once_and_after_a_restart() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn event_settings_version_is_pushed_on_board_when_the_event_changes() {
+    let (app, cookie) = organiser_app(with_demo_event()).await;
+    let mut page = app.connect("/ws").await;
+    page.expect_welcome().await;
+    page.send_json(serde_json::json!({"type": "subscribe", "id": 1, "topics": ["board"]}))
+        .await;
+    let first = page.until(|f| f["type"] == "board").await;
+    let before = first["settings"].as_str().expect("a version").to_owned();
+    assert_eq!(
+        event(&app).await["settings"],
+        before.as_str(),
+        "the first paint's"
+    );
+
+    let saved = post_form(&app, &cookie, "/admin/event", &riverside(&[])).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let next = page.until(|f| f["type"] == "board").await;
+    let after = next["settings"].as_str().expect("a version");
+    assert_ne!(after, before, "{next}");
+    assert_eq!(event(&app).await["settings"], after);
+    // The field did not change: its version stays.
+    assert_eq!(next["field"], first["field"]);
+}
