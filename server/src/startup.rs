@@ -262,11 +262,13 @@ impl Application {
         }
         let (splits_sink, split_news) = tokio::sync::mpsc::unbounded_channel();
         hub = hub.with_timing(splits_sink);
+        let (rulings_sink, rulings) = tokio::sync::mpsc::unbounded_channel();
+        hub = hub.with_rulings(rulings_sink);
         let hub = Arc::new(hub);
-        let alerts = Arc::new(crate::alerts::Alerts::new(
-            hub.race().cloned(),
-            store.clone(),
-        ));
+        let alerts = Arc::new(
+            crate::alerts::Alerts::new(hub.race().cloned(), store.clone())
+                .with_cluster(cluster.clone()),
+        );
         alerts.restore().await?;
         let intake = Arc::new(
             Intake::new(hub.clone(), store.clone(), config.limits.max_speed_mps)
@@ -282,7 +284,10 @@ impl Application {
         if verdicts > 0 {
             tracing::info!(verdicts, "DNS / DNF / DSQ restored from the store");
         }
-        let mut background = vec![crate::timing::start(hub.clone(), store.clone(), split_news)];
+        let mut background = vec![
+            crate::timing::start(hub.clone(), store.clone(), split_news),
+            crate::race_control::cluster::store_rulings(store.clone(), rulings),
+        ];
         let roster = Arc::new(crate::roster::Roster::new(
             hub.clone(),
             store.clone(),
@@ -291,8 +296,14 @@ impl Application {
         if let Some(cluster) = &cluster {
             // Before the link starts: no change from another node is missed.
             background.push(crate::roster::cluster::follow(roster.clone(), cluster));
+            background.push(crate::alerts::cluster::follow(alerts.clone(), cluster));
+            background.push(crate::race_control::cluster::follow(
+                hub.clone(),
+                store.clone(),
+                cluster,
+            ));
         }
-        if let Some(cluster) = cluster {
+        if let Some(cluster) = &cluster {
             background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
             // Serve at once either way; a node that cannot reach Redis yet starts
             // degraded and joins when it can.
@@ -332,6 +343,7 @@ impl Application {
             framing: crate::http::framing::Framing::new(&config.embed_origins),
             console: crate::console::Console::new(config.console),
             alerts,
+            cluster,
         });
         let (tls, acme) = https.map_or((None, None), |h| (Some(h.tls), h.acme));
         let certificates = acme.as_ref().map(|acme| acme.certificates.clone());

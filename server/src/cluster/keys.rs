@@ -33,9 +33,19 @@ impl Keys {
         Topic::parse(name).ok()
     }
 
-    /// The channel of changes to the event's field (`crate::roster`), not a topic.
-    pub fn field_channel(&self) -> String {
-        format!("{}:field", self.prefix)
+    /// The channel of one kind of news between consoles (`super::news`), not a topic.
+    pub fn news(&self, channel: super::news::Channel) -> String {
+        format!("{}:{}", self.prefix, channel.name())
+    }
+
+    /// The counter that numbers safety alerts across the cluster.
+    pub fn alert_ids(&self) -> String {
+        format!("{}:alerts:id", self.prefix)
+    }
+
+    /// The number of `runner`'s open alert of `kind`, while one is open.
+    pub fn open_alert(&self, runner: &str, kind: &str) -> String {
+        format!("{}:alerts:open:{runner}:{kind}", self.prefix)
     }
 
     /// A topic's sequence counter.

@@ -30,9 +30,10 @@
 //! without its data, the epoch changed: the node tells every subscriber with a
 //! `restarted` gap, and numbering starts again.
 
-pub mod field;
+pub mod alert_ids;
 mod keys;
 pub mod link;
+pub mod news;
 pub mod presence;
 pub mod publisher;
 
@@ -114,8 +115,8 @@ pub struct Cluster {
     broken: Notify,
     /// Traffic counters.
     pub traffic: Traffic,
-    /// Changes to the field made on other nodes, as they arrive ([`field`]).
-    field_news: tokio::sync::broadcast::Sender<String>,
+    /// News between the consoles, as it arrives ([`news`]).
+    news: news::Channels,
 }
 
 /// Why cluster mode could not start.
@@ -149,7 +150,7 @@ impl Cluster {
             remote: Mutex::new(Audience::default()),
             broken: Notify::new(),
             traffic: Traffic::default(),
-            field_news: tokio::sync::broadcast::channel(64).0,
+            news: news::Channels::default(),
         })
     }
 

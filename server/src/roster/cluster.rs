@@ -1,5 +1,5 @@
 //! The field in a cluster: every node keeps its own store and race, so a change made
-//! on one node is sent to the others ([`crate::cluster::field`]) and applied there as
+//! on one node is sent to the others ([`crate::cluster::news`]) and applied there as
 //! it was here: the whole new field with the history entries it made, or a token
 //! revocation. The node that made it skips its own message.
 
@@ -9,7 +9,12 @@ use serde::{Deserialize, Serialize};
 use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
 
 use super::Roster;
-use crate::{cluster::Cluster, event::Runner, race::Race, store::field::FieldChange};
+use crate::{
+    cluster::{Cluster, news::Channel},
+    event::Runner,
+    race::Race,
+    store::field::FieldChange,
+};
 
 /// A change to the field, as sent between nodes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -50,7 +55,7 @@ impl Roster {
         };
         match serde_json::to_string(&message) {
             Ok(payload) => {
-                cluster.announce_field(payload).await;
+                cluster.tell(Channel::Field, payload).await;
             }
             Err(err) => tracing::warn!(%err, "cluster: a field change could not be encoded"),
         }
@@ -101,7 +106,7 @@ impl Roster {
 /// Applies the field changes the other nodes of `cluster` make, until the server
 /// stops.
 pub fn follow(roster: Arc<Roster>, cluster: &Arc<Cluster>) -> JoinHandle<()> {
-    let mut news = cluster.field_news();
+    let mut news = cluster.news(Channel::Field);
     let node = cluster.node.clone();
     tokio::spawn(async move {
         loop {

@@ -28,20 +28,25 @@ async fn signed_post(app: &TestApp, cookie: &str, path: &str, origin: &str) -> r
 }
 
 /// `POST /admin/alerts/{id}/{step}` from our own page: status and body.
-async fn step(app: &TestApp, cookie: &str, id: &Value, step: &str) -> (StatusCode, String) {
+pub(crate) async fn step(
+    app: &TestApp,
+    cookie: &str,
+    id: &Value,
+    step: &str,
+) -> (StatusCode, String) {
     let origin = format!("http://{}", app.addr);
     let response = signed_post(app, cookie, &format!("/admin/alerts/{id}/{step}"), &origin).await;
     (response.status(), response.text().await.unwrap())
 }
 
 /// The live stream's events, one `(event, data)` at a time.
-struct Live(
+pub(crate) struct Live(
     futures::stream::BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
     String,
 );
 
 impl Live {
-    async fn open(app: &TestApp, cookie: &str) -> Self {
+    pub(crate) async fn open(app: &TestApp, cookie: &str) -> Self {
         let response = signed_get(app, cookie, "/admin/alerts/live").await;
         Self(response.bytes_stream().boxed(), String::new())
     }
@@ -60,7 +65,7 @@ impl Live {
         }
     }
 
-    async fn next(&mut self) -> (String, Value) {
+    pub(crate) async fn next(&mut self) -> (String, Value) {
         loop {
             if let Some(end) = self.1.find("\n\n") {
                 let block: String = self.1.drain(..end + 2).collect();
