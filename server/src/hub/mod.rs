@@ -104,6 +104,9 @@ pub struct Hub {
     /// Where the splits the race records go to be stored and published
     /// ([`crate::timing`]); unset, they stay in the race's memory.
     timing: Option<tokio::sync::mpsc::UnboundedSender<News>>,
+    /// Where the statuses adopted from other nodes go to be stored
+    /// ([`crate::race_control::cluster`]); unset, they stay in the race's memory.
+    rulings: Option<tokio::sync::mpsc::UnboundedSender<crate::race_control::cluster::Ruled>>,
 }
 
 impl Hub {
@@ -137,6 +140,25 @@ impl Hub {
             shutdown: watch::channel(false).0,
             started: tokio::time::Instant::now(),
             timing: None,
+            rulings: None,
+        }
+    }
+
+    /// The hub whose statuses adopted from other nodes go to `sink` to be stored.
+    pub(crate) fn with_rulings(
+        self,
+        sink: tokio::sync::mpsc::UnboundedSender<crate::race_control::cluster::Ruled>,
+    ) -> Self {
+        Self {
+            rulings: Some(sink),
+            ..self
+        }
+    }
+
+    /// A status adopted from another node, on its way to the store.
+    pub(crate) fn ruled(&self, ruled: crate::race_control::cluster::Ruled) {
+        if let Some(sink) = &self.rulings {
+            let _ = sink.send(ruled);
         }
     }
 
