@@ -5,7 +5,7 @@
 use spectate_app::protocol::{LatLng, RunnerId};
 
 use super::{Alert, AlertError, Alerts, Kind, Stage, Step};
-use crate::{cluster::alert_ids::Claim, hub::now_ms, store::StoreError};
+use crate::{cluster::alerts::Claim, hub::now_ms, store::StoreError};
 
 impl Alerts {
     /// Stores and pushes a new alert, unless one of the kind is open for the runner
@@ -23,10 +23,7 @@ impl Alerts {
             let id = match &self.cluster {
                 Some(cluster) => {
                     let floor = self.lock().last_id;
-                    match cluster
-                        .claim_alert(runner.as_str(), kind.as_str(), floor)
-                        .await?
-                    {
+                    match cluster.claim_alert(self.whose(runner, kind), floor).await? {
                         Claim::New(id) => id,
                         // Open on another node: its news brings it here.
                         Claim::Open(_) => return Ok(None),

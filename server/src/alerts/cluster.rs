@@ -1,7 +1,7 @@
 //! Safety alerts in a cluster: an organiser signed in on any node sees every alert,
 //! whichever node the runner's phone reached, and acknowledges or resolves it there.
 //!
-//! - **One number space.** Redis numbers the alerts ([`crate::cluster::alert_ids`]):
+//! - **One number space.** Redis numbers the alerts ([`crate::cluster::alerts`]):
 //!   an alert has the same number on every node, so `/admin/alerts/{id}/acknowledge`
 //!   means the same alert wherever it is posted. (A number made of the node and its
 //!   own count would do that too, but change the number organisers' pages and links
@@ -15,16 +15,18 @@
 //!   each node stores it and pushes it to its own organisers' streams. A stage only
 //!   moves forward, so a late or repeated message changes nothing.
 //!
-//! Not kept for a node that is down (pub/sub): it has the alerts it stored, and
-//! gets the next change of each.
+//! - **Caught up.** Redis also keeps every alert as it is now; a node applies them
+//!   all each time it links to Redis (at start, after a cut), so one that was down
+//!   when an SOS came in has it too.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use spectate_app::protocol::RunnerId;
 use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
 
-use super::{Alert, Alerts, Stage};
-use crate::cluster::{Cluster, news::Channel};
+use super::{Alert, Alerts, Kind, Stage};
+use crate::cluster::{Cluster, alerts::Whose, news::Channel};
 
 /// An alert as one node changed it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -42,18 +44,56 @@ impl Alerts {
         };
         if alert.stage == Stage::Resolved {
             cluster
-                .release_alert(alert.runner.as_str(), alert.kind.as_str(), alert.id)
+                .release_alert(self.whose(&alert.runner, alert.kind), alert.id)
                 .await;
         }
         let message = Message {
             node: cluster.node.clone(),
             alert: alert.clone(),
         };
-        match serde_json::to_string(&message) {
-            Ok(payload) => {
+        match (
+            serde_json::to_string(alert),
+            serde_json::to_string(&message),
+        ) {
+            (Ok(record), Ok(payload)) => {
+                cluster.record_alert(alert.id, &record).await;
                 cluster.tell(Channel::Alerts, payload).await;
             }
-            Err(err) => tracing::warn!(%err, "cluster: an alert could not be encoded"),
+            (Err(err), _) | (_, Err(err)) => {
+                tracing::warn!(%err, "cluster: an alert could not be encoded");
+            }
+        }
+    }
+
+    /// Whose alert `runner`'s of `kind` is, in this race, for its key in Redis.
+    pub(super) fn whose<'a>(&self, runner: &'a RunnerId, kind: Kind) -> Whose<'a> {
+        Whose {
+            race_start_ms: self.race.as_ref().map_or(0, |r| r.start_ms()),
+            runner: runner.as_str(),
+            kind: kind.as_str(),
+        }
+    }
+
+    /// Applies every alert Redis keeps: those raised or moved on while this node was
+    /// down or cut off (the others change nothing).
+    async fn catch_up(&self, cluster: &Cluster) {
+        let Ok(record) = cluster.alert_record().await else {
+            return;
+        };
+        let mut caught = 0;
+        for json in record {
+            match serde_json::from_str::<Alert>(&json) {
+                Ok(alert) => match self.apply(&alert).await {
+                    Ok(changed) => caught += usize::from(changed),
+                    Err(err) => {
+                        tracing::error!(%err, id = alert.id, "cluster: an alert not stored")
+                    }
+                },
+                Err(err) => tracing::warn!(%err, "cluster: undecodable alert in the record"),
+            }
+        }
+        if caught > 0 {
+            tracing::info!(caught, "cluster: alerts caught up from Redis");
         }
     }
 }
@@ -62,10 +102,25 @@ impl Alerts {
 /// server stops.
 pub fn follow(alerts: Arc<Alerts>, cluster: &Arc<Cluster>) -> JoinHandle<()> {
     let mut news = cluster.news(Channel::Alerts);
+    let mut link = cluster.link_changes();
+    let cluster = cluster.clone();
     let node = cluster.node.clone();
     tokio::spawn(async move {
         loop {
-            let payload = match news.recv().await {
+            let received = tokio::select! {
+                received = news.recv() => received,
+                changed = link.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    // Linked (again): what happened meanwhile is in the record.
+                    if *link.borrow_and_update() {
+                        alerts.catch_up(&cluster).await;
+                    }
+                    continue;
+                }
+            };
+            let payload = match received {
                 Ok(payload) => payload,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "cluster: alert changes missed");

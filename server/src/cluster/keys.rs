@@ -43,9 +43,17 @@ impl Keys {
         format!("{}:alerts:id", self.prefix)
     }
 
-    /// The number of `runner`'s open alert of `kind`, while one is open.
-    pub fn open_alert(&self, runner: &str, kind: &str) -> String {
-        format!("{}:alerts:open:{runner}:{kind}", self.prefix)
+    /// The number of the open alert of `whose`, while one is open.
+    pub fn open_alert(&self, whose: super::alerts::Whose<'_>) -> String {
+        format!(
+            "{}:alerts:open:{}:{}:{}",
+            self.prefix, whose.race_start_ms, whose.runner, whose.kind
+        )
+    }
+
+    /// Every alert as it is now, by number (a hash of JSON).
+    pub fn alert_record(&self) -> String {
+        format!("{}:alerts:record", self.prefix)
     }
 
     /// A topic's sequence counter.

@@ -30,7 +30,7 @@
 //! without its data, the epoch changed: the node tells every subscriber with a
 //! `restarted` gap, and numbering starts again.
 
-pub mod alert_ids;
+pub mod alerts;
 mod keys;
 pub mod link;
 pub mod news;

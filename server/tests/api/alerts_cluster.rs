@@ -1,7 +1,8 @@
 //! Safety alerts in a cluster (issue 19): an SOS that reaches one node is on every
 //! node's list and live stream within a second; acknowledged on another node, it is
 //! acknowledged everywhere; each node stores what it saw, so it survives that node's
-//! restart; and two nodes that take the same runner's SOS at once raise one alert.
+//! restart; two nodes that take the same runner's SOS at once raise one alert; and a
+//! node that joins later has the alerts raised before.
 
 use std::time::{Duration, Instant};
 
@@ -150,4 +151,35 @@ async fn alerts_cluster_one_alert_when_two_nodes_take_the_same_sos_at_once() {
         assert_eq!(status, StatusCode::OK, "{body}");
         wait_until(&b, &bea, |l| l[0]["stage"] == "resolved").await;
     }
+}
+
+#[tokio::test]
+async fn alerts_cluster_a_node_that_joins_later_has_the_alerts_raised_before() {
+    let redis = Redis::start();
+    let a = console_app(&["ana"], node(&redis)).await;
+    let ana = session_cookie(&a, "ana").await;
+    assert_eq!(
+        osmand(&a, "demo-4", 400.0, "&alarm=sos").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        osmand(&a, "demo-5", 500.0, "&alarm=sos").await,
+        StatusCode::OK
+    );
+    let raised = wait_until(&a, &ana, |l| l.len() == 2).await;
+    let (status, body) = step(&a, &ana, &raised[0]["id"], "resolve").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // B was down meanwhile: linked to Redis, it has both, as they are now.
+    let b = console_app(&["bea"], node(&redis)).await;
+    let bea = session_cookie(&b, "bea").await;
+    let on_b = wait_until(&b, &bea, |l| l.len() == 2).await;
+    assert_eq!(on_b[0]["id"], raised[0]["id"]);
+    assert_eq!(on_b[0]["resolved"]["by"], "ana");
+    assert_eq!(on_b[1]["id"], raised[1]["id"]);
+    assert_eq!(on_b[1]["stage"], "raised");
+    // And can take it from there.
+    let (status, body) = step(&b, &bea, &raised[1]["id"], "acknowledge").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    wait_until(&a, &ana, |l| l[1]["stage"] == "acknowledged").await;
 }
