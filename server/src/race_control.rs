@@ -171,7 +171,7 @@ pub(crate) async fn announce(
     };
     put_announcement(hub, store, Some((announcement.clone(), by.to_owned()))).await?;
     tracing::info!(audience = audience.as_str(), %by, "race control: announcement published");
-    cluster::share_announcement(cluster, Some(&announcement), by).await;
+    cluster::share_announcement(hub, cluster, Some(&announcement), by).await;
     Ok(announcement)
 }
 
@@ -184,7 +184,7 @@ pub(crate) async fn clear_announcement(
 ) -> Result<(), ControlError> {
     put_announcement(hub, store, None).await?;
     tracing::info!(%by, "race control: announcement cleared");
-    cluster::share_announcement(cluster, None, by).await;
+    cluster::share_announcement(hub, cluster, None, by).await;
     Ok(())
 }
 

@@ -147,9 +147,4 @@ impl Cluster {
                 super::unavailable()
             })
     }
-
-    /// Changes each time the link to Redis goes up or down.
-    pub fn link_changes(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.up.subscribe()
-    }
 }

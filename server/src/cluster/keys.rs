@@ -38,6 +38,11 @@ impl Keys {
         format!("{}:{}", self.prefix, channel.name())
     }
 
+    /// The latest news of `channel` kept for `scope` (a race, by its start).
+    pub fn kept(&self, channel: super::news::Channel, scope: u64) -> String {
+        format!("{}:{}:kept:{scope}", self.prefix, channel.name())
+    }
+
     /// The counter that numbers safety alerts across the cluster.
     pub fn alert_ids(&self) -> String {
         format!("{}:alerts:id", self.prefix)

@@ -10,8 +10,9 @@
 //! - [`Channel::RaceControl`]: the announcement (`crate::race_control::cluster`).
 //!
 //! Each arrives within the time of one pub/sub message. A node that is down or cut off
-//! from Redis when a change is made misses it (pub/sub keeps nothing): see each
-//! module for what it does about that.
+//! from Redis when a change is made misses it (pub/sub keeps nothing); a module can
+//! also keep its latest news in Redis ([`Cluster::keep`]) for such a node to read when
+//! it links again ([`Cluster::kept`], [`Cluster::link_changes`]).
 
 use tokio::sync::broadcast;
 
@@ -19,6 +20,9 @@ use super::{Cluster, lock};
 
 /// Messages waiting for a slow follower before it misses some.
 const BACKLOG: usize = 256;
+
+/// How long kept news lives in Redis, seconds: longer than any race.
+const KEPT_S: u64 = 7 * 24 * 3600;
 
 /// A kind of news, with its own channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,9 +92,44 @@ impl Cluster {
         .is_ok()
     }
 
+    /// Keeps `payload` in Redis as the latest of `channel` for `scope` (the race), for
+    /// a node that links later ([`Self::kept`]); for [`KEPT_S`].
+    pub async fn keep(&self, channel: Channel, scope: u64, payload: &str) {
+        let Some(mut link) = lock(&self.link).clone() else {
+            return;
+        };
+        let kept: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(self.keys.kept(channel, scope))
+            .arg(payload)
+            .arg("EX")
+            .arg(KEPT_S)
+            .query_async(&mut link.conn)
+            .await;
+        if let Err(err) = kept {
+            tracing::warn!(%err, channel = channel.name(), "cluster: news not kept");
+        }
+    }
+
+    /// The latest of `channel` for `scope` that a node kept, if any.
+    pub async fn kept(&self, channel: Channel, scope: u64) -> Option<String> {
+        let mut link = lock(&self.link).clone()?;
+        redis::cmd("GET")
+            .arg(self.keys.kept(channel, scope))
+            .query_async(&mut link.conn)
+            .await
+            .inspect_err(|err| tracing::warn!(%err, "cluster: kept news not read"))
+            .ok()
+            .flatten()
+    }
+
     /// What any node (this one too) publishes on `channel`, as it arrives.
     pub fn news(&self, channel: Channel) -> broadcast::Receiver<String> {
         self.news.sender(channel).subscribe()
+    }
+
+    /// Changes each time the link to Redis goes up (true) or down.
+    pub fn link_changes(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.up.subscribe()
     }
 
     /// The Redis channels of every kind of news.

@@ -10,7 +10,8 @@
 //! - **The announcement** (or its clearing) goes on the race control channel
 //!   ([`crate::cluster::news`]); every other node stores it and pushes it to its
 //!   board's subscribers through [`super::put_announcement`], the way in of the
-//!   node's own. A node down at that moment keeps the one it had until the next.
+//!   node's own. Redis keeps the latest for the race, and a node that was down or
+//!   cut off applies it when it links again, unless it has a later one.
 
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use tokio::{
 
 use crate::{
     cluster::{Cluster, news::Channel},
-    hub::Hub,
+    hub::{Hub, now_ms},
     race::verdicts::Verdict,
     store::Store,
 };
@@ -37,17 +38,26 @@ pub(crate) struct Ruled {
     pub(crate) verdict: Option<Verdict>,
 }
 
-/// The announcement as one node set it (`None`: cleared), and by whom.
+/// The announcement as one node set it (`None`: cleared), by whom and when.
 #[derive(Debug, Serialize, Deserialize)]
 struct Message {
     node: String,
     announcement: Option<Announcement>,
     by: String,
+    /// When it was set or cleared (Unix ms).
+    at_ms: u64,
+}
+
+/// The race whose announcement Redis keeps: its start (0 without an event), so an
+/// earlier race's on the same Redis is not taken for this one's.
+fn scope(hub: &Hub) -> u64 {
+    hub.race().map_or(0, |r| r.start_ms())
 }
 
 /// Tells the other nodes of `cluster`, if any, of the announcement this node just set
-/// or cleared.
+/// or cleared, and keeps it in Redis for a node that links later.
 pub(crate) async fn share_announcement(
+    hub: &Hub,
     cluster: Option<&Cluster>,
     announcement: Option<&Announcement>,
     by: &str,
@@ -59,22 +69,68 @@ pub(crate) async fn share_announcement(
         node: cluster.node.clone(),
         announcement: announcement.cloned(),
         by: by.to_owned(),
+        at_ms: announcement.map_or_else(now_ms, |a| a.at_ms),
     };
     match serde_json::to_string(&message) {
         Ok(payload) => {
+            cluster
+                .keep(Channel::RaceControl, scope(hub), &payload)
+                .await;
             cluster.tell(Channel::RaceControl, payload).await;
         }
         Err(err) => tracing::warn!(%err, "cluster: an announcement could not be encoded"),
     }
 }
 
-/// Applies the announcements the other nodes of `cluster` set, until the server stops.
+/// Applies another node's announcement unless this node has it, or a later one.
+async fn adopt_announcement(hub: &Hub, store: &Store, message: Message) {
+    let here = match store.announcement().await {
+        Ok(here) => here,
+        Err(err) => {
+            tracing::error!(%err, "cluster: the stored announcement not read");
+            return;
+        }
+    };
+    let newer = match (&here, &message.announcement) {
+        (Some((a, _)), Some(b)) => a != b && a.at_ms <= b.at_ms,
+        (Some((a, _)), None) => a.at_ms <= message.at_ms,
+        (None, Some(_)) => true,
+        (None, None) => false,
+    };
+    if !newer {
+        return;
+    }
+    let set = message.announcement.map(|a| (a, message.by));
+    if let Err(err) = super::put_announcement(hub, store, set).await {
+        tracing::error!(%err, "cluster: another node's announcement not stored");
+    }
+}
+
+/// Applies the announcements the other nodes of `cluster` set, until the server stops;
+/// each time the node links to Redis, the one kept there (made while it was away).
 pub(crate) fn follow(hub: Arc<Hub>, store: Store, cluster: &Arc<Cluster>) -> JoinHandle<()> {
     let mut news = cluster.news(Channel::RaceControl);
+    let mut link = cluster.link_changes();
+    let cluster = cluster.clone();
     let node = cluster.node.clone();
     tokio::spawn(async move {
         loop {
-            let payload = match news.recv().await {
+            let received = tokio::select! {
+                received = news.recv() => received,
+                changed = link.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    if !*link.borrow_and_update() {
+                        continue;
+                    }
+                    match cluster.kept(Channel::RaceControl, scope(&hub)).await {
+                        Some(payload) => Ok(payload),
+                        None => continue,
+                    }
+                }
+            };
+            let payload = match received {
                 Ok(payload) => payload,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "cluster: announcements missed");
@@ -84,12 +140,7 @@ pub(crate) fn follow(hub: Arc<Hub>, store: Store, cluster: &Arc<Cluster>) -> Joi
             };
             match serde_json::from_str::<Message>(&payload) {
                 Ok(message) if message.node == node => {}
-                Ok(message) => {
-                    let set = message.announcement.map(|a| (a, message.by));
-                    if let Err(err) = super::put_announcement(&hub, &store, set).await {
-                        tracing::error!(%err, "cluster: another node's announcement not stored");
-                    }
-                }
+                Ok(message) => adopt_announcement(&hub, &store, message).await,
                 Err(err) => tracing::warn!(%err, "cluster: undecodable announcement skipped"),
             }
         }

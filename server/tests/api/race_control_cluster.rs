@@ -194,3 +194,21 @@ async fn race_control_an_announcement_made_on_one_node_is_stored_by_the_other() 
     let (_, page) = signed_text(&second, &bea, "/admin/race").await;
     assert!(page.contains("Finish moved 50 m"), "{page}");
 }
+
+#[tokio::test]
+async fn race_control_a_node_that_joins_later_has_the_announcement_and_statuses() {
+    let redis = Redis::start();
+    let first = console_app(&["ana"], node(&redis)).await;
+    let ana = session_cookie(&first, "ana").await;
+    announce(&first, &ana, Some("Start delayed 10 min")).await;
+    set_status(&first, &ana, "4", "dns", "ill").await;
+
+    // The second node was down meanwhile: linked to Redis, it has both.
+    let second = console_app(&["bea"], node(&redis)).await;
+    let bea = session_cookie(&second, "bea").await;
+    race_page_within_a_second(&second, &bea, |p| {
+        p.contains("Start delayed 10 min") && p.contains("data-runner=\"4\"")
+    })
+    .await;
+    assert_eq!(status_on_board(&second, 4).await, "dns");
+}
