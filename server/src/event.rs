@@ -27,6 +27,7 @@ use std::{
     collections::HashMap,
     ops::Range,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use serde::Deserialize;
@@ -39,6 +40,7 @@ use crate::course::Course;
 mod errors;
 pub(crate) mod export;
 pub(crate) mod field;
+pub(crate) mod settings;
 
 pub use errors::{EventErrors, Problem};
 
@@ -58,6 +60,9 @@ pub struct Event {
     pub course: Course,
     /// Where the course came from.
     pub course_path: PathBuf,
+    /// The course's GPX text as read, so the settings can be checked again with the
+    /// same course ([`crate::roster::settings`]) and sent to other nodes.
+    pub course_gpx: Arc<str>,
     /// Checkpoints in order along the course.
     pub checkpoints: Vec<Checkpoint>,
     /// The field, in file order.
@@ -180,8 +185,10 @@ impl Event {
 
         let base = path.parent().unwrap_or(Path::new("."));
         let course_path = base.join(raw.course.get_ref());
+        let mut course_gpx: Arc<str> = Arc::from("");
         let course = match read_course(&course_path) {
             Ok(gpx) => Course::from_gpx(&gpx)
+                .inspect(|_| course_gpx = Arc::from(gpx.as_str()))
                 .map_err(|e| {
                     problem(
                         Some(raw.course.span()),
@@ -298,6 +305,7 @@ impl Event {
                 timezone: raw.timezone.into_inner(),
                 course,
                 course_path,
+                course_gpx,
                 checkpoints,
                 runners,
                 safety: raw.safety,

@@ -107,6 +107,30 @@ impl Race {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = current;
     }
 
+    /// Swaps in `event` whose settings changed ([`crate::roster::settings`]): its
+    /// timing points and the start at `start_ms` too. Progress already made is kept:
+    /// the next fixes are projected onto the new course from where each runner was.
+    pub fn replace_settings(&self, event: Arc<Event>, start_ms: u64) {
+        let along: Vec<(RunnerId, f64)> = self
+            .runners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(_, p)| p.started)
+            .map(|(bib, p)| (bib.clone(), p.distance_m))
+            .collect();
+        {
+            let mut book = self.book();
+            let mut replanned = book.replanned(&event, start_ms);
+            // Points now behind a runner were passed unseen: no split for them.
+            for (bib, at_m) in &along {
+                replanned.join(bib, *at_m);
+            }
+            *book = replanned;
+        }
+        self.replace(event);
+    }
+
     /// The organiser's DNS / DNF / DSQ on runners.
     pub(crate) fn verdicts(&self) -> &Verdicts {
         &self.verdicts

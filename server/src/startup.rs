@@ -175,12 +175,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+mod cluster_node;
 mod from_store;
 
 use from_store::{restore, retain};
-
-/// How long a cluster node waits for Redis at start before serving degraded.
-const CLUSTER_JOIN: Duration = Duration::from_secs(3);
 
 /// How often presence counts are sent, at most.
 const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
@@ -239,7 +237,10 @@ impl Application {
                 &config.data_dir,
             )?),
             origins: OriginPolicy::new(config.allowed_origins.iter().cloned()),
-            private: config.private || event.as_ref().is_some_and(|e| e.private),
+            private: Arc::new(crate::auth::access::Privacy::new(
+                config.private,
+                event.as_ref().is_some_and(|e| e.private),
+            )),
             revocations: Default::default(),
         };
         access.revocations.restore(store.token_revocations().await?);
@@ -261,9 +262,8 @@ impl Application {
             hub = hub.with_relay(cluster.clone());
         }
         let (splits_sink, split_news) = tokio::sync::mpsc::unbounded_channel();
-        hub = hub.with_timing(splits_sink);
         let (rulings_sink, rulings) = tokio::sync::mpsc::unbounded_channel();
-        hub = hub.with_rulings(rulings_sink);
+        hub = hub.with_timing(splits_sink).with_rulings(rulings_sink);
         let hub = Arc::new(hub);
         let alerts = Arc::new(
             crate::alerts::Alerts::new(hub.race().cloned(), store.clone())
@@ -284,32 +284,15 @@ impl Application {
         if verdicts > 0 {
             tracing::info!(verdicts, "DNS / DNF / DSQ restored from the store");
         }
-        let mut background = vec![
-            crate::timing::start(hub.clone(), store.clone(), split_news),
-            crate::race_control::cluster::store_rulings(store.clone(), rulings),
-        ];
+        let mut background = vec![crate::timing::start(hub.clone(), store.clone(), split_news)];
         let roster = Arc::new(crate::roster::Roster::new(
             hub.clone(),
             store.clone(),
             cluster.clone(),
         ));
         if let Some(cluster) = &cluster {
-            // Before the link starts: no change from another node is missed.
-            background.push(crate::roster::cluster::follow(roster.clone(), cluster));
-            background.push(crate::alerts::cluster::follow(alerts.clone(), cluster));
-            background.push(crate::race_control::cluster::follow(
-                hub.clone(),
-                store.clone(),
-                cluster,
-            ));
-        }
-        if let Some(cluster) = &cluster {
-            background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
-            // Serve at once either way; a node that cannot reach Redis yet starts
-            // degraded and joins when it can.
-            if !cluster.wait_up(CLUSTER_JOIN).await {
-                tracing::warn!("cluster: Redis not reachable yet; starting degraded");
-            }
+            let joined = cluster_node::join(cluster, &hub, &store, &roster, &alerts, rulings);
+            background.extend(joined.await);
         }
         restore(&hub, &intake, &store, &alerts).await?;
         background.extend([

@@ -83,8 +83,6 @@ pub enum AlertError {
 /// The rules, every runner's watch and the alerts not yet resolved.
 #[derive(Debug)]
 pub struct Alerts {
-    thresholds: Thresholds,
-    checkpoints: Vec<LatLng>,
     race: Option<Arc<Race>>,
     store: Store,
     /// Held for map updates, never across an await.
@@ -108,7 +106,20 @@ struct Inner {
 impl Alerts {
     /// The alerts of `race`'s event (none but SOS without one), kept in `store`.
     pub fn new(race: Option<Arc<Race>>, store: Store) -> Self {
-        let (thresholds, checkpoints) = race.as_ref().map_or_else(
+        Self {
+            race,
+            store,
+            inner: Mutex::default(),
+            live: broadcast::channel(LIVE_BACKLOG).0,
+            cluster: None,
+        }
+    }
+
+    /// The event's thresholds and checkpoints as they are now: the console can change
+    /// them while the race runs ([`crate::roster::settings`]), so they are read from
+    /// the race each time (an `Arc` clone and a few binary searches).
+    fn rules(&self) -> (Thresholds, Vec<LatLng>) {
+        self.race.as_ref().map_or_else(
             || (Thresholds::default(), Vec::new()),
             |race| {
                 let event = race.event();
@@ -119,16 +130,7 @@ impl Alerts {
                     .collect();
                 (event.safety, checkpoints)
             },
-        );
-        Self {
-            thresholds,
-            checkpoints,
-            race,
-            store,
-            inner: Mutex::default(),
-            live: broadcast::channel(LIVE_BACKLOG).0,
-            cluster: None,
-        }
+        )
     }
 
     /// The alerts of a node of `cluster`: numbered by it, shared with the other nodes.
@@ -175,6 +177,7 @@ impl Alerts {
             .record(reading, true);
         let now = Instant::now();
         let off_course = self.off_course(runner);
+        let (thresholds, _) = self.rules();
         let watch = inner
             .watches
             .entry(runner.clone())
@@ -184,7 +187,7 @@ impl Alerts {
             reading.battery_pct,
             off_course,
             now,
-            &self.thresholds,
+            &thresholds,
         );
     }
 
@@ -197,6 +200,7 @@ impl Alerts {
         let (position, battery_pct) = (reading.position, reading.battery_pct);
         // The race took this fix before the alerts see it (the intake publishes first).
         let off_course = self.off_course(runner);
+        let (thresholds, _) = self.rules();
         let raised = {
             let mut inner = self.lock();
             inner
@@ -212,7 +216,7 @@ impl Alerts {
                 .watches
                 .entry(runner.clone())
                 .or_insert_with(|| Watch::new(position, now));
-            watch.fix(position, battery_pct, off_course, now, &self.thresholds)
+            watch.fix(position, battery_pct, off_course, now, &thresholds)
         };
         for kind in raised {
             if let Err(err) = self.raise(runner, kind, position).await {
@@ -237,22 +241,22 @@ impl Alerts {
         if !started {
             return;
         }
+        let (thresholds, checkpoints) = self.rules();
         let raised: Vec<(RunnerId, Kind, LatLng)> = {
             let mut inner = self.lock();
             let now = Instant::now();
-            let radius = self.thresholds.checkpoint_radius_m;
+            let radius = thresholds.checkpoint_radius_m;
             inner
                 .watches
                 .iter_mut()
                 .filter(|(runner, _)| !finished.contains_key(*runner))
                 .flat_map(|(runner, watch)| {
-                    let near = self
-                        .checkpoints
+                    let near = checkpoints
                         .iter()
                         .any(|c| c.distance_m(&watch.position) <= radius);
                     let position = watch.position;
                     watch
-                        .sweep(now, near, &self.thresholds)
+                        .sweep(now, near, &thresholds)
                         .into_iter()
                         .map(move |kind| (runner.clone(), kind, position))
                 })

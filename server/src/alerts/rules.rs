@@ -22,7 +22,7 @@ pub const STILL_RADIUS_M: f64 = 50.0;
 const BATTERY_HYSTERESIS_PCT: f64 = 5.0;
 
 /// The event file's `[safety]` table; every rule is on by default, 0 turns one off.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
     /// No fix for this many minutes from a runner who is running.

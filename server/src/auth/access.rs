@@ -25,9 +25,39 @@ pub struct Access {
     /// Which origins may present tokens.
     pub origins: OriginPolicy,
     /// A private event: following needs a token too (any valid one).
-    pub private: bool,
+    pub private: std::sync::Arc<Privacy>,
     /// Runner tokens revoked from the console, and the sockets that hold one.
     pub revocations: std::sync::Arc<super::revocations::Revocations>,
+}
+
+/// Whether following needs a token: always with `--private`, else as the event says.
+/// The console can change the event's setting while the server runs
+/// ([`crate::roster::settings`]); it applies from the next page, request or socket.
+#[derive(Debug, Default)]
+pub struct Privacy {
+    forced: bool,
+    event: std::sync::atomic::AtomicBool,
+}
+
+impl Privacy {
+    /// Private if `forced` (the server's `--private`) or if the event is.
+    pub fn new(forced: bool, event: bool) -> Self {
+        Self {
+            forced,
+            event: event.into(),
+        }
+    }
+
+    /// Does following need a token now?
+    pub fn is_on(&self) -> bool {
+        self.forced || self.event.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The event's own setting changed.
+    pub(crate) fn set_event(&self, private: bool) {
+        self.event
+            .store(private, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// What a socket learnt at its handshake: who it is (if it showed a token) and whether
@@ -86,7 +116,7 @@ impl Access {
             open_publishing: true,
             keys: TokenKeys::new(&[0u8; 32]),
             origins: OriginPolicy::default(),
-            private: false,
+            private: Default::default(),
             revocations: Default::default(),
         }
     }
@@ -122,7 +152,7 @@ impl Access {
     /// Always on a public event; on a private one only with a valid token, as
     /// [`Self::check_follow`] says for sockets.
     pub fn check_read(&self, headers: &HeaderMap, uri: &Uri) -> Result<(), ProtocolError> {
-        if !self.private {
+        if !self.private.is_on() {
             return Ok(());
         }
         let identity = Self::request_token(headers, uri)?
@@ -195,7 +225,7 @@ impl Access {
     /// May the holder of `identity` subscribe? Always on a public event; on a private
     /// one, any valid token will do (`spectate token --role spectator` for spectators).
     pub fn check_follow(&self, identity: Option<&Verified>) -> Result<(), ProtocolError> {
-        if !self.private {
+        if !self.private.is_on() {
             return Ok(());
         }
         match identity {

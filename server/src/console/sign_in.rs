@@ -115,6 +115,7 @@ pub async fn console(organiser: Organiser) -> Response {
     let body = format!(
         "<h1>Organiser's console</h1>\n\
          <p>Signed in as <strong id=\"organiser\">{name}</strong>.</p>\n\
+         <p><a href=\"/admin/event\">Event</a>: name, start, course, checkpoints, safety alerts.</p>\n\
          <p><a href=\"/admin/runners\">Runners</a>: the field, CSV import, pairing phones.</p>\n\
          <p><a href=\"/admin/race\">Race control</a>: DNS, DNF, DSQ and announcements.</p>\n\
          <p><a href=\"/admin/monitor\">Race-day monitor</a>: every runner's tracker, and the safety alerts.</p>\n\

@@ -157,6 +157,11 @@ impl Course {
             .map(|(_, p)| *p)
     }
 
+    /// The names of the GPX file's waypoints, in file order.
+    pub fn waypoint_names(&self) -> impl Iterator<Item = &str> {
+        self.waypoints.iter().map(|(n, _)| n.as_str())
+    }
+
     /// How far along the course the track point nearest to `p` is, in metres. GPX
     /// tracks are dense (a point every few metres), so the nearest point is as good as
     /// the nearest spot on a segment for placing a checkpoint.

@@ -133,6 +133,7 @@ impl Event {
             timezone: self.timezone.clone(),
             course: self.course.clone(),
             course_path: self.course_path.clone(),
+            course_gpx: self.course_gpx.clone(),
             checkpoints: self.checkpoints.clone(),
             devices: devices_of(&runners),
             runners,

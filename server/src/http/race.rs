@@ -101,7 +101,7 @@ fn closed_view(state: &AppState) -> RaceView {
 /// event the page's request must carry a token (see [`super::private`]).
 pub fn source(state: AppState) -> RaceSource {
     RaceSource(Arc::new(move |follows| {
-        let readable = !state.hub.access.private
+        let readable = !state.hub.access.private.is_on()
             || leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
                 state
                     .hub

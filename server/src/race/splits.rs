@@ -100,6 +100,18 @@ impl SplitBook {
         self.crossed.iter_mut().for_each(Vec::clear);
     }
 
+    /// The book for `event`'s timing points (the console changed the course or the
+    /// checkpoints), the race starting at `start_ms`, with every split of this one
+    /// whose point is still there under the same name and index.
+    pub fn replanned(&self, event: &Event, start_ms: u64) -> Self {
+        let mut book = Self::new(event);
+        book.start_ms = start_ms;
+        for split in self.all() {
+            book.adopt(split);
+        }
+        book
+    }
+
     /// `runner`'s first fix on the course puts them `at_m` along: points behind them
     /// were passed when nobody saw, and get no split.
     pub fn join(&mut self, runner: &RunnerId, at_m: f64) {

@@ -27,6 +27,16 @@ pub(crate) enum News {
         /// The history entries of the change.
         changes: Vec<FieldChange>,
     },
+    /// The event's settings are now `settings`, with the course `gpx` if a new one
+    /// came; `change` says what changed.
+    Settings {
+        /// The whole settings.
+        settings: crate::event::settings::Settings,
+        /// The new course's GPX text.
+        gpx: Option<String>,
+        /// The history entry.
+        change: crate::store::event_settings::EventChange,
+    },
     /// `change.bib`'s tokens issued before `before_s` are revoked.
     Revoked {
         /// The history entry (who, when, whose).
@@ -90,6 +100,13 @@ impl Roster {
                     return;
                 }
                 self.race_field(race, next);
+            }
+            News::Settings {
+                settings,
+                gpx,
+                change,
+            } => {
+                self.apply_settings_news(race, settings, gpx, change).await;
             }
             News::Revoked { change, before_s } => {
                 let bib = change.bib.clone();

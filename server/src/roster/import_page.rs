@@ -40,7 +40,7 @@ pub(crate) const MAX_BODY: usize = crate::http::body_deadline::MAX_BODY_BYTES;
 pub(crate) const MAX_FILE: usize = MAX_BODY - 64 * 1024;
 
 /// [`MAX_FILE`] in words.
-fn max_file() -> String {
+pub(crate) fn max_file() -> String {
     format!("{:.1} MB", MAX_FILE as f64 / (1024.0 * 1024.0))
 }
 /// Changes listed in a preview; the rest are counted.
@@ -59,7 +59,7 @@ pub(crate) async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let refused = |status, message: String| respond(status, import_page("", &[message]));
-    let (bytes, confirm) = match read_upload(multipart).await {
+    let (bytes, confirm) = match read_upload(multipart, "choose a CSV file to import").await {
         Ok(upload) => upload,
         Err((status, message)) => return refused(status, message),
     };
@@ -113,17 +113,16 @@ pub(crate) async fn upload(
 }
 
 /// The file's bytes (an upload `file`, or the `csv` text a preview posts back) and
-/// whether the import is confirmed; or why there is none.
-async fn read_upload(
+/// whether the import is confirmed; or why there is none (`choose` says what to
+/// choose when no file came). The event page's course upload reads its file here too.
+pub(crate) async fn read_upload(
     multipart: Result<Multipart, MultipartRejection>,
+    choose: &str,
 ) -> Result<(Vec<u8>, bool), (StatusCode, String)> {
     let too_big = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the file is larger than {}; split it into several files; nothing was saved",
-                max_file()
-            ),
+            format!("the file is larger than {}; nothing was saved", max_file()),
         )
     };
     let bad = |e: String| {
@@ -160,10 +159,7 @@ async fn read_upload(
             _ => {}
         }
     }
-    let bytes = bytes.ok_or((
-        StatusCode::BAD_REQUEST,
-        "choose a CSV file to import".to_owned(),
-    ))?;
+    let bytes = bytes.ok_or((StatusCode::BAD_REQUEST, choose.to_owned()))?;
     Ok((bytes, confirm))
 }
 

@@ -15,17 +15,22 @@
 //! - [`csv`]: participants from a registration system's CSV export.
 //! - [`pages`], [`runner_page`], [`import_page`]: the console's pages
 //!   (`/admin/runners...`); [`pairing`]: what a runner's phone needs.
+//! - [`settings`]: the event's settings (name, start, course, checkpoints, safety)
+//!   changed from [`event_page`] (`/admin/event`), the one way they change.
 //! - [`export`]: `spectate event export`, the stored event as an event file.
 //! - [`cluster`]: a change made on one node applied on every other.
 
 pub mod cluster;
 pub(crate) mod csv;
+mod event_drawing;
+pub(crate) mod event_page;
 pub mod export;
 pub(crate) mod history;
 pub(crate) mod import_page;
 pub(crate) mod pages;
 pub(crate) mod pairing;
 pub(crate) mod runner_page;
+pub(crate) mod settings;
 pub mod start;
 
 use std::sync::Arc;
@@ -57,6 +62,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/admin/runners/{bib}",
             get(runner_page::show).post(pages::edit),
+        )
+        .route("/admin/event", get(event_page::show).post(event_page::save))
+        .route(
+            "/admin/event/course",
+            post(event_page::upload_course).layer(DefaultBodyLimit::max(import_page::MAX_BODY)),
         )
         .route("/admin/runners/{bib}/remove", post(pages::remove))
         .route("/admin/runners/{bib}/revoke", post(pages::revoke))

@@ -32,7 +32,9 @@ pub(crate) const STYLE: &str = "<style>body{max-width:64rem}.wide{overflow-x:aut
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;\
 border-bottom:1px solid #ddd;vertical-align:top}.inline{display:flex;gap:.5rem;flex-wrap:wrap;\
 align-items:end}.inline label{flex:1 1 8rem;margin:0}.problem{color:#a00}\
-a,code{overflow-wrap:anywhere}.remove{margin-top:2rem}figure{margin:.5rem 0}</style>";
+a,code{overflow-wrap:anywhere}.remove{margin-top:2rem}figure{margin:.5rem 0}\
+figure svg{display:block;width:100%;max-width:36rem;background:#f7f9fb}\
+.check input{display:inline;width:auto;margin-right:.4rem}fieldset{margin:.8rem 0}</style>";
 
 /// The list's query: a search and a page.
 #[derive(Debug, Default, Deserialize)]

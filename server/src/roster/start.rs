@@ -4,17 +4,25 @@
 //! The store remembers the field of the file it last imported. Started again with the
 //! same file, the server keeps the stored field (the organisers' edits survive a
 //! restart); started with a file whose field differs (the organiser edited it), the
-//! file's field replaces the stored one, recorded in the history like any change. The
-//! settings (name, start, course, checkpoints, `[safety]`) always come from the file;
-//! they are stored too, for `spectate event export`.
+//! file's field replaces the stored one, recorded in the history like any change.
+//!
+//! The settings (name, start, course, checkpoints, `[safety]`) work the same way: the
+//! store remembers the file's settings as last imported, and while the file's are
+//! still those, the settings the console made since ([`super::settings`]) are raced;
+//! a file whose settings changed replaces them.
 
 use crate::{
     event::{
         Event,
         export::{self, ExportError},
+        settings::Settings,
     },
     hub::now_ms,
-    store::{Store, StoreError, field::FieldChange},
+    store::{
+        Store, StoreError,
+        event_settings::CourseFile,
+        field::{FieldChange, Source},
+    },
 };
 
 /// Who the history names for the event file's changes.
@@ -38,49 +46,109 @@ impl From<ExportError> for StartError {
 }
 
 /// The event to race: `event` (read from `text`) with the stored field when the store
-/// holds this file's, else with the file's, stored now.
+/// holds this file's, else with the file's, stored now; and with the console's
+/// settings when the store holds some made since this file's were imported.
 pub async fn open(store: &Store, event: Event, text: &str) -> Result<Event, StartError> {
-    let settings = export::settings_of(text, &event.course_path)?;
+    let file_settings = export::settings_of(text, &event.course_path)?;
     let imported = export::to_toml("", &event.runners)?;
-    if let Some(stored) = store.field().await?
-        && stored.imported == imported
-    {
-        match event.with_runners(stored.runners) {
-            Ok(kept) => {
-                tracing::info!(
-                    runners = kept.runners.len(),
-                    "field: the stored one (the event file is as last imported)"
+    let stored = store.field().await?;
+    let kept_field = stored
+        .as_ref()
+        .filter(|stored| stored.imported == imported)
+        .and_then(|stored| match event.with_runners(stored.runners.clone()) {
+            Ok(kept) => Some(kept),
+            Err(problems) => {
+                tracing::warn!(
+                    ?problems,
+                    "field: the stored one breaks the rules; importing the event file's"
                 );
-                if stored.settings != settings {
-                    store
-                        .put_field(kept.runners.clone(), Vec::new(), Some((settings, imported)))
-                        .await?;
-                }
-                return Ok(kept);
+                None
             }
-            Err(problems) => tracing::warn!(
-                ?problems,
-                "field: the stored one breaks the rules; importing the event file's"
+        });
+    let (mut raced, changes) = match kept_field {
+        Some(kept) => {
+            tracing::info!(
+                runners = kept.runners.len(),
+                "field: the stored one (the event file is as last imported)"
+            );
+            (kept, Vec::new())
+        }
+        None => {
+            let at_ms = now_ms();
+            let changes = event
+                .runners
+                .iter()
+                .map(|r| FieldChange {
+                    at_ms,
+                    who: EVENT_FILE.into(),
+                    bib: r.bib.clone(),
+                    what: super::history::added(r),
+                })
+                .collect();
+            tracing::info!(
+                runners = event.runners.len(),
+                "field: imported from the event file"
+            );
+            (event, changes)
+        }
+    };
+    // The console's settings, kept while the file's are as they were when imported.
+    let console = stored.filter(|stored| {
+        stored.file_settings.as_deref() == Some(file_settings.as_str())
+            && stored.settings != file_settings
+    });
+    let mut settings = Some(file_settings.clone());
+    if let Some(console) = console {
+        match reopen(store, &console.settings, &raced).await {
+            Ok(event) => {
+                tracing::info!("settings: the console's (the event file's are as last imported)");
+                raced = event;
+                settings = None;
+            }
+            Err(problem) => tracing::warn!(
+                %problem,
+                "settings: the console's cannot be raced; taking the event file's"
             ),
         }
     }
-    let at_ms = now_ms();
-    let changes = event
-        .runners
-        .iter()
-        .map(|r| FieldChange {
-            at_ms,
-            who: EVENT_FILE.into(),
-            bib: r.bib.clone(),
-            what: super::history::added(r),
-        })
-        .collect();
+    let source = Source {
+        settings,
+        file_settings,
+        imported,
+    };
     store
-        .put_field(event.runners.clone(), changes, Some((settings, imported)))
+        .put_field(raced.runners.clone(), changes, Some(source))
         .await?;
-    tracing::info!(
-        runners = event.runners.len(),
-        "field: imported from the event file"
-    );
-    Ok(event)
+    Ok(raced)
+}
+
+/// `event` with the stored `settings` (the course read from its file, or from the
+/// store when the file is gone, and written back).
+async fn reopen(store: &Store, settings: &str, event: &Event) -> Result<Event, String> {
+    let (_, course) = Settings::read(settings).map_err(|e| e.to_string())?;
+    let gpx = match tokio::fs::read_to_string(&course).await {
+        Ok(gpx) => gpx,
+        Err(err) => {
+            let path = course.to_string_lossy().into_owned();
+            let gpx = store
+                .course_file(path.clone())
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("cannot read the course {path}: {err}"))?;
+            let file = CourseFile { path, gpx };
+            super::settings::write_course(&file)
+                .await
+                .map_err(|e| e.to_string())?;
+            file.gpx
+        }
+    };
+    let toml = export::to_toml(settings, &event.runners).map_err(|e| e.to_string())?;
+    Event::parse_with(&toml, &course, |asked| {
+        if asked == course {
+            Ok(gpx.clone())
+        } else {
+            Err(std::io::Error::other("not the stored course"))
+        }
+    })
+    .map_err(|e| e.to_string())
 }

@@ -15,9 +15,24 @@ use crate::event::Runner;
 pub(crate) struct StoredField {
     /// The runners, in field order.
     pub(crate) runners: Vec<Runner>,
-    /// The event file's settings: its TOML without the runners.
+    /// The event's settings raced: its TOML without the runners, from the event file
+    /// or as the console changed them since ([`crate::roster::settings`]).
     pub(crate) settings: String,
+    /// The event file's settings as last imported (none in a store older than the
+    /// console's settings page).
+    pub(crate) file_settings: Option<String>,
     /// The field of the event file as last imported (TOML).
+    pub(crate) imported: String,
+}
+
+/// What the event file gave, stored at start.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Source {
+    /// The settings to race from now on; none keeps the stored ones (the console's).
+    pub(crate) settings: Option<String>,
+    /// The event file's settings.
+    pub(crate) file_settings: String,
+    /// The event file's field (TOML).
     pub(crate) imported: String,
 }
 
@@ -38,11 +53,11 @@ impl Store {
     /// The stored field, if an event was ever imported into this store.
     pub(crate) async fn field(&self) -> Result<Option<StoredField>, StoreError> {
         self.run(|connection| {
-            let Some((settings, imported)) = connection
+            let Some((settings, imported, file_settings)) = connection
                 .query_row(
-                    "SELECT settings, imported FROM event_source WHERE id = 1",
+                    "SELECT settings, imported, file_settings FROM event_source WHERE id = 1",
                     [],
-                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()?
             else {
@@ -52,6 +67,7 @@ impl Store {
             Ok(Some(StoredField {
                 runners,
                 settings,
+                file_settings,
                 imported,
             }))
         })
@@ -59,12 +75,12 @@ impl Store {
     }
 
     /// Makes `runners` the field and records `changes`, in one transaction; with
-    /// `source`, also the settings and the imported field (see [`StoredField`]).
+    /// `source`, also what the event file gave (see [`Source`]).
     pub(crate) async fn put_field(
         &self,
         runners: Vec<Runner>,
         changes: Vec<FieldChange>,
-        source: Option<(String, String)>,
+        source: Option<Source>,
     ) -> Result<(), StoreError> {
         self.run(move |connection| {
             let tx = connection.transaction()?;
@@ -96,11 +112,13 @@ impl Store {
                     ])?;
                 }
             }
-            if let Some((settings, imported)) = source {
+            if let Some(source) = source {
                 tx.execute(
-                    "INSERT INTO event_source (id, settings, imported) VALUES (1, ?1, ?2)
-                     ON CONFLICT (id) DO UPDATE SET settings = ?1, imported = ?2",
-                    params![settings, imported],
+                    "INSERT INTO event_source (id, settings, imported, file_settings)
+                     VALUES (1, coalesce(?1, ?3), ?2, ?3)
+                     ON CONFLICT (id) DO UPDATE
+                     SET settings = coalesce(?1, settings), imported = ?2, file_settings = ?3",
+                    params![source.settings, source.imported, source.file_settings],
                 )?;
             }
             tx.commit()

@@ -18,6 +18,7 @@
 
 pub mod alerts;
 pub mod console;
+pub(crate) mod event_settings;
 pub(crate) mod field;
 pub mod gpx_export;
 pub(crate) mod race_control;

@@ -134,6 +134,24 @@ const MIGRATIONS: &[&str] = &[
         set_ms   INTEGER NOT NULL
     );
 ",
+    "
+    -- The event's settings as the console changes them (`crate::roster::settings`):
+    -- every change, who made it, when and what it was; the course files uploaded
+    -- (also written into the data directory, where the settings point); and the
+    -- event file's settings as last imported, so that a restart with the same file
+    -- keeps the console's settings.
+    CREATE TABLE event_changes (
+        id    INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        who   TEXT    NOT NULL,
+        what  TEXT    NOT NULL
+    );
+    CREATE TABLE courses (
+        path TEXT PRIMARY KEY,
+        gpx  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE event_source ADD COLUMN file_settings TEXT;
+",
 ];
 
 /// The schema version this server writes (`PRAGMA user_version` after [`migrate`]).

@@ -84,3 +84,41 @@ pub(crate) async fn wait_for_alerts(app: &TestApp, cookie: &str, n: usize) -> Ve
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// `POST path` as multipart, signed in and from our own page, with `parts` (name,
+/// file name, bytes).
+pub(crate) async fn multipart(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> (StatusCode, String) {
+    let boundary = "----spectate-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, file, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let disposition = match file {
+            Some(file) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let response = http()
+        .post(app.url(path))
+        .header(header::COOKIE, cookie)
+        .header(header::ORIGIN, format!("http://{}", app.addr))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}

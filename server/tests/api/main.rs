@@ -22,6 +22,7 @@ mod deploy_unit;
 mod durability;
 mod embed;
 mod event_file;
+mod event_settings;
 mod happiness;
 mod hardening;
 mod http_limits;

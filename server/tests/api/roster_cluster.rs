@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// A node of the cluster at `redis`, tracking the demo event, its own data dir.
-fn node(redis: &Redis) -> Config {
+pub(crate) fn node(redis: &Redis) -> Config {
     Config {
         event: Some(demo_event_file()),
         secret: Some("roster-cluster-secret-roster-cluster-secret!".to_owned()),

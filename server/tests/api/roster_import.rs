@@ -2,11 +2,10 @@
 //! anything is saved, a confirm that saves, re-importing updates by bib, and files
 //! that are not CSV text (binary, not UTF-8, too large) refused with a message.
 
-use reqwest::{StatusCode, header};
+use reqwest::StatusCode;
 
 use crate::{
-    admin::http,
-    console_kit::with_demo_event,
+    console_kit::{multipart, with_demo_event},
     helpers::TestApp,
     roster::{entrants, organiser_app},
 };
@@ -17,34 +16,7 @@ async fn upload(
     cookie: &str,
     parts: &[(&str, Option<&str>, &[u8])],
 ) -> (StatusCode, String) {
-    let boundary = "----spectate-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, file, bytes) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        let disposition = match file {
-            Some(file) => format!(
-                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n\r\n"
-            ),
-            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
-        };
-        body.extend_from_slice(disposition.as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let response = http()
-        .post(app.url("/admin/runners/import"))
-        .header(header::COOKIE, cookie)
-        .header(header::ORIGIN, format!("http://{}", app.addr))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
+    multipart(app, cookie, "/admin/runners/import", parts).await
 }
 
 async fn preview(app: &TestApp, cookie: &str, csv: &str) -> (StatusCode, String) {

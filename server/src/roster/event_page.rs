@@ -1,0 +1,209 @@
+//! The console's event page, `/admin/event`: the event's name, start, time zone,
+//! privacy, checkpoints and safety thresholds in one form, the course GPX in an upload
+//! of its own, the course drawn with its checkpoints on a map and the elevation
+//! profile, and the history of the settings' changes.
+//!
+//! Plain server-rendered HTML like the other console pages. Every change goes through
+//! [`super::Roster::set_event`]; a refused one shows the page again with the form as
+//! sent and every problem listed, and nothing saved.
+//!
+//! - `GET /admin/event`; `POST /admin/event` (the form);
+//! - `POST /admin/event/course` (multipart, `file`: a GPX file up to
+//!   [`super::import_page::MAX_FILE`]).
+
+use axum::{
+    Form,
+    extract::{Multipart, State, multipart::MultipartRejection},
+    http::StatusCode,
+    response::Response,
+};
+use spectate_app::format::clock;
+
+use super::{
+    RosterError, event_drawing,
+    import_page::read_upload,
+    pages::{STYLE, no_event, problem_list, respond},
+};
+use crate::{
+    console::{
+        ConsoleError,
+        guard::{Organiser, SameOrigin},
+        redirect,
+        sign_in::{escape, page},
+    },
+    event::settings::Settings,
+    state::AppState,
+};
+
+mod form;
+
+/// `GET /admin/event`.
+pub(crate) async fn show(
+    organiser: Organiser,
+    State(state): State<AppState>,
+) -> Result<Response, ConsoleError> {
+    render(&state, &organiser, StatusCode::OK, None, &[]).await
+}
+
+/// `POST /admin/event`: the settings form.
+pub(crate) async fn save(
+    _origin: SameOrigin,
+    organiser: Organiser,
+    State(state): State<AppState>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, ConsoleError> {
+    let settings = match form::read(&fields) {
+        Ok(settings) => settings,
+        Err(problems) => {
+            let sent = form::Sent::Fields(fields);
+            return render(
+                &state,
+                &organiser,
+                StatusCode::BAD_REQUEST,
+                Some(sent),
+                &problems,
+            )
+            .await;
+        }
+    };
+    let done = state
+        .roster
+        .set_event(&organiser.name, settings.clone(), None)
+        .await;
+    answer(
+        &state,
+        &organiser,
+        done,
+        Some(form::Sent::Settings(settings)),
+    )
+    .await
+}
+
+/// `POST /admin/event/course`: a new course GPX file.
+pub(crate) async fn upload_course(
+    _origin: SameOrigin,
+    organiser: Organiser,
+    State(state): State<AppState>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ConsoleError> {
+    let bytes = match read_upload(multipart, "choose a GPX file for the course").await {
+        Ok((bytes, _)) => bytes,
+        Err((status, problem)) => {
+            return render(&state, &organiser, status, None, &[problem]).await;
+        }
+    };
+    let Ok(gpx) = String::from_utf8(bytes) else {
+        let problem =
+            "the file is not text (UTF-8): choose the course's GPX file; nothing was saved";
+        return render(
+            &state,
+            &organiser,
+            StatusCode::BAD_REQUEST,
+            None,
+            &[problem.into()],
+        )
+        .await;
+    };
+    let Some(settings) = stored_settings(&state).await? else {
+        return Ok(no_event());
+    };
+    let done = state
+        .roster
+        .set_event(&organiser.name, settings, Some(gpx))
+        .await;
+    answer(&state, &organiser, done, None).await
+}
+
+/// Back to the page when done; the page with the problems when refused.
+async fn answer(
+    state: &AppState,
+    organiser: &Organiser,
+    done: Result<Option<String>, RosterError>,
+    sent: Option<form::Sent>,
+) -> Result<Response, ConsoleError> {
+    match done {
+        Ok(_) => Ok(redirect("/admin/event", None)),
+        Err(RosterError::NoEvent) => Ok(no_event()),
+        Err(RosterError::Store(err)) => Err(ConsoleError::Store(err)),
+        Err(RosterError::Invalid(mut problems)) => {
+            problems.push("nothing was saved".into());
+            render(
+                state,
+                organiser,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                sent,
+                &problems,
+            )
+            .await
+        }
+        Err(err) => {
+            let problems = [err.to_string()];
+            render(state, organiser, StatusCode::BAD_REQUEST, sent, &problems).await
+        }
+    }
+}
+
+/// The settings as stored, if the server tracks an event.
+async fn stored_settings(state: &AppState) -> Result<Option<Settings>, ConsoleError> {
+    let Some(field) = state.store.field().await? else {
+        return Ok(None);
+    };
+    Ok(Settings::read(&field.settings).ok().map(|(s, _)| s))
+}
+
+async fn render(
+    state: &AppState,
+    organiser: &Organiser,
+    status: StatusCode,
+    sent: Option<form::Sent>,
+    problems: &[String],
+) -> Result<Response, ConsoleError> {
+    let (Some(race), Some(stored)) = (state.hub.race(), stored_settings(state).await?) else {
+        return Ok(no_event());
+    };
+    let event = race.event();
+    let info = race.event_info();
+    let sent = sent.unwrap_or(form::Sent::Settings(stored));
+    let waypoints: String = event
+        .course
+        .waypoint_names()
+        .map(|w| format!("<option value=\"{}\">", escape(w)))
+        .collect();
+    let history: String = state
+        .store
+        .event_changes(20)
+        .await?
+        .iter()
+        .map(|c| {
+            format!(
+                "<li>{} · {}: {}</li>",
+                clock(c.at_ms, info.utc_offset_min),
+                escape(&c.who),
+                escape(&c.what)
+            )
+        })
+        .collect();
+    let history = if history.is_empty() {
+        "<p>No change since the event file was imported.</p>".to_owned()
+    } else {
+        format!("<ul id=\"event-history\">{history}</ul>")
+    };
+    let body = format!(
+        "{STYLE}<p><a href=\"/admin\">Console</a> · signed in as {who}</p>\n\
+         <h1>Event</h1>\n{problems}\
+         <form method=\"post\" action=\"/admin/event\" id=\"settings\">{fields}\
+         <datalist id=\"waypoints\">{waypoints}</datalist>\
+         <button type=\"submit\">Save the event</button></form>\n\
+         <h2>Course</h2>\n{drawing}\
+         <form method=\"post\" action=\"/admin/event/course\" enctype=\"multipart/form-data\" id=\"course\">\
+         <label>A new course (GPX, up to {max}) <input type=\"file\" name=\"file\" accept=\".gpx,application/gpx+xml\" required></label>\
+         <button type=\"submit\">Upload the course</button></form>\n\
+         <h2>Changes</h2>\n{history}",
+        who = escape(&organiser.name),
+        problems = problem_list(problems),
+        fields = form::fields(&sent),
+        drawing = event_drawing::course(&info),
+        max = super::import_page::max_file(),
+    );
+    Ok(respond(status, page("Event", &body)))
+}

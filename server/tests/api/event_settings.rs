@@ -1,0 +1,368 @@
+//! The event's settings from the browser (issue 19, event set-up): name, start, time
+//! zone, privacy, checkpoints and the safety thresholds changed on `/admin/event`
+//! apply at once, survive a restart with the same event file, and export; a course
+//! GPX uploaded is checked as `spectate event check` checks it, and every bad input
+//! (not XML, too few points, not UTF-8, a 50 MB file, a checkpoint off the course) is
+//! refused with a message and nothing saved.
+
+use reqwest::{StatusCode, header};
+use serde_json::Value;
+use spectate_server::config::Config;
+
+use crate::{
+    console_kit::{multipart, signed_text, with_demo_event},
+    helpers::{TestApp, spawn_app_with},
+    roster::{organiser_app, post_form},
+};
+
+/// The settings form as the page sends it, with `changes` made to the demo's.
+fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("name", "Spectate demo run"),
+        ("start", "2026-11-29T09:00"),
+        ("offset", "+01:00"),
+        ("timezone", "Europe/Paris"),
+        ("cp0_name", "3 km"),
+        ("cp0_at", "3"),
+        ("cp1_name", "Halfway"),
+        ("cp1_at", "6.4"),
+        ("cp2_name", "10 km"),
+        ("cp2_at", "10"),
+        ("cp3_name", ""),
+        ("cp3_at", ""),
+        ("no_signal_minutes", "10"),
+        ("no_movement_minutes", "10"),
+        ("off_course_minutes", "10"),
+        ("battery_percent", "15"),
+        ("checkpoint_radius_m", "100"),
+    ];
+    for (key, value) in changes {
+        match fields.iter_mut().find(|(k, _)| k == key) {
+            Some(field) => field.1 = value,
+            None => fields.push((key, value)),
+        }
+    }
+    fields
+}
+
+/// The event as spectators' pages get it.
+async fn event(app: &TestApp) -> Value {
+    app.get_json("/api/race").await["event"].clone()
+}
+
+fn marks(event: &Value) -> Vec<(String, f64)> {
+    event["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_owned(),
+                m["distance_m"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A straight course east from the Louvre, a point every ~73 m with elevations,
+/// and a waypoint "Bridge" at its sixth point.
+fn gpx(points: usize) -> String {
+    let trkpts: String = (0..points)
+        .map(|i| {
+            format!(
+                "<trkpt lat=\"48.8600\" lon=\"{:.4}\"><ele>{}</ele></trkpt>\n",
+                2.3300 + 0.001 * i as f64,
+                30 + i
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <gpx version=\"1.1\" creator=\"test\" xmlns=\"http://www.topografix.com/GPX/1/1\">\n\
+         <wpt lat=\"48.8600\" lon=\"2.3350\"><name>Bridge</name></wpt>\n\
+         <trk><name>Test</name><trkseg>\n{trkpts}</trkseg></trk>\n</gpx>\n"
+    )
+}
+
+async fn upload_course(app: &TestApp, cookie: &str, bytes: &[u8]) -> (StatusCode, String) {
+    multipart(
+        app,
+        cookie,
+        "/admin/event/course",
+        &[("file", Some("course.gpx"), bytes)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn event_settings_apply_at_once_survive_a_restart_and_export() {
+    let config = with_demo_event();
+    let data_dir = config.data_dir.clone();
+    let (mut app, cookie) = organiser_app(config).await;
+    let (status, page) = signed_text(&app, &cookie, "/admin/event").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("value=\"Spectate demo run\""), "{page}");
+    assert!(
+        page.contains("id=\"course-map\"") && page.contains(">Halfway</text>"),
+        "{page}"
+    );
+
+    let saved = post_form(
+        &app,
+        &cookie,
+        "/admin/event",
+        &form(&[
+            ("name", "Riverside 12k"),
+            ("start", "2026-11-29T10:30"),
+            ("cp1_name", "Bridge"),
+            ("cp1_at", "5,5"),
+            ("battery_percent", "25"),
+        ]),
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let now = event(&app).await;
+    assert_eq!(now["name"], "Riverside 12k");
+    let names: Vec<String> = marks(&now).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["Start", "3 km", "Bridge", "10 km", "Finish"]);
+    let (_, page) = signed_text(&app, &cookie, "/admin/event").await;
+    assert!(
+        page.contains("ana: name &quot;Spectate demo run&quot; → &quot;Riverside 12k&quot;"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "start &quot;2026-11-29T09:00:00+01:00&quot; → &quot;2026-11-29T10:30:00+01:00&quot;"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("battery percent &quot;15&quot; → &quot;25&quot;"),
+        "{page}"
+    );
+
+    // Private: reading the event needs a token from now on; public again after.
+    let private = post_form(
+        &app,
+        &cookie,
+        "/admin/event",
+        &form(&[
+            ("name", "Riverside 12k"),
+            ("start", "2026-11-29T10:30"),
+            ("cp1_name", "Bridge"),
+            ("cp1_at", "5,5"),
+            ("battery_percent", "25"),
+            ("private", "on"),
+        ]),
+    )
+    .await;
+    assert_eq!(private.status(), StatusCode::SEE_OTHER);
+    let refused = reqwest::get(app.url("/api/race")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let public = post_form(
+        &app,
+        &cookie,
+        "/admin/event",
+        &form(&[
+            ("name", "Riverside 12k"),
+            ("start", "2026-11-29T10:30"),
+            ("cp1_name", "Bridge"),
+            ("cp1_at", "5,5"),
+            ("battery_percent", "25"),
+        ]),
+    )
+    .await;
+    assert_eq!(public.status(), StatusCode::SEE_OTHER);
+
+    // A restart with the same event file keeps the console's settings.
+    app.stop();
+    app.task.take().unwrap().await.unwrap().unwrap();
+    let app = spawn_app_with(Config {
+        data_dir: data_dir.clone(),
+        ..with_demo_event()
+    })
+    .await;
+    let kept = event(&app).await;
+    assert_eq!(kept["name"], "Riverside 12k");
+    assert_eq!(marks(&kept)[2].0, "Bridge");
+
+    // Export: the settings as changed.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spectate"))
+        .args(["event", "export", "--data-dir"])
+        .arg(&data_dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("name = \"Riverside 12k\""), "{text}");
+    assert!(
+        text.contains("start = \"2026-11-29T10:30:00+01:00\""),
+        "{text}"
+    );
+    assert!(text.contains("battery_percent = 25.0"), "{text}");
+}
+
+#[tokio::test]
+async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
+    let (app, cookie) = organiser_app(with_demo_event()).await;
+    // The demo's checkpoints (3, 6.4, 10 km) are off a 0.7 km course: refused whole.
+    let (status, page) = upload_course(&app, &cookie, gpx(11).as_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains(
+            "checkpoint &quot;3 km&quot; at 3 km is off the course, which is 0.73 km long"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("nothing was saved"), "{page}");
+    assert!((event(&app).await["course_m"].as_f64().unwrap() - 12_800.0).abs() < 500.0);
+
+    // Checkpoints by waypoint and by km that fit, then the course.
+    let fits = form(&[
+        ("cp0_name", "Bridge"),
+        ("cp0_at", "Bridge"),
+        ("cp1_name", "Turn"),
+        ("cp1_at", "0.6"),
+        ("cp2_name", ""),
+        ("cp2_at", ""),
+    ]);
+    let saved = post_form(&app, &cookie, "/admin/event", &fits).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the demo course has no waypoint Bridge"
+    );
+    let (status, _) = signed_text(&app, &cookie, "/admin/event").await;
+    assert_eq!(status, StatusCode::OK);
+    let small = form(&[
+        ("cp0_name", "Early"),
+        ("cp0_at", "0.2"),
+        ("cp1_name", ""),
+        ("cp1_at", ""),
+        ("cp2_name", ""),
+        ("cp2_at", ""),
+    ]);
+    assert_eq!(
+        post_form(&app, &cookie, "/admin/event", &small)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, page) = upload_course(&app, &cookie, gpx(11).as_bytes()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let saved = post_form(&app, &cookie, "/admin/event", &fits).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let now = event(&app).await;
+    assert!(
+        (now["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0,
+        "{now}"
+    );
+    let marks = marks(&now);
+    assert_eq!(marks[1].0, "Bridge");
+    assert!((marks[1].1 - 365.0).abs() < 10.0, "{marks:?}");
+    assert!(!now["profile"].as_array().unwrap().is_empty());
+
+    // Bad files: each refused with its reason, the course unchanged.
+    let not_xml = b"name,distance\nBridge,3\n".as_slice();
+    let (status, page) = upload_course(&app, &cookie, not_xml).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("the GPX file: not a readable GPX file"),
+        "{page}"
+    );
+    let broken = gpx(11).replace("</trkseg>", "");
+    let (status, page) = upload_course(&app, &cookie, broken.as_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("the GPX file:"), "{page}");
+    let (status, page) = upload_course(&app, &cookie, gpx(1).as_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("the track has 1 usable points"), "{page}");
+    let (status, page) = upload_course(&app, &cookie, &[0xff, 0xfe, 0x00, 0x3c]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("not text (UTF-8)"), "{page}");
+    let huge = vec![b' '; 50 * 1024 * 1024];
+    let (status, said) = upload_course(&app, &cookie, &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(said.contains("over the limit"), "{said}");
+    assert!((event(&app).await["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0);
+
+    // A cross-site form is refused, and a bad field is named with the form kept.
+    let cross = reqwest::Client::new()
+        .post(app.url("/admin/event"))
+        .header(header::COOKIE, &cookie)
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&fits)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let bad = form(&[
+        ("name", "Kept name"),
+        ("start", "soon"),
+        ("no_signal_minutes", "x"),
+    ]);
+    let refused = post_form(&app, &cookie, "/admin/event", &bad).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("the start &quot;soon&quot;")
+            && page.contains("No signal for (minutes): &quot;x&quot;"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"Kept name\""), "{page}");
+}
+
+#[tokio::test]
+async fn event_settings_cluster_a_change_on_one_node_reaches_the_other_and_is_kept_there() {
+    let redis = crate::cluster::Redis::start();
+    let (a, cookie) = organiser_app(crate::roster_cluster::node(&redis)).await;
+    let b_config = crate::roster_cluster::node(&redis);
+    let b_data = b_config.data_dir.clone();
+    let mut b = spawn_app_with(b_config).await;
+
+    let early = form(&[
+        ("name", "Cluster 1k"),
+        ("cp0_name", "Early"),
+        ("cp0_at", "0.2"),
+        ("cp1_name", ""),
+        ("cp1_at", ""),
+        ("cp2_name", ""),
+        ("cp2_at", ""),
+    ]);
+    assert_eq!(
+        post_form(&a, &cookie, "/admin/event", &early)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, page) = upload_course(&a, &cookie, gpx(11).as_bytes()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let sent = std::time::Instant::now();
+    loop {
+        let now = event(&b).await;
+        if (now["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0 {
+            assert_eq!(now["name"], "Cluster 1k");
+            assert_eq!(marks(&now)[1].0, "Early");
+            break;
+        }
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(1),
+            "node b still has {now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // Node b stored it: after its restart, the same settings and course.
+    b.stop();
+    b.task.take().unwrap().await.unwrap().unwrap();
+    let b = spawn_app_with(Config {
+        data_dir: b_data,
+        ..crate::roster_cluster::node(&redis)
+    })
+    .await;
+    let kept = event(&b).await;
+    assert_eq!(kept["name"], "Cluster 1k");
+    assert!(
+        (kept["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0,
+        "{kept}"
+    );
+}
