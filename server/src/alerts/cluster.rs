@@ -21,19 +21,15 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use spectate_app::protocol::RunnerId;
-use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+use tokio::task::JoinHandle;
 
 use super::{Alert, Alerts, Kind, Stage};
-use crate::cluster::{Cluster, alerts::Whose, news::Channel};
-
-/// An alert as one node changed it.
-#[derive(Debug, Serialize, Deserialize)]
-struct Message {
-    node: String,
-    alert: Alert,
-}
+use crate::cluster::{
+    Cluster,
+    alerts::Whose,
+    news::{self, Channel, Heard},
+};
 
 impl Alerts {
     /// Tells the other nodes, if any, of `alert` as this node just changed it; frees
@@ -47,22 +43,11 @@ impl Alerts {
                 .release_alert(self.whose(&alert.runner, alert.kind), alert.id)
                 .await;
         }
-        let message = Message {
-            node: cluster.node.clone(),
-            alert: alert.clone(),
-        };
-        match (
-            serde_json::to_string(alert),
-            serde_json::to_string(&message),
-        ) {
-            (Ok(record), Ok(payload)) => {
-                cluster.record_alert(alert.id, &record).await;
-                cluster.tell(Channel::Alerts, payload).await;
-            }
-            (Err(err), _) | (_, Err(err)) => {
-                tracing::warn!(%err, "cluster: an alert could not be encoded");
-            }
+        match serde_json::to_string(alert) {
+            Ok(record) => cluster.record_alert(alert.id, &record).await,
+            Err(err) => tracing::warn!(%err, "cluster: an alert could not be encoded"),
         }
+        cluster.tell_news(Channel::Alerts, alert).await;
     }
 
     /// Whose alert `runner`'s of `kind` is, in this race, for its key in Redis.
@@ -98,44 +83,21 @@ impl Alerts {
     }
 }
 
-/// Applies the alerts the other nodes of `cluster` raise and move on, until the
-/// server stops.
+/// Applies the alerts the other nodes of `cluster` raise and move on, and each time
+/// the node links to Redis every alert kept there, until the server stops.
 pub fn follow(alerts: Arc<Alerts>, cluster: &Arc<Cluster>) -> JoinHandle<()> {
-    let mut news = cluster.news(Channel::Alerts);
-    let mut link = cluster.link_changes();
-    let cluster = cluster.clone();
-    let node = cluster.node.clone();
-    tokio::spawn(async move {
-        loop {
-            let received = tokio::select! {
-                received = news.recv() => received,
-                changed = link.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    // Linked (again): what happened meanwhile is in the record.
-                    if *link.borrow_and_update() {
-                        alerts.catch_up(&cluster).await;
-                    }
-                    continue;
-                }
-            };
-            let payload = match received {
-                Ok(payload) => payload,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "cluster: alert changes missed");
-                    continue;
-                }
-                Err(RecvError::Closed) => return,
-            };
-            match serde_json::from_str::<Message>(&payload) {
-                Ok(message) if message.node == node => {}
-                Ok(message) => {
-                    if let Err(err) = alerts.apply(&message.alert).await {
-                        tracing::error!(%err, id = message.alert.id, "cluster: another node's alert not stored");
+    let linked = cluster.clone();
+    news::listen(cluster, Channel::Alerts, move |heard| {
+        let (alerts, cluster) = (alerts.clone(), linked.clone());
+        async move {
+            match heard {
+                Heard::News(alert) => {
+                    if let Err(err) = alerts.apply(&alert).await {
+                        tracing::error!(%err, id = alert.id, "cluster: another node's alert not stored");
                     }
                 }
-                Err(err) => tracing::warn!(%err, "cluster: undecodable alert skipped"),
+                // What happened meanwhile is in the record.
+                Heard::Linked => alerts.catch_up(&cluster).await,
             }
         }
     })

@@ -3,6 +3,9 @@
 //! has its own Redis channel ([`Channel`]); the module that makes the change publishes
 //! it ([`Cluster::tell`]) and follows it on the other nodes ([`Cluster::news`]):
 //!
+//! Every message is an [`Envelope`]: the news and the node it comes from, so a node
+//! skips its own. [`listen`] is the one loop that follows a channel.
+//!
 //! - [`Channel::Field`]: the event's field and token revocations
 //!   (`crate::roster::cluster`).
 //! - [`Channel::Alerts`]: safety alerts raised, acknowledged, resolved
@@ -11,10 +14,16 @@
 //!
 //! Each arrives within the time of one pub/sub message. A node that is down or cut off
 //! from Redis when a change is made misses it (pub/sub keeps nothing); a module can
-//! also keep its latest news in Redis ([`Cluster::keep`]) for such a node to read when
-//! it links again ([`Cluster::kept`], [`Cluster::link_changes`]).
+//! also keep its latest news in Redis ([`Cluster::keep_news`]) for such a node to read
+//! when it links again ([`Heard::Linked`], [`Cluster::kept_news`]).
 
-use tokio::sync::broadcast;
+use std::{future::Future, sync::Arc};
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use tokio::{
+    sync::broadcast::{self, error::RecvError},
+    task::JoinHandle,
+};
 
 use super::{Cluster, lock};
 
@@ -49,6 +58,23 @@ impl Channel {
     }
 }
 
+/// A message between nodes: the node it comes from, and the news.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope<T> {
+    node: String,
+    news: T,
+}
+
+/// What a follower of a channel hears ([`listen`]).
+#[derive(Debug)]
+pub enum Heard<T> {
+    /// News another node published.
+    News(T),
+    /// The link to Redis came up (at start, or after a cut): news published while it
+    /// was down did not arrive.
+    Linked,
+}
+
 /// The news of each channel as it arrives, for the modules that follow it.
 #[derive(Debug)]
 pub struct Channels {
@@ -71,9 +97,52 @@ impl Channels {
 }
 
 impl Cluster {
+    /// Publishes `news` on `channel` to the other nodes, in an [`Envelope`]; false if
+    /// it could not be sent.
+    pub async fn tell_news<T: Serialize>(&self, channel: Channel, news: &T) -> bool {
+        match self.envelope(news) {
+            Some(payload) => self.tell(channel, payload).await,
+            None => false,
+        }
+    }
+
+    /// Keeps `news` in Redis as the latest of `channel` for `scope` (the race), for a
+    /// node that links later to read ([`Self::kept_news`]); for [`KEPT_S`].
+    pub async fn keep_news<T: Serialize>(&self, channel: Channel, scope: u64, news: &T) {
+        if let Some(payload) = self.envelope(news) {
+            self.keep(channel, scope, &payload).await;
+        }
+    }
+
+    /// The latest news of `channel` for `scope` kept in Redis, unless there is none or
+    /// this node kept it.
+    pub async fn kept_news<T: DeserializeOwned>(&self, channel: Channel, scope: u64) -> Option<T> {
+        let payload = self.kept(channel, scope).await?;
+        self.opened(channel, &payload)
+    }
+
+    fn envelope<T: Serialize>(&self, news: &T) -> Option<String> {
+        let node = self.node.clone();
+        serde_json::to_string(&Envelope { node, news })
+            .inspect_err(|err| tracing::warn!(%err, "cluster: news could not be encoded"))
+            .ok()
+    }
+
+    /// The news in `payload`, unless this node sent it (or it cannot be read).
+    fn opened<T: DeserializeOwned>(&self, channel: Channel, payload: &str) -> Option<T> {
+        match serde_json::from_str::<Envelope<T>>(payload) {
+            Ok(envelope) if envelope.node == self.node => None,
+            Ok(envelope) => Some(envelope.news),
+            Err(err) => {
+                tracing::warn!(%err, channel = channel.name(), "cluster: undecodable news skipped");
+                None
+            }
+        }
+    }
+
     /// Publishes `payload` (JSON) on `channel` to every node; false if Redis could not
     /// be reached.
-    pub async fn tell(&self, channel: Channel, payload: String) -> bool {
+    async fn tell(&self, channel: Channel, payload: String) -> bool {
         let Some(mut link) = lock(&self.link).clone() else {
             tracing::warn!(
                 channel = channel.name(),
@@ -94,7 +163,7 @@ impl Cluster {
 
     /// Keeps `payload` in Redis as the latest of `channel` for `scope` (the race), for
     /// a node that links later ([`Self::kept`]); for [`KEPT_S`].
-    pub async fn keep(&self, channel: Channel, scope: u64, payload: &str) {
+    async fn keep(&self, channel: Channel, scope: u64, payload: &str) {
         let Some(mut link) = lock(&self.link).clone() else {
             return;
         };
@@ -111,7 +180,7 @@ impl Cluster {
     }
 
     /// The latest of `channel` for `scope` that a node kept, if any.
-    pub async fn kept(&self, channel: Channel, scope: u64) -> Option<String> {
+    async fn kept(&self, channel: Channel, scope: u64) -> Option<String> {
         let mut link = lock(&self.link).clone()?;
         redis::cmd("GET")
             .arg(self.keys.kept(channel, scope))
@@ -120,16 +189,6 @@ impl Cluster {
             .inspect_err(|err| tracing::warn!(%err, "cluster: kept news not read"))
             .ok()
             .flatten()
-    }
-
-    /// What any node (this one too) publishes on `channel`, as it arrives.
-    pub fn news(&self, channel: Channel) -> broadcast::Receiver<String> {
-        self.news.sender(channel).subscribe()
-    }
-
-    /// Changes each time the link to Redis goes up (true) or down.
-    pub fn link_changes(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.up.subscribe()
     }
 
     /// The Redis channels of every kind of news.
@@ -152,4 +211,44 @@ impl Cluster {
         }
         true
     }
+}
+
+/// Hands `handle` the news other nodes publish on `channel`, in order, and
+/// [`Heard::Linked`] each time the link to Redis comes up; until the server stops.
+/// Start it before the link, so that nothing is missed.
+pub fn listen<T, F, Fut>(cluster: &Arc<Cluster>, channel: Channel, mut handle: F) -> JoinHandle<()>
+where
+    T: DeserializeOwned + Send + 'static,
+    F: FnMut(Heard<T>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let mut news = cluster.news.sender(channel).subscribe();
+    let mut link = cluster.up.subscribe();
+    let cluster = cluster.clone();
+    tokio::spawn(async move {
+        loop {
+            let payload = tokio::select! {
+                received = news.recv() => match received {
+                    Ok(payload) => payload,
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, channel = channel.name(), "cluster: news missed");
+                        continue;
+                    }
+                    Err(RecvError::Closed) => return,
+                },
+                changed = link.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    if *link.borrow_and_update() {
+                        handle(Heard::Linked).await;
+                    }
+                    continue;
+                }
+            };
+            if let Some(news) = cluster.opened(channel, &payload) {
+                handle(Heard::News(news)).await;
+            }
+        }
+    })
 }

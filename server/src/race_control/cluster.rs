@@ -17,13 +17,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use spectate_app::protocol::{RunnerId, announcement::Announcement};
-use tokio::{
-    sync::{broadcast::error::RecvError, mpsc},
-    task::JoinHandle,
-};
+use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::{
-    cluster::{Cluster, news::Channel},
+    cluster::{
+        Cluster,
+        news::{self, Channel, Heard},
+    },
     hub::{Hub, now_ms},
     race::verdicts::Verdict,
     store::Store,
@@ -41,7 +41,6 @@ pub(crate) struct Ruled {
 /// The announcement as one node set it (`None`: cleared), by whom and when.
 #[derive(Debug, Serialize, Deserialize)]
 struct Message {
-    node: String,
     announcement: Option<Announcement>,
     by: String,
     /// When it was set or cleared (Unix ms).
@@ -66,20 +65,14 @@ pub(crate) async fn share_announcement(
         return;
     };
     let message = Message {
-        node: cluster.node.clone(),
         announcement: announcement.cloned(),
         by: by.to_owned(),
         at_ms: announcement.map_or_else(now_ms, |a| a.at_ms),
     };
-    match serde_json::to_string(&message) {
-        Ok(payload) => {
-            cluster
-                .keep(Channel::RaceControl, scope(hub), &payload)
-                .await;
-            cluster.tell(Channel::RaceControl, payload).await;
-        }
-        Err(err) => tracing::warn!(%err, "cluster: an announcement could not be encoded"),
-    }
+    cluster
+        .keep_news(Channel::RaceControl, scope(hub), &message)
+        .await;
+    cluster.tell_news(Channel::RaceControl, &message).await;
 }
 
 /// Applies another node's announcement unless this node has it, or a later one.
@@ -109,39 +102,16 @@ async fn adopt_announcement(hub: &Hub, store: &Store, message: Message) {
 /// Applies the announcements the other nodes of `cluster` set, until the server stops;
 /// each time the node links to Redis, the one kept there (made while it was away).
 pub(crate) fn follow(hub: Arc<Hub>, store: Store, cluster: &Arc<Cluster>) -> JoinHandle<()> {
-    let mut news = cluster.news(Channel::RaceControl);
-    let mut link = cluster.link_changes();
-    let cluster = cluster.clone();
-    let node = cluster.node.clone();
-    tokio::spawn(async move {
-        loop {
-            let received = tokio::select! {
-                received = news.recv() => received,
-                changed = link.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    if !*link.borrow_and_update() {
-                        continue;
-                    }
-                    match cluster.kept(Channel::RaceControl, scope(&hub)).await {
-                        Some(payload) => Ok(payload),
-                        None => continue,
-                    }
-                }
+    let linked = cluster.clone();
+    news::listen(cluster, Channel::RaceControl, move |heard| {
+        let (hub, store, cluster) = (hub.clone(), store.clone(), linked.clone());
+        async move {
+            let message = match heard {
+                Heard::News(message) => Some(message),
+                Heard::Linked => cluster.kept_news(Channel::RaceControl, scope(&hub)).await,
             };
-            let payload = match received {
-                Ok(payload) => payload,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "cluster: announcements missed");
-                    continue;
-                }
-                Err(RecvError::Closed) => return,
-            };
-            match serde_json::from_str::<Message>(&payload) {
-                Ok(message) if message.node == node => {}
-                Ok(message) => adopt_announcement(&hub, &store, message).await,
-                Err(err) => tracing::warn!(%err, "cluster: undecodable announcement skipped"),
+            if let Some(message) = message {
+                adopt_announcement(&hub, &store, message).await;
             }
         }
     })
