@@ -45,7 +45,7 @@ impl Alerts {
                 acknowledged: None,
                 resolved: None,
             };
-            self.apply(&alert).await?;
+            self.apply(vec![alert.clone()]).await?;
             Ok::<_, AlertError>(Some(alert))
         };
         match raised.await {
@@ -80,7 +80,7 @@ impl Alerts {
             (at, _) => return Err(AlertError::Stage { id, stage: at }),
         }
         next.stage = stage;
-        if !self.apply(&next).await? {
+        if self.apply(vec![next.clone()]).await?.is_empty() {
             // Moved on meanwhile, by another organiser here or on another node.
             let at = self.store.alert(id).await?.map_or(stage, |a| a.stage);
             return Err(AlertError::Stage { id, stage: at });
@@ -89,24 +89,31 @@ impl Alerts {
         Ok(next)
     }
 
-    /// The one way in for an alert as it is now, raised or moved on here or on
-    /// another node: stored (unless the store has it at that stage or later), the
-    /// open ones noted, then pushed. True if it changed anything.
-    pub(crate) async fn apply(&self, alert: &Alert) -> Result<bool, StoreError> {
-        if !self.store.put_alert(alert.clone()).await? {
-            return Ok(false);
-        }
+    /// The one way in for alerts as they are now, raised or moved on here or on
+    /// another node: stored (but for those the store has at that stage or later, in
+    /// one transaction), the open ones noted, then pushed. Returns those that changed.
+    pub(crate) async fn apply(&self, alerts: Vec<Alert>) -> Result<Vec<Alert>, StoreError> {
+        let stored = self.store.put_alerts(alerts.clone()).await?;
+        let changed: Vec<Alert> = alerts
+            .into_iter()
+            .zip(stored)
+            .filter_map(|(alert, changed)| changed.then_some(alert))
+            .collect();
         {
             let mut inner = self.lock();
-            let key = (alert.runner.clone(), alert.kind);
-            if alert.stage == Stage::Resolved {
-                inner.open.remove(&key);
-            } else {
-                inner.open.insert(key);
+            for alert in &changed {
+                let key = (alert.runner.clone(), alert.kind);
+                if alert.stage == Stage::Resolved {
+                    inner.open.remove(&key);
+                } else {
+                    inner.open.insert(key);
+                }
+                inner.last_id = inner.last_id.max(alert.id);
             }
-            inner.last_id = inner.last_id.max(alert.id);
         }
-        let _ = self.live.send(alert.clone());
-        Ok(true)
+        for alert in &changed {
+            let _ = self.live.send(alert.clone());
+        }
+        Ok(changed)
     }
 }

@@ -59,26 +59,31 @@ impl Alerts {
         }
     }
 
-    /// Applies every alert Redis keeps: those raised or moved on while this node was
-    /// down or cut off (the others change nothing).
+    /// Applies every alert Redis keeps, in one store transaction: those raised or
+    /// moved on while this node was down or cut off (the others change nothing).
     async fn catch_up(&self, cluster: &Cluster) {
         let Ok(record) = cluster.alert_record().await else {
             return;
         };
-        let mut caught = 0;
-        for json in record {
-            match serde_json::from_str::<Alert>(&json) {
-                Ok(alert) => match self.apply(&alert).await {
-                    Ok(changed) => caught += usize::from(changed),
-                    Err(err) => {
-                        tracing::error!(%err, id = alert.id, "cluster: an alert not stored")
-                    }
-                },
-                Err(err) => tracing::warn!(%err, "cluster: undecodable alert in the record"),
+        let kept: Vec<Alert> = record
+            .iter()
+            .filter_map(|json| {
+                serde_json::from_str(json)
+                    .inspect_err(
+                        |err| tracing::warn!(%err, "cluster: undecodable alert in the record"),
+                    )
+                    .ok()
+            })
+            .collect();
+        match self.apply(kept).await {
+            Ok(caught) if !caught.is_empty() => {
+                tracing::info!(
+                    caught = caught.len(),
+                    "cluster: alerts caught up from Redis"
+                );
             }
-        }
-        if caught > 0 {
-            tracing::info!(caught, "cluster: alerts caught up from Redis");
+            Ok(_) => {}
+            Err(err) => tracing::error!(%err, "cluster: the alerts kept in Redis not stored"),
         }
     }
 }
@@ -87,13 +92,14 @@ impl Alerts {
 /// the node links to Redis every alert kept there, until the server stops.
 pub fn follow(alerts: Arc<Alerts>, cluster: &Arc<Cluster>) -> JoinHandle<()> {
     let linked = cluster.clone();
-    news::listen(cluster, Channel::Alerts, move |heard| {
+    news::listen(cluster, Channel::Alerts, move |heard: Heard<Alert>| {
         let (alerts, cluster) = (alerts.clone(), linked.clone());
         async move {
             match heard {
                 Heard::News(alert) => {
-                    if let Err(err) = alerts.apply(&alert).await {
-                        tracing::error!(%err, id = alert.id, "cluster: another node's alert not stored");
+                    let id = alert.id;
+                    if let Err(err) = alerts.apply(vec![alert]).await {
+                        tracing::error!(%err, id, "cluster: another node's alert not stored");
                     }
                 }
                 // What happened meanwhile is in the record.

@@ -13,47 +13,20 @@ const COLUMNS: &str = "id, runner, kind, lat, lng, raised_ms, stage, acknowledge
 const RANK: &str = "CASE {} WHEN 'raised' THEN 0 WHEN 'acknowledged' THEN 1 ELSE 2 END";
 
 impl Store {
-    /// Stores `alert` as it is now: a new one, or a later stage of one stored (the
-    /// same number, runner and kind). True if that changed the store; false if it
-    /// holds that alert at that stage or past it already (an older word of it, from
-    /// this node or another), or another alert under that number.
-    pub async fn put_alert(&self, alert: Alert) -> Result<bool, StoreError> {
+    /// Stores each of `alerts` as it is now, in one transaction: a new one, or a later
+    /// stage of one stored (the same number, runner and kind). For each, true if that
+    /// changed the store; false if it holds that alert at that stage or past it
+    /// already (an older word of it, from this node or another), or another alert
+    /// under that number.
+    pub async fn put_alerts(&self, alerts: Vec<Alert>) -> Result<Vec<bool>, StoreError> {
         self.run(move |connection| {
-            let step = |s: &Option<Step>| {
-                (
-                    s.as_ref().map(|s| s.by.clone()),
-                    s.as_ref().map(|s| s.at_ms as i64),
-                )
-            };
-            let (acknowledged_by, acknowledged_ms) = step(&alert.acknowledged);
-            let (resolved_by, resolved_ms) = step(&alert.resolved);
-            let changed = connection.execute(
-                &format!(
-                    "INSERT INTO alerts ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                     ON CONFLICT (id) DO UPDATE SET stage = excluded.stage,
-                       acknowledged_by = coalesce(acknowledged_by, excluded.acknowledged_by),
-                       acknowledged_ms = coalesce(acknowledged_ms, excluded.acknowledged_ms),
-                       resolved_by = coalesce(resolved_by, excluded.resolved_by),
-                       resolved_ms = coalesce(resolved_ms, excluded.resolved_ms)
-                     WHERE runner = excluded.runner AND kind = excluded.kind AND {} > {}",
-                    RANK.replace("{}", "excluded.stage"),
-                    RANK.replace("{}", "stage"),
-                ),
-                params![
-                    alert.id,
-                    alert.runner.as_str(),
-                    alert.kind.as_str(),
-                    alert.position.lat(),
-                    alert.position.lng(),
-                    alert.raised_ms as i64,
-                    stage_name(alert.stage),
-                    acknowledged_by,
-                    acknowledged_ms,
-                    resolved_by,
-                    resolved_ms,
-                ],
-            )?;
-            Ok(changed > 0)
+            let tx = connection.transaction()?;
+            let changed = alerts
+                .iter()
+                .map(|alert| upsert(&tx, alert))
+                .collect::<Result<Vec<_>, _>>()?;
+            tx.commit()?;
+            Ok(changed)
         })
         .await
     }
@@ -128,4 +101,43 @@ fn row_to_alert(row: &Row<'_>) -> rusqlite::Result<Option<Alert>> {
         acknowledged: step(7, 8)?,
         resolved: step(9, 10)?,
     }))
+}
+
+/// One alert of [`Store::put_alerts`]: true if it changed the store.
+fn upsert(connection: &rusqlite::Connection, alert: &Alert) -> rusqlite::Result<bool> {
+    let step = |s: &Option<Step>| {
+        (
+            s.as_ref().map(|s| s.by.clone()),
+            s.as_ref().map(|s| s.at_ms as i64),
+        )
+    };
+    let (acknowledged_by, acknowledged_ms) = step(&alert.acknowledged);
+    let (resolved_by, resolved_ms) = step(&alert.resolved);
+    let changed = connection.execute(
+        &format!(
+            "INSERT INTO alerts ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     ON CONFLICT (id) DO UPDATE SET stage = excluded.stage,
+                       acknowledged_by = coalesce(acknowledged_by, excluded.acknowledged_by),
+                       acknowledged_ms = coalesce(acknowledged_ms, excluded.acknowledged_ms),
+                       resolved_by = coalesce(resolved_by, excluded.resolved_by),
+                       resolved_ms = coalesce(resolved_ms, excluded.resolved_ms)
+                     WHERE runner = excluded.runner AND kind = excluded.kind AND {} > {}",
+            RANK.replace("{}", "excluded.stage"),
+            RANK.replace("{}", "stage"),
+        ),
+        params![
+            alert.id,
+            alert.runner.as_str(),
+            alert.kind.as_str(),
+            alert.position.lat(),
+            alert.position.lng(),
+            alert.raised_ms as i64,
+            stage_name(alert.stage),
+            acknowledged_by,
+            acknowledged_ms,
+            resolved_by,
+            resolved_ms,
+        ],
+    )?;
+    Ok(changed > 0)
 }
