@@ -8,7 +8,7 @@
 const { spawn, execFileSync } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { test, expect, snapshot, waitHealthy, signIn } = require('./fixtures');
+const { test, expect, snapshot, waitHealthy, signIn, stopServer } = require('./fixtures');
 const { seriousProblems } = require('./axe');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -34,12 +34,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  if (server) {
-    await new Promise((resolve) => {
-      server.once('exit', resolve);
-      server.kill('SIGTERM');
-    });
-  }
+  await stopServer(server);
 });
 
 /** A straight course east along the Seine, a point every ~73 m with elevations, and a
@@ -87,7 +82,7 @@ test('the event set up in the browser: settings, a course refused then taken, a 
 
   // Refused, each with its reason, and nothing saved.
   await upload(page, 'runners.csv', Buffer.from('bib,name\n1,Ada\n'));
-  await expect(page.locator('#problems')).toContainText('the GPX file: not a readable GPX file');
+  await expect(page.locator('#problems')).toContainText('the GPX file: line 1: not well-formed XML');
   await expect(page.locator('#problems')).toContainText('nothing was saved');
   await upload(page, 'huge.gpx', Buffer.alloc(50 * 1024 * 1024, 32));
   await expect(page.locator('body')).toContainText('over the limit');

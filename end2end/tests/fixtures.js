@@ -136,6 +136,15 @@ function addOrganiser(name, password) {
   );
 }
 
+/** Stops a server a spec started itself, and waits for it to exit. */
+async function stopServer(server) {
+  if (!server) return;
+  await new Promise((resolve) => {
+    server.once('exit', resolve);
+    server.kill('SIGTERM');
+  });
+}
+
 /** The server binary and data directory of playwright.config.js. */
 function serverPaths() {
   const root = path.resolve(__dirname, '..', '..');
@@ -165,5 +174,5 @@ async function signIn(page, name, password) {
 
 module.exports = {
   test, expect: base.expect, watch, waitLive, openSocket, publisher, v1Publisher, raceView, snapshot, waitHealthy,
-  labelsOnScreen, addOrganiser, runnerToken, signIn,
+  labelsOnScreen, addOrganiser, runnerToken, signIn, stopServer,
 };

@@ -8,7 +8,7 @@
 const { spawn } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { test, expect, waitLive, publisher, v1Publisher, raceView, snapshot, labelsOnScreen, waitHealthy } = require('./fixtures');
+const { test, expect, waitLive, publisher, v1Publisher, raceView, snapshot, labelsOnScreen, waitHealthy, stopServer } = require('./fixtures');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
@@ -29,12 +29,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  if (server) {
-    await new Promise((resolve) => {
-      server.once('exit', resolve);
-      server.kill('SIGTERM');
-    });
-  }
+  await stopServer(server);
 });
 
 /** `[lat, lng]` about `metres` along the course (the view has a point per 25 m). */

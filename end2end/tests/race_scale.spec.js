@@ -7,7 +7,7 @@
 const { spawn, execFileSync } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { test, expect, snapshot, waitHealthy, labelsOnScreen } = require('./fixtures');
+const { test, expect, snapshot, waitHealthy, labelsOnScreen, stopServer } = require('./fixtures');
 const { seriousProblems } = require('./axe');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -87,12 +87,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   clearInterval(ticker);
-  if (server) {
-    await new Promise((resolve) => {
-      server.once('exit', resolve);
-      server.kill('SIGTERM');
-    });
-  }
+  await stopServer(server);
 });
 
 /** Records, from the page's first script on, when each socket to `/ws` is made and

@@ -3,7 +3,7 @@
 const { spawn } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { test, expect, waitLive, publisher, waitHealthy } = require('./fixtures');
+const { test, expect, waitLive, publisher, waitHealthy, stopServer } = require('./fixtures');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.SPECTATE_BIN || path.join(ROOT, 'target/debug/spectate');
@@ -18,13 +18,6 @@ function startServer() {
   return child;
 }
 
-
-function stopServer(child) {
-  return new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
 
 test('the page reconnects with backoff after a restart and follows again', async ({ browser }) => {
   fs.rmSync(DATA, { recursive: true, force: true });

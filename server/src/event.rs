@@ -144,6 +144,25 @@ impl Event {
         path: &Path,
         read_course: impl Fn(&Path) -> std::io::Result<String>,
     ) -> Result<Self, EventErrors> {
+        Self::check(text, path, read_course, Field::Needed)
+    }
+
+    /// [`Self::parse_with`] for the console's settings, whose event may have no runners
+    /// yet (they come next, by form or CSV).
+    pub(crate) fn parse_settings(
+        text: &str,
+        path: &Path,
+        read_course: impl Fn(&Path) -> std::io::Result<String>,
+    ) -> Result<Self, EventErrors> {
+        Self::check(text, path, read_course, Field::MayBeEmpty)
+    }
+
+    fn check(
+        text: &str,
+        path: &Path,
+        read_course: impl Fn(&Path) -> std::io::Result<String>,
+        field: Field,
+    ) -> Result<Self, EventErrors> {
         let raw: RawEvent = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start));
             EventErrors::single(path, line, e.message().to_owned())
@@ -190,10 +209,10 @@ impl Event {
             Ok(gpx) => Course::from_gpx(&gpx)
                 .inspect(|_| course_gpx = Arc::from(gpx.as_str()))
                 .map_err(|e| {
-                    problem(
-                        Some(raw.course.span()),
-                        format!("course {}: {e}", course_path.display()),
-                    )
+                    for message in e.messages() {
+                        let at = course_path.display();
+                        problem(Some(raw.course.span()), format!("course {at}: {message}"));
+                    }
                 })
                 .ok(),
             Err(e) => {
@@ -291,7 +310,7 @@ impl Event {
             problem(span, message);
         }
         let devices = field::devices_of(&runners);
-        if runners.is_empty() {
+        if runners.is_empty() && field == Field::Needed {
             problem(
                 None,
                 "the event has no runners; add [[runners]] entries".into(),
@@ -315,6 +334,13 @@ impl Event {
             _ => Err(errors),
         }
     }
+}
+
+/// Whether an event may have no runners: an event file's must, the console's not yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Needed,
+    MayBeEmpty,
 }
 
 /// IANA zone names are `UTC` or `Area/Location` made of letters, digits, `_+-`.

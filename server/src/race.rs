@@ -108,21 +108,25 @@ impl Race {
     }
 
     /// Swaps in `event` whose settings changed ([`crate::roster::settings`]): its
-    /// timing points and the start at `start_ms` too. Progress already made is kept:
-    /// the next fixes are projected onto the new course from where each runner was.
+    /// timing points and the start at `start_ms` too. On the same course, progress
+    /// made is kept (points now behind a runner get no split); on a new course, where
+    /// the old distances mean nothing, each runner is placed again by their next fix.
     pub fn replace_settings(&self, event: Arc<Event>, start_ms: u64) {
-        let along: Vec<(RunnerId, f64)> = self
-            .runners
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|(_, p)| p.started)
-            .map(|(bib, p)| (bib.clone(), p.distance_m))
-            .collect();
+        let same_course = self.event().course_gpx == event.course_gpx;
+        let along: Vec<(RunnerId, f64)> = {
+            let mut runners = self.runners.lock().unwrap_or_else(|e| e.into_inner());
+            if !same_course {
+                runners.clear();
+            }
+            runners
+                .iter()
+                .filter(|(_, p)| p.started)
+                .map(|(bib, p)| (bib.clone(), p.distance_m))
+                .collect()
+        };
         {
             let mut book = self.book();
             let mut replanned = book.replanned(&event, start_ms);
-            // Points now behind a runner were passed unseen: no split for them.
             for (bib, at_m) in &along {
                 replanned.join(bib, *at_m);
             }

@@ -224,12 +224,12 @@ impl Application {
             (None, Some(_)) => Some((Event::demo(), Event::demo_text().to_owned())),
             (None, None) => None,
         };
+        // Without a file, the event the store holds (created in the console) if any.
         let event = match event {
-            Some((event, text)) => Some(Arc::new(
-                crate::roster::start::open(&store, event, &text).await?,
-            )),
-            None => None,
-        };
+            Some((event, text)) => Some(crate::roster::start::open(&store, event, &text).await?),
+            None => crate::roster::start::stored(&store).await?,
+        }
+        .map(Arc::new);
         let access = Access {
             open_publishing: config.open_publishing || config.demo.is_some(),
             keys: TokenKeys::new(&secret::load_or_create(
@@ -266,8 +266,7 @@ impl Application {
         hub = hub.with_timing(splits_sink).with_rulings(rulings_sink);
         let hub = Arc::new(hub);
         let alerts = Arc::new(
-            crate::alerts::Alerts::new(hub.race().cloned(), store.clone())
-                .with_cluster(cluster.clone()),
+            crate::alerts::Alerts::new(hub.clone(), store.clone()).with_cluster(cluster.clone()),
         );
         alerts.restore().await?;
         let intake = Arc::new(

@@ -53,7 +53,7 @@ impl Alerts {
     /// Whose alert `runner`'s of `kind` is, in this race, for its key in Redis.
     pub(super) fn whose<'a>(&self, runner: &'a RunnerId, kind: Kind) -> Whose<'a> {
         Whose {
-            race_start_ms: self.race.as_ref().map_or(0, |r| r.start_ms()),
+            race_start_ms: self.race().map_or(0, |r| r.start_ms()),
             runner: runner.as_str(),
             kind: kind.as_str(),
         }

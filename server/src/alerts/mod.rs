@@ -83,7 +83,8 @@ pub enum AlertError {
 /// The rules, every runner's watch and the alerts not yet resolved.
 #[derive(Debug)]
 pub struct Alerts {
-    race: Option<Arc<Race>>,
+    /// The race is the hub's: an event created in the console is watched from then on.
+    hub: Arc<crate::hub::Hub>,
     store: Store,
     /// Held for map updates, never across an await.
     inner: Mutex<Inner>,
@@ -104,10 +105,10 @@ struct Inner {
 }
 
 impl Alerts {
-    /// The alerts of `race`'s event (none but SOS without one), kept in `store`.
-    pub fn new(race: Option<Arc<Race>>, store: Store) -> Self {
+    /// The alerts of the event `hub` races (none but SOS without one), kept in `store`.
+    pub fn new(hub: Arc<crate::hub::Hub>, store: Store) -> Self {
         Self {
-            race,
+            hub,
             store,
             inner: Mutex::default(),
             live: broadcast::channel(LIVE_BACKLOG).0,
@@ -115,11 +116,16 @@ impl Alerts {
         }
     }
 
+    /// The race watched, if the server tracks an event.
+    fn race(&self) -> Option<&Arc<Race>> {
+        self.hub.race()
+    }
+
     /// The event's thresholds and checkpoints as they are now: the console can change
     /// them while the race runs ([`crate::roster::settings`]), so they are read from
     /// the race each time (an `Arc` clone and a few binary searches).
     fn rules(&self) -> (Thresholds, Vec<LatLng>) {
-        self.race.as_ref().map_or_else(
+        self.race().map_or_else(
             || (Thresholds::default(), Vec::new()),
             |race| {
                 let event = race.event();
@@ -158,9 +164,7 @@ impl Alerts {
     /// so that fixes for made-up ids (an `--open` server takes them) cannot grow the
     /// maps.
     fn in_field(&self, runner: &RunnerId) -> bool {
-        self.race
-            .as_ref()
-            .is_some_and(|race| race.has_runner(runner))
+        self.race().is_some_and(|race| race.has_runner(runner))
     }
 
     /// A stored fix read back at start: counted, and the runner watched from now,
@@ -234,7 +238,7 @@ impl Alerts {
     /// Looks at the passing of time for every runner who is running.
     pub async fn sweep(&self) {
         let now_wall = now_ms();
-        let (started, finished) = match &self.race {
+        let (started, finished) = match self.race() {
             Some(race) => (race.start_ms() <= now_wall, race.book().finish_times()),
             None => (false, HashMap::new()),
         };
@@ -271,7 +275,7 @@ impl Alerts {
 
     /// Whether the race has `runner` off the course now.
     fn off_course(&self, runner: &RunnerId) -> bool {
-        self.race.as_ref().is_some_and(|r| r.off_course(runner))
+        self.race().is_some_and(|r| r.off_course(runner))
     }
 
     /// Every stored alert, newest first.

@@ -80,7 +80,7 @@ impl Tracker {
 impl Alerts {
     /// The monitor's rows, in the board's order; empty without an event.
     pub fn monitor(&self, now_ms: u64) -> Vec<RunnerRow> {
-        let Some(race) = &self.race else {
+        let Some(race) = self.race() else {
             return Vec::new();
         };
         let board = race.leaderboard(now_ms);
@@ -154,7 +154,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let event = std::sync::Arc::new(crate::event::Event::demo());
         let race = std::sync::Arc::new(crate::race::Race::new(event));
-        let alerts = Alerts::new(Some(race), crate::store::Store::open(&dir).unwrap());
+        let hub = std::sync::Arc::new(
+            crate::hub::Hub::new(Default::default(), crate::auth::Access::open_for_tests())
+                .with_race(race),
+        );
+        let alerts = Alerts::new(hub, crate::store::Store::open(&dir).unwrap());
         let reading = Reading {
             position: spectate_app::protocol::LatLng::parse(0.0, 0.0).unwrap(),
             battery_pct: Some(5.0),

@@ -31,7 +31,7 @@
 //! `restarted` gap, and numbering starts again.
 
 pub mod alerts;
-mod keys;
+pub mod keys;
 pub mod link;
 pub mod news;
 pub mod presence;
@@ -52,8 +52,6 @@ use tokio::{
 };
 
 use crate::hub::{ConnId, Hub, topics::Audience};
-
-pub use keys::Keys;
 
 /// How many publishes may wait for Redis before new ones are refused.
 const QUEUE: usize = 65_536;
@@ -95,7 +93,7 @@ pub struct Cluster {
     /// This node's name in Redis (random per run).
     pub node: String,
     /// Names in Redis.
-    pub keys: Keys,
+    pub keys: keys::Keys,
     client: redis::Client,
     link: Mutex<Option<link::Link>>,
     up: watch::Sender<bool>,
@@ -136,7 +134,7 @@ impl Cluster {
         let (outgoing, incoming) = mpsc::channel(QUEUE);
         Ok(Self {
             node: format!("{:012x}", fastrand::u64(..) >> 16),
-            keys: Keys::new(prefix),
+            keys: keys::Keys::new(prefix),
             client,
             link: Mutex::new(None),
             up: watch::channel(false).0,

@@ -3,12 +3,14 @@
 //! "how far along is this waypoint" is a nearest-point search. The GPX file's named
 //! waypoints come along, for checkpoints defined by name.
 
+mod gpx_check;
 mod grid;
 
 use std::io::Cursor;
 
 use spectate_app::protocol::LatLng;
 
+pub use self::gpx_check::GpxProblem;
 use self::grid::SegmentGrid;
 
 /// The real run bundled for the demo (see `assets/demo/README.md` for its licence).
@@ -17,12 +19,25 @@ pub const DEMO_GPX: &str = include_str!("../../assets/demo/garmin-activity.gpx")
 /// Why a GPX file could not become a course.
 #[derive(Debug, thiserror::Error)]
 pub enum CourseError {
+    /// The file has problems, each at its line ([`gpx_check`]).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Lines(Vec<GpxProblem>),
     /// The XML did not parse as GPX.
     #[error("not a readable GPX file: {0}")]
     Gpx(String),
     /// Fewer than two usable points.
     #[error("the track has {0} usable points; a course needs at least 2")]
     TooShort(usize),
+}
+
+impl CourseError {
+    /// Each problem in words: one per line of [`CourseError::Lines`], else one.
+    pub fn messages(&self) -> Vec<String> {
+        match self {
+            Self::Lines(problems) => problems.iter().map(ToString::to_string).collect(),
+            other => vec![other.to_string()],
+        }
+    }
 }
 
 /// Where a point lies relative to the course line.
@@ -52,6 +67,10 @@ pub struct Course {
 impl Course {
     /// Reads every track point of a GPX document, in order.
     pub fn from_gpx(text: &str) -> Result<Self, CourseError> {
+        let problems = gpx_check::check(text);
+        if !problems.is_empty() {
+            return Err(CourseError::Lines(problems));
+        }
         let gpx = gpx::read(Cursor::new(text)).map_err(|e| CourseError::Gpx(e.to_string()))?;
         let (points, elevations): (Vec<LatLng>, Vec<Option<f64>>) = gpx
             .tracks

@@ -32,6 +32,7 @@ pub mod outbox;
 pub mod presence;
 pub mod rate_limit;
 pub mod relay;
+mod rulings;
 mod splits;
 pub mod stats;
 mod subscribing;
@@ -87,8 +88,10 @@ pub struct Hub {
     pub access: Access,
     /// Connection limits.
     pub admission: Admission,
-    /// The race of the event being tracked, fed with every runner fix.
-    race: Option<Arc<crate::race::Race>>,
+    /// The race of the event being tracked, fed with every runner fix: set at start,
+    /// or once when an organiser creates the event in the console
+    /// ([`Self::start_race`]); never replaced (its event is, inside it).
+    race: std::sync::OnceLock<Arc<crate::race::Race>>,
     /// Open sockets.
     pub connections: connections::Connections,
     /// Where publications go beyond this process: the cluster (`--redis-url`), or
@@ -130,7 +133,7 @@ impl Hub {
                 limits.max_topics_per_ip,
             ),
             connections: connections::Connections::default(),
-            race: None,
+            race: std::sync::OnceLock::new(),
             limits,
             access,
             // Random, so a restarted server never accepts a resume meant for the old one.
@@ -144,31 +147,13 @@ impl Hub {
         }
     }
 
-    /// The hub whose statuses adopted from other nodes go to `sink` to be stored.
-    pub(crate) fn with_rulings(
-        self,
-        sink: tokio::sync::mpsc::UnboundedSender<crate::race_control::cluster::Ruled>,
-    ) -> Self {
-        Self {
-            rulings: Some(sink),
-            ..self
-        }
-    }
-
-    /// A status adopted from another node, on its way to the store.
-    pub(crate) fn ruled(&self, ruled: crate::race_control::cluster::Ruled) {
-        if let Some(sink) = &self.rulings {
-            let _ = sink.send(ruled);
-        }
-    }
-
     /// The hub of a server tracking `race`: only its runners count in presence.
     pub fn with_race(self, race: Arc<crate::race::Race>) -> Self {
         let event = race.event();
         let entrants = event.runners.iter().map(|r| r.bib.clone());
         Self {
             topics: self.topics.with_entrants(entrants),
-            race: Some(race),
+            race: std::sync::OnceLock::from(race),
             ..self
         }
     }
@@ -183,7 +168,22 @@ impl Hub {
 
     /// The race of the event being tracked, if any.
     pub fn race(&self) -> Option<&Arc<crate::race::Race>> {
-        self.race.as_ref()
+        self.race.get()
+    }
+
+    /// Starts tracking `race` on a server that tracked no event (the console created
+    /// it): its runners count in presence, and its topics open. Gives `race` back if
+    /// the server tracks an event already.
+    pub(crate) fn start_race(
+        &self,
+        race: Arc<crate::race::Race>,
+    ) -> Result<(), Arc<crate::race::Race>> {
+        let event = race.event();
+        self.race.set(race)?;
+        self.topics
+            .set_entrants(event.runners.iter().map(|r| r.bib.clone()));
+        self.board.touch();
+        Ok(())
     }
 
     /// The relay this node publishes through (a cluster), if any.
@@ -294,7 +294,7 @@ impl Hub {
     /// A fix that carries the runner past a checkpoint or the finish records the split
     /// there (once: see `race::splits`), which [`crate::timing`] stores and publishes.
     pub fn record_fix(&self, runner: &RunnerId, position: LatLng, taken_ms: u64) {
-        if let Some(race) = self.race.as_ref()
+        if let Some(race) = self.race.get()
             && let Some(splits) = race.record_splits(runner, position, taken_ms)
         {
             self.board.touch();

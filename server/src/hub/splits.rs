@@ -41,7 +41,7 @@ impl Hub {
     /// ([`Self::adopt_split`]).
     pub(crate) fn publish_split(&self, split: Split) -> Result<(), ProtocolError> {
         let topic = Topic::Runner(split.bib.clone());
-        let start = self.race.as_ref().map_or(0, |r| r.start_ms());
+        let start = self.race.get().map_or(0, |r| r.start_ms());
         let once = format!("split:{start}:{}:{}", split.bib, split.point);
         let data = EventData::Split {
             split: Box::new(split),
@@ -60,7 +60,7 @@ impl Hub {
     /// one, in place of its own if they differ, and the store keeps it too. So every
     /// node holds the same splits, whichever recorded them first.
     pub(crate) fn adopt_split(&self, split: &Split) {
-        if let Some(race) = &self.race
+        if let Some(race) = self.race.get()
             && race.book().adopt(split.clone())
         {
             self.timing_news(News::Adopted(split.clone()));
@@ -70,7 +70,7 @@ impl Hub {
     /// Starts the race over at `start_ms`: no progress, no split (stored ones are
     /// deleted too), and the field forgets every position. A new edition of the demo.
     pub(crate) fn restart_race(&self, start_ms: u64) {
-        if let Some(race) = &self.race {
+        if let Some(race) = self.race.get() {
             race.restart_at(start_ms);
             self.field.clear(now_ms());
             self.timing_news(News::Restarted);

@@ -25,9 +25,11 @@ impl Hub {
             Topic::Field | Topic::Board if format != WireFormat::App => Err(
                 ProtocolError::BadMessage(format!("{topic} is a protocol v1 topic (/ws)")),
             ),
-            Topic::Field | Topic::Board if self.race.is_none() => Err(ProtocolError::BadMessage(
-                format!("{topic} needs an event; this server tracks none"),
-            )),
+            Topic::Field | Topic::Board if self.race.get().is_none() => {
+                Err(ProtocolError::BadMessage(format!(
+                    "{topic} needs an event; this server tracks none"
+                )))
+            }
             Topic::Runner(runner)
                 if !trusted
                     && !self.topics.is_entrant(runner)
@@ -56,7 +58,7 @@ impl Hub {
         trusted: bool,
     ) -> Result<bool, ProtocolError> {
         self.check_subscribe(topic, subscriber.format, trusted)?;
-        match (topic, self.race.as_ref()) {
+        match (topic, self.race.get()) {
             (Topic::Field, Some(_)) => Ok(self.field.subscribe(conn, &subscriber.outbox, now_ms())),
             (Topic::Board, Some(race)) => Ok(self.board.subscribe(conn, &subscriber.outbox, race)),
             _ => {

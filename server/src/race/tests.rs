@@ -232,3 +232,50 @@ fn finishers_are_timed_behind_the_first_finisher() {
     assert_eq!(running_s, None);
     assert!(running_m > 1000.0, "{running_m}");
 }
+
+#[test]
+fn new_settings_keep_progress_on_the_same_course_and_place_runners_again_on_a_new_one() {
+    let race = race();
+    let demo = Event::demo();
+    let path = std::path::Path::new("assets/demo/event.toml");
+    let t0 = 1_000_000;
+    for i in 0..=10u64 {
+        let at = demo.course.position_at(500.0 * i as f64);
+        race.record(&bib("1"), at, t0 + i * 60_000);
+    }
+    let runner_1 = |race: &Race, now: u64| {
+        let board = race.leaderboard(now);
+        board
+            .standings
+            .into_iter()
+            .find(|s| s.bib == bib("1"))
+            .unwrap()
+    };
+    assert!((runner_1(&race, t0 + 600_000).distance_m - 5000.0).abs() < 10.0);
+
+    // Renamed, same course: the progress and the 3 km split stay.
+    let text = Event::demo_text().replace("Spectate demo run", "Renamed");
+    let renamed =
+        Event::parse_with(&text, path, |_| Ok(crate::course::DEMO_GPX.to_owned())).unwrap();
+    race.replace_settings(Arc::new(renamed), race.start_ms());
+    assert!((runner_1(&race, t0 + 600_000).distance_m - 5000.0).abs() < 10.0);
+    assert_eq!(race.book().of(&bib("1")).len(), 1);
+
+    // A new course, straight east for 14.6 km: placed again by the next fix.
+    let points: String = (0..200)
+        .map(|i| {
+            format!(
+                "<trkpt lat=\"48.86\" lon=\"{:.3}\"/>",
+                2.33 + 0.001 * f64::from(i)
+            )
+        })
+        .collect();
+    let gpx = format!("<gpx version=\"1.1\"><trk><trkseg>{points}</trkseg></trk></gpx>");
+    let moved = Event::parse_with(Event::demo_text(), path, |_| Ok(gpx.clone())).unwrap();
+    let course = moved.course.clone();
+    race.replace_settings(Arc::new(moved), race.start_ms());
+    assert_eq!(runner_1(&race, t0 + 600_000).status, Status::NotStarted);
+    race.record(&bib("1"), course.position_at(700.0), t0 + 660_000);
+    let placed = runner_1(&race, t0 + 660_000);
+    assert!((placed.distance_m - 700.0).abs() < 10.0, "{placed:?}");
+}

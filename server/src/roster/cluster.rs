@@ -69,12 +69,12 @@ impl Roster {
 
     /// Applies a change another node made.
     async fn apply_news(&self, news: News) {
-        let Some(race) = self.hub.race() else {
-            return;
-        };
         let _one_at_a_time = self.changing.lock().await;
         match news {
             News::Field { runners, changes } => {
+                let Some(race) = self.hub.race() else {
+                    return;
+                };
                 let next = match race.event().with_runners(runners.clone()) {
                     Ok(next) => next,
                     Err(problems) => {
@@ -88,13 +88,12 @@ impl Roster {
                 }
                 self.race_field(race, next);
             }
+            // On a node without an event too: the settings may create it.
             News::Settings {
                 settings,
                 gpx,
                 change,
-            } => {
-                self.apply_settings_news(race, settings, gpx, change).await;
-            }
+            } => self.apply_settings_news(settings, gpx, change).await,
             News::Revoked { change, before_s } => {
                 let bib = change.bib.clone();
                 if let Err(err) = self.store.revoke_tokens(before_s, change).await {

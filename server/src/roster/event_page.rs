@@ -9,7 +9,10 @@
 //!
 //! - `GET /admin/event`; `POST /admin/event` (the form);
 //! - `POST /admin/event/course` (multipart, `file`: a GPX file up to
-//!   [`super::import_page::MAX_FILE`]).
+//!   [`super::import_page::MAX_FILE`]);
+//! - on a server that tracks no event yet, the page is the form to create one: the
+//!   same fields and the course's GPX file in one multipart `POST /admin/event/new`;
+//!   the server tracks it at once, and the runners come next (form or CSV).
 
 use axum::{
     Form,
@@ -21,7 +24,7 @@ use spectate_app::format::clock;
 
 use super::{
     RosterError, event_drawing,
-    import_page::read_upload,
+    import_page::{read_parts, read_upload},
     pages::{STYLE, no_event, problem_list, respond},
 };
 use crate::{
@@ -66,17 +69,7 @@ pub(crate) async fn save(
             .await;
         }
     };
-    let done = state
-        .roster
-        .set_event(&organiser.name, settings.clone(), None)
-        .await;
-    answer(
-        &state,
-        &organiser,
-        done,
-        Some(form::Sent::Settings(settings)),
-    )
-    .await
+    save_settings(&state, &organiser, settings, None).await
 }
 
 /// `POST /admin/event/course`: a new course GPX file.
@@ -112,6 +105,64 @@ pub(crate) async fn upload_course(
         .set_event(&organiser.name, settings, Some(gpx))
         .await;
     answer(&state, &organiser, done, None).await
+}
+
+/// `POST /admin/event/new`: the event created with its course (multipart: the
+/// settings' fields and `file`).
+pub(crate) async fn create(
+    _origin: SameOrigin,
+    organiser: Organiser,
+    State(state): State<AppState>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ConsoleError> {
+    let parts = match read_parts(multipart).await {
+        Ok(parts) => parts,
+        Err((status, problem)) => {
+            return render(&state, &organiser, status, None, &[problem]).await;
+        }
+    };
+    let (mut fields, mut gpx) = (Vec::new(), None);
+    for (name, data) in parts {
+        match name.as_str() {
+            "file" if !data.is_empty() => gpx = Some(data),
+            "file" => {}
+            _ => fields.push((name, String::from_utf8_lossy(&data).into_owned())),
+        }
+    }
+    let settings = match form::read(&fields) {
+        Ok(settings) => settings,
+        Err(problems) => {
+            let sent = Some(form::Sent::Fields(fields));
+            return render(&state, &organiser, StatusCode::BAD_REQUEST, sent, &problems).await;
+        }
+    };
+    let gpx = match gpx.map(String::from_utf8) {
+        Some(Ok(gpx)) => gpx,
+        problem => {
+            let problem = match problem {
+                None => "choose the course's GPX file",
+                Some(_) => "the course file is not text (UTF-8): choose its GPX file",
+            };
+            let sent = Some(form::Sent::Settings(settings));
+            let problems = [format!("{problem}; nothing was saved")];
+            return render(&state, &organiser, StatusCode::BAD_REQUEST, sent, &problems).await;
+        }
+    };
+    save_settings(&state, &organiser, settings, Some(gpx)).await
+}
+
+/// Makes `settings` (and `gpx`) the event's; the form as sent again if refused.
+async fn save_settings(
+    state: &AppState,
+    organiser: &Organiser,
+    settings: Settings,
+    gpx: Option<String>,
+) -> Result<Response, ConsoleError> {
+    let done = state
+        .roster
+        .set_event(&organiser.name, settings.clone(), gpx)
+        .await;
+    answer(state, organiser, done, Some(form::Sent::Settings(settings))).await
 }
 
 /// Back to the page when done; the page with the problems when refused.
@@ -159,7 +210,11 @@ async fn render(
     problems: &[String],
 ) -> Result<Response, ConsoleError> {
     let (Some(race), Some(stored)) = (state.hub.race(), stored_settings(state).await?) else {
-        return Ok(no_event());
+        let sent = sent.unwrap_or_else(|| form::Sent::Settings(form::blank()));
+        return Ok(respond(
+            status,
+            page("Create the event", &new_event(organiser, &sent, problems)),
+        ));
     };
     let event = race.event();
     let info = race.event_info();
@@ -206,4 +261,22 @@ async fn render(
         max = super::import_page::max_file(),
     );
     Ok(respond(status, page("Event", &body)))
+}
+
+/// The form that creates the event, on a server that tracks none.
+fn new_event(organiser: &Organiser, sent: &form::Sent, problems: &[String]) -> String {
+    format!(
+        "{STYLE}<p><a href=\"/admin\">Console</a> · signed in as {who}</p>\n\
+         <h1>Create the event</h1>\n\
+         <p>This server tracks no event yet. Give its settings and its course; the runners \
+         come next, one by one or from a CSV file on the <a href=\"/admin/runners\">Runners</a> page.</p>\n\
+         {problems}\
+         <form method=\"post\" action=\"/admin/event/new\" enctype=\"multipart/form-data\" id=\"settings\">{fields}\
+         <label>The course (GPX, up to {max}) <input type=\"file\" name=\"file\" accept=\".gpx,application/gpx+xml\" required></label>\
+         <button type=\"submit\">Create the event</button></form>",
+        who = escape(&organiser.name),
+        problems = problem_list(problems),
+        fields = form::fields(sent),
+        max = super::import_page::max_file(),
+    )
 }

@@ -119,6 +119,21 @@ pub(crate) async fn read_upload(
     multipart: Result<Multipart, MultipartRejection>,
     choose: &str,
 ) -> Result<(Vec<u8>, bool), (StatusCode, String)> {
+    let mut parts = read_parts(multipart).await?;
+    let confirm = parts.iter().any(|(name, _)| name == "confirm");
+    let bytes = parts
+        .iter_mut()
+        .find(|(name, data)| matches!(name.as_str(), "file" | "csv") && !data.is_empty())
+        .map(|(_, data)| std::mem::take(data))
+        .ok_or((StatusCode::BAD_REQUEST, choose.to_owned()))?;
+    Ok((bytes, confirm))
+}
+
+/// Every part of a multipart form, by name (files and fields alike), each at most
+/// [`MAX_FILE`]; or why the form could not be read.
+pub(crate) async fn read_parts(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Vec<(String, Vec<u8>)>, (StatusCode, String)> {
     let too_big = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -132,7 +147,7 @@ pub(crate) async fn read_upload(
         )
     };
     let mut multipart = multipart.map_err(|e| bad(e.body_text()))?;
-    let (mut bytes, mut confirm) = (None, false);
+    let mut parts = Vec::new();
     loop {
         let part = match multipart.next_field().await {
             Ok(Some(part)) => part,
@@ -140,27 +155,18 @@ pub(crate) async fn read_upload(
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
             Err(e) => return Err(bad(e.body_text())),
         };
-        let name = part.name().map(str::to_owned);
-        match name.as_deref() {
-            Some("file" | "csv") => {
-                let data = match part.bytes().await {
-                    Ok(data) => data,
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
-                    Err(e) => return Err(bad(e.body_text())),
-                };
-                if data.len() > MAX_FILE {
-                    return Err(too_big());
-                }
-                if !data.is_empty() {
-                    bytes = Some(data.to_vec());
-                }
-            }
-            Some("confirm") => confirm = true,
-            _ => {}
+        let name = part.name().unwrap_or_default().to_owned();
+        let data = match part.bytes().await {
+            Ok(data) => data,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
+            Err(e) => return Err(bad(e.body_text())),
+        };
+        if data.len() > MAX_FILE {
+            return Err(too_big());
         }
+        parts.push((name, data.to_vec()));
     }
-    let bytes = bytes.ok_or((StatusCode::BAD_REQUEST, choose.to_owned()))?;
-    Ok((bytes, confirm))
+    Ok(parts)
 }
 
 /// What one row would do.

@@ -68,6 +68,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/admin/event/course",
             post(event_page::upload_course).layer(DefaultBodyLimit::max(import_page::MAX_BODY)),
         )
+        .route(
+            "/admin/event/new",
+            post(event_page::create).layer(DefaultBodyLimit::max(import_page::MAX_BODY)),
+        )
         .route("/admin/runners/{bib}/remove", post(pages::remove))
         .route("/admin/runners/{bib}/revoke", post(pages::revoke))
 }
@@ -116,7 +120,9 @@ pub(crate) struct Applied {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RosterError {
     /// The server tracks no event.
-    #[error("this server tracks no event (start it with --event FILE)")]
+    #[error(
+        "this server tracks no event yet (create it at /admin/event, or start it with --event FILE)"
+    )]
     NoEvent,
     /// The runner to edit or remove is not in the field.
     #[error("runner {0} is not in the event")]

@@ -345,7 +345,8 @@ pub(crate) fn no_event() -> Response {
         StatusCode::CONFLICT,
         page(
             "No event",
-            "<p role=\"alert\">This server tracks no event: start it with --event FILE.</p>",
+            "<p role=\"alert\">This server tracks no event yet: <a href=\"/admin/event\">create it</a>, \
+             or start the server with --event FILE.</p>",
         ),
     )
 }

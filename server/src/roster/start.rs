@@ -13,7 +13,7 @@
 
 use crate::{
     event::{
-        Event,
+        Event, Runner,
         export::{self, ExportError},
         settings::Settings,
     },
@@ -99,7 +99,7 @@ pub async fn open(store: &Store, event: Event, text: &str) -> Result<Event, Star
     });
     let mut settings = Some(file_settings.clone());
     if let Some(console) = console {
-        match reopen(store, &console.settings, &raced).await {
+        match reopen(store, &console.settings, &raced.runners).await {
             Ok(event) => {
                 tracing::info!("settings: the console's (the event file's are as last imported)");
                 raced = event;
@@ -122,9 +122,32 @@ pub async fn open(store: &Store, event: Event, text: &str) -> Result<Event, Star
     Ok(raced)
 }
 
-/// `event` with the stored `settings` (the course read from its file, or from the
-/// store when the file is gone, and written back).
-async fn reopen(store: &Store, settings: &str, event: &Event) -> Result<Event, String> {
+/// The event the store holds, for a server started without an event file (one
+/// created in the console, or imported from a file before); none if it holds none.
+/// A stored event that cannot be raced (its course is gone) is logged, not raced.
+pub async fn stored(store: &Store) -> Result<Option<Event>, StartError> {
+    let Some(stored) = store.field().await? else {
+        return Ok(None);
+    };
+    match reopen(store, &stored.settings, &stored.runners).await {
+        Ok(event) => {
+            tracing::info!(
+                name = event.name,
+                runners = event.runners.len(),
+                "event: the stored one"
+            );
+            Ok(Some(event))
+        }
+        Err(problem) => {
+            tracing::error!(%problem, "event: the stored one cannot be raced; tracking none");
+            Ok(None)
+        }
+    }
+}
+
+/// An event of the stored `settings` and `runners` (the course read from its file,
+/// or from the store when the file is gone, and written back).
+async fn reopen(store: &Store, settings: &str, runners: &[Runner]) -> Result<Event, String> {
     let (_, course) = Settings::read(settings).map_err(|e| e.to_string())?;
     let gpx = match tokio::fs::read_to_string(&course).await {
         Ok(gpx) => gpx,
@@ -142,13 +165,14 @@ async fn reopen(store: &Store, settings: &str, event: &Event) -> Result<Event, S
             file.gpx
         }
     };
-    let toml = export::to_toml(settings, &event.runners).map_err(|e| e.to_string())?;
-    Event::parse_with(&toml, &course, |asked| {
+    Event::parse_settings(settings, &course, |asked| {
         if asked == course {
             Ok(gpx.clone())
         } else {
             Err(std::io::Error::other("not the stored course"))
         }
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?
+    .with_runners(runners.to_vec())
+    .map_err(|problems| problems.join("; "))
 }

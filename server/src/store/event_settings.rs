@@ -27,14 +27,24 @@ pub(crate) struct CourseFile {
     pub(crate) gpx: String,
 }
 
+/// Whether the settings stored are a new event's or the event's own, changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// The event exists (imported at start, or created before).
+    Changed,
+    /// An event created in the console: refused if the store holds one already.
+    Created,
+}
+
 impl Store {
-    /// Makes `settings` the event's settings and records `change`, with the new
-    /// course file if there is one, in one transaction.
+    /// Makes `settings` the event's settings (a new one's if `stored` says so) and
+    /// records `change`, with the new course file if there is one, in one transaction.
     pub(crate) async fn put_settings(
         &self,
         settings: String,
         course: Option<CourseFile>,
         change: EventChange,
+        stored: Stored,
     ) -> Result<(), StoreError> {
         self.run(move |connection| {
             let tx = connection.transaction()?;
@@ -45,11 +55,17 @@ impl Store {
                     params![course.path, course.gpx],
                 )?;
             }
-            // The row exists: the event was imported at start.
-            tx.execute(
-                "UPDATE event_source SET settings = ?1 WHERE id = 1",
-                params![settings],
-            )?;
+            match stored {
+                Stored::Changed => tx.execute(
+                    "UPDATE event_source SET settings = ?1 WHERE id = 1",
+                    params![settings],
+                )?,
+                // No event file: `imported` is an empty field, `file_settings` none.
+                Stored::Created => tx.execute(
+                    "INSERT INTO event_source (id, settings, imported) VALUES (1, ?1, '')",
+                    params![settings],
+                )?,
+            };
             tx.execute(
                 "INSERT INTO event_changes (at_ms, who, what) VALUES (?1, ?2, ?3)",
                 params![change.at_ms as i64, change.who, change.what],

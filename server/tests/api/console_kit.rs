@@ -122,3 +122,11 @@ pub(crate) async fn multipart(
         .unwrap();
     (response.status(), response.text().await.unwrap())
 }
+
+/// Stops `app`, waiting for it to end, and starts a server with `config` (its data
+/// dir, for a restart).
+pub(crate) async fn restart(mut app: TestApp, config: Config) -> TestApp {
+    app.stop();
+    app.task.take().unwrap().await.unwrap().unwrap();
+    crate::helpers::spawn_app_with(config).await
+}

@@ -3,7 +3,8 @@
 //! apply at once, survive a restart with the same event file, and export; a course
 //! GPX uploaded is checked as `spectate event check` checks it, and every bad input
 //! (not XML, too few points, not UTF-8, a 50 MB file, a checkpoint off the course) is
-//! refused with a message and nothing saved.
+//! refused with a message and nothing saved. A server started without an event
+//! creates one from the same page and tracks it at once, and after a restart.
 
 use reqwest::{StatusCode, header};
 use serde_json::Value;
@@ -43,6 +44,44 @@ fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
         }
     }
     fields
+}
+
+/// The form with `name` and only the checkpoints `at` (name, km or waypoint).
+fn short<'a>(name: &'a str, at: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    const ROWS: [(&str, &str); 3] = [
+        ("cp0_name", "cp0_at"),
+        ("cp1_name", "cp1_at"),
+        ("cp2_name", "cp2_at"),
+    ];
+    let mut changes = vec![("name", name)];
+    for (i, (cp_name, cp_at)) in ROWS.into_iter().enumerate() {
+        let (n, a) = at.get(i).copied().unwrap_or(("", ""));
+        changes.extend([(cp_name, n), (cp_at, a)]);
+    }
+    form(&changes)
+}
+
+/// The event renamed "Riverside 12k" starting at 10:30, "Bridge" second, `extra` on top.
+fn riverside<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut changes = vec![
+        ("name", "Riverside 12k"),
+        ("start", "2026-11-29T10:30"),
+        ("cp1_name", "Bridge"),
+        ("cp1_at", "5,5"),
+        ("battery_percent", "25"),
+    ];
+    changes.extend_from_slice(extra);
+    form(&changes)
+}
+
+/// Renames the event `name` and moves it onto [`gpx`]'s 0.73 km course, with one
+/// checkpoint at 0.2 km (the demo's are past its end).
+async fn onto_the_short_course(app: &TestApp, cookie: &str, name: &str) {
+    let early = short(name, &[("Early", "0.2")]);
+    let saved = post_form(app, cookie, "/admin/event", &early).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let (status, page) = upload_course(app, cookie, gpx(11).as_bytes()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
 }
 
 /// The event as spectators' pages get it.
@@ -98,7 +137,7 @@ async fn upload_course(app: &TestApp, cookie: &str, bytes: &[u8]) -> (StatusCode
 async fn event_settings_apply_at_once_survive_a_restart_and_export() {
     let config = with_demo_event();
     let data_dir = config.data_dir.clone();
-    let (mut app, cookie) = organiser_app(config).await;
+    let (app, cookie) = organiser_app(config).await;
     let (status, page) = signed_text(&app, &cookie, "/admin/event").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("value=\"Spectate demo run\""), "{page}");
@@ -107,19 +146,7 @@ async fn event_settings_apply_at_once_survive_a_restart_and_export() {
         "{page}"
     );
 
-    let saved = post_form(
-        &app,
-        &cookie,
-        "/admin/event",
-        &form(&[
-            ("name", "Riverside 12k"),
-            ("start", "2026-11-29T10:30"),
-            ("cp1_name", "Bridge"),
-            ("cp1_at", "5,5"),
-            ("battery_percent", "25"),
-        ]),
-    )
-    .await;
+    let saved = post_form(&app, &cookie, "/admin/event", &riverside(&[])).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let now = event(&app).await;
     assert_eq!(now["name"], "Riverside 12k");
@@ -146,41 +173,23 @@ async fn event_settings_apply_at_once_survive_a_restart_and_export() {
         &app,
         &cookie,
         "/admin/event",
-        &form(&[
-            ("name", "Riverside 12k"),
-            ("start", "2026-11-29T10:30"),
-            ("cp1_name", "Bridge"),
-            ("cp1_at", "5,5"),
-            ("battery_percent", "25"),
-            ("private", "on"),
-        ]),
+        &riverside(&[("private", "on")]),
     )
     .await;
     assert_eq!(private.status(), StatusCode::SEE_OTHER);
     let refused = reqwest::get(app.url("/api/race")).await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    let public = post_form(
-        &app,
-        &cookie,
-        "/admin/event",
-        &form(&[
-            ("name", "Riverside 12k"),
-            ("start", "2026-11-29T10:30"),
-            ("cp1_name", "Bridge"),
-            ("cp1_at", "5,5"),
-            ("battery_percent", "25"),
-        ]),
-    )
-    .await;
+    let public = post_form(&app, &cookie, "/admin/event", &riverside(&[])).await;
     assert_eq!(public.status(), StatusCode::SEE_OTHER);
 
     // A restart with the same event file keeps the console's settings.
-    app.stop();
-    app.task.take().unwrap().await.unwrap().unwrap();
-    let app = spawn_app_with(Config {
-        data_dir: data_dir.clone(),
-        ..with_demo_event()
-    })
+    let app = crate::console_kit::restart(
+        app,
+        Config {
+            data_dir: data_dir.clone(),
+            ..with_demo_event()
+        },
+    )
     .await;
     let kept = event(&app).await;
     assert_eq!(kept["name"], "Riverside 12k");
@@ -217,14 +226,10 @@ async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     assert!((event(&app).await["course_m"].as_f64().unwrap() - 12_800.0).abs() < 500.0);
 
     // Checkpoints by waypoint and by km that fit, then the course.
-    let fits = form(&[
-        ("cp0_name", "Bridge"),
-        ("cp0_at", "Bridge"),
-        ("cp1_name", "Turn"),
-        ("cp1_at", "0.6"),
-        ("cp2_name", ""),
-        ("cp2_at", ""),
-    ]);
+    let fits = short(
+        "Spectate demo run",
+        &[("Bridge", "Bridge"), ("Turn", "0.6")],
+    );
     let saved = post_form(&app, &cookie, "/admin/event", &fits).await;
     assert_eq!(
         saved.status(),
@@ -233,22 +238,7 @@ async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     );
     let (status, _) = signed_text(&app, &cookie, "/admin/event").await;
     assert_eq!(status, StatusCode::OK);
-    let small = form(&[
-        ("cp0_name", "Early"),
-        ("cp0_at", "0.2"),
-        ("cp1_name", ""),
-        ("cp1_at", ""),
-        ("cp2_name", ""),
-        ("cp2_at", ""),
-    ]);
-    assert_eq!(
-        post_form(&app, &cookie, "/admin/event", &small)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
-    let (status, page) = upload_course(&app, &cookie, gpx(11).as_bytes()).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    onto_the_short_course(&app, &cookie, "Spectate demo run").await;
     let saved = post_form(&app, &cookie, "/admin/event", &fits).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let now = event(&app).await;
@@ -266,13 +256,34 @@ async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     let (status, page) = upload_course(&app, &cookie, not_xml).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("the GPX file: not a readable GPX file"),
+        page.contains("the GPX file: line 1: not well-formed XML"),
         "{page}"
     );
+    // Each problem at its line: the unclosed track segment, two points out of range.
     let broken = gpx(11).replace("</trkseg>", "");
     let (status, page) = upload_course(&app, &cookie, broken.as_bytes()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("the GPX file:"), "{page}");
+    assert!(
+        page.contains("the GPX file: line 16: not well-formed XML"),
+        "{page}"
+    );
+    let wrong = gpx(11)
+        .replacen(
+            "lat=\"48.8600\" lon=\"2.3320\"",
+            "lat=\"148.86\" lon=\"2.3320\"",
+            1,
+        )
+        .replacen("lon=\"2.3350\"><ele>", "lon=\"-200\"><ele>", 1);
+    let (status, page) = upload_course(&app, &cookie, wrong.as_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("line 7: &lt;trkpt&gt; lat=&quot;148.86&quot; is not between -90 and 90"),
+        "{page}"
+    );
+    assert!(
+        page.contains("line 10: &lt;trkpt&gt; lon=&quot;-200&quot; is not between -180 and 180"),
+        "{page}"
+    );
     let (status, page) = upload_course(&app, &cookie, gpx(1).as_bytes()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("the track has 1 usable points"), "{page}");
@@ -319,23 +330,7 @@ async fn event_settings_cluster_a_change_on_one_node_reaches_the_other_and_is_ke
     let b_data = b_config.data_dir.clone();
     let mut b = spawn_app_with(b_config).await;
 
-    let early = form(&[
-        ("name", "Cluster 1k"),
-        ("cp0_name", "Early"),
-        ("cp0_at", "0.2"),
-        ("cp1_name", ""),
-        ("cp1_at", ""),
-        ("cp2_name", ""),
-        ("cp2_at", ""),
-    ]);
-    assert_eq!(
-        post_form(&a, &cookie, "/admin/event", &early)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
-    let (status, page) = upload_course(&a, &cookie, gpx(11).as_bytes()).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    onto_the_short_course(&a, &cookie, "Cluster 1k").await;
     let sent = std::time::Instant::now();
     loop {
         let now = event(&b).await;
@@ -364,5 +359,105 @@ async fn event_settings_cluster_a_change_on_one_node_reaches_the_other_and_is_ke
     assert!(
         (kept["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0,
         "{kept}"
+    );
+}
+
+/// The creation form as multipart parts: the settings' fields, and the course file.
+fn new_event<'a>(
+    fields: &'a [(&'a str, &'a str)],
+    gpx: &'a [u8],
+) -> Vec<(&'a str, Option<&'a str>, &'a [u8])> {
+    let mut parts: Vec<(&str, Option<&str>, &[u8])> = fields
+        .iter()
+        .map(|(k, v)| (*k, None, v.as_bytes()))
+        .collect();
+    parts.push(("file", Some("course.gpx"), gpx));
+    parts
+}
+
+#[tokio::test]
+async fn event_created_in_the_browser_is_tracked_at_once_and_after_a_restart() {
+    let config = Config::for_tests();
+    let data_dir = config.data_dir.clone();
+    let (app, cookie) = organiser_app(config).await;
+    assert!(app.get_json("/api/race").await["event"].is_null());
+    let (status, page) = signed_text(&app, &cookie, "/admin/event").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Create the event"), "{page}");
+
+    let fields = short("Created 1k", &[("Bridge", "Bridge")]);
+    // Without a course, or with one that is not GPX: refused, nothing tracked.
+    let no_file: Vec<_> = fields
+        .iter()
+        .map(|(k, v)| (*k, None, v.as_bytes()))
+        .collect();
+    let (status, page) = multipart(&app, &cookie, "/admin/event/new", &no_file).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("choose the course&#39;s GPX file"), "{page}");
+    assert!(page.contains("value=\"Created 1k\""), "{page}");
+    let (status, page) = multipart(
+        &app,
+        &cookie,
+        "/admin/event/new",
+        &new_event(&fields, b"<html></html>"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("the GPX file:"), "{page}");
+    assert!(app.get_json("/api/race").await["event"].is_null());
+
+    let course = gpx(11);
+    let (status, page) = multipart(
+        &app,
+        &cookie,
+        "/admin/event/new",
+        &new_event(&fields, course.as_bytes()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let created = event(&app).await;
+    assert_eq!(created["name"], "Created 1k");
+    assert_eq!(marks(&created)[1].0, "Bridge");
+    assert_eq!(created["runners"], 0);
+
+    // Runners come next, and their phones are taken at once.
+    let added = post_form(
+        &app,
+        &cookie,
+        "/admin/runners",
+        &[
+            ("bib", "7"),
+            ("name", "Grace Hopper"),
+            ("category", ""),
+            ("devices", "grace-phone"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::console_kit::osmand(&app, "grace-phone", 100.0, "").await,
+        StatusCode::OK
+    );
+    let (_, page) = signed_text(&app, &cookie, "/admin/event").await;
+    assert!(
+        page.contains("ana: created the event &quot;Created 1k&quot;"),
+        "{page}"
+    );
+
+    // Started again without an event file: the stored event is tracked.
+    let app = crate::console_kit::restart(
+        app,
+        Config {
+            data_dir,
+            ..Config::for_tests()
+        },
+    )
+    .await;
+    let kept = event(&app).await;
+    assert_eq!(kept["name"], "Created 1k");
+    assert_eq!(kept["runners"], 1);
+    assert_eq!(
+        crate::console_kit::osmand(&app, "grace-phone", 200.0, "").await,
+        StatusCode::OK
     );
 }

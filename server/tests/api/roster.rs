@@ -99,7 +99,7 @@ fn export(data_dir: &Path) -> std::process::Output {
 async fn roster_changes_apply_at_once_survive_a_restart_and_export_round_trips() {
     let config = with_demo_event();
     let data_dir = config.data_dir.clone();
-    let (mut app, cookie) = organiser_app(config).await;
+    let (app, cookie) = organiser_app(config).await;
     assert_eq!(
         name_of(&entrants(&app).await, "3").as_deref(),
         Some("Alan Turing")
@@ -156,12 +156,13 @@ async fn roster_changes_apply_at_once_survive_a_restart_and_export_round_trips()
     );
 
     // A restart with the same event file keeps the organisers' changes.
-    app.stop();
-    app.task.take().unwrap().await.unwrap().unwrap();
-    let app = spawn_app_with(Config {
-        data_dir: data_dir.clone(),
-        ..with_demo_event()
-    })
+    let app = crate::console_kit::restart(
+        app,
+        Config {
+            data_dir: data_dir.clone(),
+            ..with_demo_event()
+        },
+    )
     .await;
     let kept = entrants(&app).await;
     assert_eq!(name_of(&kept, "3").as_deref(), Some("Alan Renamed"));

@@ -133,6 +133,19 @@ pub(super) fn read(fields: &[(String, String)]) -> Result<Settings, Vec<String>>
     })
 }
 
+/// The settings a new event's form starts from: no name or start yet, UTC, public,
+/// no checkpoints, the default thresholds.
+pub(super) fn blank() -> Settings {
+    Settings {
+        name: String::new(),
+        start: String::new(),
+        timezone: "UTC".into(),
+        private: false,
+        checkpoints: Vec::new(),
+        safety: Thresholds::default(),
+    }
+}
+
 /// The form's fields, filled from `sent`.
 pub(super) fn fields(sent: &Sent) -> String {
     let owned;
@@ -232,7 +245,7 @@ fn as_fields(settings: &Settings) -> Vec<(String, String)> {
 /// An RFC 3339 start as a `datetime-local` value and its offset (`+01:00`).
 fn split_start(start: &str) -> (String, String) {
     let Ok(t) = OffsetDateTime::parse(start, &Rfc3339) else {
-        return (start.to_owned(), String::new());
+        return (start.to_owned(), "+00:00".to_owned());
     };
     let local = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
