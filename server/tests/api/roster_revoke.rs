@@ -104,7 +104,7 @@ async fn seed_refused(seed: &mut crate::helpers::Client) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn roster_revoked_token_closes_the_seed_protocols_sockets() {
+async fn roster_revoked_token_closes_the_seed_protocols_sockets_and_room() {
     let config = Config {
         open_publishing: false,
         ..with_demo_event()
@@ -115,6 +115,8 @@ async fn roster_revoked_token_closes_the_seed_protocols_sockets() {
     let mut on_url = app.connect(&format!("/spectate?token={token}")).await;
     let mut in_hello = app.connect("/spectate").await;
     let mut bystander = app.connect("/spectate").await;
+    // And a seed room member, with the token on the URL.
+    let mut member = app.connect(&format!("/room?token={token}")).await;
     on_url
         .send_json(json!({"initialRequest": true, "following": ["7"], "userId": 7}))
         .await;
@@ -133,7 +135,7 @@ async fn roster_revoked_token_closes_the_seed_protocols_sockets() {
 
     let revoked = post_form(&app, &cookie, "/admin/runners/7/revoke", &[]).await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
-    for seed in [&mut on_url, &mut in_hello] {
+    for seed in [&mut on_url, &mut in_hello, &mut member] {
         let error = seed_refused(seed).await;
         assert_eq!(error["error"]["code"], "token_invalid", "{error}");
         let message = error["error"]["message"].as_str().unwrap_or_default();
