@@ -14,8 +14,8 @@ use crate::{
     admin::{console_app, session_cookie},
     alerts::{Live, step},
     cluster::Redis,
-    console_kit::{alerts, demo_event_file, osmand},
-    helpers::{PATIENCE, TestApp, spawn_app_with},
+    console_kit::{alerts, demo_event_file, osmand, restart},
+    helpers::{PATIENCE, TestApp},
 };
 
 /// A node of the cluster at `redis`, tracking the demo event, its own data dir.
@@ -58,7 +58,7 @@ async fn alerts_cluster_an_sos_on_one_node_is_seen_and_acknowledged_on_the_other
     let redis = Redis::start();
     let a = console_app(&["ana"], node(&redis)).await;
     let b_config = node(&redis);
-    let mut b = console_app(&["bea"], b_config.clone()).await;
+    let b = console_app(&["bea"], b_config.clone()).await;
     let ana = session_cookie(&a, "ana").await;
     let bea = session_cookie(&b, "bea").await;
     let mut live_a = Live::open(&a, &ana).await;
@@ -108,12 +108,13 @@ async fn alerts_cluster_an_sos_on_one_node_is_seen_and_acknowledged_on_the_other
     assert_eq!(alerts(&b, &bea).await.len(), 1);
 
     // B restarts on its own (no Redis): its store kept what it saw.
-    b.stop();
-    b.task.take().unwrap().await.unwrap().unwrap();
-    let b = spawn_app_with(Config {
-        cluster: None,
-        ..b_config
-    })
+    let b = restart(
+        b,
+        Config {
+            cluster: None,
+            ..b_config
+        },
+    )
     .await;
     let after = alerts(&b, &bea).await;
     assert_eq!(after.len(), 1, "{after:?}");

@@ -11,8 +11,9 @@ use spectate_server::config::{ClusterConfig, Config};
 use crate::{
     admin::{console_app, http, session_cookie},
     cluster::Redis,
-    console_kit::signed_text,
+    console_kit::{restart, signed_text},
     helpers::{TestApp, spawn_app_with},
+    race_control::row,
 };
 
 /// A node at `redis` with the demo event, whose own board tick is too slow to bring
@@ -118,24 +119,12 @@ async fn race_page_within_a_second(
     }
 }
 
-/// Runner `bib`'s status on `app`'s board (`/api/leaderboard`).
-async fn status_on_board(app: &TestApp, bib: u64) -> serde_json::Value {
-    let board = app.get_json("/api/leaderboard").await;
-    board["standings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["bib"] == bib)
-        .map(|s| s["status"].clone())
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn race_control_a_status_set_on_one_node_is_stored_by_the_other() {
     let redis = Redis::start();
     let first = console_app(&["ana"], node(&redis)).await;
     let second_config = node(&redis);
-    let mut second = console_app(&["bea"], second_config.clone()).await;
+    let second = console_app(&["bea"], second_config.clone()).await;
     let ana = session_cookie(&first, "ana").await;
     let bea = session_cookie(&second, "bea").await;
 
@@ -143,14 +132,15 @@ async fn race_control_a_status_set_on_one_node_is_stored_by_the_other() {
     race_page_within_a_second(&second, &bea, |p| p.contains("short cut")).await;
     // Written to the second node's store, not only its memory: a restart on its
     // own (no Redis to replay anything from) still has it.
-    second.stop();
-    second.task.take().unwrap().await.unwrap().unwrap();
-    let second = spawn_app_with(Config {
-        cluster: None,
-        ..second_config
-    })
+    let second = restart(
+        second,
+        Config {
+            cluster: None,
+            ..second_config
+        },
+    )
     .await;
-    assert_eq!(status_on_board(&second, 3).await, "dsq");
+    assert_eq!(row(&second, 3).await["status"], "dsq");
     let (_, page) = signed_text(&second, &bea, "/admin/race").await;
     assert!(
         page.contains("data-runner=\"3\"") && page.contains("short cut") && page.contains("ana"),
@@ -163,7 +153,7 @@ async fn race_control_an_announcement_made_on_one_node_is_stored_by_the_other() 
     let redis = Redis::start();
     let first = console_app(&["ana"], node(&redis)).await;
     let second_config = node(&redis);
-    let mut second = console_app(&["bea"], second_config.clone()).await;
+    let second = console_app(&["bea"], second_config.clone()).await;
     let ana = session_cookie(&first, "ana").await;
     let bea = session_cookie(&second, "bea").await;
     let mut spectator = second.connect("/ws").await;
@@ -184,12 +174,13 @@ async fn race_control_an_announcement_made_on_one_node_is_stored_by_the_other() 
     announce(&first, &ana, Some("Finish moved 50 m")).await;
     race_page_within_a_second(&second, &bea, |p| p.contains("Finish moved 50 m")).await;
 
-    second.stop();
-    second.task.take().unwrap().await.unwrap().unwrap();
-    let second = spawn_app_with(Config {
-        cluster: None,
-        ..second_config
-    })
+    let second = restart(
+        second,
+        Config {
+            cluster: None,
+            ..second_config
+        },
+    )
     .await;
     let (_, page) = signed_text(&second, &bea, "/admin/race").await;
     assert!(page.contains("Finish moved 50 m"), "{page}");
@@ -210,5 +201,5 @@ async fn race_control_a_node_that_joins_later_has_the_announcement_and_statuses(
         p.contains("Start delayed 10 min") && p.contains("data-runner=\"4\"")
     })
     .await;
-    assert_eq!(status_on_board(&second, 4).await, "dns");
+    assert_eq!(row(&second, 4).await["status"], "dns");
 }
