@@ -5,7 +5,7 @@
 use spectate_app::protocol::{LatLng, RunnerId};
 
 use super::{Alert, AlertError, Alerts, Kind, Stage, Step};
-use crate::{cluster::alerts::Claim, hub::now_ms, store::StoreError};
+use crate::{hub::now_ms, store::StoreError};
 
 impl Alerts {
     /// Stores and pushes a new alert, unless one of the kind is open for the runner
@@ -21,14 +21,11 @@ impl Alerts {
         }
         let raised = async {
             let id = match &self.cluster {
-                Some(cluster) => {
-                    let floor = self.lock().last_id;
-                    match cluster.claim_alert(self.whose(runner, kind), floor).await? {
-                        Claim::New(id) => id,
-                        // Open on another node: its news brings it here.
-                        Claim::Open(_) => return Ok(None),
-                    }
-                }
+                // Open on another node: its news brings it here.
+                Some(cluster) => match self.number(cluster, runner, kind).await? {
+                    Some(id) => id,
+                    None => return Ok(None),
+                },
                 None => {
                     let mut inner = self.lock();
                     inner.last_id += 1;

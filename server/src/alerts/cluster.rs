@@ -24,10 +24,10 @@ use std::sync::Arc;
 use spectate_app::protocol::RunnerId;
 use tokio::task::JoinHandle;
 
-use super::{Alert, Alerts, Kind, Stage};
+use super::{Alert, AlertError, Alerts, Kind, Stage};
 use crate::cluster::{
     Cluster,
-    alerts::Whose,
+    alerts::{Claim, Whose},
     news::{self, Channel, Heard},
 };
 
@@ -48,6 +48,40 @@ impl Alerts {
             Err(err) => tracing::warn!(%err, "cluster: an alert could not be encoded"),
         }
         cluster.tell_news(Channel::Alerts, alert).await;
+    }
+
+    /// A number from the cluster for `runner`'s new alert of `kind`, or `None` if one
+    /// is open already. A key still held for an alert this node knows resolved (its
+    /// release was lost while Redis was cut off) is freed first: an SOS must never
+    /// find a stale key and raise nothing.
+    pub(super) async fn number(
+        &self,
+        cluster: &Cluster,
+        runner: &RunnerId,
+        kind: Kind,
+    ) -> Result<Option<i64>, AlertError> {
+        let whose = self.whose(runner, kind);
+        let floor = self.lock().last_id;
+        let open = match cluster.claim_alert(whose, floor).await? {
+            Claim::New(id) => return Ok(Some(id)),
+            Claim::Open(open) => open,
+        };
+        let stale =
+            self.store.alert(open).await?.is_some_and(|a| {
+                a.stage == Stage::Resolved && a.runner == *runner && a.kind == kind
+            });
+        if !stale {
+            return Ok(None);
+        }
+        tracing::warn!(
+            id = open,
+            "cluster: the key of a resolved alert was still held; freed"
+        );
+        cluster.release_alert(whose, open).await;
+        match cluster.claim_alert(whose, floor).await? {
+            Claim::New(id) => Ok(Some(id)),
+            Claim::Open(_) => Ok(None),
+        }
     }
 
     /// Whose alert `runner`'s of `kind` is, in this race, for its key in Redis.

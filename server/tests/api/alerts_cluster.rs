@@ -184,3 +184,43 @@ async fn alerts_cluster_a_node_that_joins_later_has_the_alerts_raised_before() {
     assert_eq!(status, StatusCode::OK, "{body}");
     wait_until(&a, &ana, |l| l[1]["stage"] == "acknowledged").await;
 }
+
+#[tokio::test]
+async fn alerts_cluster_a_key_left_for_a_resolved_alert_blocks_no_sos() {
+    let redis = Redis::start();
+    let a = console_app(&["ana"], node(&redis)).await;
+    let ana = session_cookie(&a, "ana").await;
+    assert_eq!(
+        osmand(&a, "demo-6", 600.0, "&alarm=sos").await,
+        StatusCode::OK
+    );
+    let first = wait_until(&a, &ana, |l| l.len() == 1).await;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("spectate:alerts:open:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let (status, body) = step(&a, &ana, &first[0]["id"], "resolve").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The key's release lost, as when Redis is cut off at that moment.
+    let id = first[0]["id"].as_i64().unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&keys[0])
+        .arg(id)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    // The runner's next SOS is an alert all the same.
+    assert_eq!(
+        osmand(&a, "demo-6", 610.0, "&alarm=sos").await,
+        StatusCode::OK
+    );
+    let list = alerts(&a, &ana).await;
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list[0]["stage"], "raised");
+    assert_ne!(list[0]["id"], first[0]["id"]);
+}
