@@ -23,7 +23,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(&args).await,
-        Command::Token(args) => token(&args),
+        Command::Token(args) => token(&args).await,
         Command::Load(args) => load(args).await,
         Command::Event(EventCommand::Check { file }) => check_event(&file),
         Command::Event(EventCommand::Export { data_dir }) => {
@@ -184,8 +184,8 @@ async fn load(args: spectate_server::load::LoadArgs) -> std::process::ExitCode {
 }
 
 /// `spectate token`: the token on stdout (for scripts), what it is on stderr.
-fn token(args: &TokenArgs) -> std::process::ExitCode {
-    let subject = match args.subject() {
+async fn token(args: &TokenArgs) -> std::process::ExitCode {
+    let subject = match args.subject().await {
         Ok(subject) => subject,
         Err(err) => {
             eprintln!("spectate token: {err}");

@@ -9,10 +9,10 @@
 //! announcement goes to the board's subscribers as one `announcement` frame
 //! ([`crate::hub::board::Board::announce`]). [`restore`] puts both back at start.
 //!
-//! In a cluster each node keeps its own store and race. A status goes to the other
-//! nodes as an event on the runner's topic through Redis, the path fixes and splits
-//! take ([`adopt`]); they hold it in memory (only the node that took the request
-//! stores it). The announcement does not go to the other nodes yet.
+//! In a cluster each node keeps its own store and race; [`cluster`] carries both kinds
+//! of change to the other nodes, which store them too.
+
+pub(crate) mod cluster;
 
 use axum::http::StatusCode;
 use spectate_app::protocol::{
@@ -22,6 +22,7 @@ use spectate_app::protocol::{
 };
 
 use crate::{
+    cluster::Cluster,
     hub::{Hub, now_ms},
     race::verdicts::{Verdict, VerdictError},
     store::{Store, StoreError},
@@ -113,7 +114,7 @@ pub(crate) async fn set_status(
 }
 
 /// A status another node of the cluster set (see [`set_status`]): on this node's
-/// board at once. Kept in memory only: the node that took the request stored it.
+/// board at once, then stored ([`cluster::store_rulings`]).
 pub(crate) fn adopt(hub: &Hub, runner: &RunnerId, ruling: &Ruling) {
     let Some(race) = hub.race() else {
         return;
@@ -126,8 +127,12 @@ pub(crate) fn adopt(hub: &Hub, runner: &RunnerId, ruling: &Ruling) {
     if !known || race.verdicts().get(runner) == verdict {
         return;
     }
-    race.verdicts().set(runner.clone(), verdict);
+    race.verdicts().set(runner.clone(), verdict.clone());
     hub.board.tick(race, &hub.topics, now_ms());
+    hub.ruled(cluster::Ruled {
+        runner: runner.clone(),
+        verdict,
+    });
 }
 
 /// An announcement's text, trimmed, or why it cannot be one.
@@ -147,10 +152,11 @@ pub(crate) fn check_text(text: &str) -> Result<&str, ControlError> {
 }
 
 /// Publishes `text` to `audience` in `by`'s name, replacing any announcement:
-/// stored, then pushed to every page.
+/// stored, then pushed to every page, and to the other nodes of `cluster`.
 pub(crate) async fn announce(
     hub: &Hub,
     store: &Store,
+    cluster: Option<&Cluster>,
     text: &str,
     audience: &str,
     by: &str,
@@ -163,23 +169,35 @@ pub(crate) async fn announce(
         audience,
         at_ms: now_ms(),
     };
-    store
-        .put_announcement(Some((announcement.clone(), by.to_owned())))
-        .await?;
-    hub.board.announce(Some(announcement.clone()));
+    put_announcement(hub, store, Some((announcement.clone(), by.to_owned()))).await?;
     tracing::info!(audience = audience.as_str(), %by, "race control: announcement published");
+    cluster::share_announcement(hub, cluster, Some(&announcement), by).await;
     Ok(announcement)
 }
 
-/// Takes the announcement down, in `by`'s name.
+/// Takes the announcement down, in `by`'s name, here and on the other nodes.
 pub(crate) async fn clear_announcement(
     hub: &Hub,
     store: &Store,
+    cluster: Option<&Cluster>,
     by: &str,
 ) -> Result<(), ControlError> {
-    store.put_announcement(None).await?;
-    hub.board.announce(None);
+    put_announcement(hub, store, None).await?;
     tracing::info!(%by, "race control: announcement cleared");
+    cluster::share_announcement(hub, cluster, None, by).await;
+    Ok(())
+}
+
+/// The one way in for the announcement (`None`: cleared), this node's or another's:
+/// stored, then on the board and pushed to its subscribers.
+pub(crate) async fn put_announcement(
+    hub: &Hub,
+    store: &Store,
+    announcement: Option<(Announcement, String)>,
+) -> Result<(), StoreError> {
+    let shown = announcement.as_ref().map(|(a, _)| a.clone());
+    store.put_announcement(announcement).await?;
+    hub.board.announce(shown);
     Ok(())
 }
 

@@ -175,12 +175,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+mod cluster_node;
 mod from_store;
 
 use from_store::{restore, retain};
-
-/// How long a cluster node waits for Redis at start before serving degraded.
-const CLUSTER_JOIN: Duration = Duration::from_secs(3);
 
 /// How often presence counts are sent, at most.
 const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
@@ -264,9 +262,12 @@ impl Application {
             hub = hub.with_relay(cluster.clone());
         }
         let (splits_sink, split_news) = tokio::sync::mpsc::unbounded_channel();
-        hub = hub.with_timing(splits_sink);
+        let (rulings_sink, rulings) = tokio::sync::mpsc::unbounded_channel();
+        hub = hub.with_timing(splits_sink).with_rulings(rulings_sink);
         let hub = Arc::new(hub);
-        let alerts = Arc::new(crate::alerts::Alerts::new(hub.clone(), store.clone()));
+        let alerts = Arc::new(
+            crate::alerts::Alerts::new(hub.clone(), store.clone()).with_cluster(cluster.clone()),
+        );
         alerts.restore().await?;
         let intake = Arc::new(
             Intake::new(hub.clone(), store.clone(), config.limits.max_speed_mps)
@@ -289,16 +290,8 @@ impl Application {
             cluster.clone(),
         ));
         if let Some(cluster) = &cluster {
-            // Before the link starts: no change from another node is missed.
-            background.push(crate::roster::cluster::follow(roster.clone(), cluster));
-        }
-        if let Some(cluster) = cluster {
-            background.extend(crate::cluster::start(hub.clone(), cluster.clone()));
-            // Serve at once either way; a node that cannot reach Redis yet starts
-            // degraded and joins when it can.
-            if !cluster.wait_up(CLUSTER_JOIN).await {
-                tracing::warn!("cluster: Redis not reachable yet; starting degraded");
-            }
+            let joined = cluster_node::join(cluster, &hub, &store, &roster, &alerts, rulings);
+            background.extend(joined.await);
         }
         restore(&hub, &intake, &store, &alerts).await?;
         background.extend([
@@ -332,6 +325,7 @@ impl Application {
             framing: crate::http::framing::Framing::new(&config.embed_origins),
             console: crate::console::Console::new(config.console),
             alerts,
+            cluster,
         });
         let (tls, acme) = https.map_or((None, None), |h| (Some(h.tls), h.acme));
         let certificates = acme.as_ref().map(|acme| acme.certificates.clone());

@@ -41,6 +41,8 @@ pub struct Shared {
     pub tiles: Option<String>,
     /// Who may frame the pages (`--embed-origin`).
     pub framing: crate::http::framing::Framing,
+    /// The cluster this node is part of (`--redis-url`), if any.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl AppState {

@@ -299,6 +299,7 @@ mod tests {
             runners: 0,
             utc_offset_min: 0,
             field: String::new(),
+            settings: String::new(),
         };
         let scale = Scale::of(&event);
         assert_eq!(scale.x(500.0), 500.0);

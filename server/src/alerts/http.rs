@@ -31,6 +31,7 @@ impl IntoResponse for AlertError {
         let status = match &self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Stage { .. } => StatusCode::CONFLICT,
+            Self::Cluster(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(err) => {
                 tracing::error!(%err, "alerts: store failed");
                 return (

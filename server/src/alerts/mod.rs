@@ -16,7 +16,13 @@
 //! the intake (`Intake::sos`); and a sweep every [`SWEEP_EVERY`] looks at the passing of time.
 //! An alert is stored before it is pushed, and an SOS is answered only once its alert
 //! is stored: a phone told 200 has raised an alert that survives a restart.
+//!
+//! Every change to an alert, raised here or by another node of the cluster, takes
+//! one way in, [`Alerts::apply`]: stored, the open ones noted, pushed to the live
+//! streams. [`cluster`] numbers alerts across the nodes and carries the changes.
 
+mod changes;
+pub mod cluster;
 pub mod http;
 pub mod monitor;
 pub mod rules;
@@ -35,9 +41,10 @@ use tokio::{
 };
 
 use crate::{
+    cluster::Cluster,
     hub::now_ms,
     race::Race,
-    store::{Store, StoreError, alerts::Advanced},
+    store::{Store, StoreError},
 };
 use rules::{Thresholds, Watch};
 
@@ -68,6 +75,9 @@ pub enum AlertError {
     /// The store failed.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// In a cluster, Redis could not number the alert.
+    #[error("{0}")]
+    Cluster(#[from] spectate_app::protocol::ProtocolError),
 }
 
 /// The rules, every runner's watch and the alerts not yet resolved.
@@ -79,6 +89,9 @@ pub struct Alerts {
     /// Held for map updates, never across an await.
     inner: Mutex<Inner>,
     live: broadcast::Sender<Alert>,
+    /// The cluster this node is part of, if any: it numbers the alerts and carries
+    /// their changes to the other nodes.
+    cluster: Option<Arc<Cluster>>,
 }
 
 #[derive(Debug, Default)]
@@ -87,6 +100,8 @@ struct Inner {
     trackers: HashMap<RunnerId, monitor::Tracker>,
     /// Runner and kind of every alert not resolved: one of each at a time.
     open: HashSet<(RunnerId, Kind)>,
+    /// The highest alert number stored here.
+    last_id: i64,
 }
 
 impl Alerts {
@@ -97,6 +112,7 @@ impl Alerts {
             store,
             inner: Mutex::default(),
             live: broadcast::channel(LIVE_BACKLOG).0,
+            cluster: None,
         }
     }
 
@@ -123,18 +139,24 @@ impl Alerts {
         )
     }
 
+    /// The alerts of a node of `cluster`: numbered by it, shared with the other nodes.
+    pub fn with_cluster(self, cluster: Option<Arc<Cluster>>) -> Self {
+        Self { cluster, ..self }
+    }
+
     /// Reads the stored alerts not yet resolved, so none is raised twice.
     pub async fn restore(&self) -> Result<usize, StoreError> {
-        let open: Vec<_> = self
-            .store
-            .alerts()
-            .await?
+        let stored = self.store.alerts().await?;
+        let last_id = stored.iter().map(|a| a.id).max().unwrap_or(0);
+        let open: Vec<_> = stored
             .into_iter()
             .filter(|a| a.stage != Stage::Resolved)
             .map(|a| (a.runner, a.kind))
             .collect();
         let count = open.len();
-        self.lock().open.extend(open);
+        let mut inner = self.lock();
+        inner.open.extend(open);
+        inner.last_id = inner.last_id.max(last_id);
         Ok(count)
     }
 
@@ -249,48 +271,6 @@ impl Alerts {
                 tracing::error!(%err, %runner, kind = kind.as_str(), "an alert could not be stored");
             }
         }
-    }
-
-    /// Stores and pushes a new alert, unless one of the kind is open for the runner.
-    async fn raise(
-        &self,
-        runner: &RunnerId,
-        kind: Kind,
-        position: LatLng,
-    ) -> Result<(), AlertError> {
-        if !self.lock().open.insert((runner.clone(), kind)) {
-            return Ok(());
-        }
-        let raised_ms = now_ms();
-        match self
-            .store
-            .insert_alert(runner, kind, position, raised_ms)
-            .await
-        {
-            Ok(alert) => {
-                tracing::warn!(%runner, kind = kind.as_str(), id = alert.id, "safety alert raised");
-                let _ = self.live.send(alert);
-                Ok(())
-            }
-            Err(err) => {
-                self.lock().open.remove(&(runner.clone(), kind));
-                Err(err.into())
-            }
-        }
-    }
-
-    /// Moves alert `id` to `stage` in `by`'s name; stored, then pushed.
-    pub async fn advance(&self, id: i64, stage: Stage, by: &str) -> Result<Alert, AlertError> {
-        let alert = match self.store.advance_alert(id, stage, by, now_ms()).await? {
-            Advanced::Done(alert) => alert,
-            Advanced::NotFound => return Err(AlertError::NotFound(id)),
-            Advanced::Already(stage) => return Err(AlertError::Stage { id, stage }),
-        };
-        if alert.stage == Stage::Resolved {
-            self.lock().open.remove(&(alert.runner.clone(), alert.kind));
-        }
-        let _ = self.live.send(alert.clone());
-        Ok(alert)
     }
 
     /// Whether the race has `runner` off the course now.

@@ -33,9 +33,32 @@ impl Keys {
         Topic::parse(name).ok()
     }
 
-    /// The channel of changes to the event's field (`crate::roster`), not a topic.
-    pub fn field_channel(&self) -> String {
-        format!("{}:field", self.prefix)
+    /// The channel of one kind of news between consoles (`super::news`), not a topic.
+    pub fn news(&self, channel: super::news::Channel) -> String {
+        format!("{}:{}", self.prefix, channel.name())
+    }
+
+    /// The latest news of `channel` kept for `scope` (a race, by its start).
+    pub fn kept(&self, channel: super::news::Channel, scope: u64) -> String {
+        format!("{}:{}:kept:{scope}", self.prefix, channel.name())
+    }
+
+    /// The counter that numbers safety alerts across the cluster.
+    pub fn alert_ids(&self) -> String {
+        format!("{}:alerts:id", self.prefix)
+    }
+
+    /// The number of the open alert of `whose`, while one is open.
+    pub fn open_alert(&self, whose: super::alerts::Whose<'_>) -> String {
+        format!(
+            "{}:alerts:open:{}:{}:{}",
+            self.prefix, whose.race_start_ms, whose.runner, whose.kind
+        )
+    }
+
+    /// Every alert as it is now, by number (a hash of JSON).
+    pub fn alert_record(&self) -> String {
+        format!("{}:alerts:record", self.prefix)
     }
 
     /// A topic's sequence counter.

@@ -106,7 +106,7 @@ async fn connect(hub: &Hub, cluster: &Cluster) -> redis::RedisResult<redis::aio:
         if cluster.follow_runners {
             sink.psubscribe(cluster.keys.runner_pattern()).await?;
         }
-        sink.subscribe(cluster.keys.field_channel()).await?;
+        sink.subscribe(cluster.news_channels()).await?;
         let wanted: Vec<String> = super::lock(&cluster.wanted)
             .iter()
             .map(|t| cluster.keys.channel(t))
@@ -171,8 +171,7 @@ async fn listen(hub: &Hub, cluster: &Cluster, mut stream: redis::aio::PubSubStre
         let Some(msg) = msg else {
             return;
         };
-        if msg.get_channel_name() == cluster.keys.field_channel() {
-            cluster.field_arrived(msg.get_payload_bytes());
+        if cluster.news_arrived(msg.get_channel_name(), msg.get_payload_bytes()) {
             continue;
         }
         let Some(topic) = cluster.keys.topic_of(msg.get_channel_name()) else {

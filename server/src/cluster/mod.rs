@@ -30,9 +30,10 @@
 //! without its data, the epoch changed: the node tells every subscriber with a
 //! `restarted` gap, and numbering starts again.
 
-pub mod field;
-mod keys;
+pub mod alerts;
+pub mod keys;
 pub mod link;
+pub mod news;
 pub mod presence;
 pub mod publisher;
 
@@ -51,8 +52,6 @@ use tokio::{
 };
 
 use crate::hub::{ConnId, Hub, topics::Audience};
-
-pub use keys::Keys;
 
 /// How many publishes may wait for Redis before new ones are refused.
 const QUEUE: usize = 65_536;
@@ -94,7 +93,7 @@ pub struct Cluster {
     /// This node's name in Redis (random per run).
     pub node: String,
     /// Names in Redis.
-    pub keys: Keys,
+    pub keys: keys::Keys,
     client: redis::Client,
     link: Mutex<Option<link::Link>>,
     up: watch::Sender<bool>,
@@ -114,8 +113,8 @@ pub struct Cluster {
     broken: Notify,
     /// Traffic counters.
     pub traffic: Traffic,
-    /// Changes to the field made on other nodes, as they arrive ([`field`]).
-    field_news: tokio::sync::broadcast::Sender<String>,
+    /// News between the consoles, as it arrives ([`news`]).
+    news: news::Channels,
 }
 
 /// Why cluster mode could not start.
@@ -135,7 +134,7 @@ impl Cluster {
         let (outgoing, incoming) = mpsc::channel(QUEUE);
         Ok(Self {
             node: format!("{:012x}", fastrand::u64(..) >> 16),
-            keys: Keys::new(prefix),
+            keys: keys::Keys::new(prefix),
             client,
             link: Mutex::new(None),
             up: watch::channel(false).0,
@@ -149,7 +148,7 @@ impl Cluster {
             remote: Mutex::new(Audience::default()),
             broken: Notify::new(),
             traffic: Traffic::default(),
-            field_news: tokio::sync::broadcast::channel(64).0,
+            news: news::Channels::default(),
         })
     }
 

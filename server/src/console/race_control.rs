@@ -112,6 +112,7 @@ pub async fn announce(
     let done = race_control::announce(
         &state.hub,
         &state.store,
+        state.cluster.as_deref(),
         &form.text,
         &form.audience,
         &organiser.name,
@@ -126,7 +127,13 @@ pub async fn clear_announcement(
     State(state): State<AppState>,
     organiser: Organiser,
 ) -> Result<Response, ConsoleError> {
-    let done = race_control::clear_announcement(&state.hub, &state.store, &organiser.name).await;
+    let done = race_control::clear_announcement(
+        &state.hub,
+        &state.store,
+        state.cluster.as_deref(),
+        &organiser.name,
+    )
+    .await;
     answer(&state, done).await
 }
 

@@ -32,6 +32,7 @@ pub mod outbox;
 pub mod presence;
 pub mod rate_limit;
 pub mod relay;
+mod rulings;
 mod splits;
 pub mod stats;
 mod subscribing;
@@ -106,6 +107,9 @@ pub struct Hub {
     /// Where the splits the race records go to be stored and published
     /// ([`crate::timing`]); unset, they stay in the race's memory.
     timing: Option<tokio::sync::mpsc::UnboundedSender<News>>,
+    /// Where the statuses adopted from other nodes go to be stored
+    /// ([`crate::race_control::cluster`]); unset, they stay in the race's memory.
+    rulings: Option<tokio::sync::mpsc::UnboundedSender<crate::race_control::cluster::Ruled>>,
 }
 
 impl Hub {
@@ -139,6 +143,7 @@ impl Hub {
             shutdown: watch::channel(false).0,
             started: tokio::time::Instant::now(),
             timing: None,
+            rulings: None,
         }
     }
 

@@ -1,15 +1,23 @@
 //! The field in a cluster: every node keeps its own store and race, so a change made
-//! on one node is sent to the others ([`crate::cluster::field`]) and applied there as
+//! on one node is sent to the others ([`crate::cluster::news`]) and applied there as
 //! it was here: the whole new field with the history entries it made, or a token
 //! revocation. The node that made it skips its own message.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+use tokio::task::JoinHandle;
 
 use super::Roster;
-use crate::{cluster::Cluster, event::Runner, race::Race, store::field::FieldChange};
+use crate::{
+    cluster::{
+        Cluster,
+        news::{self, Channel, Heard},
+    },
+    event::Runner,
+    race::Race,
+    store::field::FieldChange,
+};
 
 /// A change to the field, as sent between nodes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -41,29 +49,13 @@ pub(crate) enum News {
     },
 }
 
-/// A message between nodes: the news and the node it comes from.
-#[derive(Debug, Serialize, Deserialize)]
-struct Message {
-    node: String,
-    news: News,
-}
-
 impl Roster {
     /// Tells the other nodes of the cluster, if any.
     pub(super) async fn announce(&self, news: News) {
         let Some(cluster) = &self.cluster else {
             return;
         };
-        let message = Message {
-            node: cluster.node.clone(),
-            news,
-        };
-        match serde_json::to_string(&message) {
-            Ok(payload) => {
-                cluster.announce_field(payload).await;
-            }
-            Err(err) => tracing::warn!(%err, "cluster: a field change could not be encoded"),
-        }
+        cluster.tell_news(Channel::Field, &news).await;
     }
 
     /// Races `next`, a checked event with a new field: the topics' entrants, the
@@ -115,27 +107,14 @@ impl Roster {
 }
 
 /// Applies the field changes the other nodes of `cluster` make, until the server
-/// stops.
+/// stops. (A node that was away keeps its field until the next change, which carries
+/// the whole field.)
 pub fn follow(roster: Arc<Roster>, cluster: &Arc<Cluster>) -> JoinHandle<()> {
-    let mut news = cluster.field_news();
-    let node = cluster.node.clone();
-    tokio::spawn(async move {
-        loop {
-            let payload = match news.recv().await {
-                Ok(payload) => payload,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(
-                        missed,
-                        "cluster: field changes missed; the next one carries the whole field"
-                    );
-                    continue;
-                }
-                Err(RecvError::Closed) => return,
-            };
-            match serde_json::from_str::<Message>(&payload) {
-                Ok(message) if message.node == node => {}
-                Ok(message) => roster.apply_news(message.news).await,
-                Err(err) => tracing::warn!(%err, "cluster: undecodable field change skipped"),
+    news::listen(cluster, Channel::Field, move |heard| {
+        let roster = roster.clone();
+        async move {
+            if let Heard::News(news) = heard {
+                roster.apply_news(news).await;
             }
         }
     })

@@ -25,7 +25,7 @@ use super::{
     Connection, Inbound, SocketRequest, publishing::PublishGate, subscriptions::SubscriptionSet,
 };
 use crate::{
-    auth::{Handshake, Verified},
+    auth::{Handshake, Verified, revocations::Farewell},
     hub::{ConnId, Hub, WireFormat, topics::StartFrom},
     ingest::{DeviceFix, Intake},
     state::AppState,
@@ -229,7 +229,12 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
     }
     // A runner token revoked from the console closes this socket (4003).
     let revocations = hub.access.revocations.clone();
-    revocations.hold(conn.id, handshake.identity.as_ref(), &conn.outbox);
+    revocations.hold(
+        conn.id,
+        handshake.identity.as_ref(),
+        &conn.outbox,
+        Farewell::CloseCode,
+    );
     let mut session = Session {
         topics: SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::App)
             .counted_for(conn.peer),
@@ -271,7 +276,12 @@ async fn run(mut conn: Connection, handshake: Handshake, intake: Arc<Intake>) {
             Err(err) => Err(err),
         };
         if auth && outcome.is_ok() {
-            revocations.hold(conn.id, session.handshake.identity.as_ref(), &conn.outbox);
+            revocations.hold(
+                conn.id,
+                session.handshake.identity.as_ref(),
+                &conn.outbox,
+                Farewell::CloseCode,
+            );
         }
         match outcome {
             Ok(Some(reply)) => conn.send(reply),

@@ -3,7 +3,9 @@
 //! Seed members are subscribers of `room:lobby` like the room page's members, so the
 //! two kinds of client hear each other. Frames longer than the room limit, or faster
 //! than the rate limit, are not relayed; the sender gets a `too_large` or
-//! `rate_limited` error frame instead.
+//! `rate_limited` error frame instead. A member that showed a runner token is ended
+//! when the organisers revoke it: the `token_invalid` error frame, then the close
+//! ([`crate::auth::revocations::Farewell::SeedError`]).
 
 use axum::{extract::State, response::Response};
 use spectate_app::protocol::{Publication, RoomName, Topic, seed::SeedError};
@@ -12,7 +14,7 @@ use super::{
     Connection, Inbound, SocketRequest, publishing::PublishGate, subscriptions::SubscriptionSet,
 };
 use crate::{
-    auth::Handshake,
+    auth::{Handshake, revocations::Farewell},
     hub::{WireFormat, topics::StartFrom},
     state::AppState,
 };
@@ -42,6 +44,9 @@ async fn run(mut conn: Connection, handshake: Handshake) {
         return;
     }
     let mut gate = PublishGate::new(&hub);
+    let revocations = hub.access.revocations.clone();
+    let identity = handshake.identity.as_ref();
+    revocations.hold(conn.id, identity, &conn.outbox, Farewell::SeedError);
     while let Inbound::Text(text) = conn.next_text().await {
         let said = Publication::Say {
             room: room.clone(),
@@ -57,6 +62,7 @@ async fn run(mut conn: Connection, handshake: Handshake) {
             conn.send(SeedError::encode(&err));
         }
     }
+    revocations.release(conn.id);
     drop(membership);
     conn.finish().await;
 }

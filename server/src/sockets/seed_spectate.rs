@@ -12,6 +12,9 @@
 //! publish) and the same topics as protocol v1, so both kinds of client see the same
 //! runners. The protocol has no acknowledgements: a fix the rules drop (a duplicate,
 //! an impossible jump) is dropped silently, as its followers would want.
+//! A socket that showed a runner token (on the URL or in a hello) is ended when the
+//! organisers revoke that token: the `token_invalid` error frame, then the close
+//! ([`crate::auth::revocations::Farewell::SeedError`]).
 
 use std::sync::Arc;
 
@@ -25,7 +28,7 @@ use super::{
     Connection, Inbound, SocketRequest, publishing::PublishGate, subscriptions::SubscriptionSet,
 };
 use crate::{
-    auth::Handshake,
+    auth::{Handshake, revocations::Farewell},
     hub::{Hub, WireFormat},
     ingest::{DeviceFix, Intake},
     state::AppState,
@@ -45,6 +48,16 @@ async fn run(mut conn: Connection, mut handshake: Handshake, intake: Arc<Intake>
         SubscriptionSet::new(hub.clone(), conn.id, conn.outbox.clone(), WireFormat::Seed)
             .counted_for(conn.peer);
     let mut gate = PublishGate::new(&hub);
+    let revocations = hub.access.revocations.clone();
+    let hold = |handshake: &Handshake, conn: &Connection| {
+        revocations.hold(
+            conn.id,
+            handshake.identity.as_ref(),
+            &conn.outbox,
+            Farewell::SeedError,
+        );
+    };
+    hold(&handshake, &conn);
     while let Inbound::Text(text) = conn.next_text().await {
         let parsed = SeedInbound::parse(&text);
         if let Ok(SeedInbound::Hello {
@@ -60,6 +73,7 @@ async fn run(mut conn: Connection, mut handshake: Handshake, intake: Arc<Intake>
                 hub.follow(&topics).await;
             }
         }
+        let hello = matches!(parsed, Ok(SeedInbound::Hello { .. }));
         let outcome = match parsed {
             Ok(SeedInbound::Hello {
                 following,
@@ -90,11 +104,16 @@ async fn run(mut conn: Connection, mut handshake: Handshake, intake: Arc<Intake>
                 .map(|_| ()),
             Err(err) => Err(err),
         };
+        if hello {
+            // A hello's token is the socket's from now, even if its follows failed.
+            hold(&handshake, &conn);
+        }
         if let Err(err) = outcome {
             hub.stats.reject(err.code().as_str());
             conn.send(SeedError::encode(&err));
         }
     }
+    revocations.release(conn.id);
     drop(follows);
     conn.finish().await;
 }

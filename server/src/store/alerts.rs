@@ -7,86 +7,41 @@ use spectate_app::protocol::{LatLng, RunnerId};
 use super::{Store, StoreError};
 use crate::alerts::{Alert, Kind, Stage, Step};
 
-/// What became of a request to move an alert on.
-#[derive(Debug)]
-pub enum Advanced {
-    /// Done: the alert as it is now.
-    Done(Alert),
-    /// No alert has that number.
-    NotFound,
-    /// The alert is at this stage, past the one asked for.
-    Already(Stage),
-}
-
 const COLUMNS: &str = "id, runner, kind, lat, lng, raised_ms, stage, acknowledged_by, acknowledged_ms, resolved_by, resolved_ms";
 
+/// A stage's order, in SQL: an alert only moves forward.
+const RANK: &str = "CASE {} WHEN 'raised' THEN 0 WHEN 'acknowledged' THEN 1 ELSE 2 END";
+
 impl Store {
-    /// Stores a new alert (stage raised) and returns it with its number.
-    pub async fn insert_alert(
-        &self,
-        runner: &RunnerId,
-        kind: Kind,
-        position: LatLng,
-        raised_ms: u64,
-    ) -> Result<Alert, StoreError> {
-        let runner = runner.clone();
+    /// Stores each of `alerts` as it is now, in one transaction: a new one, or a later
+    /// stage of one stored (the same number, runner and kind). For each, true if that
+    /// changed the store; false if it holds that alert at that stage or past it
+    /// already (an older word of it, from this node or another), or another alert
+    /// under that number.
+    pub async fn put_alerts(&self, alerts: Vec<Alert>) -> Result<Vec<bool>, StoreError> {
         self.run(move |connection| {
-            connection.execute(
-                "INSERT INTO alerts (runner, kind, lat, lng, raised_ms, stage) VALUES (?1, ?2, ?3, ?4, ?5, 'raised')",
-                params![runner.as_str(), kind.as_str(), position.lat(), position.lng(), raised_ms as i64],
-            )?;
-            Ok(Alert {
-                id: connection.last_insert_rowid(),
-                runner,
-                kind,
-                position,
-                raised_ms,
-                stage: Stage::Raised,
-                acknowledged: None,
-                resolved: None,
-            })
+            let tx = connection.transaction()?;
+            let changed = alerts
+                .iter()
+                .map(|alert| upsert(&tx, alert))
+                .collect::<Result<Vec<_>, _>>()?;
+            tx.commit()?;
+            Ok(changed)
         })
         .await
     }
 
-    /// Moves alert `id` to `stage` (acknowledged from raised; resolved from either)
-    /// in `by`'s name at `at_ms`.
-    pub async fn advance_alert(
-        &self,
-        id: i64,
-        stage: Stage,
-        by: &str,
-        at_ms: u64,
-    ) -> Result<Advanced, StoreError> {
-        let by = by.to_owned();
+    /// Alert `id`, if stored.
+    pub async fn alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {
         self.run(move |connection| {
-            let tx = connection.transaction()?;
-            let read = |tx: &rusqlite::Transaction<'_>| {
-                tx.query_row(
+            let alert = connection
+                .query_row(
                     &format!("SELECT {COLUMNS} FROM alerts WHERE id = ?1"),
                     [id],
                     row_to_alert,
                 )
-                .optional()
-                .map(Option::flatten)
-            };
-            let Some(alert) = read(&tx)? else {
-                return Ok(Advanced::NotFound);
-            };
-            let column = match (alert.stage, stage) {
-                (Stage::Raised, Stage::Acknowledged) => "acknowledged",
-                (Stage::Raised | Stage::Acknowledged, Stage::Resolved) => "resolved",
-                (now, _) => return Ok(Advanced::Already(now)),
-            };
-            tx.execute(
-                &format!(
-                    "UPDATE alerts SET stage = ?2, {column}_by = ?3, {column}_ms = ?4 WHERE id = ?1"
-                ),
-                params![id, stage_name(stage), by, at_ms as i64],
-            )?;
-            let alert = read(&tx)?;
-            tx.commit()?;
-            Ok(alert.map_or(Advanced::NotFound, Advanced::Done))
+                .optional()?;
+            Ok(alert.flatten())
         })
         .await
     }
@@ -146,4 +101,43 @@ fn row_to_alert(row: &Row<'_>) -> rusqlite::Result<Option<Alert>> {
         acknowledged: step(7, 8)?,
         resolved: step(9, 10)?,
     }))
+}
+
+/// One alert of [`Store::put_alerts`]: true if it changed the store.
+fn upsert(connection: &rusqlite::Connection, alert: &Alert) -> rusqlite::Result<bool> {
+    let step = |s: &Option<Step>| {
+        (
+            s.as_ref().map(|s| s.by.clone()),
+            s.as_ref().map(|s| s.at_ms as i64),
+        )
+    };
+    let (acknowledged_by, acknowledged_ms) = step(&alert.acknowledged);
+    let (resolved_by, resolved_ms) = step(&alert.resolved);
+    let changed = connection.execute(
+        &format!(
+            "INSERT INTO alerts ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     ON CONFLICT (id) DO UPDATE SET stage = excluded.stage,
+                       acknowledged_by = coalesce(acknowledged_by, excluded.acknowledged_by),
+                       acknowledged_ms = coalesce(acknowledged_ms, excluded.acknowledged_ms),
+                       resolved_by = coalesce(resolved_by, excluded.resolved_by),
+                       resolved_ms = coalesce(resolved_ms, excluded.resolved_ms)
+                     WHERE runner = excluded.runner AND kind = excluded.kind AND {} > {}",
+            RANK.replace("{}", "excluded.stage"),
+            RANK.replace("{}", "stage"),
+        ),
+        params![
+            alert.id,
+            alert.runner.as_str(),
+            alert.kind.as_str(),
+            alert.position.lat(),
+            alert.position.lng(),
+            alert.raised_ms as i64,
+            stage_name(alert.stage),
+            acknowledged_by,
+            acknowledged_ms,
+            resolved_by,
+            resolved_ms,
+        ],
+    )?;
+    Ok(changed > 0)
 }

@@ -136,9 +136,18 @@ impl Store {
             path.with_extension("db-shm"),
         ] {
             if file == path || file.exists() {
-                crate::data_dir::private_file(&file).map_err(|e| {
-                    StoreError::Failed(format!("cannot make {} private: {e}", file.display()))
-                })?;
+                match crate::data_dir::private_file(&file) {
+                    Ok(()) => {}
+                    // The WAL and shared-memory files go with the last connection: a
+                    // server that just stopped may delete them under our feet.
+                    Err(e) if file != path && e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        let file = file.display();
+                        return Err(StoreError::Failed(format!(
+                            "cannot make {file} private: {e}"
+                        )));
+                    }
+                }
             }
         }
         let mut connection = Connection::open(&path).map_err(failed)?;

@@ -40,13 +40,13 @@ pub(crate) async fn step(
 }
 
 /// The live stream's events, one `(event, data)` at a time.
-struct Live(
+pub(crate) struct Live(
     futures::stream::BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
     String,
 );
 
 impl Live {
-    async fn open(app: &TestApp, cookie: &str) -> Self {
+    pub(crate) async fn open(app: &TestApp, cookie: &str) -> Self {
         let response = signed_get(app, cookie, "/admin/alerts/live").await;
         Self(response.bytes_stream().boxed(), String::new())
     }
@@ -65,7 +65,7 @@ impl Live {
         }
     }
 
-    async fn next(&mut self) -> (String, Value) {
+    pub(crate) async fn next(&mut self) -> (String, Value) {
         loop {
             if let Some(end) = self.1.find("\n\n") {
                 let block: String = self.1.drain(..end + 2).collect();

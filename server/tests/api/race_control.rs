@@ -64,7 +64,7 @@ async fn page(app: &TestApp, cookie: &str, path: &str) -> String {
 }
 
 /// `bib`'s row of the whole board.
-async fn row(app: &TestApp, bib: u64) -> Value {
+pub(crate) async fn row(app: &TestApp, bib: u64) -> Value {
     let board = app.get_json("/api/leaderboard").await;
     board["standings"]
         .as_array()

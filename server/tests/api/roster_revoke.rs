@@ -86,3 +86,68 @@ async fn roster_revoked_token_stops_working_at_once_and_after_a_restart() {
     assert_eq!(publish(&app, &old, 600.0).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(publish(&app, &new, 700.0).await.0, StatusCode::OK);
 }
+
+/// Reads `seed` until its error frame, then its end: the seed protocol's way of
+/// ending a connection it refuses (an error frame, then a close without a code).
+async fn seed_refused(seed: &mut crate::helpers::Client) -> serde_json::Value {
+    let error = loop {
+        match seed.next().await {
+            crate::helpers::Seen::Text(text) => {
+                let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
+                if frame.get("error").is_some() {
+                    break frame;
+                }
+            }
+            crate::helpers::Seen::Closed(frame) => panic!("closed before the error: {frame:?}"),
+        }
+    };
+    match seed.next().await {
+        // A close without a code: the seed protocol has none.
+        crate::helpers::Seen::Closed(None) => error,
+        other => panic!("not closed as the seed protocol closes: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn roster_revoked_token_closes_the_seed_protocols_sockets_and_room() {
+    let config = Config {
+        open_publishing: false,
+        ..with_demo_event()
+    };
+    let (app, cookie) = organiser_app(config).await;
+    let token = token_of_7(&app, &cookie).await;
+    // One seed phone shows its token on the URL, the other in its hello.
+    let mut on_url = app.connect(&format!("/spectate?token={token}")).await;
+    let mut in_hello = app.connect("/spectate").await;
+    let mut bystander = app.connect("/spectate").await;
+    // And a seed room member, with the token on the URL.
+    let mut member = app.connect(&format!("/room?token={token}")).await;
+    on_url
+        .send_json(json!({"initialRequest": true, "following": ["7"], "userId": 7}))
+        .await;
+    in_hello
+        .send_json(json!({"initialRequest": true, "following": ["7"], "userId": 7, "token": token}))
+        .await;
+    bystander
+        .send_json(json!({"initialRequest": true, "following": ["7"], "userId": 3}))
+        .await;
+    // A frame the server answers, so the hellos before it have been taken.
+    for seed in [&mut on_url, &mut in_hello, &mut bystander] {
+        seed.send_text("not json").await;
+        let answer: serde_json::Value = serde_json::from_str(&seed.next_text().await).unwrap();
+        assert_eq!(answer["error"]["code"], "bad_json", "{answer}");
+    }
+
+    let revoked = post_form(&app, &cookie, "/admin/runners/7/revoke", &[]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    for seed in [&mut on_url, &mut in_hello, &mut member] {
+        let error = seed_refused(seed).await;
+        assert_eq!(error["error"]["code"], "token_invalid", "{error}");
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("revoked by the organisers"), "{error}");
+    }
+    // A follower without that token keeps its socket.
+    bystander.send_text("still here?").await;
+    let answer: serde_json::Value = serde_json::from_str(&bystander.next_text().await).unwrap();
+    assert_eq!(answer["error"]["code"], "bad_json", "{answer}");
+}
