@@ -74,6 +74,11 @@ test('the event set up in the browser: settings, a course refused then taken, a 
   await expect(page.locator('input[name=name]')).toHaveValue('Big field');
   await expect(page.locator('input[name=offset]')).toHaveValue('+01:00');
 
+  // A spectator with the map open before the change.
+  const spectator = await context.newPage();
+  await spectator.goto('/');
+  await expect(spectator.locator('.status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
+
   await page.fill('input[name=name]', 'Riverside Night Run');
   await page.fill('input[name=start]', '2026-11-29T21:00:00');
   await page.click('text=Save the event');
@@ -103,6 +108,13 @@ test('the event set up in the browser: settings, a course refused then taken, a 
     await page.setViewportSize({ width, height: 900 });
     await snapshot(page, `event-settings-${width}`);
   }
+
+  // The open map is told, and shows the new event once reloaded.
+  const notice = spectator.getByTestId('event-changed');
+  await expect(notice).toContainText('The organisers changed the event');
+  await notice.getByText('Reload to see it').click();
+  await expect(spectator.locator('h1')).toContainText('Riverside Night Run');
+  await expect(spectator.getByTestId('event-changed')).toHaveCount(0);
 
   // Spectators see the new event.
   const view = await (await fetch(`${BASE}/api/race`)).json();
