@@ -103,7 +103,7 @@ async fn connect(hub: &Hub, cluster: &Cluster) -> redis::RedisResult<redis::aio:
             .await?;
         let epoch: String = conn.get(cluster.keys.epoch()).await?;
         publisher::load_script(&mut conn).await?;
-        if cluster.follow_runners {
+        if cluster.follows_runners() {
             sink.psubscribe(cluster.keys.runner_pattern()).await?;
         }
         sink.subscribe(cluster.news_channels()).await?;
@@ -134,7 +134,7 @@ async fn connect(hub: &Hub, cluster: &Cluster) -> redis::RedisResult<redis::aio:
     *super::lock(&cluster.epoch) = epoch;
     // Catch up on every topic followed here, then open for publishing.
     let mut topics: Vec<Topic> = super::lock(&cluster.wanted).iter().cloned().collect();
-    if cluster.follow_runners {
+    if cluster.follows_runners() {
         topics.extend(
             hub.topics
                 .topics()

@@ -36,6 +36,7 @@ pub mod link;
 pub mod news;
 pub mod presence;
 pub mod publisher;
+mod runners;
 
 use std::{
     collections::HashSet,
@@ -101,8 +102,9 @@ pub struct Cluster {
     wanted: Mutex<HashSet<Topic>>,
     outgoing: mpsc::Sender<Outgoing>,
     incoming: Mutex<Option<mpsc::Receiver<Outgoing>>>,
-    /// A node with an event follows every runner (its leaderboard needs every fix).
-    follow_runners: bool,
+    /// A node with an event follows every runner (its leaderboard needs every fix);
+    /// set when the node starts with one, or later ([`runners`]).
+    follow_runners: AtomicBool,
     /// Events kept per topic in Redis.
     history_len: usize,
     leader: AtomicBool,
@@ -141,7 +143,7 @@ impl Cluster {
             wanted: Mutex::new(HashSet::new()),
             outgoing,
             incoming: Mutex::new(Some(incoming)),
-            follow_runners,
+            follow_runners: AtomicBool::new(follow_runners),
             history_len: history_len.max(1),
             leader: AtomicBool::new(false),
             epoch: Mutex::new(String::new()),
@@ -253,7 +255,7 @@ impl Cluster {
             ) {
                 continue;
             }
-            if self.follow_runners && matches!(topic, Topic::Runner(_)) {
+            if self.follows_runners() && matches!(topic, Topic::Runner(_)) {
                 if hub.topics.seq(topic).is_none() {
                     self.catch_up(hub, topic).await;
                 }
@@ -277,7 +279,7 @@ impl Cluster {
     /// True if this node subscribes to `topic`'s channel.
     pub fn follows(&self, topic: &Topic) -> bool {
         matches!(topic.kind(), TopicKind::Presence)
-            || (self.follow_runners && matches!(topic, Topic::Runner(_)))
+            || (self.follows_runners() && matches!(topic, Topic::Runner(_)))
             || lock(&self.wanted).contains(topic)
     }
 

@@ -156,12 +156,9 @@ impl Roster {
             // Only this lock's holder starts a race: not reached.
             tracing::error!("event created while another was being tracked");
         }
-        if self.cluster.is_some() {
-            // A node follows every runner's channel only if it tracked an event at
-            // start (`cluster::Cluster::new`).
-            tracing::warn!(
-                "cluster: event created; restart each node so that it follows the runners of the other nodes"
-            );
+        if let Some(cluster) = &self.cluster {
+            // Its board needs the fixes the other nodes take.
+            cluster.follow_all_runners().await;
         }
         Ok(change)
     }

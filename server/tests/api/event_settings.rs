@@ -3,8 +3,8 @@
 //! apply at once, survive a restart with the same event file, and export; a course
 //! GPX uploaded is checked as `spectate event check` checks it, and every bad input
 //! (not XML, too few points, not UTF-8, a 50 MB file, a checkpoint off the course) is
-//! refused with a message and nothing saved. A server started without an event
-//! creates one from the same page and tracks it at once, and after a restart.
+//! refused with a message and nothing saved; open pages learn of a change. The
+//! cluster's are in `event_settings_cluster`, creating an event in `event_created`.
 
 use reqwest::{StatusCode, header};
 use serde_json::Value;
@@ -12,12 +12,12 @@ use spectate_server::config::Config;
 
 use crate::{
     console_kit::{multipart, signed_text, with_demo_event},
-    helpers::{TestApp, spawn_app_with},
+    helpers::TestApp,
     roster::{organiser_app, post_form},
 };
 
 /// The settings form as the page sends it, with `changes` made to the demo's.
-fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut fields = vec![
         ("name", "Spectate demo run"),
         ("start", "2026-11-29T09:00"),
@@ -47,7 +47,7 @@ fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 }
 
 /// The form with `name` and only the checkpoints `at` (name, km or waypoint).
-fn short<'a>(name: &'a str, at: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn short<'a>(name: &'a str, at: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     const ROWS: [(&str, &str); 3] = [
         ("cp0_name", "cp0_at"),
         ("cp1_name", "cp1_at"),
@@ -62,7 +62,7 @@ fn short<'a>(name: &'a str, at: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)
 }
 
 /// The event renamed "Riverside 12k" starting at 10:30, "Bridge" second, `extra` on top.
-fn riverside<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn riverside<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut changes = vec![
         ("name", "Riverside 12k"),
         ("start", "2026-11-29T10:30"),
@@ -76,7 +76,7 @@ fn riverside<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 
 /// Renames the event `name` and moves it onto [`gpx`]'s 0.73 km course, with one
 /// checkpoint at 0.2 km (the demo's are past its end).
-async fn onto_the_short_course(app: &TestApp, cookie: &str, name: &str) {
+pub(crate) async fn onto_the_short_course(app: &TestApp, cookie: &str, name: &str) {
     let early = short(name, &[("Early", "0.2")]);
     let saved = post_form(app, cookie, "/admin/event", &early).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
@@ -85,11 +85,11 @@ async fn onto_the_short_course(app: &TestApp, cookie: &str, name: &str) {
 }
 
 /// The event as spectators' pages get it.
-async fn event(app: &TestApp) -> Value {
+pub(crate) async fn event(app: &TestApp) -> Value {
     app.get_json("/api/race").await["event"].clone()
 }
 
-fn marks(event: &Value) -> Vec<(String, f64)> {
+pub(crate) fn marks(event: &Value) -> Vec<(String, f64)> {
     event["marks"]
         .as_array()
         .unwrap()
@@ -105,7 +105,7 @@ fn marks(event: &Value) -> Vec<(String, f64)> {
 
 /// A straight course east from the Louvre, a point every ~73 m with elevations,
 /// and a waypoint "Bridge" at its sixth point.
-fn gpx(points: usize) -> String {
+pub(crate) fn gpx(points: usize) -> String {
     let trkpts: String = (0..points)
         .map(|i| {
             format!(
@@ -123,7 +123,11 @@ fn gpx(points: usize) -> String {
     )
 }
 
-async fn upload_course(app: &TestApp, cookie: &str, bytes: &[u8]) -> (StatusCode, String) {
+pub(crate) async fn upload_course(
+    app: &TestApp,
+    cookie: &str,
+    bytes: &[u8],
+) -> (StatusCode, String) {
     multipart(
         app,
         cookie,
@@ -132,7 +136,6 @@ async fn upload_course(app: &TestApp, cookie: &str, bytes: &[u8]) -> (StatusCode
     )
     .await
 }
-
 #[tokio::test]
 async fn event_settings_apply_at_once_survive_a_restart_and_export() {
     let config = with_demo_event();
@@ -209,7 +212,6 @@ async fn event_settings_apply_at_once_survive_a_restart_and_export() {
     );
     assert!(text.contains("battery_percent = 25.0"), "{text}");
 }
-
 #[tokio::test]
 async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     let (app, cookie) = organiser_app(with_demo_event()).await;
@@ -321,147 +323,6 @@ async fn event_course_upload_is_checked_and_places_checkpoints_by_waypoint() {
     );
     assert!(page.contains("value=\"Kept name\""), "{page}");
 }
-
-#[tokio::test]
-async fn event_settings_cluster_a_change_on_one_node_reaches_the_other_and_is_kept_there() {
-    let redis = crate::cluster::Redis::start();
-    let (a, cookie) = organiser_app(crate::roster_cluster::node(&redis)).await;
-    let b_config = crate::roster_cluster::node(&redis);
-    let b_data = b_config.data_dir.clone();
-    let mut b = spawn_app_with(b_config).await;
-
-    onto_the_short_course(&a, &cookie, "Cluster 1k").await;
-    let sent = std::time::Instant::now();
-    loop {
-        let now = event(&b).await;
-        if (now["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0 {
-            assert_eq!(now["name"], "Cluster 1k");
-            assert_eq!(marks(&now)[1].0, "Early");
-            break;
-        }
-        assert!(
-            sent.elapsed() < std::time::Duration::from_secs(1),
-            "node b still has {now}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-
-    // Node b stored it: after its restart, the same settings and course.
-    b.stop();
-    b.task.take().unwrap().await.unwrap().unwrap();
-    let b = spawn_app_with(Config {
-        data_dir: b_data,
-        ..crate::roster_cluster::node(&redis)
-    })
-    .await;
-    let kept = event(&b).await;
-    assert_eq!(kept["name"], "Cluster 1k");
-    assert!(
-        (kept["course_m"].as_f64().unwrap() - 731.0).abs() < 10.0,
-        "{kept}"
-    );
-}
-
-/// The creation form as multipart parts: the settings' fields, and the course file.
-fn new_event<'a>(
-    fields: &'a [(&'a str, &'a str)],
-    gpx: &'a [u8],
-) -> Vec<(&'a str, Option<&'a str>, &'a [u8])> {
-    let mut parts: Vec<(&str, Option<&str>, &[u8])> = fields
-        .iter()
-        .map(|(k, v)| (*k, None, v.as_bytes()))
-        .collect();
-    parts.push(("file", Some("course.gpx"), gpx));
-    parts
-}
-
-#[tokio::test]
-async fn event_created_in_the_browser_is_tracked_at_once_and_after_a_restart() {
-    let config = Config::for_tests();
-    let data_dir = config.data_dir.clone();
-    let (app, cookie) = organiser_app(config).await;
-    assert!(app.get_json("/api/race").await["event"].is_null());
-    let (status, page) = signed_text(&app, &cookie, "/admin/event").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Create the event"), "{page}");
-
-    let fields = short("Created 1k", &[("Bridge", "Bridge")]);
-    // Without a course, or with one that is not GPX: refused, nothing tracked.
-    let no_file: Vec<_> = fields
-        .iter()
-        .map(|(k, v)| (*k, None, v.as_bytes()))
-        .collect();
-    let (status, page) = multipart(&app, &cookie, "/admin/event/new", &no_file).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("choose the course&#39;s GPX file"), "{page}");
-    assert!(page.contains("value=\"Created 1k\""), "{page}");
-    let (status, page) = multipart(
-        &app,
-        &cookie,
-        "/admin/event/new",
-        &new_event(&fields, b"<html></html>"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("the GPX file:"), "{page}");
-    assert!(app.get_json("/api/race").await["event"].is_null());
-
-    let course = gpx(11);
-    let (status, page) = multipart(
-        &app,
-        &cookie,
-        "/admin/event/new",
-        &new_event(&fields, course.as_bytes()),
-    )
-    .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-    let created = event(&app).await;
-    assert_eq!(created["name"], "Created 1k");
-    assert_eq!(marks(&created)[1].0, "Bridge");
-    assert_eq!(created["runners"], 0);
-
-    // Runners come next, and their phones are taken at once.
-    let added = post_form(
-        &app,
-        &cookie,
-        "/admin/runners",
-        &[
-            ("bib", "7"),
-            ("name", "Grace Hopper"),
-            ("category", ""),
-            ("devices", "grace-phone"),
-        ],
-    )
-    .await;
-    assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        crate::console_kit::osmand(&app, "grace-phone", 100.0, "").await,
-        StatusCode::OK
-    );
-    let (_, page) = signed_text(&app, &cookie, "/admin/event").await;
-    assert!(
-        page.contains("ana: created the event &quot;Created 1k&quot;"),
-        "{page}"
-    );
-
-    // Started again without an event file: the stored event is tracked.
-    let app = crate::console_kit::restart(
-        app,
-        Config {
-            data_dir,
-            ..Config::for_tests()
-        },
-    )
-    .await;
-    let kept = event(&app).await;
-    assert_eq!(kept["name"], "Created 1k");
-    assert_eq!(kept["runners"], 1);
-    assert_eq!(
-        crate::console_kit::osmand(&app, "grace-phone", 200.0, "").await,
-        StatusCode::OK
-    );
-}
-
 #[tokio::test]
 async fn event_settings_version_is_pushed_on_board_when_the_event_changes() {
     let (app, cookie) = organiser_app(with_demo_event()).await;
