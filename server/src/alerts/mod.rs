@@ -121,22 +121,24 @@ impl Alerts {
         self.hub.race()
     }
 
-    /// The event's thresholds and checkpoints as they are now: the console can change
-    /// them while the race runs ([`crate::roster::settings`]), so they are read from
-    /// the race each time (an `Arc` clone and a few binary searches).
-    fn rules(&self) -> (Thresholds, Vec<LatLng>) {
-        self.race().map_or_else(
-            || (Thresholds::default(), Vec::new()),
-            |race| {
-                let event = race.event();
-                let checkpoints = event
-                    .checkpoints
-                    .iter()
-                    .map(|c| event.course.position_at(c.distance_m))
-                    .collect();
-                (event.safety, checkpoints)
-            },
-        )
+    /// The event's thresholds as they are now: the console can change them while the
+    /// race runs ([`crate::roster::settings`]), so they are read from the race each
+    /// time (an `Arc` clone; every fix reads them).
+    fn thresholds(&self) -> Thresholds {
+        self.race()
+            .map_or_else(Thresholds::default, |race| race.event().safety)
+    }
+
+    /// Where the event's checkpoints are now, for the sweep (not per fix).
+    fn checkpoints(&self) -> Vec<LatLng> {
+        self.race().map_or_else(Vec::new, |race| {
+            let event = race.event();
+            event
+                .checkpoints
+                .iter()
+                .map(|c| event.course.position_at(c.distance_m))
+                .collect()
+        })
     }
 
     /// The alerts of a node of `cluster`: numbered by it, shared with the other nodes.
@@ -181,7 +183,7 @@ impl Alerts {
             .record(reading, true);
         let now = Instant::now();
         let off_course = self.off_course(runner);
-        let (thresholds, _) = self.rules();
+        let thresholds = self.thresholds();
         let watch = inner
             .watches
             .entry(runner.clone())
@@ -204,7 +206,7 @@ impl Alerts {
         let (position, battery_pct) = (reading.position, reading.battery_pct);
         // The race took this fix before the alerts see it (the intake publishes first).
         let off_course = self.off_course(runner);
-        let (thresholds, _) = self.rules();
+        let thresholds = self.thresholds();
         let raised = {
             let mut inner = self.lock();
             inner
@@ -245,7 +247,7 @@ impl Alerts {
         if !started {
             return;
         }
-        let (thresholds, checkpoints) = self.rules();
+        let (thresholds, checkpoints) = (self.thresholds(), self.checkpoints());
         let raised: Vec<(RunnerId, Kind, LatLng)> = {
             let mut inner = self.lock();
             let now = Instant::now();
