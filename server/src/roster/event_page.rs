@@ -196,10 +196,8 @@ async fn answer(
 
 /// The settings as stored, if the server tracks an event.
 async fn stored_settings(state: &AppState) -> Result<Option<Settings>, ConsoleError> {
-    let Some(field) = state.store.field().await? else {
-        return Ok(None);
-    };
-    Ok(Settings::read(&field.settings).ok().map(|(s, _)| s))
+    let stored = state.store.settings().await?;
+    Ok(stored.and_then(|toml| Settings::read(&toml).ok().map(|(s, _)| s)))
 }
 
 /// `_organiser`: only a signed-in organiser's request renders it (the console's

@@ -75,6 +75,21 @@ impl Store {
         .await
     }
 
+    /// The event's settings as stored (TOML), without reading the field; none if the
+    /// store holds no event.
+    pub(crate) async fn settings(&self) -> Result<Option<String>, StoreError> {
+        self.run(|connection| {
+            connection
+                .query_row(
+                    "SELECT settings FROM event_source WHERE id = 1",
+                    [],
+                    |row| row.get(0),
+                )
+                .optional()
+        })
+        .await
+    }
+
     /// The latest `limit` changes to the event's settings, newest first.
     pub(crate) async fn event_changes(&self, limit: usize) -> Result<Vec<EventChange>, StoreError> {
         self.run(move |connection| {
