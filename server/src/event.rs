@@ -42,6 +42,7 @@ pub(crate) mod export;
 pub(crate) mod field;
 pub(crate) mod settings;
 
+use errors::line_of;
 pub use errors::{EventErrors, Problem};
 
 /// The demo event's text.
@@ -144,24 +145,35 @@ impl Event {
         path: &Path,
         read_course: impl Fn(&Path) -> std::io::Result<String>,
     ) -> Result<Self, EventErrors> {
-        Self::check(text, path, read_course, Field::Needed)
+        Self::check(text, path, Field::Needed, |at| {
+            let shown = at.display();
+            let gpx = read_course(at)
+                .map_err(|e| vec![format!("cannot read the course {shown}: {e}")])?;
+            let course = Course::from_gpx(&gpx).map_err(|e| {
+                let each = e.messages().into_iter();
+                each.map(|m| format!("course {shown}: {m}"))
+                    .collect::<Vec<_>>()
+            })?;
+            Ok((course, Arc::from(gpx)))
+        })
     }
 
-    /// [`Self::parse_with`] for the console's settings, whose event may have no runners
-    /// yet (they come next, by form or CSV).
+    /// The console's settings `text` (no runners needed yet) with `course`, read once.
     pub(crate) fn parse_settings(
         text: &str,
         path: &Path,
-        read_course: impl Fn(&Path) -> std::io::Result<String>,
+        course: Course,
+        gpx: Arc<str>,
     ) -> Result<Self, EventErrors> {
-        Self::check(text, path, read_course, Field::MayBeEmpty)
+        Self::check(text, path, Field::MayBeEmpty, |_| Ok((course, gpx)))
     }
 
+    /// Checks `text`; `course_at` gives the course at its path, or its problems.
     fn check(
         text: &str,
         path: &Path,
-        read_course: impl Fn(&Path) -> std::io::Result<String>,
         field: Field,
+        course_at: impl FnOnce(&Path) -> Result<(Course, Arc<str>), Vec<String>>,
     ) -> Result<Self, EventErrors> {
         let raw: RawEvent = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start));
@@ -204,23 +216,13 @@ impl Event {
 
         let base = path.parent().unwrap_or(Path::new("."));
         let course_path = base.join(raw.course.get_ref());
-        let mut course_gpx: Arc<str> = Arc::from("");
-        let course = match read_course(&course_path) {
-            Ok(gpx) => Course::from_gpx(&gpx)
-                .inspect(|_| course_gpx = Arc::from(gpx.as_str()))
-                .map_err(|e| {
-                    for message in e.messages() {
-                        let at = course_path.display();
-                        problem(Some(raw.course.span()), format!("course {at}: {message}"));
-                    }
-                })
-                .ok(),
-            Err(e) => {
-                problem(
-                    Some(raw.course.span()),
-                    format!("cannot read the course {}: {e}", course_path.display()),
-                );
-                None
+        let (course, course_gpx) = match course_at(&course_path) {
+            Ok((course, gpx)) => (Some(course), gpx),
+            Err(messages) => {
+                for message in messages {
+                    problem(Some(raw.course.span()), message);
+                }
+                (None, Arc::from(""))
             }
         };
 
@@ -353,11 +355,6 @@ fn looks_like_time_zone(name: &str) -> bool {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-'))
             }))
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 #[derive(Debug, Deserialize)]

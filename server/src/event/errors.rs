@@ -48,3 +48,8 @@ impl fmt::Display for EventErrors {
 }
 
 impl std::error::Error for EventErrors {}
+
+/// 1-based line of a byte offset.
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}

@@ -171,9 +171,10 @@ impl Roster {
         settings: &Settings,
         gpx: Option<String>,
     ) -> Result<Settled, RosterError> {
-        let (path, text, course) = match gpx {
+        // The course is read once: a new one checked here, the current one as raced.
+        let (path, course, text, file) = match gpx {
             Some(gpx) => {
-                Course::from_gpx(&gpx).map_err(|e| {
+                let course = Course::from_gpx(&gpx).map_err(|e| {
                     let each = e.messages().into_iter();
                     RosterError::Invalid(each.map(|m| format!("the GPX file: {m}")).collect())
                 })?;
@@ -182,7 +183,7 @@ impl Roster {
                     path: path.to_string_lossy().into_owned(),
                     gpx: gpx.clone(),
                 };
-                (path, Arc::<str>::from(gpx), Some(file))
+                (path, course, Arc::<str>::from(gpx), Some(file))
             }
             None => {
                 let current = current.ok_or_else(|| {
@@ -191,6 +192,7 @@ impl Roster {
                 (
                     std::path::absolute(&current.course_path)
                         .unwrap_or_else(|_| current.course_path.clone()),
+                    current.course.clone(),
                     current.course_gpx.clone(),
                     None,
                 )
@@ -201,22 +203,16 @@ impl Roster {
         let toml = settings.to_toml(&path).map_err(|e| invalid(&e))?;
         // The settings alone, then the field: the runners are checked as they are, not
         // written out and read back (0.4-0.5 s at 5,000 runners on a debug build).
-        let event = Event::parse_settings(&toml, &path, |asked| {
-            if asked == path {
-                Ok(text.to_string())
-            } else {
-                Err(std::io::Error::other("not the course given"))
-            }
-        })
-        .map_err(|errors| {
-            RosterError::Invalid(errors.problems.into_iter().map(|p| p.message).collect())
-        })?
-        .with_runners(runners.to_vec())
-        .map_err(RosterError::Invalid)?;
+        let event = Event::parse_settings(&toml, &path, course, text)
+            .map_err(|errors| {
+                RosterError::Invalid(errors.problems.into_iter().map(|p| p.message).collect())
+            })?
+            .with_runners(runners.to_vec())
+            .map_err(RosterError::Invalid)?;
         Ok(Settled {
             event,
             toml,
-            course,
+            course: file,
         })
     }
 

@@ -11,7 +11,10 @@
 //! still those, the settings the console made since ([`super::settings`]) are raced;
 //! a file whose settings changed replaces them.
 
+use std::sync::Arc;
+
 use crate::{
+    course::Course,
     event::{
         Event, Runner,
         export::{self, ExportError},
@@ -92,6 +95,12 @@ pub async fn open(store: &Store, event: Event, text: &str) -> Result<Event, Star
             (event, changes)
         }
     };
+    // What the store holds of the file: when nothing differs, nothing is written (a
+    // restart with 5,000 runners would rewrite every row).
+    let file_as_stored = stored
+        .as_ref()
+        .is_some_and(|s| s.file_settings.as_deref() == Some(file_settings.as_str()));
+    let files_raced = stored.as_ref().is_some_and(|s| s.settings == file_settings);
     // The console's settings, kept while the file's are as they were when imported.
     let console = stored.filter(|stored| {
         stored.file_settings.as_deref() == Some(file_settings.as_str())
@@ -110,6 +119,9 @@ pub async fn open(store: &Store, event: Event, text: &str) -> Result<Event, Star
                 "settings: the console's cannot be raced; taking the event file's"
             ),
         }
+    }
+    if changes.is_empty() && file_as_stored && (settings.is_none() || files_raced) {
+        return Ok(raced);
     }
     let source = Source {
         settings,
@@ -165,14 +177,10 @@ async fn reopen(store: &Store, settings: &str, runners: &[Runner]) -> Result<Eve
             file.gpx
         }
     };
-    Event::parse_settings(settings, &course, |asked| {
-        if asked == course {
-            Ok(gpx.clone())
-        } else {
-            Err(std::io::Error::other("not the stored course"))
-        }
-    })
-    .map_err(|e| e.to_string())?
-    .with_runners(runners.to_vec())
-    .map_err(|problems| problems.join("; "))
+    let parsed =
+        Course::from_gpx(&gpx).map_err(|e| format!("the course {}: {e}", course.display()))?;
+    Event::parse_settings(settings, &course, parsed, Arc::from(gpx))
+        .map_err(|e| e.to_string())?
+        .with_runners(runners.to_vec())
+        .map_err(|problems| problems.join("; "))
 }
