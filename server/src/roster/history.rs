@@ -15,39 +15,51 @@ pub(crate) fn removed(runner: &Runner) -> String {
     format!("removed {}", describe(runner))
 }
 
+/// The parts of a change, each `what "old" → "new"`, said together.
+#[derive(Default)]
+struct Changes(Vec<String>);
+
+impl Changes {
+    /// Notes `what` if it went from `old` to `new`.
+    fn compare(&mut self, what: &str, old: &str, new: &str) {
+        if old != new {
+            self.0.push(format!("{what} {old:?} → {new:?}"));
+        }
+    }
+
+    /// Every part noted, or `None` when nothing changed.
+    fn said(self) -> Option<String> {
+        (!self.0.is_empty()).then(|| self.0.join(", "))
+    }
+}
+
 /// What changed from `before` to `after`, or `None` when nothing did.
 pub(crate) fn edited(before: &Runner, after: &Runner) -> Option<String> {
-    let mut parts = Vec::new();
-    let mut compare = |what: &str, old: String, new: String| {
-        if old != new {
-            parts.push(format!("{what} {old:?} → {new:?}"));
-        }
-    };
-    compare("bib", before.bib.to_string(), after.bib.to_string());
-    compare("name", before.name.clone(), after.name.clone());
-    compare(
+    let mut changes = Changes::default();
+    changes.compare("bib", before.bib.as_str(), after.bib.as_str());
+    changes.compare("name", &before.name, &after.name);
+    changes.compare(
         "category",
-        before.category.clone().unwrap_or_default(),
-        after.category.clone().unwrap_or_default(),
+        before.category.as_deref().unwrap_or_default(),
+        after.category.as_deref().unwrap_or_default(),
     );
-    compare("devices", before.devices.join(" "), after.devices.join(" "));
-    (!parts.is_empty()).then(|| parts.join(", "))
+    changes.compare(
+        "devices",
+        &before.devices.join(" "),
+        &after.devices.join(" "),
+    );
+    changes.said()
 }
 
 /// What changed in the event's settings from `before` to `after`, or `None`.
 pub(crate) fn settings_changed(before: &Event, after: &Event) -> Option<String> {
-    let mut parts = Vec::new();
-    let mut compare = |what: &str, old: String, new: String| {
-        if old != new {
-            parts.push(format!("{what} {old:?} → {new:?}"));
-        }
-    };
-    compare("name", before.name.clone(), after.name.clone());
+    let mut changes = Changes::default();
+    changes.compare("name", &before.name, &after.name);
     let start = |e: &Event| e.start.format(&Rfc3339).unwrap_or_default();
-    compare("start", start(before), start(after));
-    compare("time zone", before.timezone.clone(), after.timezone.clone());
-    let private = |e: &Event| if e.private { "private" } else { "public" }.to_owned();
-    compare("following", private(before), private(after));
+    changes.compare("start", &start(before), &start(after));
+    changes.compare("time zone", &before.timezone, &after.timezone);
+    let private = |e: &Event| if e.private { "private" } else { "public" };
+    changes.compare("following", private(before), private(after));
     let checkpoints = |e: &Event| {
         e.checkpoints
             .iter()
@@ -55,44 +67,25 @@ pub(crate) fn settings_changed(before: &Event, after: &Event) -> Option<String> 
             .collect::<Vec<_>>()
             .join(", ")
     };
-    compare("checkpoints", checkpoints(before), checkpoints(after));
-    let (b, a) = (before.safety, after.safety);
-    for (what, old, new) in [
-        (
-            "no signal minutes",
-            b.no_signal_minutes.to_string(),
-            a.no_signal_minutes.to_string(),
-        ),
-        (
-            "no movement minutes",
-            b.no_movement_minutes.to_string(),
-            a.no_movement_minutes.to_string(),
-        ),
-        (
-            "off course minutes",
-            b.off_course_minutes.to_string(),
-            a.off_course_minutes.to_string(),
-        ),
-        (
-            "battery percent",
-            b.battery_percent.to_string(),
-            a.battery_percent.to_string(),
-        ),
-        (
-            "checkpoint radius m",
-            b.checkpoint_radius_m.to_string(),
-            a.checkpoint_radius_m.to_string(),
-        ),
-    ] {
-        compare(what, old, new);
+    changes.compare("checkpoints", &checkpoints(before), &checkpoints(after));
+    let safety = |e: &Event| {
+        let s = e.safety;
+        [
+            ("no signal minutes", s.no_signal_minutes.to_string()),
+            ("no movement minutes", s.no_movement_minutes.to_string()),
+            ("off course minutes", s.off_course_minutes.to_string()),
+            ("battery percent", s.battery_percent.to_string()),
+            ("checkpoint radius m", s.checkpoint_radius_m.to_string()),
+        ]
+    };
+    for ((what, old), (_, new)) in safety(before).into_iter().zip(safety(after)) {
+        changes.compare(what, &old, &new);
     }
     if before.course_gpx != after.course_gpx {
-        parts.push(format!(
-            "a new course, {:.2} km",
-            after.course.length_m() / 1000.0
-        ));
+        let km = after.course.length_m() / 1000.0;
+        changes.0.push(format!("a new course, {km:.2} km"));
     }
-    (!parts.is_empty()).then(|| parts.join(", "))
+    changes.said()
 }
 
 fn describe(runner: &Runner) -> String {
