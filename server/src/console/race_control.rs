@@ -85,21 +85,13 @@ pub async fn set_status(
 
 /// `POST /admin/race/status`: the page's form, whose bib is a field.
 pub async fn set_status_form(
-    _origin: SameOrigin,
-    State(state): State<AppState>,
+    origin: SameOrigin,
+    state: State<AppState>,
     organiser: Organiser,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, ConsoleError> {
-    let done = race_control::set_status(
-        &state.hub,
-        &state.store,
-        &form.bib,
-        &form.status,
-        &form.reason,
-        &organiser.name,
-    )
-    .await;
-    answer(&state, done.map(drop)).await
+    let bib = Path(form.bib.clone());
+    set_status(origin, state, organiser, bib, Form(form)).await
 }
 
 /// `POST /admin/announcement`.
